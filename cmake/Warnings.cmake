@@ -1,0 +1,16 @@
+# Warning and sanitizer flags live on INTERFACE targets that only first-party
+# code links, so third-party headers are never held to our warning level.
+add_library(comity_warnings INTERFACE)
+target_compile_options(comity_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
+  -Wcast-align -Wimplicit-fallthrough -Wmissing-declarations)
+if(COMITY_WERROR)
+  target_compile_options(comity_warnings INTERFACE -Werror)
+endif()
+
+add_library(comity_sanitizers INTERFACE)
+if(COMITY_SANITIZE)
+  target_compile_options(comity_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(comity_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()

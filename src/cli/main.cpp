@@ -1,0 +1,216 @@
+// comity — command-line entry point. Thin: parses arguments, reads input,
+// calls the core library, prints, and maps errors to exit codes once, here.
+//
+// Exit codes (docs/cli.md):
+//   0  decided / ok          2  invalid input or usage (errors on stderr)
+//   1  rules check found issues   3  the rule pack cannot be loaded
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#include "comity/model/request_json.hpp"
+#include "comity/rules/decision_json.hpp"
+#include "comity/rules/engine.hpp"
+#include "comity/rules/kinds.hpp"
+#include "comity/rules/pack.hpp"
+
+namespace {
+
+constexpr int kOk = 0, kLintIssues = 1, kInvalid = 2, kPackError = 3;
+
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string default_pack_dir() {
+  if (const char* env = std::getenv("COMITY_PACK"); env && *env) return env;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path())
+      if (std::filesystem::exists(dir / "rules" / "pack.yaml")) return (dir / "rules").string();
+  }
+  return "rules";
+}
+
+// Reads at most `limit + 1` bytes, so oversized input is refused without
+// reading all of it.
+std::string read_input(const std::string& path, size_t limit) {
+  std::string out;
+  std::FILE* f = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (!f) throw InputError(path + ": cannot be opened: " + std::strerror(errno));
+  char buf[65536];
+  while (out.size() <= limit) {
+    size_t n = std::fread(buf, 1, sizeof buf, f);
+    if (n == 0) break;
+    out.append(buf, n);
+  }
+  bool err = std::ferror(f);
+  if (f != stdin) std::fclose(f);
+  if (err) throw InputError(path + ": read error");
+  return out;
+}
+
+comity::Date today_utc() {
+  auto now = std::chrono::system_clock::now();
+  auto days = std::chrono::floor<std::chrono::days>(now);
+  return comity::Date{static_cast<int32_t>(days.time_since_epoch().count())};
+}
+
+int cmd_evaluate(const std::string& file, const std::string& at_text, const std::string& format,
+                 const std::string& pack_dir) {
+  comity::Date at = today_utc();
+  if (!at_text.empty()) {
+    auto d = comity::parse_date(at_text);
+    if (!d) throw InputError("--at: expected a date YYYY-MM-DD; got \"" + at_text + "\"");
+    at = *d;
+  }
+  comity::JsonLimits limits;
+  std::string text = read_input(file, limits.max_bytes);
+  auto pack = comity::load_pack(pack_dir);
+  auto parsed = comity::parse_request(text, limits);
+  if (!parsed.request) {
+    for (const auto& e : parsed.errors) std::cerr << "error: " << e.path << ": " << e.message << "\n";
+    std::cerr << parsed.errors.size() << " error(s); the request was not evaluated\n";
+    return kInvalid;
+  }
+  comity::Decision d = comity::evaluate(*parsed.request, *pack, at);
+  if (format == "json") std::cout << comity::decision_to_json(d, *parsed.request).dump(2) << "\n";
+  else std::cout << comity::decision_to_text(d, *parsed.request);
+  return kOk;
+}
+
+int cmd_validate(const std::string& file) {
+  comity::JsonLimits limits;
+  auto parsed = comity::parse_request(read_input(file, limits.max_bytes), limits);
+  for (const auto& e : parsed.errors) std::cerr << "error: " << e.path << ": " << e.message << "\n";
+  if (!parsed.request) return kInvalid;
+  std::cout << "valid\n";
+  return kOk;
+}
+
+int cmd_rules_list(const std::string& pack_dir) {
+  auto pack = comity::load_pack(pack_dir);
+  std::cout << pack->name << " " << pack->version << " " << pack->content_hash << "\n";
+  std::cout << "pathways:\n";
+  for (const auto& p : pack->pathways) std::cout << "  " << p.id << "  " << p.name << "\n";
+  std::cout << "predicates:\n";
+  for (const auto& p : pack->predicates)
+    std::cout << "  " << p.id << " [" << comity::tag_name(p.tag) << "]  " << p.title << " — " << p.citation << "\n";
+  return kOk;
+}
+
+int cmd_rules_show(const std::string& id, const std::string& pack_dir) {
+  auto pack = comity::load_pack(pack_dir);
+  for (const auto& p : pack->pathways) {
+    if (p.id != id) continue;
+    std::cout << p.id << " — " << p.name << "\n  instrument: " << p.instrument << "\n  channel: " << p.channel
+              << "\n  applicability:";
+    for (const auto& a : p.applicability) std::cout << " " << a;
+    std::cout << "\n  checks:";
+    for (const auto& a : p.checks) std::cout << " " << a;
+    std::cout << "\n";
+    for (const auto& d : p.deadlines) std::cout << "  deadline " << d.id << ": " << d.label << " " << d.duration << "\n";
+    return kOk;
+  }
+  bool found = false;
+  for (const auto& p : pack->predicates) {
+    if (p.id != id) continue;
+    found = true;
+    std::cout << p.id << " — " << p.title << "\n  citation: " << p.citation << "\n  tag: " << comity::tag_name(p.tag)
+              << "\n  kind: " << p.kind->name << "\n  effective: " << (p.from == comity::kNoDateMin ? "-" : p.from.str())
+              << " .. " << (p.to == comity::kNoDateMax ? "-" : p.to.str()) << "\n  file: " << p.file << "\n";
+    if (!p.source.empty()) std::cout << "  verified against: " << p.source << "\n";
+    std::cout << "  reads:";
+    for (const auto& r : p.reads) std::cout << " " << r;
+    std::cout << "\n  reasons:\n";
+    for (size_t i = 0; i < p.kind->variants.size(); ++i)
+      std::cout << "    " << p.kind->variants[i].name << " (" << comity::outcome_name(p.kind->variants[i].outcome)
+                << "): " << p.reason_sources[i] << "\n";
+    if (!p.hint.empty()) std::cout << "  hint: " << p.hint << "\n";
+  }
+  if (!found) throw InputError("no pathway or predicate with id \"" + id + "\"");
+  return kOk;
+}
+
+int cmd_rules_check(const std::string& pack_dir) {
+  auto pack = comity::load_pack(pack_dir);
+  auto issues = comity::lint_pack(*pack);
+  for (const auto& i : issues) std::cerr << i.file << ": " << i.where << ": " << i.message << "\n";
+  if (!issues.empty()) {
+    std::cerr << issues.size() << " issue(s); the pack is refused\n";
+    return kLintIssues;
+  }
+  std::cout << "ok: " << pack->name << " " << pack->version << " " << pack->content_hash << " — "
+            << pack->predicates.size() << " predicates, " << pack->pathways.size() << " pathways, "
+            << pack->states.size() << " states\n";
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Comity: decide every lawful pathway for a cross-border electronic-evidence request."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "comity 0.1.0");
+  std::string pack_dir;
+  app.add_option("--pack", pack_dir, "Rule pack directory (default: $COMITY_PACK, else the bundled rules/)");
+
+  std::string file, at, format = "text";
+  auto* ev = app.add_subcommand("evaluate", "Evaluate a request (JSON file, or - for stdin) and print the decision");
+  ev->add_option("file", file, "Request JSON file, or - for standard input")->required();
+  ev->add_option("--at", at, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+  ev->add_option("--format", format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  ev->add_option("--pack", pack_dir, "Rule pack directory");
+
+  std::string vfile;
+  auto* va = app.add_subcommand("validate", "Check a request against the request format without evaluating it");
+  va->add_option("file", vfile, "Request JSON file, or - for standard input")->required();
+
+  auto* rules = app.add_subcommand("rules", "Inspect and check the rule pack");
+  rules->require_subcommand(1);
+  auto* list = rules->add_subcommand("list", "List pathways and predicates");
+  std::string show_id;
+  auto* show = rules->add_subcommand("show", "Show one pathway or predicate");
+  show->add_option("id", show_id, "Pathway or predicate id, e.g. EU.AUTH.P1")->required();
+  auto* check = rules->add_subcommand("check", "Lint the pack: citations, tags, state codes, references, dates");
+  for (auto* sub : {list, show, check}) sub->add_option("--pack", pack_dir, "Rule pack directory");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "error: " << e.what() << "\nRun with --help for usage.\n";
+    return kInvalid;
+  }
+  if (pack_dir.empty()) pack_dir = default_pack_dir();
+
+  try {
+    if (*ev) return cmd_evaluate(file, at, format, pack_dir);
+    if (*va) return cmd_validate(vfile);
+    if (*list) return cmd_rules_list(pack_dir);
+    if (*show) return cmd_rules_show(show_id, pack_dir);
+    if (*check) return cmd_rules_check(pack_dir);
+  } catch (const InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kInvalid;
+  } catch (const comity::PackError& e) {
+    std::cerr << "error: rule pack: " << e.what() << "\n";
+    return kPackError;
+  } catch (const std::exception& e) {
+    std::cerr << "error: internal: " << e.what() << "\n";
+    return 70;
+  }
+  return kInvalid;
+}

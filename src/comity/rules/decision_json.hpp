@@ -1,0 +1,24 @@
+// Decision → JSON (docs/decision-format.md) and → text memo.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "comity/model/request.hpp"
+#include "comity/rules/decision.hpp"
+
+namespace comity {
+
+// The machine format, "comity.decision/1". `request` supplies the echoed
+// request id and the assumed defaults.
+nlohmann::ordered_json decision_to_json(const Decision& d, const Request& request);
+
+// A readable decision memo for people (English).
+std::string decision_to_text(const Decision& d, const Request& request);
+
+// Summary helpers shared by both renderers.
+const PathwayResult* best_for(const Decision& d, DataCategory c, Role role);
+const PathwayResult* preserve_now(const Decision& d);
+
+}  // namespace comity

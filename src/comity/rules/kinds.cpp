@@ -1,0 +1,442 @@
+// Kind registry and the cross-cutting kinds: the human-rights gate (legal-rules
+// §8.1), domestic routing, letters rogatory, voluntary disclosure and the
+// Access Now / Hill policy criteria (§7.1-7.2).
+#include "comity/rules/kinds.hpp"
+
+#include <algorithm>
+
+#include "comity/rules/kinds_impl.hpp"
+
+namespace comity {
+
+Arg arg_int(int64_t x) {
+  Arg a;
+  a.type = Arg::Type::Int;
+  a.i = x;
+  return a;
+}
+Arg arg_str(std::string_view s) {
+  Arg a;
+  a.type = Arg::Type::Str;
+  a.s = s.data();
+  a.len = static_cast<uint32_t>(s.size());
+  return a;
+}
+Arg arg_state(StateCode s) {
+  Arg a;
+  a.type = Arg::Type::State;
+  a.i = s.empty() ? -1 : s.index();
+  return a;
+}
+Arg arg_cats(Categories c) {
+  Arg a;
+  a.type = Arg::Type::Cats;
+  a.i = static_cast<int64_t>(c.bits());
+  return a;
+}
+Arg arg_list(const std::string_view* names, uint64_t bits) {
+  Arg a;
+  a.type = Arg::Type::List;
+  a.i = static_cast<int64_t>(bits);
+  a.table = names;
+  return a;
+}
+
+namespace kinds {
+namespace {
+
+constexpr Outcome P = Outcome::Pass, F = Outcome::Fail, R = Outcome::NeedsReview, N = Outcome::NotApplicable;
+
+bool criminal(ProceedingsType t) {
+  return t == ProceedingsType::CriminalInvestigation || t == ProceedingsType::Prosecution ||
+         t == ProceedingsType::Trial || t == ProceedingsType::SentenceExecution;
+}
+
+// ---- Gate (HR.*) -----------------------------------------------------------
+
+Verdict criminal_purpose(EvalCtx& c, const PredicateDef&) {
+  return v(criminal(c.q.proceedings_type) ? 0 : 1, ename(enum_name(c.q.proceedings_type)));
+}
+
+// HR.SPEC / US.ORD.6: identifiers must single out a person, account or device.
+Verdict specific_identifiers(EvalCtx& c, const PredicateDef&) {
+  const auto& ids = c.q.identifiers;
+  if (ids.empty()) return v(1);
+  bool semi = false, all_names = true;
+  for (const auto& id : ids) {
+    switch (id.type) {
+      case IdentifierType::Wildcard: case IdentifierType::Keyword: case IdentifierType::Hashtag:
+      case IdentifierType::GeoArea: case IdentifierType::ProviderWide: case IdentifierType::IpRangeWide:
+      case IdentifierType::TimeWindowOnly:
+        return v(2, ename(enum_name(id.type)));
+      case IdentifierType::CellTowerDump: case IdentifierType::IpAddress:
+        semi = true;
+        break;
+      default: break;
+    }
+    if (id.type != IdentifierType::PersonName) all_names = false;
+  }
+  if (semi || all_names) {
+    for (const auto& id : ids)
+      if (id.type == IdentifierType::CellTowerDump || id.type == IdentifierType::IpAddress ||
+          id.type == IdentifierType::PersonName)
+        return v(3, ename(enum_name(id.type)));
+  }
+  return v(0);
+}
+
+Verdict facts_present(EvalCtx& c, const PredicateDef&) {
+  if (blank(c.q.facts_summary)) return v(1);
+  if (blank(c.q.relevance_statement)) return v(2);
+  return v(0);
+}
+
+Verdict necessity_statement(EvalCtx& c, const PredicateDef&) { return v(blank(c.q.necessity_statement) ? 1 : 0); }
+
+Verdict discrimination_risk(EvalCtx& c, const PredicateDef&) {
+  auto grounds = arg_list(EnumInfo<RiskGround>::names, c.q.hr_risk_grounds.bits());
+  switch (c.q.hr_risk_level) {
+    case RiskLevel::Substantial: return v(2, grounds);
+    case RiskLevel::Low: return c.q.hr_risk_grounds.empty() ? v(0) : v(1, grounds);
+    default: return v(0);
+  }
+}
+
+bool speech_code(const Pack& pack, const std::string& code) {
+  const IccsCode* ic = pack.iccs_code(code);
+  return ic && ic->speech;
+}
+
+Verdict expression_risk(EvalCtx& c, const PredicateDef&) {
+  for (const auto& o : c.q.offences)
+    if (o.speech_related || speech_code(c.pack, o.iccs_code)) return v(1, arg_str(c.pack.iccs_code(o.iccs_code) ? std::string_view(c.pack.iccs_code(o.iccs_code)->code) : std::string_view("-")));
+  if (c.q.subject.professional_privilege == Privilege::Journalist) return v(2);
+  return v(0);
+}
+
+Verdict death_penalty_risk(EvalCtx& c, const PredicateDef&) {
+  for (const auto& o : c.q.offences)
+    if (o.death_penalty_available) return v(1, arg_state(c.q.requesting_state));
+  return v(0);
+}
+
+Verdict privilege_immunity(EvalCtx& c, const PredicateDef&) {
+  if (c.q.subject.professional_privilege != Privilege::None)
+    return v(1, ename(enum_name(c.q.subject.professional_privilege)));
+  if (c.q.subject.immunity) return v(2);
+  return v(0);
+}
+
+// HR.NBI (gate), MLA.REF.4: a final judgment on the same facts → review.
+Verdict ne_bis_in_idem(EvalCtx& c, const PredicateDef&) {
+  for (const auto& j : c.q.prior_final_judgments)
+    if (j.same_facts) return v(1, arg_state(j.state));
+  return v(0);
+}
+
+// HR.INTERCEPT, US.ORD.10: fixed end, less-intrusive-means finding.
+Verdict interception_limits(EvalCtx& c, const PredicateDef&) {
+  if (c.measure != Measure::InterceptContent && c.measure != Measure::RealtimeTraffic) return v(0);
+  if (!c.q.interception || !c.q.interception->end) return v(2);
+  if (blank(c.q.interception->less_intrusive_assessment)) return v(3);
+  return v(1);
+}
+
+Verdict user_notice_plan(EvalCtx& c, const PredicateDef&) {
+  const auto& plan = *c.q.user_notification_plan;
+  if (plan.mode == NoticeMode::NotifyNow) return v(0);
+  if (blank(plan.justification)) return v(2, ename(enum_name(plan.mode)));
+  if (plan.mode == NoticeMode::Delay && !plan.review_date) return v(3);
+  return v(1, ename(enum_name(plan.mode)));
+}
+
+Verdict data_protection_plan(EvalCtx& c, const PredicateDef&) {
+  if (!c.q.sensitive_data_expected.empty())
+    return v(1, arg_int(0), arg_list(EnumInfo<SensitiveData>::names, c.q.sensitive_data_expected.bits()));
+  if (c.q.automated_decision_use) return v(2);
+  return v(0, arg_int(c.q.retention_period_days.value_or(c.q.review_interval_days.value_or(0))));
+}
+
+// HR.USE (review) / UKUS.10 (fail, params.severity): onward transfers need prior authorisation.
+Verdict onward_transfer_authorised(EvalCtx& c, const PredicateDef& p) {
+  if (c.q.onward_transfer_plan.empty()) return v(0);
+  for (const auto& t : c.q.onward_transfer_plan)
+    if (blank(t.authorisation_ref)) return v(p.params.severity == Outcome::Fail ? 3 : 2);
+  return v(1);
+}
+
+// REG.1: the registry knows the states the routing depends on.
+Verdict states_in_registry(EvalCtx& c, const PredicateDef&) {
+  for (StateCode s : {c.q.requesting_state, provider_state(c.q)})
+    if (!c.pack.state(s)) return v(1, arg_state(s));
+  return v(0);
+}
+
+// ---- Domestic ----------------------------------------------------------------
+
+Verdict domestic_reach(EvalCtx& c, const PredicateDef&) {
+  const auto& pr = c.q.provider;
+  StateCode is = c.q.requesting_state;
+  if (pr.hq_state == is) return v(0, arg_state(is), ename("HQ"));
+  for (const auto& e : pr.establishments)
+    if (e.state == is) return v(0, arg_state(is), ename(enum_name(e.type)));
+  bool subscriber_only = c.scope.subset_of(kSubscriberLike);
+  bool offers = std::find(pr.offers_services_in.begin(), pr.offers_services_in.end(), is) != pr.offers_services_in.end();
+  const StateInfo* st = c.pack.state(is);
+  if (subscriber_only && offers && st && party_at(st->budapest_party_since, c.at)) return v(1, arg_state(is));
+  return v(2, arg_state(is));
+}
+
+Verdict domestic_legal_basis(EvalCtx& c, const PredicateDef&) {
+  for (const auto& b : c.q.domestic_legal_basis)
+    if (!blank(b)) return v(0);
+  return v(1);
+}
+
+Verdict foreign_storage_conflict(EvalCtx& c, const PredicateDef&) {
+  for (const auto& [st, cite] : c.q.conflicting_law_refs)
+    if (st != c.q.requesting_state) return v(1, arg_state(st));
+  return v(0);
+}
+
+// ---- Hill's unilateral guidelines (JFH.1-2), per requesting-state policy -----
+
+Verdict sensitive_requires_mla(EvalCtx& c, const PredicateDef&) {
+  const auto& pol = c.pack.policy(c.q.requesting_state);
+  if (pol.sensitive_require_mla.empty()) return v(0, arg_state(c.q.requesting_state));
+  auto hit = c.q.information_sensitivity.intersect(pol.sensitive_require_mla);
+  if (hit.empty()) return v(1);
+  return v(2, arg_state(c.q.requesting_state), arg_list(EnumInfo<InfoSensitivity>::names, hit.bits()));
+}
+
+Verdict first_use_mla(EvalCtx& c, const PredicateDef&) {
+  const auto& pol = c.pack.policy(c.q.requesting_state);
+  if (!pol.first_use_mla_required) return v(0, arg_state(c.q.requesting_state));
+  if (c.q.urgency.is_emergency) return v(2);
+  for (const auto& pr : c.q.prior_requests)
+    if (pr.pathway == "P_MLAT" || pr.pathway == "P_BC_MLA" || pr.pathway == "P_EIO") return v(1, arg_str("MLA"));
+  return v(3, arg_state(c.q.requesting_state));
+}
+
+// ---- Letters rogatory, voluntary disclosure ---------------------------------
+
+bool is_treaty_family(Family f) {
+  return f == Family::EuEpoc || f == Family::Eio || f == Family::CloudEa || f == Family::Sap7 ||
+         f == Family::Sap8 || f == Family::Sap9 || f == Family::Sap10 || f == Family::BcMla || f == Family::Mlat ||
+         f == Family::Domestic;
+}
+
+Verdict letters_rogatory_fallback(EvalCtx& c, const PredicateDef&) {
+  if (c.earlier) {
+    for (const auto& r : *c.earlier) {
+      if (r.role != Role::Primary || !is_treaty_family(r.def->family)) continue;
+      if (r.status == PathwayStatus::Available || r.status == PathwayStatus::AvailableWithConditions)
+        return v(1, arg_str(r.def->id));
+    }
+  }
+  return v(0, Arg{}, arg_state(provider_state(c.q)));
+}
+
+Verdict judicial_origin(EvalCtx& c, const PredicateDef&) {
+  if (judicial(c.q.issuing_authority.type)) return v(0, ename(enum_name(c.q.issuing_authority.type)));
+  if (c.q.validating_authority && judicial(c.q.validating_authority->type))
+    return v(0, ename(enum_name(c.q.validating_authority->type)));
+  return v(1, ename(enum_name(c.q.issuing_authority.type)));
+}
+
+Verdict voluntary_permitted(EvalCtx& c, const PredicateDef&) {
+  StateCode ps = provider_state(c.q);
+  const StateInfo* st = c.pack.state(ps);
+  c.counterpart = ps;
+  if (st && st->voluntary_noncontent_permitted && c.q.requesting_state != ps) return v(0, arg_state(ps));
+  return v(1, arg_state(ps));
+}
+
+Verdict voluntary_non_content(EvalCtx& c, const PredicateDef&) {
+  return c.scope.contains(DataCategory::Content) ? v(1, arg_state(c.counterpart)) : v(0, arg_cats(c.scope));
+}
+
+Verdict voluntary_flag(EvalCtx&, const PredicateDef&) { return v(0); }
+
+// ---- Access Now criteria (AN.*), evaluated once after all pathways -----------
+
+bool any_lawful(const EvalCtx& c, Family f) {
+  if (!c.earlier) return false;
+  for (const auto& r : *c.earlier)
+    if (r.def->family == f && (r.status == PathwayStatus::Available || r.status == PathwayStatus::AvailableWithConditions))
+      return true;
+  return false;
+}
+
+Verdict an_reciprocal_corridor(EvalCtx& c, const PredicateDef&) {
+  if (!c.earlier) return v(1);
+  for (const auto& r : *c.earlier) {
+    if (r.def->family == Family::Voluntary || r.def->family == Family::LettersRogatory) continue;
+    if (r.status != PathwayStatus::NotApplicable) return v(0, arg_str(r.def->id));
+  }
+  return v(1);
+}
+
+Verdict an_connection(EvalCtx& c, const PredicateDef&) {
+  int score = connection_score(c.q, c.q.requesting_state, nullptr);
+  int min = c.pack.policy(c.q.requesting_state).min_connection_score;
+  return v(score >= min ? 0 : 1, arg_state(c.q.requesting_state), arg_int(score), arg_int(min));
+}
+
+Verdict an_speed_critical(EvalCtx& c, const PredicateDef&) {
+  if (c.q.urgency.is_emergency) return v(1);
+  for (const auto& o : c.q.offences) {
+    const IccsCode* ic = c.pack.iccs_code(o.iccs_code);
+    if (ic && ic->speed_critical) return v(0, arg_str(ic->code), arg_str(ic->label));
+  }
+  return v(2);
+}
+
+Verdict an_individualised(EvalCtx& c, const PredicateDef& p) {
+  EvalCtx tmp = c;
+  Verdict spec = specific_identifiers(tmp, p);
+  if (spec.variant != 0 || blank(c.q.facts_summary) || blank(c.q.necessity_statement)) return v(1);
+  return v(0);
+}
+
+Verdict an_hr_standards(EvalCtx& c, const PredicateDef&) {
+  bool independent = judicial(c.q.issuing_authority.type) ||
+                     (c.q.validating_authority && judicial(c.q.validating_authority->type)) ||
+                     c.q.independent_review == ReviewType::PriorJudicialAuthorisation ||
+                     c.q.independent_review == ReviewType::PriorIndependentAuthority;
+  return v(independent ? 0 : 1);
+}
+
+Verdict an_data_protection(EvalCtx& c, const PredicateDef&) {
+  bool ok = (c.q.retention_period_days || c.q.review_interval_days) && !c.q.automated_decision_use;
+  return v(ok ? 0 : 1);
+}
+
+Verdict an_official_channel(EvalCtx& c, const PredicateDef&) {
+  return any_lawful(c, Family::Voluntary) ? v(1) : v(0);
+}
+
+Verdict an_notice(EvalCtx& c, const PredicateDef&) {
+  const auto& plan = *c.q.user_notification_plan;
+  bool ok = plan.mode == NoticeMode::NotifyNow || (plan.review_date && !blank(plan.justification));
+  return v(ok ? 0 : 1);
+}
+
+Verdict an_emergency_process(EvalCtx& c, const PredicateDef&) {
+  if (!c.q.urgency.is_emergency) return v(0);
+  return v(blank(c.q.urgency.justification) ? 2 : 1);
+}
+
+}  // namespace
+
+}  // namespace kinds
+
+int connection_score(const Request& q, StateCode s, uint32_t* bits) {
+  uint32_t b = 0;
+  if (q.provider.data_location.contains(s)) b |= 1u << 0;
+  bool est = q.provider.hq_state == s;
+  for (const auto& e : q.provider.establishments) est = est || e.state == s;
+  if (est) b |= 1u << 1;
+  if (q.subject.nationality.contains(s) || q.subject.residence_state.is(s) || q.subject.current_location_state.is(s))
+    b |= 1u << 2;
+  bool victim = false;
+  for (const auto& n : q.victims_nationality) victim = victim || n.contains(s);
+  for (const auto& l : q.victims_location) victim = victim || l.is(s);
+  for (const auto& o : q.offences) victim = victim || o.harm_states.contains(s);
+  if (victim) b |= 1u << 3;
+  bool locus = false;
+  for (const auto& o : q.offences) locus = locus || o.locus_states.contains(s);
+  if (locus) b |= 1u << 4;
+  if (bits) *bits = b;
+  return __builtin_popcount(b);
+}
+
+namespace kinds {
+
+void register_core(std::vector<KindSpec>& out) {
+  out.insert(out.end(), {
+    {"criminal_purpose", {{"pass", P}, {"fail", F}}, {"proceedings"}, {}, criminal_purpose},
+    {"specific_identifiers", {{"pass", P}, {"fail_none", F}, {"fail_bulk", F}, {"review_semi", R}}, {"type"}, {},
+     specific_identifiers},
+    {"facts_present", {{"pass", P}, {"fail_no_facts", F}, {"review_no_link", R}}, {}, {}, facts_present},
+    {"necessity_statement", {{"pass", P}, {"review_missing", R}}, {}, {}, necessity_statement},
+    {"discrimination_risk", {{"pass", P}, {"review_low", R}, {"fail_substantial", F}}, {"grounds"}, {},
+     discrimination_risk},
+    {"expression_risk", {{"pass", P}, {"review_speech", R}, {"review_journalist", R}}, {"iccs"}, {}, expression_risk},
+    {"death_penalty_risk", {{"pass", P}, {"review_available", R}}, {"state"}, {}, death_penalty_risk},
+    {"privilege_immunity", {{"pass", P}, {"review_privilege", R}, {"review_immunity", R}}, {"privilege"}, {},
+     privilege_immunity},
+    {"ne_bis_in_idem", {{"pass", P}, {"review_judgment", R}}, {"state"}, {}, ne_bis_in_idem},
+    {"interception_limits", {{"not_applicable", N}, {"pass", P}, {"fail_no_end", F}, {"fail_no_assessment", F}}, {},
+     {}, interception_limits},
+    {"user_notice_plan", {{"pass_notify", P}, {"pass_delay", P}, {"review_no_justification", R},
+                          {"review_no_review_date", R}}, {"mode"}, {}, user_notice_plan},
+    {"data_protection_plan", {{"pass", P}, {"review_sensitive", R}, {"review_automated", R}}, {"days", "sensitivity"}, {},
+     data_protection_plan},
+    {"onward_transfer_authorised", {{"pass_none", P}, {"pass_authorised", P}, {"review_unauthorised", R},
+                                    {"fail_unauthorised", F}}, {}, {"severity"}, onward_transfer_authorised},
+    {"states_in_registry", {{"pass", P}, {"review_missing", R}}, {"state"}, {}, states_in_registry},
+    {"domestic_reach", {{"pass_establishment", P}, {"review_art18", R}, {"not_applicable", N}}, {"state", "type"}, {},
+     domestic_reach},
+    {"domestic_legal_basis", {{"pass", P}, {"review_missing", R}}, {}, {}, domestic_legal_basis},
+    {"foreign_storage_conflict", {{"pass", P}, {"review_conflict", R}}, {"state"}, {}, foreign_storage_conflict},
+    {"sensitive_requires_mla", {{"pass_no_policy", P}, {"pass_not_sensitive", P}, {"fail", F}},
+     {"state", "sensitivity"}, {}, sensitive_requires_mla},
+    {"first_use_mla", {{"not_applicable", N}, {"pass_prior", P}, {"pass_emergency", P}, {"fail", F}}, {"state"}, {},
+     first_use_mla},
+    {"letters_rogatory_fallback", {{"pass", P}, {"not_applicable", N}}, {"pathway", "state"}, {}, letters_rogatory_fallback},
+    {"judicial_origin", {{"pass", P}, {"fail", F}}, {"type"}, {}, judicial_origin},
+    {"voluntary_permitted", {{"pass", P}, {"not_applicable", N}}, {"state"}, {}, voluntary_permitted},
+    {"voluntary_non_content", {{"pass", P}, {"fail_content", F}}, {"categories"}, {}, voluntary_non_content},
+    {"voluntary_flag", {{"review", R}}, {}, {}, voluntary_flag},
+    {"an_reciprocal_corridor", {{"pass", P}, {"review", R}}, {"pathway"}, {}, an_reciprocal_corridor},
+    {"an_connection", {{"pass", P}, {"review", R}}, {"state", "score", "min"}, {}, an_connection},
+    {"an_speed_critical", {{"pass_listed", P}, {"pass_emergency", P}, {"review", R}}, {"iccs", "label"}, {},
+     an_speed_critical},
+    {"an_individualised", {{"pass", P}, {"review", R}}, {}, {}, an_individualised},
+    {"an_hr_standards", {{"pass", P}, {"review", R}}, {}, {}, an_hr_standards},
+    {"an_data_protection", {{"pass", P}, {"review", R}}, {}, {}, an_data_protection},
+    {"an_official_channel", {{"pass", P}, {"review", R}}, {}, {}, an_official_channel},
+    {"an_notice", {{"pass", P}, {"review", R}}, {}, {}, an_notice},
+    {"an_emergency_process", {{"not_applicable", N}, {"pass", P}, {"review", R}}, {}, {}, an_emergency_process},
+  });
+}
+
+}  // namespace kinds
+
+namespace {
+
+std::vector<KindSpec> build_kinds() {
+  std::vector<KindSpec> out;
+  kinds::register_core(out);
+  kinds::register_eu(out);
+  kinds::register_intl(out);
+  return out;
+}
+
+const std::vector<KindSpec>& kind_table() {
+  static const std::vector<KindSpec> table = build_kinds();
+  return table;
+}
+
+}  // namespace
+
+std::span<const KindSpec> all_kinds() { return kind_table(); }
+
+const KindSpec* find_kind(std::string_view name) {
+  for (const auto& k : kind_table())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+CheckResult run_predicate(EvalCtx& ctx, const PredicateDef& p) {
+  Verdict verdict = p.kind->fn(ctx, p);
+  CheckResult r;
+  r.pred = &p;
+  r.variant = verdict.variant;
+  r.outcome = p.kind->variants[verdict.variant].outcome;
+  r.args = verdict.args;
+  return r;
+}
+
+}  // namespace comity

@@ -1,0 +1,52 @@
+// Internal to the rules library: helpers shared by the kind families, and
+// the per-family registration functions.
+#pragma once
+
+#include <vector>
+
+#include "comity/rules/kinds.hpp"
+
+namespace comity::kinds {
+
+inline bool blank(const std::string& s) {
+  for (char c : s)
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
+  return true;
+}
+
+inline bool judicial(AuthorityType t) {
+  return t == AuthorityType::Judge || t == AuthorityType::Court || t == AuthorityType::InvestigatingJudge;
+}
+inline bool judicial_or_prosecutor(AuthorityType t) { return judicial(t) || t == AuthorityType::PublicProsecutor; }
+
+inline Verdict v(uint8_t variant) { return Verdict{variant, {}}; }
+template <class... A>
+Verdict v(uint8_t variant, A... args) {
+  Verdict out{variant, {}};
+  Arg list[] = {args...};
+  for (size_t i = 0; i < sizeof...(A) && i < 4; ++i) out.args[i] = list[i];
+  return out;
+}
+
+inline Arg ename(std::string_view s) { return arg_str(s); }
+
+// The person is a US person: a US national, or flagged so (LPR, US entity).
+inline Tri us_person(const Person& p) {
+  if (p.nationality.contains(kUS)) return Tri::True;
+  return p.is_us_person;
+}
+
+inline bool party_at(const std::optional<Date>& since, Date at) { return since && *since <= at; }
+
+inline constexpr Categories kTrafficContent{DataCategory::Traffic, DataCategory::Content};
+inline constexpr Categories kSubscriberLike{DataCategory::Subscriber, DataCategory::IdentificationOnly};
+
+// The provider's home state for treaty routing: its headquarters (S09: route
+// MLA by the provider's state, never by an UNKNOWN/SHARDED storage location).
+inline StateCode provider_state(const Request& q) { return q.provider.hq_state; }
+
+void register_core(std::vector<KindSpec>& out);
+void register_eu(std::vector<KindSpec>& out);
+void register_intl(std::vector<KindSpec>& out);
+
+}  // namespace comity::kinds

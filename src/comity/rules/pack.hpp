@@ -1,0 +1,227 @@
+// In-memory form of a rule pack (docs/rule-packs.md).
+//
+// Law is data: the pack holds the registry (states, agreements, MLA
+// instruments, policies), the offence taxonomy, the predicates (id, citation,
+// verification tag, effective dates, reason templates, hint) and the pathway
+// definitions (which predicates each pathway runs, its deadlines, notifications
+// and use limitations). Code holds only the predicate *kinds* (kinds.hpp).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "comity/model/codes.hpp"
+#include "comity/util/date.hpp"
+
+namespace comity {
+
+enum class Outcome : uint8_t { Pass, Fail, NeedsReview, NotApplicable };
+enum class Tag : uint8_t { V, P, U };
+enum class DeathPenaltyStatus : uint8_t { Abolitionist, Retentionist, AbolitionistInPractice };
+
+std::string_view outcome_name(Outcome o);  // pass / fail / needs_review / not_applicable
+std::string_view tag_name(Tag t);          // V / P / U
+
+// A reason template compiled into literal and argument segments. "{name}" in
+// the source text refers to an argument the predicate kind binds.
+struct ReasonTemplate {
+  struct Segment {
+    std::string literal;
+    int arg = -1;  // >= 0: index of the kind's argument
+  };
+  std::vector<Segment> segments;
+};
+
+// Typed parameters a predicate may carry; each kind declares which it reads.
+struct PredicateParams {
+  int months = 0;
+  Outcome severity = Outcome::Fail;
+  Categories categories;
+  std::vector<StateCode> states;
+  std::string instrument;  // id of an MLA instrument / agreement
+  std::vector<std::string> fields;
+};
+
+struct KindSpec;
+
+struct LintIssue {
+  std::string file, where, message;
+};
+
+struct PredicateDef {
+  std::string id, title, citation, hint, source;  // source: what was read to verify
+  Tag tag = Tag::U;
+  Date from = kNoDateMin, to = kNoDateMax;  // effective [from, to]
+  const KindSpec* kind = nullptr;
+  PredicateParams params;
+  std::vector<std::string> reads;           // input fields (JSON paths without "$.")
+  std::vector<ReasonTemplate> reasons;      // indexed by the kind's variant index
+  std::vector<std::string> reason_sources;  // template source text, same indexing
+  bool advisory = false;                    // shown, never changes a pathway's status
+  bool tag_set = false;
+  std::string file;                         // pack file it came from
+  int group = -1;                           // index into Pack::groups (all versions of this id)
+};
+
+enum class Family : uint8_t {
+  Domestic, EuEpoc, EuEpocPr, Eio, CloudEa, Sap6, Sap7, Sap8, Sap9, Sap10, BcMla, BcPreserve, Mlat,
+  LettersRogatory, Voluntary
+};
+
+// When a deadline, notification or use limitation applies.
+enum class When : uint8_t {
+  Always, Emergency, NotEmergency, Notified, NotNotified, NotifiedNotEmergency, NotNotifiedNotEmergency,
+  NotifiedEmergency, ExPostValidation, Preservation, Production
+};
+
+struct Deadline {
+  std::string id, label, duration, starts;  // duration: ISO 8601, e.g. P10D, PT8H
+  When when = When::Always;
+};
+
+struct Notice {
+  std::string id, to, text;
+  When when = When::Always;
+  bool to_counterpart = false;  // addressed to the pathway's counterpart State
+};
+
+struct Limitation {
+  std::string id, text;
+  When when = When::Always;
+};
+
+struct PathwayDef {
+  std::string id, name, instrument, channel, role;  // role: production | preservation
+  Family family = Family::Mlat;
+  std::string agreement;                   // CloudEa: agreement id
+  std::vector<Measure> measures;           // measures this pathway implements
+  bool preservation_companion = false;     // also offered as preservation beside production
+  std::vector<std::string> applicability;  // predicate ids that decide not_applicable
+  std::vector<std::string> checks;         // predicate ids evaluated when applicable
+  std::vector<Deadline> deadlines;
+  std::vector<Notice> notifications;
+  std::vector<Limitation> use_limitations;
+  int speed_days = 365;        // advisory expected time to data (ordinary)
+  int emergency_hours = 0;     // advisory expected time in emergencies (0 = no faster track)
+  int preservation_hours = 0;  // advisory time to a preservation (0 = speed_days)
+  int safeguard_strength = 0;  // ranking tie-break
+  std::string speed_source;
+  // Resolved at load: indexes into Pack::groups.
+  std::vector<int> applicability_idx, checks_idx;
+  std::string file;
+};
+
+struct SapDeclarations {
+  bool art7_2b_supervision = false, art7_5a_notification = false, art7_8_article8_first = false,
+       art7_9a_no_art7 = false, art8_11_central_authority = false, art8_13_no_traffic = false,
+       art9_1b_no_subscriber_only = false;
+};
+
+struct StatePolicy {
+  EnumSet<InfoSensitivity> sensitive_require_mla;  // JFH.1
+  bool first_use_mla_required = false;             // JFH.2
+  bool access_now_binding = false;                 // AN.* criteria bind instead of advising
+  int min_connection_score = 2;                    // AN.2
+};
+
+struct StateInfo {
+  StateCode code;
+  std::string name, central_authority;
+  bool eu_member = false, reg_2023_1543_bound = false, eio_participant = false;
+  std::optional<Date> budapest_party_since, sap_party_since, untoc_party_since;
+  SapDeclarations sap;
+  DeathPenaltyStatus death_penalty = DeathPenaltyStatus::Abolitionist;
+  bool us_person_content_blocking = false;  // provider law bars content disclosure to foreign govts
+  bool voluntary_noncontent_permitted = false;
+  std::optional<StatePolicy> policy;        // overrides Pack::default_policy
+  int incoming_mla_days = 0;                // advisory speed of incoming MLA (0 = pathway default)
+  std::string citation, source;
+  Tag tag = Tag::U;
+  std::string file;
+};
+
+struct Agreement {
+  std::string id, name;
+  StateCode a, b;
+  Date in_force_from;
+  int serious_crime_min_months = 36;
+  std::vector<std::pair<StateCode, std::string>> essential_interests;  // state → DEATH_PENALTY|FREE_SPEECH
+  std::vector<std::pair<StateCode, std::string>> designated_authorities;
+  std::string citation;
+  Tag tag = Tag::U;
+};
+
+struct MlaInstrument {
+  std::string id, name, kind;  // kind: bilateral | multilateral
+  std::vector<StateCode> parties;   // bilateral: exactly two
+  std::string party_group;          // multilateral: "EU+US" etc.; parties listed explicitly
+  Date in_force_from = kNoDateMin;
+  int min_penalty_months = 0;     // e.g. UNTOC: serious crime, max ≥ 4 years
+  bool organised_crime = false;   // e.g. UNTOC: involves an organised criminal group
+  std::string citation;
+  Tag tag = Tag::U;
+};
+
+struct IccsCode {
+  std::string code, label;
+  Tag tag = Tag::U;
+  AnnexIV annex_iv = AnnexIV::None;  // Annex IV crosswalk (heuristic)
+  bool speed_critical = false;       // Access Now AN.3 list
+  bool speech = false;               // HR.SPEECH screening
+  bool political = false;            // political-offence screening
+};
+
+struct Pack {
+  std::string name, version, content_hash;  // content_hash: SHA-256 over all pack files
+  Date eu_regulation_applies_from;          // Reg. 2023/1543 Art 34(2)
+  Date sap_in_force_from = kNoDateMax;      // CETS 224; kNoDateMax = not in force
+  std::vector<StateInfo> states;
+  std::array<int16_t, 676> state_index{};   // StateCode::index() → states[i], -1 if absent
+  std::vector<Agreement> agreements;
+  std::vector<MlaInstrument> mla_instruments;
+  StatePolicy default_policy;
+  std::vector<IccsCode> iccs;
+  std::vector<PredicateDef> predicates;     // all versions; several may share an id
+  std::vector<std::vector<int>> groups;     // per predicate id: indexes of its versions
+  std::unordered_map<std::string, int> group_of;  // id → index into groups
+  std::vector<PathwayDef> pathways;
+  std::vector<std::string> gate, advisory;  // HR.* run before any pathway; AN.* after all
+  std::vector<int> gate_idx, advisory_idx;  // indexes into groups
+  std::vector<std::string> files;           // relative paths, in hashing order
+  std::vector<LintIssue> load_issues;  // soft problems found while loading
+
+  const StateInfo* state(StateCode c) const {
+    if (c.empty()) return nullptr;
+    int16_t i = state_index[c.index()];
+    return i < 0 ? nullptr : &states[static_cast<size_t>(i)];
+  }
+  // The version of the predicate group in force on `at`, or nullptr.
+  const PredicateDef* predicate_at(int group, Date at) const;
+  const PredicateDef* find_predicate(std::string_view id) const;
+  const IccsCode* iccs_code(std::string_view code) const;  // exact, else the nearest ancestor
+  const StatePolicy& policy(StateCode c) const {
+    const StateInfo* s = state(c);
+    return s && s->policy ? *s->policy : default_policy;
+  }
+};
+
+// Loads and binds a pack from a directory holding pack.yaml. Throws PackError
+// with the file and key path on any problem (syntax, unknown key, unknown
+// kind, bad value). Does not lint cross-references; see lint_pack().
+std::unique_ptr<Pack> load_pack(const std::string& dir);
+
+struct PackError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Checks a loaded pack: every predicate has a citation, a tag and a reason
+// for each variant its kind can produce; state codes are assigned ISO codes;
+// every referenced predicate, agreement and instrument exists; versions of
+// one predicate id do not overlap in time. Returns the issues (empty = clean).
+std::vector<LintIssue> lint_pack(const Pack& pack);
+
+}  // namespace comity

@@ -1,0 +1,639 @@
+// Rule-pack loader: YAML files → Pack (docs/rule-packs.md).
+//
+// Structural problems (YAML syntax, wrong types, unknown keys, unknown kinds,
+// bad placeholders) throw PackError naming the file and key path. Problems a
+// reviewer should see all at once (missing citation or tag, unknown state
+// codes, dangling references) are collected in Pack::load_issues and reported
+// by lint_pack(). The content hash covers every listed file's path and bytes.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "comity/rules/kinds.hpp"
+#include "comity/rules/pack.hpp"
+#include "comity/util/sha256.hpp"
+
+namespace comity {
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::Pass: return "pass";
+    case Outcome::Fail: return "fail";
+    case Outcome::NeedsReview: return "needs_review";
+    default: return "not_applicable";
+  }
+}
+
+std::string_view tag_name(Tag t) {
+  switch (t) {
+    case Tag::V: return "V";
+    case Tag::P: return "P";
+    default: return "U";
+  }
+}
+
+const PredicateDef* Pack::predicate_at(int group, Date at) const {
+  for (int i : groups[static_cast<size_t>(group)]) {
+    const auto& p = predicates[static_cast<size_t>(i)];
+    if (p.from <= at && at <= p.to) return &p;
+  }
+  return nullptr;
+}
+
+const PredicateDef* Pack::find_predicate(std::string_view id) const {
+  auto it = group_of.find(std::string(id));
+  if (it == group_of.end()) return nullptr;
+  return &predicates[static_cast<size_t>(groups[static_cast<size_t>(it->second)].front())];
+}
+
+const IccsCode* Pack::iccs_code(std::string_view code) const {
+  // Exact match, else the nearest listed ancestor (codes are prefixes).
+  const IccsCode* best = nullptr;
+  for (const auto& c : iccs) {
+    if (c.code.size() <= code.size() && code.substr(0, c.code.size()) == c.code)
+      if (!best || c.code.size() > best->code.size()) best = &c;
+  }
+  return best;
+}
+
+namespace {
+
+class Loader {
+ public:
+  Loader(Pack& pack, std::string file) : pack_(pack), file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const std::string& where, const std::string& msg) const {
+    throw PackError(file_ + ": " + where + ": " + msg);
+  }
+  void issue(const std::string& where, const std::string& msg) { pack_.load_issues.push_back({file_, where, msg}); }
+
+  void keys(const YAML::Node& n, const std::string& where, std::initializer_list<std::string_view> allowed) {
+    if (!n.IsMap()) fail(where, "expected a mapping");
+    for (auto it : n) {
+      auto k = it.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) fail(where + "." + k, "unknown key");
+    }
+  }
+
+  std::string str(const YAML::Node& n, const std::string& where, bool required = false) {
+    if (!n || n.IsNull()) {
+      if (required) fail(where, "required");
+      return {};
+    }
+    if (!n.IsScalar()) fail(where, "expected a string");
+    return n.as<std::string>();
+  }
+
+  bool boolean(const YAML::Node& n, const std::string& where, bool dflt = false) {
+    if (!n || n.IsNull()) return dflt;
+    try {
+      return n.as<bool>();
+    } catch (const YAML::Exception&) {
+      fail(where, "expected true or false");
+    }
+  }
+
+  int integer(const YAML::Node& n, const std::string& where, int dflt = 0) {
+    if (!n || n.IsNull()) return dflt;
+    try {
+      return n.as<int>();
+    } catch (const YAML::Exception&) {
+      fail(where, "expected an integer");
+    }
+  }
+
+  std::optional<Date> date(const YAML::Node& n, const std::string& where) {
+    if (!n || n.IsNull()) return std::nullopt;
+    auto d = parse_date(str(n, where));
+    if (!d) fail(where, "expected a date YYYY-MM-DD");
+    return d;
+  }
+
+  Tag tag(const YAML::Node& n, const std::string& where) {
+    auto s = str(n, where);
+    if (s == "V") return Tag::V;
+    if (s == "P") return Tag::P;
+    if (s == "U") return Tag::U;
+    fail(where, "expected V, P or U");
+  }
+
+  StateCode state(const std::string& s, const std::string& where) {
+    auto p = parse_state(s);
+    if (!p.error.empty()) issue(where, "unknown state code \"" + s + "\": " + p.error);
+    return p.code;
+  }
+
+  std::vector<StateCode> states(const YAML::Node& n, const std::string& where) {
+    std::vector<StateCode> out;
+    if (!n || n.IsNull()) return out;
+    if (!n.IsSequence()) fail(where, "expected a list of state codes");
+    for (size_t i = 0; i < n.size(); ++i) {
+      auto c = state(str(n[i], where), where + "[" + std::to_string(i) + "]");
+      if (!c.empty()) out.push_back(c);
+    }
+    return out;
+  }
+
+  std::vector<std::string> strings(const YAML::Node& n, const std::string& where) {
+    std::vector<std::string> out;
+    if (!n || n.IsNull()) return out;
+    if (!n.IsSequence()) fail(where, "expected a list");
+    for (size_t i = 0; i < n.size(); ++i) out.push_back(str(n[i], where + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+
+  template <class E>
+  E enumeration(const YAML::Node& n, const std::string& where) {
+    auto s = str(n, where, true);
+    auto e = parse_enum<E>(s);
+    if (!e) fail(where, "expected " + enum_choices<E>());
+    return *e;
+  }
+
+  template <class E>
+  EnumSet<E> enum_set(const YAML::Node& n, const std::string& where) {
+    EnumSet<E> out;
+    if (!n || n.IsNull()) return out;
+    if (!n.IsSequence()) fail(where, "expected a list");
+    for (size_t i = 0; i < n.size(); ++i) out.insert(enumeration<E>(n[i], where + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+
+  When when(const YAML::Node& n, const std::string& where) {
+    auto s = str(n, where);
+    if (s.empty() || s == "always") return When::Always;
+    if (s == "emergency") return When::Emergency;
+    if (s == "not_emergency") return When::NotEmergency;
+    if (s == "notified") return When::Notified;
+    if (s == "not_notified") return When::NotNotified;
+    if (s == "notified_not_emergency") return When::NotifiedNotEmergency;
+    if (s == "not_notified_not_emergency") return When::NotNotifiedNotEmergency;
+    if (s == "notified_emergency") return When::NotifiedEmergency;
+    if (s == "ex_post_validation") return When::ExPostValidation;
+    if (s == "preservation") return When::Preservation;
+    if (s == "production") return When::Production;
+    fail(where, "expected always, emergency, not_emergency, notified, not_notified, notified_not_emergency, "
+                "not_notified_not_emergency, notified_emergency, ex_post_validation, preservation or production");
+  }
+
+  void load(const YAML::Node& root) {
+    if (!root.IsMap()) fail("(top)", "expected a mapping");
+    keys(root, "(top)", {"constants", "states", "agreements", "mla_instruments", "policies", "iccs", "predicates",
+                         "pathways", "gate", "advisory"});
+    if (auto n = root["constants"]) load_constants(n);
+    if (auto n = root["policies"]) load_policies(n);
+    if (auto n = root["states"]) load_states(n);
+    if (auto n = root["agreements"]) load_agreements(n);
+    if (auto n = root["mla_instruments"]) load_mla(n);
+    if (auto n = root["iccs"]) load_iccs(n);
+    if (auto n = root["predicates"]) load_predicates(n);
+    if (auto n = root["pathways"]) load_pathways(n);
+    if (auto n = root["gate"]) append(pack_.gate, strings(n, "gate"));
+    if (auto n = root["advisory"]) append(pack_.advisory, strings(n, "advisory"));
+  }
+
+ private:
+  static void append(std::vector<std::string>& to, const std::vector<std::string>& from) {
+    to.insert(to.end(), from.begin(), from.end());
+  }
+
+  void load_constants(const YAML::Node& n) {
+    keys(n, "constants", {"eu_regulation_applies_from", "sap_in_force_from"});
+    if (auto d = date(n["eu_regulation_applies_from"], "constants.eu_regulation_applies_from"))
+      pack_.eu_regulation_applies_from = *d;
+    if (auto d = date(n["sap_in_force_from"], "constants.sap_in_force_from")) pack_.sap_in_force_from = *d;
+  }
+
+  StatePolicy policy(const YAML::Node& n, const std::string& where, const StatePolicy& base) {
+    keys(n, where, {"sensitive_categories_require_mla", "first_use_mla_required", "access_now", "min_connection_score"});
+    StatePolicy p = base;
+    if (n["sensitive_categories_require_mla"])
+      p.sensitive_require_mla = enum_set<InfoSensitivity>(n["sensitive_categories_require_mla"],
+                                                          where + ".sensitive_categories_require_mla");
+    p.first_use_mla_required = boolean(n["first_use_mla_required"], where + ".first_use_mla_required",
+                                       base.first_use_mla_required);
+    if (n["access_now"]) {
+      auto s = str(n["access_now"], where + ".access_now");
+      if (s != "advisory" && s != "binding") fail(where + ".access_now", "expected advisory or binding");
+      p.access_now_binding = s == "binding";
+    }
+    p.min_connection_score = integer(n["min_connection_score"], where + ".min_connection_score",
+                                     base.min_connection_score);
+    return p;
+  }
+
+  void load_policies(const YAML::Node& n) {
+    keys(n, "policies", {"default"});
+    if (n["default"]) pack_.default_policy = policy(n["default"], "policies.default", pack_.default_policy);
+  }
+
+  void load_states(const YAML::Node& n) {
+    if (!n.IsMap()) fail("states", "expected a mapping of state code → facts");
+    for (auto it : n) {
+      auto code = it.first.as<std::string>();
+      std::string w = "states." + code;
+      const YAML::Node& s = it.second;
+      keys(s, w, {"name", "central_authority", "eu_member", "reg_2023_1543_bound", "eio_participant",
+                  "budapest_party_since", "sap_party_since", "untoc_party_since", "sap_declarations", "death_penalty",
+                  "voluntary_noncontent_disclosure", "incoming_mla_days", "policy", "citation", "source", "tag"});
+      StateInfo st;
+      st.code = state(code, w);
+      if (st.code.empty()) continue;
+      if (pack_.state(st.code)) fail(w, "state listed twice");
+      st.name = str(s["name"], w + ".name", true);
+      st.central_authority = str(s["central_authority"], w + ".central_authority");
+      st.eu_member = boolean(s["eu_member"], w + ".eu_member");
+      st.reg_2023_1543_bound = boolean(s["reg_2023_1543_bound"], w + ".reg_2023_1543_bound");
+      st.eio_participant = boolean(s["eio_participant"], w + ".eio_participant");
+      st.budapest_party_since = date(s["budapest_party_since"], w + ".budapest_party_since");
+      st.sap_party_since = date(s["sap_party_since"], w + ".sap_party_since");
+      st.untoc_party_since = date(s["untoc_party_since"], w + ".untoc_party_since");
+      if (auto d = s["sap_declarations"]) {
+        std::string dw = w + ".sap_declarations";
+        keys(d, dw, {"art7_2b_supervision", "art7_5a_notification", "art7_8_article8_first", "art7_9a_no_art7",
+                     "art8_11_central_authority", "art8_13_no_traffic", "art9_1b_no_subscriber_only"});
+        st.sap.art7_2b_supervision = boolean(d["art7_2b_supervision"], dw);
+        st.sap.art7_5a_notification = boolean(d["art7_5a_notification"], dw);
+        st.sap.art7_8_article8_first = boolean(d["art7_8_article8_first"], dw);
+        st.sap.art7_9a_no_art7 = boolean(d["art7_9a_no_art7"], dw);
+        st.sap.art8_11_central_authority = boolean(d["art8_11_central_authority"], dw);
+        st.sap.art8_13_no_traffic = boolean(d["art8_13_no_traffic"], dw);
+        st.sap.art9_1b_no_subscriber_only = boolean(d["art9_1b_no_subscriber_only"], dw);
+      }
+      if (s["death_penalty"]) {
+        auto dp = str(s["death_penalty"], w + ".death_penalty");
+        if (dp == "ABOLITIONIST") st.death_penalty = DeathPenaltyStatus::Abolitionist;
+        else if (dp == "RETENTIONIST") st.death_penalty = DeathPenaltyStatus::Retentionist;
+        else if (dp == "ABOLITIONIST_IN_PRACTICE") st.death_penalty = DeathPenaltyStatus::AbolitionistInPractice;
+        else fail(w + ".death_penalty", "expected ABOLITIONIST, RETENTIONIST or ABOLITIONIST_IN_PRACTICE");
+      }
+      st.voluntary_noncontent_permitted = boolean(s["voluntary_noncontent_disclosure"], w);
+      st.incoming_mla_days = integer(s["incoming_mla_days"], w + ".incoming_mla_days");
+      if (s["policy"]) st.policy = policy(s["policy"], w + ".policy", pack_.default_policy);
+      st.citation = str(s["citation"], w + ".citation");
+      st.source = str(s["source"], w + ".source");
+      if (s["tag"]) st.tag = tag(s["tag"], w + ".tag");
+      else issue(w, "state facts carry no verification tag");
+      st.file = file_;
+      pack_.state_index[st.code.index()] = static_cast<int16_t>(pack_.states.size());
+      pack_.states.push_back(std::move(st));
+    }
+  }
+
+  void load_agreements(const YAML::Node& n) {
+    if (!n.IsSequence()) fail("agreements", "expected a list");
+    for (size_t i = 0; i < n.size(); ++i) {
+      std::string w = "agreements[" + std::to_string(i) + "]";
+      const YAML::Node& a = n[i];
+      keys(a, w, {"id", "name", "parties", "in_force_from", "serious_crime_min_months", "essential_interests",
+                  "designated_authorities", "citation", "tag"});
+      Agreement ag;
+      ag.id = str(a["id"], w + ".id", true);
+      ag.name = str(a["name"], w + ".name", true);
+      auto parties = states(a["parties"], w + ".parties");
+      if (parties.size() != 2) fail(w + ".parties", "expected exactly two state codes");
+      ag.a = parties[0];
+      ag.b = parties[1];
+      auto d = date(a["in_force_from"], w + ".in_force_from");
+      if (!d) fail(w + ".in_force_from", "required");
+      ag.in_force_from = *d;
+      ag.serious_crime_min_months = integer(a["serious_crime_min_months"], w, 36);
+      for (const char* key : {"essential_interests", "designated_authorities"}) {
+        auto m = a[key];
+        if (!m) continue;
+        if (!m.IsMap()) fail(w + "." + key, "expected a mapping of state code → value");
+        for (auto it : m) {
+          auto st = state(it.first.as<std::string>(), w + "." + key);
+          auto& target = std::string_view(key) == "essential_interests" ? ag.essential_interests : ag.designated_authorities;
+          if (it.second.IsSequence()) {
+            for (size_t k = 0; k < it.second.size(); ++k) target.emplace_back(st, str(it.second[k], w + "." + key));
+          } else {
+            target.emplace_back(st, str(it.second, w + "." + key));
+          }
+        }
+      }
+      for (const auto& [st, what] : ag.essential_interests)
+        if (what != "FREE_SPEECH" && what != "DEATH_PENALTY")
+          fail(w + ".essential_interests", "expected FREE_SPEECH or DEATH_PENALTY");
+      ag.citation = str(a["citation"], w + ".citation");
+      if (a["tag"]) ag.tag = tag(a["tag"], w + ".tag");
+      else issue(w, "agreement carries no verification tag");
+      if (ag.citation.empty()) issue(w, "agreement carries no citation");
+      pack_.agreements.push_back(std::move(ag));
+    }
+  }
+
+  void load_mla(const YAML::Node& n) {
+    if (!n.IsSequence()) fail("mla_instruments", "expected a list");
+    for (size_t i = 0; i < n.size(); ++i) {
+      std::string w = "mla_instruments[" + std::to_string(i) + "]";
+      const YAML::Node& m = n[i];
+      MlaInstrument mi;
+      keys(m, w, {"id", "name", "kind", "parties", "in_force_from", "min_penalty_months", "organised_crime",
+                  "citation", "tag"});
+      mi.min_penalty_months = integer(m["min_penalty_months"], w + ".min_penalty_months");
+      mi.organised_crime = boolean(m["organised_crime"], w + ".organised_crime");
+      mi.id = str(m["id"], w + ".id", true);
+      mi.name = str(m["name"], w + ".name", true);
+      mi.kind = str(m["kind"], w + ".kind", true);
+      if (mi.kind != "bilateral" && mi.kind != "multilateral") fail(w + ".kind", "expected bilateral or multilateral");
+      mi.parties = states(m["parties"], w + ".parties");
+      if (mi.kind == "bilateral" && mi.parties.size() != 2) fail(w + ".parties", "a bilateral treaty has two parties");
+      if (auto d = date(m["in_force_from"], w + ".in_force_from")) mi.in_force_from = *d;
+      mi.citation = str(m["citation"], w + ".citation");
+      if (m["tag"]) mi.tag = tag(m["tag"], w + ".tag");
+      else issue(w, "instrument carries no verification tag");
+      pack_.mla_instruments.push_back(std::move(mi));
+    }
+  }
+
+  void load_iccs(const YAML::Node& n) {
+    if (!n.IsSequence()) fail("iccs", "expected a list");
+    for (size_t i = 0; i < n.size(); ++i) {
+      std::string w = "iccs[" + std::to_string(i) + "]";
+      const YAML::Node& c = n[i];
+      keys(c, w, {"code", "label", "tag", "annex_iv", "speed_critical", "speech", "political"});
+      IccsCode ic;
+      ic.code = str(c["code"], w + ".code", true);
+      ic.label = str(c["label"], w + ".label", true);
+      if (c["tag"]) ic.tag = tag(c["tag"], w + ".tag");
+      else issue(w, "ICCS code carries no verification tag");
+      if (c["annex_iv"]) ic.annex_iv = enumeration<AnnexIV>(c["annex_iv"], w + ".annex_iv");
+      ic.speed_critical = boolean(c["speed_critical"], w);
+      ic.speech = boolean(c["speech"], w);
+      ic.political = boolean(c["political"], w);
+      pack_.iccs.push_back(std::move(ic));
+    }
+  }
+
+  ReasonTemplate compile(const std::string& text, const KindSpec& kind, const std::string& where) {
+    ReasonTemplate t;
+    size_t i = 0;
+    std::string lit;
+    while (i < text.size()) {
+      if (text[i] == '{') {
+        auto close = text.find('}', i);
+        if (close == std::string::npos) fail(where, "unclosed '{' in reason template");
+        auto name = std::string_view(text).substr(i + 1, close - i - 1);
+        auto it = std::find(kind.args.begin(), kind.args.end(), name);
+        if (it == kind.args.end())
+          fail(where, "placeholder {" + std::string(name) + "} is not an argument of kind " + std::string(kind.name));
+        if (!lit.empty()) t.segments.push_back({std::move(lit), -1});
+        lit.clear();
+        t.segments.push_back({{}, static_cast<int>(it - kind.args.begin())});
+        i = close + 1;
+      } else {
+        lit += text[i++];
+      }
+    }
+    if (!lit.empty()) t.segments.push_back({std::move(lit), -1});
+    return t;
+  }
+
+  void load_predicates(const YAML::Node& n) {
+    if (!n.IsSequence()) fail("predicates", "expected a list");
+    for (size_t i = 0; i < n.size(); ++i) {
+      const YAML::Node& y = n[i];
+      std::string w = "predicates[" + std::to_string(i) + "]";
+      keys(y, w, {"id", "title", "kind", "citation", "tag", "source", "effective", "reads", "params", "reasons",
+                  "hint", "advisory"});
+      PredicateDef p;
+      p.id = str(y["id"], w + ".id", true);
+      w += " (" + p.id + ")";
+      p.title = str(y["title"], w + ".title", true);
+      auto kind_name = str(y["kind"], w + ".kind", true);
+      p.kind = find_kind(kind_name);
+      if (!p.kind) fail(w + ".kind", "unknown predicate kind \"" + kind_name + "\"");
+      p.citation = str(y["citation"], w + ".citation");
+      if (y["tag"]) {
+        p.tag = tag(y["tag"], w + ".tag");
+        p.tag_set = true;
+      }
+      p.source = str(y["source"], w + ".source");
+      if (auto e = y["effective"]) {
+        keys(e, w + ".effective", {"from", "to"});
+        if (auto d = date(e["from"], w + ".effective.from")) p.from = *d;
+        if (auto d = date(e["to"], w + ".effective.to")) p.to = *d;
+        if (p.to < p.from) fail(w + ".effective", "to is before from");
+      }
+      p.reads = strings(y["reads"], w + ".reads");
+      if (auto pr = y["params"]) {
+        keys(pr, w + ".params", {"months", "severity", "categories", "states", "instrument", "fields"});
+        for (auto it : pr) {
+          auto key = it.first.as<std::string>();
+          if (std::find(p.kind->params.begin(), p.kind->params.end(), key) == p.kind->params.end())
+            fail(w + ".params." + key, "kind " + std::string(p.kind->name) + " takes no parameter " + key);
+        }
+        p.params.months = integer(pr["months"], w + ".params.months");
+        if (pr["severity"]) {
+          auto s = str(pr["severity"], w + ".params.severity");
+          if (s == "fail") p.params.severity = Outcome::Fail;
+          else if (s == "needs_review") p.params.severity = Outcome::NeedsReview;
+          else fail(w + ".params.severity", "expected fail or needs_review");
+        }
+        p.params.categories = enum_set<DataCategory>(pr["categories"], w + ".params.categories");
+        p.params.states = states(pr["states"], w + ".params.states");
+        p.params.instrument = str(pr["instrument"], w + ".params.instrument");
+        p.params.fields = strings(pr["fields"], w + ".params.fields");
+      }
+      auto reasons = y["reasons"];
+      if (!reasons || !reasons.IsMap()) fail(w + ".reasons", "required: a mapping of variant or outcome → text");
+      std::map<std::string, std::string> texts;
+      for (auto it : reasons) {
+        auto key = it.first.as<std::string>();
+        bool known = key == "pass" || key == "fail" || key == "needs_review" || key == "not_applicable";
+        for (const auto& v : p.kind->variants) known = known || v.name == key;
+        if (!known) fail(w + ".reasons." + key, "not a variant of kind " + std::string(p.kind->name));
+        texts[key] = str(it.second, w + ".reasons." + key);
+      }
+      for (const auto& v : p.kind->variants) {
+        auto it = texts.find(std::string(v.name));
+        if (it == texts.end()) it = texts.find(std::string(outcome_name(v.outcome)));
+        std::string text = it == texts.end() ? std::string() : it->second;
+        p.reason_sources.push_back(text);
+        p.reasons.push_back(compile(text, *p.kind, w + ".reasons." + std::string(v.name)));
+      }
+      p.hint = str(y["hint"], w + ".hint");
+      p.advisory = boolean(y["advisory"], w + ".advisory");
+      p.file = file_;
+      int idx = static_cast<int>(pack_.predicates.size());
+      auto [g, inserted] = pack_.group_of.try_emplace(p.id, static_cast<int>(pack_.groups.size()));
+      if (inserted) pack_.groups.emplace_back();
+      pack_.groups[static_cast<size_t>(g->second)].push_back(idx);
+      p.group = g->second;
+      pack_.predicates.push_back(std::move(p));
+    }
+  }
+
+  Family family(const std::string& s, const std::string& where) {
+    static const std::pair<std::string_view, Family> kFamilies[] = {
+        {"domestic", Family::Domestic}, {"eu_epoc", Family::EuEpoc}, {"eu_epoc_pr", Family::EuEpocPr},
+        {"eio", Family::Eio}, {"cloud_ea", Family::CloudEa}, {"sap6", Family::Sap6}, {"sap7", Family::Sap7},
+        {"sap8", Family::Sap8}, {"sap9", Family::Sap9}, {"sap10", Family::Sap10}, {"bc_mla", Family::BcMla},
+        {"mlat", Family::Mlat}, {"letters_rogatory", Family::LettersRogatory}, {"voluntary", Family::Voluntary}};
+    for (auto [name, f] : kFamilies)
+      if (name == s) return f;
+    fail(where, "unknown pathway family \"" + s + "\"");
+  }
+
+  void load_pathways(const YAML::Node& n) {
+    if (!n.IsSequence()) fail("pathways", "expected a list");
+    for (size_t i = 0; i < n.size(); ++i) {
+      const YAML::Node& y = n[i];
+      std::string w = "pathways[" + std::to_string(i) + "]";
+      keys(y, w, {"id", "name", "family", "instrument", "channel", "role", "agreement", "measures",
+                  "preservation_companion", "applicability", "checks", "deadlines", "notifications",
+                  "use_limitations", "speed", "safeguard_strength"});
+      PathwayDef p;
+      p.id = str(y["id"], w + ".id", true);
+      w += " (" + p.id + ")";
+      p.name = str(y["name"], w + ".name", true);
+      p.family = family(str(y["family"], w + ".family", true), w + ".family");
+      p.instrument = str(y["instrument"], w + ".instrument", true);
+      p.channel = str(y["channel"], w + ".channel");
+      p.role = str(y["role"], w + ".role", true);
+      if (p.role != "production" && p.role != "preservation") fail(w + ".role", "expected production or preservation");
+      p.agreement = str(y["agreement"], w + ".agreement");
+      auto ms = y["measures"];
+      if (!ms || !ms.IsSequence() || ms.size() == 0) fail(w + ".measures", "required: a non-empty list of measures");
+      for (size_t k = 0; k < ms.size(); ++k)
+        p.measures.push_back(enumeration<Measure>(ms[k], w + ".measures[" + std::to_string(k) + "]"));
+      p.preservation_companion = boolean(y["preservation_companion"], w + ".preservation_companion");
+      p.applicability = strings(y["applicability"], w + ".applicability");
+      p.checks = strings(y["checks"], w + ".checks");
+      if (auto d = y["deadlines"]) {
+        if (!d.IsSequence()) fail(w + ".deadlines", "expected a list");
+        for (size_t k = 0; k < d.size(); ++k) {
+          std::string dw = w + ".deadlines[" + std::to_string(k) + "]";
+          keys(d[k], dw, {"id", "label", "duration", "starts", "when"});
+          Deadline dl{str(d[k]["id"], dw + ".id", true), str(d[k]["label"], dw + ".label", true),
+                      str(d[k]["duration"], dw + ".duration", true), str(d[k]["starts"], dw + ".starts"),
+                      when(d[k]["when"], dw + ".when")};
+          if (dl.duration.empty() || dl.duration[0] != 'P') fail(dw + ".duration", "expected an ISO 8601 duration");
+          p.deadlines.push_back(std::move(dl));
+        }
+      }
+      if (auto d = y["notifications"]) {
+        if (!d.IsSequence()) fail(w + ".notifications", "expected a list");
+        for (size_t k = 0; k < d.size(); ++k) {
+          std::string dw = w + ".notifications[" + std::to_string(k) + "]";
+          keys(d[k], dw, {"id", "to", "text", "when", "counterpart"});
+          p.notifications.push_back({str(d[k]["id"], dw + ".id", true), str(d[k]["to"], dw + ".to", true),
+                                     str(d[k]["text"], dw + ".text", true), when(d[k]["when"], dw + ".when"),
+                                     boolean(d[k]["counterpart"], dw + ".counterpart")});
+        }
+      }
+      if (auto d = y["use_limitations"]) {
+        if (!d.IsSequence()) fail(w + ".use_limitations", "expected a list");
+        for (size_t k = 0; k < d.size(); ++k) {
+          std::string dw = w + ".use_limitations[" + std::to_string(k) + "]";
+          keys(d[k], dw, {"id", "text", "when"});
+          p.use_limitations.push_back({str(d[k]["id"], dw + ".id", true), str(d[k]["text"], dw + ".text", true),
+                                       when(d[k]["when"], dw + ".when")});
+        }
+      }
+      if (auto s = y["speed"]) {
+        keys(s, w + ".speed", {"days", "emergency_hours", "preservation_hours", "source"});
+        p.preservation_hours = integer(s["preservation_hours"], w + ".speed.preservation_hours");
+        p.speed_days = integer(s["days"], w + ".speed.days", 365);
+        p.emergency_hours = integer(s["emergency_hours"], w + ".speed.emergency_hours");
+        p.speed_source = str(s["source"], w + ".speed.source");
+      }
+      p.safeguard_strength = integer(y["safeguard_strength"], w + ".safeguard_strength");
+      p.file = file_;
+      pack_.pathways.push_back(std::move(p));
+    }
+  }
+
+  Pack& pack_;
+  std::string file_;
+};
+
+void resolve(Pack& pack) {
+  auto ref = [&](const std::string& id, const std::string& file, const std::string& where) {
+    auto it = pack.group_of.find(id);
+    if (it == pack.group_of.end()) {
+      pack.load_issues.push_back({file, where, "dangling reference to predicate \"" + id + "\""});
+      return -1;
+    }
+    return it->second;
+  };
+  for (auto& p : pack.pathways) {
+    for (const auto& id : p.applicability)
+      if (int g = ref(id, p.file, p.id + ".applicability"); g >= 0) p.applicability_idx.push_back(g);
+    for (const auto& id : p.checks)
+      if (int g = ref(id, p.file, p.id + ".checks"); g >= 0) p.checks_idx.push_back(g);
+    if (p.family == Family::CloudEa) {
+      bool found = false;
+      for (const auto& a : pack.agreements) found = found || a.id == p.agreement;
+      if (!found) pack.load_issues.push_back({p.file, p.id + ".agreement", "dangling reference to agreement \"" + p.agreement + "\""});
+    }
+  }
+  for (const auto& id : pack.gate)
+    if (int g = ref(id, "pack", "gate"); g >= 0) pack.gate_idx.push_back(g);
+  for (const auto& id : pack.advisory)
+    if (int g = ref(id, "pack", "advisory"); g >= 0) pack.advisory_idx.push_back(g);
+  // Letters rogatory depends on every other pathway's result: evaluate it last.
+  std::stable_partition(pack.pathways.begin(), pack.pathways.end(),
+                        [](const PathwayDef& p) { return p.family != Family::LettersRogatory; });
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw PackError(p.string() + ": cannot be read");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::unique_ptr<Pack> load_pack(const std::string& dir) {
+  namespace fs = std::filesystem;
+  auto pack = std::make_unique<Pack>();
+  pack->state_index.fill(-1);
+  fs::path root(dir);
+  std::string manifest_text = read_file(root / "pack.yaml");
+  YAML::Node manifest;
+  try {
+    manifest = YAML::Load(manifest_text);
+  } catch (const YAML::Exception& e) {
+    throw PackError("pack.yaml: " + std::string(e.what()));
+  }
+  Loader top(*pack, "pack.yaml");
+  top.keys(manifest, "(top)", {"format", "name", "version", "files"});
+  if (top.str(manifest["format"], "format", true) != "comity.pack/1")
+    top.fail("format", "expected comity.pack/1");
+  pack->name = top.str(manifest["name"], "name", true);
+  pack->version = top.str(manifest["version"], "version", true);
+  pack->files = top.strings(manifest["files"], "files");
+  if (pack->files.empty()) top.fail("files", "required: the list of pack files");
+
+  Sha256 hash;
+  hash.update("pack.yaml\n");
+  hash.update(manifest_text);
+  for (const auto& rel : pack->files) {
+    if (rel.find("..") != std::string::npos || (!rel.empty() && rel[0] == '/'))
+      throw PackError("pack.yaml: files: \"" + rel + "\" must be a relative path inside the pack");
+    std::string text = read_file(root / rel);
+    hash.update("\n" + rel + "\n");
+    hash.update(text);
+    YAML::Node node;
+    try {
+      node = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      throw PackError(rel + ": " + e.what());
+    }
+    Loader(*pack, rel).load(node);
+  }
+  pack->content_hash = "sha256:" + hash.hex_digest();
+  resolve(*pack);
+  return pack;
+}
+
+}  // namespace comity
