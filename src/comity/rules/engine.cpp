@@ -26,9 +26,11 @@
 //    fast preservation can run beside a slow production.
 //
 // 5. Ranking. Lawful entries are ranked per role by: available before
-//    available-with-conditions; then shorter expected time to data (the
-//    pack's advisory speed, the emergency track where one exists); then
-//    stronger safeguards; then pack order. See kRankingRule.
+//    available-with-conditions; then treaty routes before voluntary
+//    disclosure (which has no treaty safeguards, so it never outranks one);
+//    then shorter expected time to data (the pack's advisory speed, the
+//    emergency track where one exists); then stronger safeguards; then pack
+//    order. See kRankingRule.
 //
 // 6. Advisory analysis. The Access Now criteria (AN.*) run once after all
 //    pathways; the jurisdiction factors (J.1-J.5) are scored for every state
@@ -42,10 +44,11 @@
 namespace comity {
 
 const char* const kRankingRule =
-    "Lawful pathways are ranked within each role (production, preservation) by: (1) available before "
-    "available_with_conditions; (2) shorter expected time to data, using the pack's advisory speed and the "
-    "emergency track where the pathway has one; (3) stronger safeguards (prior judicial authorisation, "
-    "notification of the affected State); (4) pack order. Speeds are advisory estimates, never legal findings.";
+    "Lawful pathways are ranked within each role (primary, preservation companion) by: (1) available before "
+    "available_with_conditions; (2) routes with treaty or statutory safeguards before voluntary disclosure, "
+    "which has none; (3) shorter expected time to data, using the pack's advisory speed and the emergency track "
+    "where the pathway has one; (4) stronger safeguards (prior judicial authorisation, notification of the "
+    "affected State); (5) pack order. Speeds are advisory estimates, never legal findings.";
 
 namespace {
 
@@ -173,6 +176,8 @@ struct Evaluator {
         lawful.push_back(&p);
     std::stable_sort(lawful.begin(), lawful.end(), [](const PathwayResult* a, const PathwayResult* b) {
       if (a->status != b->status) return a->status < b->status;
+      bool ta = a->def->safeguard_strength > 0, tb = b->def->safeguard_strength > 0;
+      if (ta != tb) return ta;  // routes without treaty safeguards (voluntary disclosure) come last
       if (a->expected_hours != b->expected_hours) return a->expected_hours < b->expected_hours;
       return a->def->safeguard_strength > b->def->safeguard_strength;
     });

@@ -285,6 +285,21 @@ Verdict notice_delay_justified(EvalCtx& c, const PredicateDef&) {
   return blank(plan.justification) ? v(2, ename(enum_name(plan.mode))) : v(1, ename(enum_name(plan.mode)));
 }
 
+// EU.PRV.4 (advisory): the provider's own law may bar disclosing content to a
+// foreign authority (e.g. 18 U.S.C. 2702(a)); absent an executive agreement
+// covering the corridor, expect a reasoned objection under Art 17.
+Verdict eu_third_country_conflict(EvalCtx& c, const PredicateDef&) {
+  if (!c.scope.contains(DataCategory::Content)) return v(0);
+  StateCode home = c.q.provider.hq_state;
+  const StateInfo* st = c.pack.state(home);
+  if (!st || st->content_blocking_statute.empty() || home == c.q.requesting_state) return v(0);
+  for (const auto& a : c.pack.agreements) {
+    bool corridor = (a.a == home && a.b == c.q.requesting_state) || (a.b == home && a.a == c.q.requesting_state);
+    if (corridor && a.in_force_from <= c.at) return v(1, arg_state(home), arg_str(st->content_blocking_statute));
+  }
+  return v(2, arg_state(home), arg_str(st->content_blocking_statute));
+}
+
 // ---- EIO -------------------------------------------------------------------
 
 bool eio(const Pack& pack, StateCode s) {
@@ -379,6 +394,8 @@ void register_eu(std::vector<KindSpec>& out) {
     {"emergency_justification", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {}, {}, emergency_justification},
     {"notice_delay_justified", {{"pass_notify", P}, {"pass_delay", P}, {"fail", F}}, {"mode"}, {},
      notice_delay_justified},
+    {"eu_third_country_conflict", {{"not_applicable", N}, {"pass", P}, {"review", R}}, {"state", "statute"}, {},
+     eu_third_country_conflict},
     {"eio_states", {{"pass", P}, {"na_requesting", N}, {"na_executing", N}, {"na_domestic", N}}, {"state"}, {},
      eio_states},
     {"eio_issuer", {{"pass_issuer", P}, {"pass_validator", P}, {"fail", F}}, {"type"}, {}, eio_issuer},

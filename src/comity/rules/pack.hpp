@@ -135,7 +135,7 @@ struct StateInfo {
   std::optional<Date> budapest_party_since, sap_party_since, untoc_party_since;
   SapDeclarations sap;
   DeathPenaltyStatus death_penalty = DeathPenaltyStatus::Abolitionist;
-  bool us_person_content_blocking = false;  // provider law bars content disclosure to foreign govts
+  std::string content_blocking_statute;     // provider law bars content disclosure to foreign govts
   bool voluntary_noncontent_permitted = false;
   std::optional<StatePolicy> policy;        // overrides Pack::default_policy
   int incoming_mla_days = 0;                // advisory speed of incoming MLA (0 = pathway default)

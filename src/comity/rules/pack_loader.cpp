@@ -240,7 +240,7 @@ class Loader {
       const YAML::Node& s = it.second;
       keys(s, w, {"name", "central_authority", "eu_member", "reg_2023_1543_bound", "eio_participant",
                   "budapest_party_since", "sap_party_since", "untoc_party_since", "sap_declarations", "death_penalty",
-                  "voluntary_noncontent_disclosure", "incoming_mla_days", "policy", "citation", "source", "tag"});
+                  "voluntary_noncontent_disclosure", "content_blocking_statute", "incoming_mla_days", "policy", "citation", "source", "tag"});
       StateInfo st;
       st.code = state(code, w);
       if (st.code.empty()) continue;
@@ -273,6 +273,7 @@ class Loader {
         else fail(w + ".death_penalty", "expected ABOLITIONIST, RETENTIONIST or ABOLITIONIST_IN_PRACTICE");
       }
       st.voluntary_noncontent_permitted = boolean(s["voluntary_noncontent_disclosure"], w);
+      st.content_blocking_statute = str(s["content_blocking_statute"], w + ".content_blocking_statute");
       st.incoming_mla_days = integer(s["incoming_mla_days"], w + ".incoming_mla_days");
       if (s["policy"]) st.policy = policy(s["policy"], w + ".policy", pack_.default_policy);
       st.citation = str(s["citation"], w + ".citation");
