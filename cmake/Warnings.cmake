@@ -14,3 +14,11 @@ if(COMITY_SANITIZE)
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(comity_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
+
+# Fuzzing: instrument first-party code for coverage and ASan/UBSan; the fuzz
+# target itself links libFuzzer's main.
+if(COMITY_FUZZ)
+  target_compile_options(comity_sanitizers INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(comity_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()

@@ -82,6 +82,7 @@ int cmd_evaluate(const std::string& file, const std::string& at_text, const std:
   }
   comity::Decision d = comity::evaluate(*parsed.request, *pack, at);
   if (format == "json") std::cout << comity::decision_to_json(d, *parsed.request).dump(2) << "\n";
+  else if (format == "summary") std::cout << comity::decision_to_summary(d, *parsed.request);
   else std::cout << comity::decision_to_text(d, *parsed.request);
   return kOk;
 }
@@ -166,7 +167,7 @@ int main(int argc, char** argv) {
   auto* ev = app.add_subcommand("evaluate", "Evaluate a request (JSON file, or - for stdin) and print the decision");
   ev->add_option("file", file, "Request JSON file, or - for standard input")->required();
   ev->add_option("--at", at, "Evaluation date YYYY-MM-DD (default: today, UTC)");
-  ev->add_option("--format", format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  ev->add_option("--format", format, "Output format")->check(CLI::IsMember({"text", "json", "summary"}));
   ev->add_option("--pack", pack_dir, "Rule pack directory");
 
   std::string vfile;

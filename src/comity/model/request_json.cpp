@@ -794,7 +794,7 @@ void read_request(Reader& r, const json& j, Request& q) {
 
 }  // namespace
 
-RequestParse parse_request(const nlohmann::json& value) {
+RequestParse parse_request_value(const nlohmann::json& value) {
   RequestParse out;
   Request q;
   Reader r(out.errors, q.assumed_defaults);
@@ -807,7 +807,7 @@ RequestParse parse_request(std::string_view text, const JsonLimits& limits) {
   RequestParse out;
   auto j = parse_json_guarded(text, limits, out.errors);
   if (!j) return out;
-  return parse_request(*j);
+  return parse_request_value(*j);
 }
 
 }  // namespace comity

@@ -22,6 +22,6 @@ struct RequestParse {
 RequestParse parse_request(std::string_view json_text, const JsonLimits& limits = {});
 
 // Same, from an already-parsed JSON value.
-RequestParse parse_request(const nlohmann::json& value);
+RequestParse parse_request_value(const nlohmann::json& value);
 
 }  // namespace comity

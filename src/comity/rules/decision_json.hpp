@@ -17,7 +17,11 @@ nlohmann::ordered_json decision_to_json(const Decision& d, const Request& reques
 // A readable decision memo for people (English).
 std::string decision_to_text(const Decision& d, const Request& request);
 
-// Summary helpers shared by both renderers.
+// A few lines per request: the answer per data category and the ranked
+// lawful pathways with their status and first condition (for `make run`).
+std::string decision_to_summary(const Decision& d, const Request& request);
+
+// Summary helpers shared by the renderers.
 const PathwayResult* best_for(const Decision& d, DataCategory c, Role role);
 const PathwayResult* preserve_now(const Decision& d);
 

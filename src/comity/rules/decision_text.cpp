@@ -133,4 +133,52 @@ std::string decision_to_text(const Decision& d, const Request& q) {
   return out.str();
 }
 
+std::string decision_to_summary(const Decision& d, const Request& q) {
+  std::ostringstream out;
+  out << (q.request_id.empty() ? std::string("(no id)") : q.request_id) << "  " << q.requesting_state.str() << " → "
+      << q.provider.hq_state.str() << "  " << enum_name(d.measure) << " " << d.requested.str()
+      << (d.emergency ? "  EMERGENCY" : "") << "\n";
+  if (d.blocked) {
+    out << "  BLOCKED:";
+    for (uint32_t i = d.gate.begin; i < d.gate.end; ++i)
+      if (d.checks[i].outcome == Outcome::Fail) out << " " << d.checks[i].pred->id << " — " << render_reason(d.checks[i]);
+    out << "\n";
+  }
+  for (Role role : {Role::Primary, Role::PreservationCompanion}) {
+    for (int rank = 1;; ++rank) {
+      const PathwayResult* p = nullptr;
+      for (const auto& x : d.pathways)
+        if (x.role == role && x.rank == rank) p = &x;
+      if (!p) break;
+      out << "  " << (role == Role::Primary ? "#" : "preserve #") << rank << " " << p->def->id << " ["
+          << p->scope.str() << "] " << status_name(p->status);
+      for (uint32_t i = d.gate.begin; i < p->checks.end; ++i) {
+        if (i == d.gate.end) i = p->applicability.begin;
+        const auto& c = d.checks[i];
+        if (c.outcome == Outcome::NeedsReview && !c.pred->advisory) {
+          out << " — review " << c.pred->id;
+          break;
+        }
+      }
+      auto dl = deadlines_for(d, *p);
+      for (const auto* x : dl)
+        if (x->duration != "PT0S") {
+          out << " — " << x->id << " " << x->duration;
+          break;
+        }
+      for (const auto* n : notifications_for(d, *p))
+        if (n->to_counterpart) out << " — notify " << p->counterpart.str();
+      out << "\n";
+    }
+  }
+  for (const auto& p : d.pathways)
+    if (p.status == PathwayStatus::Unavailable && p.role == Role::Primary) {
+      out << "  ✗ " << p.def->id << " [" << p.scope.str() << "]";
+      for (uint32_t i = p.applicability.begin; i < p.checks.end; ++i)
+        if (d.checks[i].outcome == Outcome::Fail && !d.checks[i].pred->advisory) out << " " << d.checks[i].pred->id;
+      out << "\n";
+    }
+  return out.str();
+}
+
 }  // namespace comity

@@ -1,0 +1,85 @@
+# Comity — one entry point for people and CI. `make run` and `make test` work
+# as root on a fresh Debian 12 machine: each installs what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BUILD        ?= build
+ASAN_BUILD   ?= build-asan
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+EVAL_DATE    ?= 2026-09-15
+JOBS         ?= $(shell nproc)
+
+# Debian 12 packages the project needs (build, tests, benchmarks, fuzzing).
+APT_PACKAGES := build-essential cmake ninja-build ccache clang libclang-rt-14-dev \
+                libssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev \
+                libgtest-dev libgmock-dev libbenchmark-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+
+.PHONY: deps build build-asan build-fuzz run test test-unit test-asan fuzz bench rules-check format check-format clean
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing missing packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Unit tests only, under AddressSanitizer and UndefinedBehaviorSanitizer.
+build-asan: deps
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DCOMITY_SANITIZE=ON -DCOMITY_BENCH=OFF
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# libFuzzer needs clang; the core library is instrumented for coverage.
+build-fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCOMITY_FUZZ=ON -DCOMITY_TESTS=OFF -DCOMITY_BENCH=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Until the server exists, `run` evaluates the bundled sample requests.
+run: build
+	./$(BUILD)/comity rules check
+	@echo
+	@echo "Decisions for the sample requests in examples/ (law as of $(EVAL_DATE)):"
+	@for f in examples/*.json; do echo; echo "── $$f"; ./$(BUILD)/comity evaluate "$$f" --at $(EVAL_DATE) --format summary || exit 1; done
+	@echo
+	@echo "Full decision memo:  ./$(BUILD)/comity evaluate examples/s02-eu-content-prosecutor-no-judge.json --at $(EVAL_DATE)"
+	@echo "Machine format:      ./$(BUILD)/comity evaluate FILE --at $(EVAL_DATE) --format json"
+
+rules-check: build
+	./$(BUILD)/comity rules check
+
+test-unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+# Parse + evaluate under libFuzzer, seeded with the sample requests.
+fuzz: build-fuzz
+	mkdir -p $(FUZZ_BUILD)/corpus
+	COMITY_PACK=$(CURDIR)/rules ./$(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/corpus examples \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	  -dict=tests/fuzz/request.dict -artifact_prefix=$(FUZZ_BUILD)/
+
+test: test-unit test-asan fuzz
+	@echo "make test: unit, golden, CLI, sanitizer and fuzz runs passed"
+
+bench: build
+	./$(BUILD)/bench/bench_engine --benchmark_min_time=1
+
+format:
+	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+check-format:
+	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

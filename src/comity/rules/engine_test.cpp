@@ -1,0 +1,173 @@
+// Properties every decision must have, checked over a seeded set of varied
+// requests, plus the engine's split and ranking behaviour.
+#include "comity/rules/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "comity/model/request_json.hpp"
+#include "comity/rules/decision_json.hpp"
+#include "request_generator.hpp"
+#include "test_support.hpp"
+
+namespace comity {
+namespace {
+
+using test::entry;
+using test::eval;
+using test::parse_ok;
+using test::real_pack;
+
+std::vector<Request> varied(size_t n) {
+  std::vector<Request> out;
+  for (auto& j : test::generate_requests(n, 42)) out.push_back(parse_ok(j));
+  return out;
+}
+
+TEST(Engine, EveryApplicablePathwayEvaluatesEveryCheck) {
+  const Pack& pack = real_pack();
+  for (const auto& q : varied(300)) {
+    Decision d = eval(q, pack);
+    for (const auto& p : d.pathways) {
+      if (p.status == PathwayStatus::NotApplicable) continue;
+      size_t in_force = 0;
+      for (int g : p.def->checks_idx) in_force += pack.predicate_at(g, d.at) != nullptr;
+      EXPECT_EQ(p.checks.end - p.checks.begin, in_force) << p.def->id;
+      EXPECT_EQ(p.applicability.end - p.applicability.begin, p.def->applicability_idx.size()) << p.def->id;
+    }
+  }
+}
+
+TEST(Engine, StatusFollowsTheChecksAndNeverHidesAReview) {
+  for (const auto& q : varied(300)) {
+    Decision d = eval(q, real_pack());
+    bool gate_fail = false, gate_review = false;
+    for (uint32_t i = d.gate.begin; i < d.gate.end; ++i) {
+      gate_fail |= d.checks[i].outcome == Outcome::Fail;
+      gate_review |= d.checks[i].outcome == Outcome::NeedsReview;
+    }
+    for (const auto& p : d.pathways) {
+      if (p.status == PathwayStatus::NotApplicable) continue;
+      bool fail = gate_fail, review = gate_review;
+      for (uint32_t i = p.applicability.begin; i < p.checks.end; ++i) {
+        if (d.checks[i].pred->advisory) continue;
+        fail |= d.checks[i].outcome == Outcome::Fail;
+        review |= d.checks[i].outcome == Outcome::NeedsReview;
+      }
+      if (fail) {
+        EXPECT_EQ(p.status, PathwayStatus::Unavailable) << p.def->id;
+      }
+      else if (review) {
+        EXPECT_NE(p.status, PathwayStatus::Available) << p.def->id;  // review is never a pass
+      EXPECT_EQ(p.rank > 0, p.status == PathwayStatus::Available || p.status == PathwayStatus::AvailableWithConditions);
+      }
+    }
+  }
+}
+
+TEST(Engine, RanksAreContiguousAndVoluntaryNeverOutranksATreatyRoute) {
+  for (const auto& q : varied(300)) {
+    Decision d = eval(q, real_pack());
+    for (Role role : {Role::Primary, Role::PreservationCompanion}) {
+      std::vector<const PathwayResult*> ranked;
+      for (const auto& p : d.pathways)
+        if (p.role == role && p.rank > 0) ranked.push_back(&p);
+      std::sort(ranked.begin(), ranked.end(), [](auto* a, auto* b) { return a->rank < b->rank; });
+      for (size_t i = 0; i < ranked.size(); ++i) EXPECT_EQ(ranked[i]->rank, static_cast<int>(i + 1));
+      for (size_t i = 0; i + 1 < ranked.size(); ++i) {
+        EXPECT_LE(ranked[i]->status, ranked[i + 1]->status);
+        if (ranked[i]->status == ranked[i + 1]->status && ranked[i]->def->family == Family::Voluntary) {
+          EXPECT_EQ(ranked[i + 1]->def->family, Family::Voluntary);
+        }
+      }
+    }
+    EXPECT_EQ(d.blocked, std::none_of(d.pathways.begin(), d.pathways.end(), [](const PathwayResult& p) {
+                return p.role == Role::Primary && p.rank > 0;
+              }));
+  }
+}
+
+TEST(Engine, SplitEntriesPartitionTheRequestedCategories) {
+  for (const auto& q : varied(300)) {
+    Decision d = eval(q, real_pack());
+    for (const auto& def : real_pack().pathways) {
+      for (Role role : {Role::Primary, Role::PreservationCompanion}) {
+        uint64_t seen = 0;
+        int n = 0;
+        for (const auto& p : d.pathways) {
+          if (p.def != &def || p.role != role) continue;
+          ++n;
+          EXPECT_EQ(seen & p.scope.bits(), 0u) << def.id << ": overlapping split scopes";
+          seen |= p.scope.bits();
+        }
+        if (n > 0) {
+          EXPECT_EQ(seen, d.requested.bits()) << def.id;
+        }
+      }
+    }
+  }
+}
+
+TEST(Engine, ReasonsRenderCompletelyAndOutputIsDeterministic) {
+  for (const auto& q : varied(100)) {
+    Decision a = eval(q, real_pack());
+    Decision b = eval(q, real_pack());
+    EXPECT_EQ(decision_to_json(a, q).dump(), decision_to_json(b, q).dump());
+    for (const auto& c : a.checks) {
+      auto r = render_reason(c);
+      EXPECT_FALSE(r.empty()) << c.pred->id;
+      EXPECT_EQ(r.find("(?)"), std::string::npos) << c.pred->id << ": " << r;
+      EXPECT_EQ(r.find('{'), std::string::npos) << c.pred->id << ": " << r;
+    }
+  }
+}
+
+TEST(Engine, DecisionRecordsThePackVersion) {
+  auto q = parse_ok(test::base_request());
+  auto j = decision_to_json(eval(q, real_pack()), q);
+  EXPECT_EQ(j["pack"]["content_hash"], real_pack().content_hash);
+  EXPECT_EQ(j["format"], "comity.decision/1");
+  EXPECT_EQ(j["evaluated_at"], "2026-09-15");
+}
+
+TEST(Engine, GateFailureBlocksEveryApplicablePathway) {
+  auto j = test::base_request();
+  j["identifiers"] = {{{"type", "WILDCARD"}, {"value", "*"}}};
+  Decision d = eval(parse_ok(j), real_pack());
+  EXPECT_TRUE(d.blocked);
+  for (const auto& p : d.pathways)
+    EXPECT_TRUE(p.status == PathwayStatus::Unavailable || p.status == PathwayStatus::NotApplicable) << p.def->id;
+}
+
+TEST(Engine, SplitsWhereTheLawTreatsCategoriesDifferently) {
+  auto j = test::base_request();  // S03 shape: BE judge, harassment 24 months, subscriber + traffic
+  j["requesting_state"] = "BE";
+  j["issuing_authority"] = {{"state", "BE"}, {"type", "INVESTIGATING_JUDGE"}};
+  j["data_categories"] = {"SUBSCRIBER", "TRAFFIC"};
+  j["offences"][0]["max_penalty_months"] = 24;
+  j["offences"][0]["committed_via_information_system"] = true;
+  Decision d = eval(parse_ok(j), real_pack());
+  auto* sub = entry(d, "P_EU_EPOC", Role::Primary, DataCategory::Subscriber);
+  auto* tra = entry(d, "P_EU_EPOC", Role::Primary, DataCategory::Traffic);
+  ASSERT_TRUE(sub && tra);
+  EXPECT_NE(sub, tra);
+  EXPECT_TRUE(sub->split && tra->split);
+  EXPECT_EQ(sub->status, PathwayStatus::Available);
+  EXPECT_EQ(tra->status, PathwayStatus::Unavailable);
+  // Preservation runs beside the slower route for the traffic data.
+  EXPECT_EQ(preserve_now(d)->def->id, "P_EU_EPOC_PR");
+}
+
+TEST(Engine, EmergencyUsesTheFastTrackForRanking) {
+  auto j = test::base_request();
+  j["urgency"] = {{"is_emergency", true}, {"emergency_type", "THREAT_TO_LIFE"}, {"justification", "hostage"}};
+  Decision d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(entry(d, "P_EU_EPOC")->expected_hours, 8);
+  bool eight = false;
+  for (const auto* dl : deadlines_for(d, *entry(d, "P_EU_EPOC"))) eight |= dl->duration == "PT8H";
+  EXPECT_TRUE(eight);
+}
+
+}  // namespace
+}  // namespace comity

@@ -1,0 +1,452 @@
+// Unit tests per predicate kind: each varies one input of a valid request
+// across the rule's boundary and checks the predicate's outcome.
+#include "comity/rules/kinds.hpp"
+
+#include <gtest/gtest.h>
+
+#include "comity/rules/engine.hpp"
+#include "test_support.hpp"
+
+namespace comity {
+namespace {
+
+using nlohmann::json;
+using test::base_request;
+using test::check;
+using test::entry;
+using test::eval;
+using test::gate;
+using test::parse_ok;
+using test::real_pack;
+constexpr Outcome kPass = Outcome::Pass, kFail = Outcome::Fail, kReview = Outcome::NeedsReview,
+                  kNA = Outcome::NotApplicable;
+
+// An EU content request from FR to a provider with a designated establishment in DE.
+json eu_content() {
+  auto j = base_request();
+  j["requesting_state"] = "FR";
+  j["issuing_authority"] = {{"state", "FR"}, {"type", "JUDGE"}, {"name", "Tribunal judiciaire"}, {"contact", "c"}};
+  j["data_categories"] = {"CONTENT"};
+  j["offences"][0]["max_penalty_months"] = 60;
+  j["offences"][0]["locus_states"] = {"FR"};
+  j["subject"]["residence_state"] = "FR";
+  j["provider"]["hq_state"] = "DE";
+  j["provider"]["establishments"] = {{{"state", "DE"}, {"type", "DESIGNATED_ESTABLISHMENT"}}};
+  j["provider"]["offers_services_in"] = {"DE", "FR"};
+  return j;
+}
+
+std::optional<Outcome> epoc(const json& j, const char* pred, DataCategory cat = DataCategory::Content) {
+  auto d = eval(parse_ok(j), real_pack());
+  auto* p = entry(d, "P_EU_EPOC", Role::Primary, cat);
+  if (!p) return std::nullopt;
+  return check(d, *p, pred);
+}
+
+// A UK request to a US provider (S12 shape).
+json ukus() {
+  auto j = base_request();
+  j["requesting_state"] = "GB";
+  j["issuing_authority"] = {{"state", "GB"}, {"type", "JUDGE"}, {"name", "Crown Court"}, {"contact", "c"}};
+  j["data_categories"] = {"CONTENT"};
+  j["offences"][0]["max_penalty_months"] = "LIFE";
+  j["offences"][0]["locus_states"] = {"GB"};
+  j["subject"] = {{"known", true}, {"nationality", {"GB"}}, {"residence_state", "GB"}, {"current_location_state", "GB"},
+                  {"is_us_person", false}};
+  j["designated_authority_review"] = {{"passed", true}};
+  j["provider"] = {{"hq_state", "US"}, {"establishments", {{{"state", "US"}, {"type", "HQ"}}}},
+                   {"services", {"ISS_COMMUNICATION"}}, {"data_location", {"US"}}};
+  return j;
+}
+
+std::optional<Outcome> cloud(const json& j, const char* pred) {
+  auto d = eval(parse_ok(j), real_pack());
+  auto* p = entry(d, "P_CLOUD_UKUS");
+  return p ? check(d, *p, pred) : std::nullopt;
+}
+
+TEST(GateKinds, PurposeIsCriminalJusticeOnly) {
+  auto j = base_request();
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.PURPOSE"), kPass);
+  j["proceedings_type"] = "INTELLIGENCE";
+  auto d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(gate(d, "HR.PURPOSE"), kFail);
+  EXPECT_TRUE(d.blocked);
+}
+
+TEST(GateKinds, SpecificIdentifiers) {
+  auto j = base_request();
+  j["identifiers"] = json::array();
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.SPEC"), kFail);
+  j["identifiers"] = {{{"type", "KEYWORD"}, {"value", "bomb"}}};
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.SPEC"), kFail);
+  j["identifiers"] = {{{"type", "PERSON_NAME"}, {"value", "Jan Kowalski"}}};
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.SPEC"), kReview);  // a name alone
+  j["identifiers"].push_back({{"type", "EMAIL"}, {"value", "jan@example.org"}});
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.SPEC"), kPass);
+  j["identifiers"] = {{{"type", "IP_ADDRESS"}, {"value", "203.0.113.5"}}};
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.SPEC"), kReview);  // no timestamp
+}
+
+TEST(GateKinds, FactsAndRelevance) {
+  auto j = base_request();
+  j["relevance_statement"] = "  ";
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.FACTS"), kReview);
+  j["facts_summary"] = "";
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.FACTS"), kFail);
+}
+
+TEST(GateKinds, DiscriminationRisk) {
+  auto j = base_request();
+  j["hr_risk_assessment"] = {{"risk_level", "LOW"}, {"grounds", {"RELIGION"}}};
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.DISCRIM"), kReview);
+  j["hr_risk_assessment"]["risk_level"] = "SUBSTANTIAL";
+  auto d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(gate(d, "HR.DISCRIM"), kFail);
+  EXPECT_TRUE(d.blocked);
+}
+
+TEST(GateKinds, SpeechByFlagOrIccsCode) {
+  auto j = base_request();
+  j["offences"][0]["iccs_code"] = "08032";  // expressions of prohibited content
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.SPEECH"), kReview);
+  j = base_request();
+  j["offences"][0]["speech_related"] = true;
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.SPEECH"), kReview);
+}
+
+TEST(GateKinds, InterceptionNeedsEndAndLessIntrusiveFinding) {
+  auto j = base_request();
+  j["measure"] = "INTERCEPT_CONTENT";
+  j["data_categories"] = {"CONTENT"};
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.INTERCEPT"), kFail);
+  j["interception"] = {{"end", "2026-10-01T00:00:00Z"}};
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.INTERCEPT"), kFail);
+  j["interception"]["less_intrusive_assessment"] = "Stored data did not reveal the meetings.";
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.INTERCEPT"), kPass);
+  EXPECT_EQ(gate(eval(parse_ok(base_request()), real_pack()), "HR.INTERCEPT"), kNA);
+}
+
+TEST(GateKinds, NoticePlanAndDataProtection) {
+  auto j = base_request();
+  j["user_notification_plan"] = {{"mode", "DELAY"}};
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.NOTICE"), kReview);
+  j["user_notification_plan"] = {{"mode", "DELAY"}, {"justification", "would alert accomplices"}};
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.NOTICE"), kReview);  // no review date
+  j["user_notification_plan"]["review_date"] = "2027-01-01";
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.NOTICE"), kPass);
+  j["sensitive_data_expected"] = {"HEALTH"};
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.DP"), kReview);
+}
+
+TEST(GateKinds, RegistryGapIsReviewNotPass) {
+  auto j = base_request();
+  j["provider"]["hq_state"] = "KI";
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "REG.1"), kReview);
+}
+
+TEST(EuKinds, ContentNeedsAJudgeNeverAProsecutor) {
+  auto j = eu_content();
+  EXPECT_EQ(epoc(j, "EU.AUTH.P1"), kPass);
+  j["issuing_authority"]["type"] = "PUBLIC_PROSECUTOR";
+  EXPECT_EQ(epoc(j, "EU.AUTH.P1"), kFail);
+  j["validating_authority"] = {{"state", "FR"}, {"type", "PUBLIC_PROSECUTOR"}};
+  EXPECT_EQ(epoc(j, "EU.AUTH.P1"), kFail);  // a prosecutor cannot validate content
+  j["validating_authority"]["type"] = "INVESTIGATING_JUDGE";
+  EXPECT_EQ(epoc(j, "EU.AUTH.P1"), kPass);
+}
+
+TEST(EuKinds, SubscriberDataByPoliceNeedsValidation) {
+  auto j = base_request();
+  j["issuing_authority"]["type"] = "POLICE_INVESTIGATING_AUTHORITY";
+  EXPECT_EQ(epoc(j, "EU.AUTH.P1", DataCategory::Subscriber), kFail);
+  j["validating_authority"] = {{"state", "DE"}, {"type", "PUBLIC_PROSECUTOR"}};
+  EXPECT_EQ(epoc(j, "EU.AUTH.P1", DataCategory::Subscriber), kPass);
+}
+
+TEST(EuKinds, EmergencySelfIssueCoversSubscriberOnly) {
+  auto j = base_request();
+  j["issuing_authority"]["type"] = "POLICE_INVESTIGATING_AUTHORITY";
+  j["urgency"] = {{"is_emergency", true}, {"emergency_type", "THREAT_TO_LIFE"}, {"justification", "hostage"}};
+  EXPECT_EQ(epoc(j, "EU.AUTH.P2", DataCategory::Subscriber), kFail);  // not allowed domestically
+  j["domestic_similar_case_allows_no_validation"] = true;
+  auto d = eval(parse_ok(j), real_pack());
+  auto* p = entry(d, "P_EU_EPOC", Role::Primary, DataCategory::Subscriber);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(check(d, *p, "EU.AUTH.P2"), kPass);
+  EXPECT_TRUE(p->ex_post_validation);
+  bool has48 = false;
+  for (const auto* dl : deadlines_for(d, *p)) has48 = has48 || (dl->id == "EU.DL.11" && dl->duration == "PT48H");
+  EXPECT_TRUE(has48);
+  j["data_categories"] = {"CONTENT"};
+  EXPECT_EQ(epoc(j, "EU.AUTH.P2"), kFail);
+}
+
+TEST(EuKinds, TrafficContentThresholdAtThirtySixMonths) {
+  auto j = eu_content();
+  j["offences"][0]["max_penalty_months"] = 36;
+  EXPECT_EQ(epoc(j, "EU.THR.3"), kPass);
+  j["offences"][0]["max_penalty_months"] = 35;
+  EXPECT_EQ(epoc(j, "EU.THR.3"), kFail);
+  j["offences"][0]["committed_via_information_system"] = true;  // online alone is not enough
+  EXPECT_EQ(epoc(j, "EU.THR.3"), kFail);
+  j["offences"][0]["eu_harmonised_offence_ref"] = "DIR_2011_93_ART3_7";
+  EXPECT_EQ(epoc(j, "EU.THR.3"), kPass);
+  j["offences"][0]["committed_via_information_system"] = false;  // listed, but not by an information system
+  EXPECT_EQ(epoc(j, "EU.THR.3"), kFail);
+  j["offences"][0]["eu_harmonised_offence_ref"] = "DIR_2017_541_ART3_12_14";  // terrorism: no IS condition
+  EXPECT_EQ(epoc(j, "EU.THR.3"), kPass);
+}
+
+TEST(EuKinds, NotificationTurnsOnResidenceAndLocusNotNationality) {
+  auto j = eu_content();
+  j["subject"]["nationality"] = {"DE"};  // a national of the enforcing State
+  auto d = eval(parse_ok(j), real_pack());
+  auto* p = entry(d, "P_EU_EPOC");
+  ASSERT_TRUE(p);
+  EXPECT_FALSE(p->notified);
+  j["subject"]["residence_state"] = "UNKNOWN";
+  d = eval(parse_ok(j), real_pack());
+  p = entry(d, "P_EU_EPOC");
+  EXPECT_TRUE(p->notified);
+  EXPECT_EQ(p->counterpart.str(), "DE");
+  j = eu_content();
+  j["offences"][0]["locus_states"] = {"FR", "BE"};
+  j["offences"].push_back(j["offences"][0]);
+  j["offences"][1]["locus_states"] = {"BE"};  // the second offence happened elsewhere only
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_TRUE(entry(d, "P_EU_EPOC")->notified);
+  // Subscriber data never trigger notification.
+  d = eval(parse_ok(base_request()), real_pack());
+  EXPECT_FALSE(entry(d, "P_EU_EPOC")->notified);
+}
+
+TEST(EuKinds, AddresseeMustBeInAnotherBoundMemberState) {
+  auto j = eu_content();
+  j["requesting_state"] = "DK";  // Denmark does not take part
+  j["issuing_authority"]["state"] = "DK";
+  EXPECT_EQ(epoc(j, "EU.SCOPE.3"), kNA);
+  j = eu_content();
+  j["provider"]["establishments"] = {{{"state", "DE"}, {"type", "SUBSIDIARY"}}};  // no designated addressee
+  EXPECT_EQ(epoc(j, "EU.SCOPE.3"), kNA);
+  j["urgency"] = {{"is_emergency", true}, {"emergency_type", "THREAT_TO_LIFE"}, {"justification", "j"}};
+  EXPECT_EQ(epoc(j, "EU.SCOPE.3"), kPass);  // Annex I Section B emergency fallback
+}
+
+TEST(EuKinds, RegulationNotBeforeItsApplicationDate) {
+  auto d = eval(parse_ok(base_request()), real_pack(), "2026-08-17");
+  EXPECT_EQ(entry(d, "P_EU_EPOC")->status, PathwayStatus::NotApplicable);
+  d = eval(parse_ok(base_request()), real_pack(), "2026-08-18");
+  EXPECT_EQ(entry(d, "P_EU_EPOC")->status, PathwayStatus::Available);
+}
+
+TEST(EuKinds, DomesticParityUnstatedIsReview) {
+  auto j = base_request();
+  j.erase("domestic_parity_confirmed");
+  EXPECT_EQ(epoc(j, "EU.THR.1", DataCategory::Subscriber), kReview);
+  j["domestic_parity_confirmed"] = false;
+  EXPECT_EQ(epoc(j, "EU.THR.1", DataCategory::Subscriber), kFail);
+}
+
+TEST(EuKinds, SentenceExecutionConditions) {
+  auto j = base_request();
+  j["proceedings_type"] = "SENTENCE_EXECUTION";
+  j["sentence_execution"] = {{"sentence_months", 4}, {"in_absentia", false}, {"absconded", true}};
+  EXPECT_EQ(epoc(j, "EU.SCOPE.1", DataCategory::Subscriber), kPass);
+  j["sentence_execution"]["sentence_months"] = 3;
+  EXPECT_EQ(epoc(j, "EU.SCOPE.1", DataCategory::Subscriber), kFail);
+  j["sentence_execution"] = {{"sentence_months", 12}, {"in_absentia", true}, {"absconded", true}};
+  EXPECT_EQ(epoc(j, "EU.SCOPE.1", DataCategory::Subscriber), kFail);
+}
+
+TEST(CloudKinds, UsPersonIsTriState) {
+  auto j = ukus();
+  EXPECT_EQ(cloud(j, "US.ORD.1"), kPass);
+  j["subject"]["is_us_person"] = "UNKNOWN";
+  EXPECT_EQ(cloud(j, "US.ORD.1"), kReview);
+  j["subject"]["is_us_person"] = true;  // e.g. a lawful permanent resident
+  EXPECT_EQ(cloud(j, "US.ORD.1"), kFail);
+  j = ukus();
+  j["subject"]["current_location_state"] = "US";
+  EXPECT_EQ(cloud(j, "US.ORD.1"), kFail);
+  j = ukus();
+  j["subject"]["nationality"] = {"GB", "US"};  // nationality decides even if the flag says false
+  EXPECT_EQ(cloud(j, "US.ORD.1"), kFail);
+}
+
+TEST(CloudKinds, SeriousCrimeThresholdFromTheAgreement) {
+  auto j = ukus();
+  j["offences"][0]["max_penalty_months"] = 36;
+  EXPECT_EQ(cloud(j, "UKUS.1"), kPass);
+  j["offences"][0]["max_penalty_months"] = 35;
+  EXPECT_EQ(cloud(j, "UKUS.1"), kFail);
+}
+
+TEST(CloudKinds, IndependentReview) {
+  auto j = ukus();
+  EXPECT_EQ(cloud(j, "US.ORD.9"), kPass);  // a judge issued it
+  j["issuing_authority"]["type"] = "POLICE_INVESTIGATING_AUTHORITY";
+  EXPECT_EQ(cloud(j, "US.ORD.9"), kReview);
+  j["independent_review"] = {{"type", "NONE"}};
+  EXPECT_EQ(cloud(j, "US.ORD.9"), kFail);
+  j["independent_review"] = {{"type", "ENFORCEMENT_STAGE_REVIEW_AVAILABLE"}};
+  EXPECT_EQ(cloud(j, "US.ORD.9"), kPass);
+}
+
+TEST(CloudKinds, AgreementNotBeforeEntryIntoForceAndOnlyInItsCorridor) {
+  auto d = eval(parse_ok(ukus()), real_pack(), "2022-10-02");
+  EXPECT_EQ(entry(d, "P_CLOUD_UKUS")->status, PathwayStatus::NotApplicable);
+  d = eval(parse_ok(ukus()), real_pack(), "2022-10-03");
+  EXPECT_NE(entry(d, "P_CLOUD_UKUS")->status, PathwayStatus::NotApplicable);
+  EXPECT_EQ(entry(d, "P_CLOUD_AUUS")->status, PathwayStatus::NotApplicable);
+}
+
+TEST(CloudKinds, UsOrderToAUkProviderIsBoundByTheUkTargetingBar) {
+  auto j = ukus();
+  j["requesting_state"] = "US";
+  j["issuing_authority"]["state"] = "US";
+  j["subject"]["current_location_state"] = "GB";
+  j["provider"]["hq_state"] = "GB";
+  j["provider"]["establishments"] = {{{"state", "GB"}, {"type", "HQ"}}};
+  auto d = eval(parse_ok(j), real_pack());
+  auto* p = entry(d, "P_CLOUD_UKUS");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(check(d, *p, "UKUS.3"), kFail);
+  EXPECT_EQ(check(d, *p, "US.ORD.1"), kNA);  // 2523(b)(4) binds the partner's orders
+}
+
+TEST(CloudKinds, OnwardTransferWithoutConsentFails) {
+  auto j = ukus();
+  j["onward_transfer_plan"] = {{{"recipient", "FR"}, {"purpose", "joint investigation"}}};
+  EXPECT_EQ(cloud(j, "UKUS.10"), kFail);
+  j["onward_transfer_plan"][0]["authorisation_ref"] = "US-DOJ-2026-77";
+  EXPECT_EQ(cloud(j, "UKUS.10"), kPass);
+}
+
+TEST(SapKinds, ProtocolInForceWithJapansDeclarations) {
+  auto pack = test::fresh_pack();
+  pack->sap_in_force_from = *parse_date("2026-01-01");  // hypothetical entry into force
+  auto j = base_request();
+  j["requesting_state"] = "RS";
+  j["issuing_authority"]["state"] = "RS";
+  j["provider"] = {{"hq_state", "JP"}, {"establishments", {{{"state", "JP"}, {"type", "HQ"}}}},
+                   {"services", {"ISS_COMMUNICATION"}}};
+  auto d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(entry(d, "P_SAP_7")->status, PathwayStatus::NotApplicable);  // Art 7(9)(a) reservation
+  auto* p8 = entry(d, "P_SAP_8");
+  ASSERT_TRUE(p8);
+  EXPECT_EQ(check(d, *p8, "SAP.8.6"), kReview);  // central authority required (Art 8(11))
+  j["central_authority_ref"] = "RS-MOJ-2026-1";
+  d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(check(d, *entry(d, "P_SAP_8"), "SAP.8.6"), kPass);
+  // Not in force in the real pack.
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(entry(d, "P_SAP_8")->status, PathwayStatus::NotApplicable);
+}
+
+TEST(SapKinds, ArticleEightExcludesContent) {
+  auto pack = test::fresh_pack();
+  pack->sap_in_force_from = *parse_date("2026-01-01");
+  auto j = base_request();
+  j["requesting_state"] = "RS";
+  j["issuing_authority"]["state"] = "RS";
+  j["data_categories"] = {"CONTENT"};
+  j["central_authority_ref"] = "x";
+  j["provider"] = {{"hq_state", "JP"}, {"establishments", {{{"state", "JP"}, {"type", "HQ"}}}},
+                   {"services", {"ISS_COMMUNICATION"}}};
+  auto d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(check(d, *entry(d, "P_SAP_8"), "SAP.8.1"), kFail);
+}
+
+TEST(PolicyKinds, HillSensitiveInformationGoesByMla) {
+  auto j = base_request();
+  j["information_sensitivity"] = {"FINANCIAL"};
+  EXPECT_EQ(epoc(j, "JFH.1", DataCategory::Subscriber), kFail);  // default policy
+  auto pack = test::fresh_pack();
+  pack->default_policy.sensitive_require_mla = {};
+  auto d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(check(d, *entry(d, "P_EU_EPOC"), "JFH.1"), kPass);
+}
+
+TEST(PolicyKinds, HillFirstUseConstraint) {
+  auto pack = test::fresh_pack();
+  pack->default_policy.first_use_mla_required = true;
+  auto j = base_request();
+  auto d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(check(d, *entry(d, "P_EU_EPOC"), "JFH.2"), kFail);
+  j["prior_requests"] = {{{"pathway", "P_EIO"}, {"ref", "EIO-1"}, {"outcome", "NO_RESPONSE"}}};
+  d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(check(d, *entry(d, "P_EU_EPOC"), "JFH.2"), kPass);
+}
+
+TEST(PolicyKinds, AccessNowCriteriaBindOnlyWhenAStateSaysSo) {
+  auto j = base_request();  // fraud: not on the speed-critical list (AN.3 review)
+  auto d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(entry(d, "P_EU_EPOC")->status, PathwayStatus::Available);
+  auto pack = test::fresh_pack();
+  pack->default_policy.access_now_binding = true;
+  d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(entry(d, "P_EU_EPOC")->status, PathwayStatus::AvailableWithConditions);
+  EXPECT_EQ(entry(d, "P_EIO")->status, PathwayStatus::Available);  // not a direct pathway
+}
+
+TEST(MlaKinds, ProbableCauseForUsContent) {
+  auto j = ukus();
+  j["requesting_state"] = "FR";
+  j["issuing_authority"]["state"] = "FR";
+  auto d = eval(parse_ok(j), real_pack());
+  auto* m = entry(d, "P_MLAT");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(check(d, *m, "MLA.REQ.14"), kReview);
+  j["probable_cause_statement"] = "Messages of 2026-05-02 in the account plan the attack.";
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_MLAT"), "MLA.REQ.14"), kPass);
+}
+
+TEST(MlaKinds, DeathPenaltyAssurance) {
+  auto j = base_request();
+  j["requesting_state"] = "US";
+  j["issuing_authority"]["state"] = "US";
+  j["offences"][0]["death_penalty_available"] = true;
+  j["provider"]["hq_state"] = "GB";
+  j["provider"]["establishments"] = {{{"state", "GB"}, {"type", "HQ"}}};
+  auto d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_MLAT"), "MLA.REF.8"), kReview);
+  j["assurances_offered"] = {"NO_DEATH_PENALTY"};
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_MLAT"), "MLA.REF.8"), kPass);
+}
+
+TEST(MlaKinds, NoMlaBetweenEioParticipants) {
+  auto d = eval(parse_ok(base_request()), real_pack());  // DE → NL
+  EXPECT_EQ(entry(d, "P_MLAT")->status, PathwayStatus::NotApplicable);
+}
+
+TEST(VoluntaryKinds, NonContentOnlyAndAlwaysFlagged) {
+  auto j = ukus();
+  j["data_categories"] = {"SUBSCRIBER"};
+  auto d = eval(parse_ok(j), real_pack());
+  auto* v = entry(d, "P_VOLUNTARY");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->status, PathwayStatus::AvailableWithConditions);
+  EXPECT_EQ(check(d, *v, "HR.CHANNEL"), kReview);
+  j["data_categories"] = {"CONTENT"};
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(entry(d, "P_VOLUNTARY")->status, PathwayStatus::Unavailable);
+}
+
+TEST(DomesticKinds, EstablishmentOrServicesOffered) {
+  auto j = base_request();
+  j["provider"]["establishments"] = {{{"state", "DE"}, {"type", "BRANCH"}}};
+  auto d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_DOMESTIC"), "DOM.1"), kPass);
+  j = base_request();  // offers services in DE, not established there: Art 18(1)(b), needs review
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_DOMESTIC"), "DOM.1"), kReview);
+  j["data_categories"] = {"CONTENT"};  // Art 18(1)(b) is for subscriber information only
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(entry(d, "P_DOMESTIC")->status, PathwayStatus::NotApplicable);
+}
+
+}  // namespace
+}  // namespace comity

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Black-box tests of the comity binary: exit codes, stdout/stderr, formats.
+# Usage: cli_test.sh PATH/TO/comity REPO_DIR
+set -uo pipefail
+BIN=$1
+REPO=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+failures=0
+pass=0
+
+expect() {  # expect NAME WANT_EXIT CMD...  (stdout → $TMP/out, stderr → $TMP/err)
+  local name=$1 want=$2
+  shift 2
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL $name: exit $got, want $want"; sed 's/^/  stderr: /' "$TMP/err" | head -5; failures=$((failures + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
+contains() {  # contains NAME FILE TEXT
+  if grep -qF -- "$3" "$TMP/$2"; then pass=$((pass + 1)); else echo "FAIL $1: $2 lacks '$3'"; failures=$((failures + 1)); fi
+}
+empty() {
+  if [ ! -s "$TMP/$2" ]; then pass=$((pass + 1)); else echo "FAIL $1: $2 not empty"; failures=$((failures + 1)); fi
+}
+
+S01=$REPO/examples/s01-eu-subscriber-prosecutor.json
+S02=$REPO/examples/s02-eu-content-prosecutor-no-judge.json
+
+expect help 0 "$BIN" --help
+contains help out "evaluate"
+for sub in evaluate validate rules "rules list" "rules show" "rules check"; do
+  # shellcheck disable=SC2086
+  expect "help $sub" 0 "$BIN" $sub --help
+  contains "help $sub" out "Usage"
+done
+expect version 0 "$BIN" --version
+expect no-subcommand 2 "$BIN"
+expect unknown-option 2 "$BIN" evaluate "$S01" --nope
+expect bad-format 2 "$BIN" evaluate "$S01" --format xml
+expect bad-date 2 "$BIN" evaluate "$S01" --at 2026-02-30
+contains bad-date err "--at"
+
+expect text 0 "$BIN" evaluate "$S01" --at 2026-09-15
+contains text out "COMITY DECISION MEMO"
+contains text out "EU.AUTH.P1"
+empty text err
+expect json 0 "$BIN" evaluate "$S02" --at 2026-09-15 --format json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format"]=="comity.decision/1"; assert d["summary"]["preserve_now"]=="P_EU_EPOC_PR"' "$TMP/out" 2>/dev/null \
+   || grep -q '"preserve_now": "P_EU_EPOC_PR"' "$TMP/out"; then pass=$((pass + 1)); else echo "FAIL json: content"; failures=$((failures + 1)); fi
+expect stdin 0 bash -c "\"$BIN\" evaluate - --at 2026-09-15 --format summary < \"$S01\""
+contains stdin out "P_EU_EPOC"
+
+# Invalid input: exit 2, every error path-qualified on stderr, nothing on stdout.
+printf '{"requesting_state": "XX", "offences": [{"max_penalty_months": "ten"}], "extra": 1}' > "$TMP/bad.json"
+expect invalid 2 "$BIN" evaluate "$TMP/bad.json"
+contains invalid err '$.requesting_state'
+contains invalid err '$.offences[0].max_penalty_months'
+contains invalid err '$.extra: no such field'
+contains invalid err '$.offences[0].iccs_code: required'
+empty invalid out
+head -c 10485760 /dev/urandom > "$TMP/garbage.bin"
+expect garbage 2 "$BIN" evaluate "$TMP/garbage.bin"
+contains garbage err "at most 1048576 bytes"
+python3 -c 'print("["*10000 + "]"*10000)' > "$TMP/deep.json" 2>/dev/null || { printf '%.0s[' $(seq 10000); printf '%.0s]' $(seq 10000); } > "$TMP/deep.json"
+expect deep 2 "$BIN" evaluate "$TMP/deep.json"
+contains deep err "nested"
+expect missing-file 2 "$BIN" evaluate "$TMP/does-not-exist.json"
+contains missing-file err "cannot be opened"
+expect validate-ok 0 "$BIN" validate "$S01"
+expect validate-bad 2 "$BIN" validate "$TMP/bad.json"
+
+# Rule pack commands.
+expect rules-check 0 "$BIN" rules check --pack "$REPO/rules"
+contains rules-check out "ok: comity-core"
+expect rules-list 0 "$BIN" rules list --pack "$REPO/rules"
+contains rules-list out "EU.AUTH.P1 [V]"
+expect rules-show 0 "$BIN" rules show EU.THR.3 --pack "$REPO/rules"
+contains rules-show out "Art 5(4)"
+expect rules-show-unknown 2 "$BIN" rules show NO.SUCH --pack "$REPO/rules"
+cp -r "$REPO/rules" "$TMP/pack"
+sed -i 's/    citation: "Reg. (EU) 2023\/1543 Art 3(3)"//' "$TMP/pack/predicates/eu.yaml"
+expect rules-check-refuses 1 "$BIN" rules check --pack "$TMP/pack"
+contains rules-check-refuses err "EU.SCOPE.4: predicate has no citation"
+echo "garbage: [" > "$TMP/pack/pathways.yaml"
+expect broken-pack 3 "$BIN" evaluate "$S01" --pack "$TMP/pack"
+contains broken-pack err "pathways.yaml"
+
+echo "$pass passed, $failures failed"
+[ "$failures" = 0 ]

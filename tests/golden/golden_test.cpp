@@ -1,0 +1,144 @@
+// Golden scenarios (legal-rules.md §11): each tests/golden/*.expect.json names
+// a sample request in examples/, the evaluation date and the decision the law
+// requires: outcome, recommended pathway, gate results, and per pathway entry
+// its status, rank, counterpart, key predicate results, deadlines,
+// notifications, use limitations and hints. The check runs against the
+// documented machine format (docs/decision-format.md), not internals.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "comity/model/request_json.hpp"
+#include "comity/rules/decision_json.hpp"
+#include "comity/rules/engine.hpp"
+#include "test_support.hpp"
+
+namespace comity {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+std::vector<std::string> golden_files() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(test::source_dir() + "/tests/golden"))
+    if (e.path().string().ends_with(".expect.json")) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> ids(const ordered_json& list) {
+  std::vector<std::string> out;
+  for (const auto& x : list) out.push_back(x.at(x.contains("id") ? "id" : "predicate").get<std::string>());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// Finds the decision entry matching the expectation's pathway, role and categories.
+const ordered_json* find_entry(const ordered_json& decision, const json& want) {
+  std::string role = want.value("role", "primary");
+  const ordered_json* found = nullptr;
+  for (const auto& p : decision["pathways"]) {
+    if (p["pathway"] != want["pathway"] || p["role"] != role) continue;
+    if (want.contains("data_categories")) {
+      auto a = sorted(want["data_categories"].get<std::vector<std::string>>());
+      auto b = sorted(p["data_categories"].get<std::vector<std::string>>());
+      if (a != b) continue;
+    }
+    EXPECT_EQ(found, nullptr) << "ambiguous expectation for " << want["pathway"];
+    found = &p;
+  }
+  return found;
+}
+
+class Golden : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Golden, DecisionMatchesTheLaw) {
+  json want = json::parse(test::read_text(test::source_dir() + "/tests/golden/" + GetParam()));
+  SCOPED_TRACE(want["scenario"].get<std::string>() + " — " + want["legal_rules"].get<std::string>());
+  std::string text = test::read_text(test::source_dir() + "/" + want["request"].get<std::string>());
+  auto parsed = parse_request(text);
+  ASSERT_TRUE(parsed.request) << "sample request is invalid: " << parsed.errors.at(0).path << " "
+                              << parsed.errors.at(0).message;
+  Decision d = evaluate(*parsed.request, test::real_pack(), *parse_date(want["at"].get<std::string>()));
+  ordered_json got = decision_to_json(d, *parsed.request);
+
+  if (want.contains("outcome")) {
+    EXPECT_EQ(got["outcome"], want["outcome"]);
+  }
+  if (want.contains("recommended")) {
+    EXPECT_EQ(got["summary"]["recommended"], want["recommended"]);
+  }
+  if (want.contains("preserve_now")) {
+    EXPECT_EQ(got["summary"]["preserve_now"], want["preserve_now"]);
+  }
+  if (want.contains("coverage")) {
+    for (auto& [cat, pw] : want["coverage"].items()) EXPECT_EQ(got["summary"]["coverage"][cat], pw) << cat;
+  }
+  if (want.contains("gate")) {
+    for (auto& [pred, result] : want["gate"].items()) {
+      auto it = std::find_if(got["gate"].begin(), got["gate"].end(), [&](const auto& c) { return c["predicate"] == pred; });
+      ASSERT_NE(it, got["gate"].end()) << pred;
+      EXPECT_EQ((*it)["result"], result) << pred << ": " << (*it)["reason"];
+    }
+  }
+  for (const auto& w : want["pathways"]) {
+    SCOPED_TRACE(w.dump());
+    const ordered_json* p = find_entry(got, w);
+    ASSERT_NE(p, nullptr) << "no entry for " << w["pathway"];
+    EXPECT_EQ((*p)["status"], w["status"]);
+    if (w.contains("rank")) {
+      EXPECT_EQ((*p)["rank"], w["rank"]);
+    }
+    if (w.contains("split")) {
+      EXPECT_EQ((*p)["split"], w["split"]);
+    }
+    if (w.contains("counterpart_state")) {
+      EXPECT_EQ((*p)["counterpart_state"], w["counterpart_state"]);
+    }
+    if (w.contains("notified")) {
+      bool notified = false;
+      for (const auto& n : (*p)["notifications"]) notified |= n.contains("state");
+      EXPECT_EQ(notified, w["notified"].get<bool>());
+    }
+    if (w.contains("checks")) {
+      for (auto& [pred, result] : w["checks"].items()) {
+        const auto& checks = (*p)["checks"];
+        auto it = std::find_if(checks.begin(), checks.end(), [&](const auto& c) { return c["predicate"] == pred; });
+        ASSERT_NE(it, checks.end()) << pred << " did not run";
+        EXPECT_EQ((*it)["result"], result) << pred << ": " << (*it)["reason"];
+        EXPECT_FALSE((*it)["citation"].get<std::string>().empty()) << pred;
+        EXPECT_FALSE((*it)["tag"].get<std::string>().empty()) << pred;
+      }
+    }
+    if (w.contains("deadlines")) {
+      EXPECT_EQ(ids((*p)["deadlines"]), sorted(w["deadlines"]));
+    }
+    if (w.contains("notifications")) {
+      EXPECT_EQ(ids((*p)["notifications"]), sorted(w["notifications"]));
+    }
+    if (w.contains("use_limitations")) {
+      EXPECT_EQ(ids((*p)["use_limitations"]), sorted(w["use_limitations"]));
+    }
+    if (w.contains("hints"))
+      for (const auto& h : w["hints"]) {
+        auto hints = ids((*p)["to_make_available"]);
+        EXPECT_NE(std::find(hints.begin(), hints.end(), h.get<std::string>()), hints.end()) << "no hint from " << h;
+      }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, Golden, ::testing::ValuesIn(golden_files()),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           return param_info.param.substr(0, param_info.param.find('.'));
+                         });
+
+}  // namespace
+}  // namespace comity
