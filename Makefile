@@ -28,12 +28,14 @@ deps:
 	fi
 
 build: deps
-	cmake -S . -B $(BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMITY_TESTS=ON -DCOMITY_BENCH=ON \
+	  -DCOMITY_SANITIZE=OFF -DCOMITY_FUZZ=OFF
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Unit tests only, under AddressSanitizer and UndefinedBehaviorSanitizer.
 build-asan: deps
-	cmake -S . -B $(ASAN_BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DCOMITY_SANITIZE=ON -DCOMITY_BENCH=OFF
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DCOMITY_SANITIZE=ON -DCOMITY_BENCH=OFF \
+	  -DCOMITY_TESTS=ON -DCOMITY_FUZZ=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 # libFuzzer needs clang; the core library is instrumented for coverage.
@@ -65,7 +67,7 @@ test-asan: build-asan
 # Parse + evaluate under libFuzzer, seeded with the sample requests.
 fuzz: build-fuzz
 	mkdir -p $(FUZZ_BUILD)/corpus
-	COMITY_PACK=$(CURDIR)/rules ./$(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/corpus examples \
+	COMITY_PACK=$(CURDIR)/rules ./$(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/corpus examples tests/fuzz/regressions \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  -dict=tests/fuzz/request.dict -artifact_prefix=$(FUZZ_BUILD)/
 

@@ -49,7 +49,8 @@ std::optional<nlohmann::json> parse_json_guarded(std::string_view text, const Js
   try {
     return nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true,
                                  /*ignore_comments=*/false);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error for syntax, out_of_range for numbers that overflow (e.g. 1E400).
     std::string what = e.what();
     // nlohmann's messages start with "[json.exception.parse_error.101] "; keep the rest.
     auto pos = what.find("] ");

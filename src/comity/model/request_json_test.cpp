@@ -146,6 +146,17 @@ TEST(RequestJson, NotJsonOrNotAnObject) {
   EXPECT_TRUE(has_error(errors_of(std::string("{} // comment")), "$", "valid JSON"));
 }
 
+TEST(RequestJson, OverflowingNumbersAreAnErrorNotACrash) {
+  // Found by the fuzzer: nlohmann throws out_of_range, not parse_error, here.
+  EXPECT_TRUE(has_error(errors_of(std::string("{\"retention_period_days\": 44E444001568560704}")), "$", "valid JSON"));
+  auto j = base_request();
+  j["offences"][0]["max_penalty_months"] = 1e300;
+  EXPECT_TRUE(has_error(errors_of(j), "$.offences[0].max_penalty_months", "months"));
+  j = base_request();
+  j["retention_period_days"] = 99999999999LL;
+  EXPECT_TRUE(has_error(errors_of(j), "$.retention_period_days", "between"));
+}
+
 TEST(RequestJson, TenMegabytesOfGarbageIsRefusedBySize) {
   std::string garbage(10 * 1024 * 1024, '\x7f');
   auto errs = errors_of(garbage);
