@@ -45,8 +45,17 @@ struct Range {
 // data while a slower primary pathway runs (offered for PRODUCE_STORED requests).
 enum class Role : uint8_t { Primary, PreservationCompanion };
 
+// Why an entry is not applicable.
+enum class NaReason : uint8_t {
+  None,
+  Check,           // the last applicability check answered not_applicable
+  Measure,         // the pathway does not implement the requested measure
+  RuleNotInForce,  // an applicability rule has no version in force on the date
+};
+
 struct PathwayResult {
   const PathwayDef* def = nullptr;
+  NaReason na_reason = NaReason::None;
   Role role = Role::Primary;
   Measure measure = Measure::ProduceStored;
   Categories scope;             // data categories this entry covers

@@ -45,6 +45,9 @@ ordered_json check_json(const CheckResult& c, std::string_view stage) {
   j["tag"] = tag_name(c.pred->tag);
   j["reads"] = c.pred->reads;
   j["stage"] = stage;
+  if (c.pred->from != kNoDateMin || c.pred->to != kNoDateMax)
+    j["effective"] = {{"from", c.pred->from == kNoDateMin ? ordered_json(nullptr) : ordered_json(c.pred->from.str())},
+                      {"to", c.pred->to == kNoDateMax ? ordered_json(nullptr) : ordered_json(c.pred->to.str())}};
   if (c.pred->advisory) j["advisory"] = true;
   if ((c.outcome == Outcome::Fail || c.outcome == Outcome::NeedsReview) && !c.pred->hint.empty())
     j["hint"] = c.pred->hint;
@@ -66,6 +69,10 @@ ordered_json pathway_json(const Decision& d, const PathwayResult& p) {
   j["data_categories"] = cats_json(p.scope);
   j["split"] = p.split;
   j["status"] = status_name(p.status);
+  if (p.na_reason == NaReason::Measure)
+    j["not_applicable_reason"] = "the pathway does not provide for " + std::string(enum_name(p.measure));
+  else if (p.na_reason == NaReason::RuleNotInForce)
+    j["not_applicable_reason"] = "an applicability rule of this pathway has no version in force on the date";
   j["rank"] = p.rank > 0 ? ordered_json(p.rank) : ordered_json(nullptr);
   j["counterpart_state"] = p.counterpart.empty() ? ordered_json(nullptr) : ordered_json(p.counterpart.str());
   if (p.status == PathwayStatus::Available || p.status == PathwayStatus::AvailableWithConditions) {
@@ -101,8 +108,7 @@ ordered_json pathway_json(const Decision& d, const PathwayResult& p) {
   if (p.status != PathwayStatus::NotApplicable) {
     for (uint32_t i = d.gate.begin; i < d.gate.end; ++i) hint(d.checks[i]);
     for (uint32_t i = p.applicability.begin; i < p.checks.end; ++i) hint(d.checks[i]);
-  } else if (p.applicability.end > p.applicability.begin) {
-    hint(d.checks[p.applicability.end - 1]);
+  } else if (p.na_reason == NaReason::Check) {
     const auto& last = d.checks[p.applicability.end - 1];
     if (!last.pred->hint.empty())
       hints.push_back({{"predicate", last.pred->id}, {"result", "not_applicable"}, {"hint", last.pred->hint}});

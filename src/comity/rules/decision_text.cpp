@@ -109,11 +109,13 @@ std::string decision_to_text(const Decision& d, const Request& q) {
   for (const auto& p : d.pathways) {
     if (p.status != PathwayStatus::NotApplicable) continue;
     out << "  " << p.def->id << ": ";
-    if (p.applicability.end > p.applicability.begin) {
+    if (p.na_reason == NaReason::Check) {
       const auto& c = d.checks[p.applicability.end - 1];
       out << render_reason(c) << " (" << c.pred->id << ", " << c.pred->citation << ")\n";
+    } else if (p.na_reason == NaReason::RuleNotInForce) {
+      out << "an applicability rule has no version in force on " << d.at.str() << "\n";
     } else {
-      out << "does not implement " << enum_name(p.measure) << "\n";
+      out << "does not provide for " << enum_name(p.measure) << "\n";
     }
   }
 

@@ -90,10 +90,14 @@ struct Evaluator {
     r.measure = measure;
     r.scope = scope;
     r.applicability = run(c, def.applicability_idx, true);
-    bool na = r.applicability.end > r.applicability.begin &&
-              d.checks[r.applicability.end - 1].outcome == Outcome::NotApplicable;
-    if (!na && std::find(def.measures.begin(), def.measures.end(), measure) == def.measures.end()) na = true;
-    if (na) {
+    if (r.applicability.end > r.applicability.begin &&
+        d.checks[r.applicability.end - 1].outcome == Outcome::NotApplicable)
+      r.na_reason = NaReason::Check;
+    else if (r.applicability.end - r.applicability.begin < def.applicability_idx.size())
+      r.na_reason = NaReason::RuleNotInForce;  // applicability cannot be established
+    else if (std::find(def.measures.begin(), def.measures.end(), measure) == def.measures.end())
+      r.na_reason = NaReason::Measure;
+    if (r.na_reason != NaReason::None) {
       r.status = PathwayStatus::NotApplicable;
       r.checks = {r.applicability.end, r.applicability.end};
       return r;

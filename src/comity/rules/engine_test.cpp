@@ -159,6 +159,27 @@ TEST(Engine, SplitsWhereTheLawTreatsCategoriesDifferently) {
   EXPECT_EQ(preserve_now(d)->def->id, "P_EU_EPOC_PR");
 }
 
+TEST(Engine, APathwayWhoseApplicabilityRuleIsNotInForceIsNotApplicable) {
+  auto pack = test::fresh_pack();
+  for (auto& p : pack->predicates)
+    if (p.id == "EU.SCOPE.3") p.from = *parse_date("2030-01-01");  // hypothetical later version only
+  Decision d = eval(parse_ok(test::base_request()), *pack);
+  auto* e = entry(d, "P_EU_EPOC");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->status, PathwayStatus::NotApplicable);
+  EXPECT_EQ(e->na_reason, NaReason::RuleNotInForce);
+}
+
+TEST(Engine, DatedChecksDoNotRunBeforeTheirInstrument) {
+  // EU Regulation checks carry effective.from 2026-08-18; the pathway is not
+  // applicable before that (EU.APP.1) and none of its checks runs.
+  Decision d = eval(parse_ok(test::base_request()), real_pack(), "2026-01-01");
+  auto* e = entry(d, "P_EU_EPOC");
+  EXPECT_EQ(e->status, PathwayStatus::NotApplicable);
+  EXPECT_EQ(e->checks.end - e->checks.begin, 0u);
+  EXPECT_EQ(d.checks[e->applicability.begin].pred->id, "EU.APP.1");
+}
+
 TEST(Engine, EmergencyUsesTheFastTrackForRanking) {
   auto j = test::base_request();
   j["urgency"] = {{"is_emergency", true}, {"emergency_type", "THREAT_TO_LIFE"}, {"justification", "hostage"}};
