@@ -1,8 +1,18 @@
 #include "comity/rules/decision_json.hpp"
 
+#include <algorithm>
+
 namespace comity {
 
 using nlohmann::ordered_json;
+
+std::vector<const PathwayResult*> ranked(const Decision& d, Role role) {
+  std::vector<const PathwayResult*> out;
+  for (const auto& p : d.pathways)
+    if (p.role == role && p.rank > 0) out.push_back(&p);
+  std::sort(out.begin(), out.end(), [](const PathwayResult* a, const PathwayResult* b) { return a->rank < b->rank; });
+  return out;
+}
 
 const PathwayResult* best_for(const Decision& d, DataCategory c, Role role) {
   const PathwayResult* best = nullptr;

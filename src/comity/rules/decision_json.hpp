@@ -22,6 +22,8 @@ std::string decision_to_text(const Decision& d, const Request& request);
 std::string decision_to_summary(const Decision& d, const Request& request);
 
 // Summary helpers shared by the renderers.
+// The lawful entries of `role`, best first (rank 1, 2, …).
+std::vector<const PathwayResult*> ranked(const Decision& d, Role role);
 const PathwayResult* best_for(const Decision& d, DataCategory c, Role role);
 const PathwayResult* preserve_now(const Decision& d);
 

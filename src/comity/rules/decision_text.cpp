@@ -66,12 +66,8 @@ std::string decision_to_text(const Decision& d, const Request& q) {
   out << "LAWFUL PATHWAYS, RANKED\n";
   out << "  Rule: " << kRankingRule << "\n";
   for (Role role : {Role::Primary, Role::PreservationCompanion}) {
-    for (int rank = 1;; ++rank) {
-      const PathwayResult* p = nullptr;
-      for (const auto& x : d.pathways)
-        if (x.role == role && x.rank == rank) p = &x;
-      if (!p) break;
-      out << "\n  " << (role == Role::Primary ? "" : "Preservation ") << "#" << rank << " " << p->def->id << " — "
+    for (const PathwayResult* p : ranked(d, role)) {
+      out << "\n  " << (role == Role::Primary ? "" : "Preservation ") << "#" << p->rank << " " << p->def->id << " — "
           << p->def->name << "\n";
       out << "    Status: " << status_name(p->status) << " · scope " << p->scope.str()
           << (p->split ? " (request split by data category)" : "") << "\n";
@@ -147,12 +143,8 @@ std::string decision_to_summary(const Decision& d, const Request& q) {
     out << "\n";
   }
   for (Role role : {Role::Primary, Role::PreservationCompanion}) {
-    for (int rank = 1;; ++rank) {
-      const PathwayResult* p = nullptr;
-      for (const auto& x : d.pathways)
-        if (x.role == role && x.rank == rank) p = &x;
-      if (!p) break;
-      out << "  " << (role == Role::Primary ? "#" : "preserve #") << rank << " " << p->def->id << " ["
+    for (const PathwayResult* p : ranked(d, role)) {
+      out << "  " << (role == Role::Primary ? "#" : "preserve #") << p->rank << " " << p->def->id << " ["
           << p->scope.str() << "] " << status_name(p->status);
       for (uint32_t i = d.gate.begin; i < p->checks.end; ++i) {
         if (i == d.gate.end) i = p->applicability.begin;

@@ -323,14 +323,26 @@ TEST(CloudKinds, OnwardTransferWithoutConsentFails) {
   EXPECT_EQ(cloud(j, "UKUS.10"), kPass);
 }
 
-TEST(SapKinds, ProtocolInForceWithJapansDeclarations) {
+// The real pack with CETS 224 hypothetically in force from 2026-01-01.
+std::unique_ptr<Pack> sap_in_force() {
   auto pack = test::fresh_pack();
-  pack->sap_in_force_from = *parse_date("2026-01-01");  // hypothetical entry into force
+  pack->sap_in_force_from = *parse_date("2026-01-01");
+  return pack;
+}
+
+// A Serbian request to a Japanese provider (both CETS 224 Parties).
+json rs_to_jp() {
   auto j = base_request();
   j["requesting_state"] = "RS";
   j["issuing_authority"]["state"] = "RS";
   j["provider"] = {{"hq_state", "JP"}, {"establishments", {{{"state", "JP"}, {"type", "HQ"}}}},
                    {"services", {"ISS_COMMUNICATION"}}};
+  return j;
+}
+
+TEST(SapKinds, ProtocolInForceWithJapansDeclarations) {
+  auto pack = sap_in_force();
+  auto j = rs_to_jp();
   auto d = eval(parse_ok(j), *pack);
   EXPECT_EQ(entry(d, "P_SAP_7")->status, PathwayStatus::NotApplicable);  // Art 7(9)(a) reservation
   auto* p8 = entry(d, "P_SAP_8");
@@ -345,15 +357,10 @@ TEST(SapKinds, ProtocolInForceWithJapansDeclarations) {
 }
 
 TEST(SapKinds, ArticleEightExcludesContent) {
-  auto pack = test::fresh_pack();
-  pack->sap_in_force_from = *parse_date("2026-01-01");
-  auto j = base_request();
-  j["requesting_state"] = "RS";
-  j["issuing_authority"]["state"] = "RS";
+  auto pack = sap_in_force();
+  auto j = rs_to_jp();
   j["data_categories"] = {"CONTENT"};
   j["central_authority_ref"] = "x";
-  j["provider"] = {{"hq_state", "JP"}, {"establishments", {{{"state", "JP"}, {"type", "HQ"}}}},
-                   {"services", {"ISS_COMMUNICATION"}}};
   auto d = eval(parse_ok(j), *pack);
   EXPECT_EQ(check(d, *entry(d, "P_SAP_8"), "SAP.8.1"), kFail);
 }
@@ -446,6 +453,167 @@ TEST(DomesticKinds, EstablishmentOrServicesOffered) {
   j["data_categories"] = {"CONTENT"};  // Art 18(1)(b) is for subscriber information only
   d = eval(parse_ok(j), real_pack());
   EXPECT_EQ(entry(d, "P_DOMESTIC")->status, PathwayStatus::NotApplicable);
+}
+
+TEST(EuKinds, ControllerProcessorAndPublicAuthorityInfrastructure) {
+  auto j = eu_content();
+  j["provider"]["role_for_data"] = "PROCESSOR";
+  EXPECT_EQ(epoc(j, "EU.THR.5"), kReview);
+  j["processor_justification"] = "The controller is the suspect's own company.";
+  EXPECT_EQ(epoc(j, "EU.THR.5"), kPass);
+  j["provider"]["processing_on_behalf_of_public_authority_state"] = "DE";
+  EXPECT_EQ(epoc(j, "EU.THR.6"), kFail);  // a public authority of another State
+  j["provider"]["processing_on_behalf_of_public_authority_state"] = "FR";
+  EXPECT_EQ(epoc(j, "EU.THR.6"), kPass);
+}
+
+TEST(EuKinds, ProfessionalPrivilegeOfALawyer) {
+  auto j = eu_content();
+  j["subject"]["professional_privilege"] = "LAWYER";
+  EXPECT_EQ(epoc(j, "EU.THR.7"), kPass);  // resides in the issuing State
+  j["subject"]["residence_state"] = "DE";
+  EXPECT_EQ(epoc(j, "EU.THR.7"), kReview);
+  j["subject"]["privilege_waived"] = true;
+  EXPECT_EQ(epoc(j, "EU.THR.7"), kPass);
+}
+
+TEST(EuKinds, ThirdCountryConflictIsPredictedForUsContentOnly) {
+  auto j = eu_content();
+  j["provider"]["hq_state"] = "US";
+  j["provider"]["establishments"] = {{{"state", "DE"}, {"type", "LEGAL_REPRESENTATIVE"}}};
+  EXPECT_EQ(epoc(j, "EU.PRV.4"), kReview);
+  j["data_categories"] = {"SUBSCRIBER"};
+  EXPECT_EQ(epoc(j, "EU.PRV.4", DataCategory::Subscriber), kNA);
+  // Advisory: it never makes the EPOC unavailable.
+  j["data_categories"] = {"CONTENT"};
+  auto d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(entry(d, "P_EU_EPOC")->status, PathwayStatus::Available);
+}
+
+TEST(EuKinds, EioInterceptionNeedsTheTargetsLocation) {
+  auto j = eu_content();
+  j["measure"] = "INTERCEPT_CONTENT";
+  j["interception"] = {{"end", "2026-12-01T00:00:00Z"}, {"less_intrusive_assessment", "x"}};
+  j["subject"]["current_location_state"] = "DE";
+  auto d = eval(parse_ok(j), real_pack());
+  auto* e = entry(d, "P_EIO");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(check(d, *e, "EIO.INT"), kPass);
+  EXPECT_EQ(e->counterpart.str(), "DE");
+  EXPECT_EQ(entry(d, "P_EU_EPOC")->status, PathwayStatus::NotApplicable);  // stored data only
+}
+
+TEST(CloudKinds, ProxyForAnotherGovernmentIsBarred) {
+  auto j = ukus();
+  j["requested_on_behalf_of"] = "FR";
+  EXPECT_EQ(cloud(j, "US.ORD.4"), kFail);
+  j = ukus();
+  j["intended_recipients"] = {"GB", "Europol"};  // its own State and an organisation
+  EXPECT_EQ(cloud(j, "US.ORD.4"), kPass);
+}
+
+TEST(CloudKinds, CoveredProviderAndData) {
+  auto j = ukus();
+  j["provider"]["services"] = {"FINANCIAL_SERVICE"};
+  EXPECT_EQ(cloud(j, "UKUS.5"), kFail);
+  j["provider"]["services"] = {"DOMAIN_REGISTRAR"};
+  EXPECT_EQ(cloud(j, "UKUS.5"), kReview);
+  j = ukus();
+  j["data_categories"] = {"DOMAIN_REGISTRATION"};
+  EXPECT_EQ(cloud(j, "UKUS.6"), kReview);
+}
+
+TEST(CloudKinds, UkDeathPenaltyEssentialInterestOnAUsCapitalCase) {
+  auto j = ukus();
+  j["requesting_state"] = "US";
+  j["issuing_authority"]["state"] = "US";
+  j["subject"]["current_location_state"] = "FR";
+  j["offences"][0]["death_penalty_available"] = true;
+  j["offences"][0]["death_penalty_sought"] = "UNKNOWN";
+  j["provider"]["hq_state"] = "GB";
+  j["provider"]["establishments"] = {{{"state", "GB"}, {"type", "HQ"}}};
+  EXPECT_EQ(cloud(j, "UKUS.9"), kReview);
+  j["offences"][0]["death_penalty_sought"] = false;
+  EXPECT_EQ(cloud(j, "UKUS.9"), kPass);
+}
+
+TEST(SapKinds, EmergencyDefinitionIsNarrowerThanTheEus) {
+  auto pack = sap_in_force();
+  auto j = rs_to_jp();
+  j["urgency"] = {{"is_emergency", true}, {"emergency_type", "CRITICAL_INFRASTRUCTURE"}, {"justification", "grid"}};
+  auto d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(check(d, *entry(d, "P_SAP_9"), "SAP.9.1"), kFail);
+  j["urgency"]["emergency_type"] = "THREAT_TO_LIFE";
+  d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(check(d, *entry(d, "P_SAP_9"), "SAP.9.1"), kPass);
+  j.erase("urgency");
+  d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(entry(d, "P_SAP_9")->status, PathwayStatus::NotApplicable);  // emergencies only
+}
+
+TEST(BudapestKinds, RoutedByTheProvidersStateNotTheStorageLocation) {
+  auto j = base_request();
+  j["requesting_state"] = "GB";
+  j["issuing_authority"]["state"] = "GB";
+  j["provider"]["data_location"] = {"SHARDED"};
+  auto d = eval(parse_ok(j), real_pack());
+  auto* b = entry(d, "P_BC_MLA");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->counterpart.str(), "NL");
+  EXPECT_EQ(check(d, *b, "BC.MLA.15"), kPass);
+  j["provider"]["data_location"] = {"SG"};
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_BC_MLA"), "BC.MLA.15"), kReview);
+  // Ireland is not a Party (not ratified): no Budapest route from or to it.
+  j["provider"]["hq_state"] = "IE";
+  j["provider"]["establishments"] = {{{"state", "IE"}, {"type", "HQ"}}};
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(entry(d, "P_BC_MLA")->status, PathwayStatus::NotApplicable);
+}
+
+TEST(MlaKinds, UntocNeedsSeriousOrganisedCrime) {
+  auto j = base_request();
+  j["requesting_state"] = "IN";
+  j["issuing_authority"]["state"] = "IN";
+  j["provider"]["hq_state"] = "CN";
+  j["provider"]["establishments"] = {{{"state", "CN"}, {"type", "HQ"}}};
+  j["offences"][0]["max_penalty_months"] = 47;  // below UNTOC's 4 years: no instrument
+  auto d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(entry(d, "P_MLAT")->status, PathwayStatus::NotApplicable);
+  EXPECT_NE(entry(d, "P_LETTERS_ROGATORY")->status, PathwayStatus::NotApplicable);
+  j["offences"][0]["max_penalty_months"] = 48;
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_MLAT"), "MLA.SCOPE.1"), kReview);
+  EXPECT_EQ(entry(d, "P_LETTERS_ROGATORY")->status, PathwayStatus::NotApplicable);  // a treaty route exists
+  j["offences"][0]["iccs_code"] = "09051";
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_MLAT"), "MLA.SCOPE.1"), kPass);
+}
+
+TEST(MlaKinds, LettersRogatoryComeFromACourt) {
+  auto j = base_request();
+  j["requesting_state"] = "IN";
+  j["issuing_authority"]["state"] = "IN";
+  j["offences"][0]["max_penalty_months"] = 24;
+  j["provider"]["hq_state"] = "CN";
+  j["provider"]["establishments"] = {{{"state", "CN"}, {"type", "HQ"}}};
+  auto d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_LETTERS_ROGATORY"), "LR.2"), kFail);
+  j["validating_authority"] = {{"state", "IN"}, {"type", "COURT"}};
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_LETTERS_ROGATORY"), "LR.2"), kPass);
+}
+
+TEST(MlaKinds, PoliticalOffenceIsAPredictionNotABar) {
+  auto j = ukus();
+  j["requesting_state"] = "FR";
+  j["issuing_authority"]["state"] = "FR";
+  j["offences"][0]["iccs_code"] = "0904";  // acts against state security
+  j["probable_cause_statement"] = "facts";
+  auto d = eval(parse_ok(j), real_pack());
+  auto* m = entry(d, "P_MLAT");
+  EXPECT_EQ(check(d, *m, "MLA.REF.2"), kReview);
+  EXPECT_NE(m->status, PathwayStatus::Unavailable);
 }
 
 }  // namespace
