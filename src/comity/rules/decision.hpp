@@ -48,7 +48,7 @@ enum class Role : uint8_t { Primary, PreservationCompanion };
 // Why an entry is not applicable.
 enum class NaReason : uint8_t {
   None,
-  Check,           // the last applicability check answered not_applicable
+  Check,           // an applicability check answered not_applicable
   Measure,         // the pathway does not implement the requested measure
   RuleNotInForce,  // an applicability rule has no version in force on the date
 };
@@ -82,6 +82,7 @@ struct Decision {
   Date at;
   Measure measure = Measure::ProduceStored;
   Categories requested;
+  StateCode requesting_state;
   bool emergency = false;
   std::vector<CheckResult> checks;
   Range gate, advisory;

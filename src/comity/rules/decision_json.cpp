@@ -103,6 +103,9 @@ ordered_json pathway_json(const Decision& d, const PathwayResult& p) {
   for (const auto* x : notifications_for(d, p)) {
     ordered_json n{{"id", x->id}, {"to", x->to}, {"text", x->text}};
     if (x->to_counterpart && !p.counterpart.empty()) n["state"] = p.counterpart.str();
+    if (p.agreement)  // the issuing party's Designated Authority reviews and transmits
+      for (const auto& [st, name] : p.agreement->designated_authorities)
+        if (st == d.requesting_state) n["authority"] = name;
     nt.push_back(std::move(n));
   }
   j["notifications"] = std::move(nt);
@@ -119,9 +122,11 @@ ordered_json pathway_json(const Decision& d, const PathwayResult& p) {
     for (uint32_t i = d.gate.begin; i < d.gate.end; ++i) hint(d.checks[i]);
     for (uint32_t i = p.applicability.begin; i < p.checks.end; ++i) hint(d.checks[i]);
   } else if (p.na_reason == NaReason::Check) {
-    const auto& last = d.checks[p.applicability.end - 1];
-    if (!last.pred->hint.empty())
-      hints.push_back({{"predicate", last.pred->id}, {"result", "not_applicable"}, {"hint", last.pred->hint}});
+    for (uint32_t i = p.applicability.begin; i < p.applicability.end; ++i) {
+      const auto& c = d.checks[i];
+      if (c.outcome == Outcome::NotApplicable && !c.pred->hint.empty())
+        hints.push_back({{"predicate", c.pred->id}, {"result", "not_applicable"}, {"hint", c.pred->hint}});
+    }
   }
   j["to_make_available"] = std::move(hints);
 

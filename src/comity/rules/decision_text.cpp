@@ -106,8 +106,14 @@ std::string decision_to_text(const Decision& d, const Request& q) {
     if (p.status != PathwayStatus::NotApplicable) continue;
     out << "  " << p.def->id << ": ";
     if (p.na_reason == NaReason::Check) {
-      const auto& c = d.checks[p.applicability.end - 1];
-      out << render_reason(c) << " (" << c.pred->id << ", " << c.pred->citation << ")\n";
+      const char* sep = "";
+      for (uint32_t i = p.applicability.begin; i < p.applicability.end; ++i) {
+        const auto& c = d.checks[i];
+        if (c.outcome != Outcome::NotApplicable) continue;
+        out << sep << render_reason(c) << " (" << c.pred->id << ", " << c.pred->citation << ")";
+        sep = "; and ";
+      }
+      out << "\n";
     } else if (p.na_reason == NaReason::RuleNotInForce) {
       out << "an applicability rule has no version in force on " << d.at.str() << "\n";
     } else {

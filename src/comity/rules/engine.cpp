@@ -5,10 +5,11 @@
 //    needs_review puts conditions on every available one. Safeguards are
 //    never relaxed on any path, including the slowest.
 //
-// 2. Pathways. Each pathway runs its applicability predicates first; the
-//    first not_applicable ends it (the instrument does not reach this
-//    corridor, measure or date). Otherwise every check runs — no short
-//    circuit — so the decision shows every failing reason and every hint.
+// 2. Pathways. Each pathway runs all its applicability predicates first;
+//    any not_applicable ends it (the instrument does not reach this
+//    corridor, measure or date), and every such reason is shown. Otherwise
+//    every check runs — no short circuit — so the decision shows every
+//    failing reason and every hint.
 //    Status: any failing check → unavailable; else any needs_review (in the
 //    gate or the pathway) → available with conditions; else available.
 //    Advisory checks (predicted refusal grounds, policy criteria) are shown
@@ -70,13 +71,12 @@ struct Evaluator {
   }
 
   // Runs the predicates of `groups`; returns the range of results.
-  Range run(EvalCtx& c, const std::vector<int>& groups, bool stop_at_na) {
+  Range run(EvalCtx& c, const std::vector<int>& groups) {
     Range r{static_cast<uint32_t>(d.checks.size()), 0};
     for (int g : groups) {
       const PredicateDef* p = pack.predicate_at(g, at);
       if (!p) continue;  // no version of this rule is in force on `at`
       d.checks.push_back(run_predicate(c, *p));
-      if (stop_at_na && d.checks.back().outcome == Outcome::NotApplicable) break;
     }
     r.end = static_cast<uint32_t>(d.checks.size());
     return r;
@@ -89,9 +89,13 @@ struct Evaluator {
     r.role = role;
     r.measure = measure;
     r.scope = scope;
-    r.applicability = run(c, def.applicability_idx, true);
-    if (r.applicability.end > r.applicability.begin &&
-        d.checks[r.applicability.end - 1].outcome == Outcome::NotApplicable)
+    // Every applicability check runs, so a pathway that fails to apply for
+    // several reasons says all of them (S21: not in force, and reserved).
+    r.applicability = run(c, def.applicability_idx);
+    bool na_check = false;
+    for (uint32_t i = r.applicability.begin; i < r.applicability.end; ++i)
+      na_check = na_check || d.checks[i].outcome == Outcome::NotApplicable;
+    if (na_check)
       r.na_reason = NaReason::Check;
     else if (r.applicability.end - r.applicability.begin < def.applicability_idx.size())
       r.na_reason = NaReason::RuleNotInForce;  // applicability cannot be established
@@ -102,7 +106,7 @@ struct Evaluator {
       r.checks = {r.applicability.end, r.applicability.end};
       return r;
     }
-    r.checks = run(c, def.checks_idx, false);
+    r.checks = run(c, def.checks_idx);
     bool fail = gate_fail, review = gate_review;
     for (uint32_t i = r.applicability.begin; i < r.checks.end; ++i) {
       const auto& ch = d.checks[i];
@@ -232,12 +236,13 @@ struct Evaluator {
     d.at = at;
     d.measure = q.measure;
     d.requested = q.data_categories;
+    d.requesting_state = q.requesting_state;
     d.emergency = q.urgency.is_emergency;
     d.checks.reserve(256);
     d.pathways.reserve(pack.pathways.size() + 8);
 
     EvalCtx g = ctx(nullptr, q.measure, q.data_categories, Role::Primary);
-    d.gate = run(g, pack.gate_idx, false);
+    d.gate = run(g, pack.gate_idx);
     for (uint32_t i = d.gate.begin; i < d.gate.end; ++i) {
       gate_fail = gate_fail || d.checks[i].outcome == Outcome::Fail;
       gate_review = gate_review || d.checks[i].outcome == Outcome::NeedsReview;
@@ -253,7 +258,7 @@ struct Evaluator {
     }
 
     EvalCtx a = ctx(nullptr, q.measure, q.data_categories, Role::Primary);
-    d.advisory = run(a, pack.advisory_idx, false);
+    d.advisory = run(a, pack.advisory_idx);
     apply_binding_policy();
 
     rank(Role::Primary);

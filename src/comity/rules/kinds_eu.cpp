@@ -137,6 +137,11 @@ Verdict eu_emergency_self_issue(EvalCtx& c, const PredicateDef&) {
   return v(1);
 }
 
+// EU.AUTH.P3: where EU.AUTH.P2 allowed issue without prior validation, the
+// 48-hour ex-post validation timer starts; if validation is refused the
+// order is withdrawn and the data deleted or restricted.
+Verdict eu_ex_post_validation_timer(EvalCtx& c, const PredicateDef&) { return v(c.ex_post_validation ? 1 : 0); }
+
 // EU.THR.1 / EIO Art 6(1): necessity and proportionality, and domestic parity.
 Verdict necessity_parity(EvalCtx& c, const PredicateDef&) {
   if (blank(c.q.necessity_statement)) return v(1);
@@ -365,6 +370,7 @@ void register_eu(std::vector<KindSpec>& out) {
                              {"fail_needs_validation", F}}, {"type", "categories"}, {}, eu_issuer_competent},
     {"eu_emergency_self_issue", {{"not_applicable", N}, {"pass", P}, {"fail_content", F}, {"fail_domestic", F}},
      {"categories"}, {}, eu_emergency_self_issue},
+    {"eu_ex_post_validation_timer", {{"not_applicable", N}, {"pass", P}}, {}, {}, eu_ex_post_validation_timer},
     {"necessity_parity", {{"pass", P}, {"fail_no_necessity", F}, {"fail_no_parity", F}, {"review_parity", R}}, {},
      {}, necessity_parity},
     {"eu_subscriber_any_offence", {{"not_applicable", N}, {"pass", P}, {"fail_sentence", F}}, {"min"}, {"months"},

@@ -197,27 +197,30 @@ Verdict sap_in_force(EvalCtx& c, const PredicateDef&) {
 
 // Which SAP measure fits this request; reservations that exclude it.
 Verdict sap_measure(EvalCtx& c, const PredicateDef&) {
-  StateCode ps = provider_state(c.q);
-  const StateInfo* st = c.pack.state(ps);
   switch (c.pathway->family) {
     case Family::Sap6: {
       bool registrar = c.q.provider.services.contains(Service::DomainRegistry) ||
                        c.q.provider.services.contains(Service::DomainRegistrar);
       if (c.measure != Measure::DomainRegistration && !c.scope.contains(DataCategory::DomainRegistration))
         return v(1, ename(enum_name(c.measure)));
-      return registrar ? v(0) : v(4);
+      return registrar ? v(0) : v(3);
     }
     case Family::Sap7:
-      if (c.measure != Measure::ProduceStored) return v(1, ename(enum_name(c.measure)));
-      if (st && st->sap.art7_9a_no_art7) return v(2, arg_state(ps));
-      return v(0);
+      return c.measure == Measure::ProduceStored ? v(0) : v(1, ename(enum_name(c.measure)));
     case Family::Sap8:
       return c.measure == Measure::ProduceStored ? v(0) : v(1, ename(enum_name(c.measure)));
     case Family::Sap9: case Family::Sap10:
-      return c.q.urgency.is_emergency ? v(0) : v(3);
+      return c.q.urgency.is_emergency ? v(0) : v(2);
     default:
       return v(1, ename(enum_name(c.measure)));
   }
+}
+
+// SAP.7.9: a Party may reserve the right not to apply Article 7 at all (Art 7(9)(a)).
+Verdict sap7_reservation(EvalCtx& c, const PredicateDef&) {
+  StateCode ps = provider_state(c.q);
+  const StateInfo* st = c.pack.state(ps);
+  return st && st->sap.art7_9a_no_art7 ? v(1, arg_state(ps)) : v(0, arg_state(ps));
 }
 
 Verdict sap7_subscriber_only(EvalCtx& c, const PredicateDef&) {
@@ -432,8 +435,9 @@ void register_intl(std::vector<KindSpec>& out) {
      ea_essential_interests},
     {"ea_non_discrimination", {{"pass", P}, {"review", R}}, {"grounds"}, {}, ea_non_discrimination},
     {"sap_in_force", {{"pass", P}, {"na_not_in_force", N}, {"na_not_party", N}}, {"state"}, {}, sap_in_force},
-    {"sap_measure", {{"pass", P}, {"na_measure", N}, {"na_reserved", N}, {"na_not_emergency", N},
-                     {"na_not_registrar", N}}, {"value"}, {}, sap_measure},
+    {"sap_measure", {{"pass", P}, {"na_measure", N}, {"na_not_emergency", N}, {"na_not_registrar", N}}, {"value"},
+     {}, sap_measure},
+    {"sap7_reservation", {{"pass", P}, {"not_applicable", N}}, {"state"}, {}, sap7_reservation},
     {"sap7_subscriber_only", {{"pass", P}, {"fail", F}}, {"categories"}, {}, sap7_subscriber_only},
     {"sap7_supervision", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {"state"}, {}, sap7_supervision},
     {"sap7_art8_first", {{"not_applicable", N}, {"review", R}}, {"state"}, {}, sap7_art8_first},
