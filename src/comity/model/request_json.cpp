@@ -337,12 +337,7 @@ class Obj {
         if (allow_stateless && s == "STATELESS") { out.stateless = true; continue; }
       }
       StateCode c = state_value(e, p);
-      if (c.empty()) {
-        if (e.is_string()) {
-          // state_value already reported; add what else was allowed when relevant
-        }
-        continue;
-      }
+      if (c.empty()) continue;  // state_value reported it
       if (out.contains(c)) r_.error(p, "each state once; " + c.str() + " is repeated");
       else out.states.push_back(c);
     }

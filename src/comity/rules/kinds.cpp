@@ -108,8 +108,11 @@ bool speech_code(const Pack& pack, const std::string& code) {
 }
 
 Verdict expression_risk(EvalCtx& c, const PredicateDef&) {
-  for (const auto& o : c.q.offences)
-    if (o.speech_related || speech_code(c.pack, o.iccs_code)) return v(1, arg_str(c.pack.iccs_code(o.iccs_code) ? std::string_view(c.pack.iccs_code(o.iccs_code)->code) : std::string_view("-")));
+  for (const auto& o : c.q.offences) {
+    if (!o.speech_related && !speech_code(c.pack, o.iccs_code)) continue;
+    const IccsCode* ic = c.pack.iccs_code(o.iccs_code);  // the reason names the pack's code, if any
+    return v(1, arg_str(ic ? std::string_view(ic->code) : std::string_view("-")));
+  }
   if (c.q.subject.professional_privilege == Privilege::Journalist) return v(2);
   return v(0);
 }

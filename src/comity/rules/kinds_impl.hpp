@@ -39,7 +39,11 @@ inline Tri us_person(const Person& p) {
 inline bool party_at(const std::optional<Date>& since, Date at) { return since && *since <= at; }
 
 inline constexpr Categories kTrafficContent{DataCategory::Traffic, DataCategory::Content};
-inline constexpr Categories kSubscriberLike{DataCategory::Subscriber, DataCategory::IdentificationOnly};
+// Categories the law treats as subscriber data: identification-only data
+// (EU Art 3(10)) and, where the provider is a domain service, registration
+// data (EU Art 3(3)(b) with 3(9); legal-rules §1.1).
+inline constexpr Categories kSubscriberLike{DataCategory::Subscriber, DataCategory::IdentificationOnly,
+                                            DataCategory::DomainRegistration};
 
 // The provider's home state for treaty routing: its headquarters (S09: route
 // MLA by the provider's state, never by an UNKNOWN/SHARDED storage location).

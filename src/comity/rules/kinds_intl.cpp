@@ -368,23 +368,25 @@ Verdict mla_instrument_scope(EvalCtx& c, const PredicateDef&) {
 }
 
 // MLA.COMPLETE: the unified MLA.REQ checklist (legal-rules §6.2).
+// The items Comity can check from the request. The rest of the checklist is
+// either guaranteed by the format (facts, offence provisions and penalties,
+// legal basis) or not knowable here (translation into the requested State's
+// language: the registry does not yet hold accepted languages).
 constexpr std::string_view kMlaItems[] = {
-    "MLA.REQ.1 requesting authority name and contact", "MLA.REQ.3 whether proceedings have been instituted",
-    "MLA.REQ.6 precise description of the data (data_items)", "MLA.REQ.7 relevance statement",
-    "MLA.REQ.8 basis for believing the provider holds the data", "MLA.REQ.9 identity or location of the subject",
-    "MLA.REQ.12 reasons for urgency", "MLA.REQ.16 translation into a language of the requested State"};
+    "MLA.REQ.1 requesting authority name and contact", "MLA.REQ.6 precise description of the data (data_items)",
+    "MLA.REQ.7 relevance statement", "MLA.REQ.8 basis for believing the provider holds the data",
+    "MLA.REQ.9 identity or location of the subject", "MLA.REQ.12 reasons for urgency"};
 
 Verdict mla_completeness(EvalCtx& c, const PredicateDef&) {
   const auto& q = c.q;
   uint64_t missing = 0;
   if (blank(q.issuing_authority.name) || blank(q.issuing_authority.contact)) missing |= 1u << 0;
-  (void)q.proceedings_instituted;  // a boolean: always stated once parsed
-  if (q.data_items.empty()) missing |= 1u << 2;
-  if (blank(q.relevance_statement)) missing |= 1u << 3;
-  if (blank(q.provider_possession_basis)) missing |= 1u << 4;
+  if (q.data_items.empty()) missing |= 1u << 1;
+  if (blank(q.relevance_statement)) missing |= 1u << 2;
+  if (blank(q.provider_possession_basis)) missing |= 1u << 3;
   if (!q.subject.known && q.subject.nationality.unknown && q.subject.current_location_state.unknown)
-    missing |= 1u << 5;
-  if (q.urgency.is_emergency && blank(q.urgency.justification)) missing |= 1u << 6;
+    missing |= 1u << 4;
+  if (q.urgency.is_emergency && blank(q.urgency.justification)) missing |= 1u << 5;
   if (missing == 0) return v(0);
   return v(1, arg_list(kMlaItems, missing));
 }

@@ -455,6 +455,18 @@ TEST(DomesticKinds, EstablishmentOrServicesOffered) {
   EXPECT_EQ(entry(d, "P_DOMESTIC")->status, PathwayStatus::NotApplicable);
 }
 
+TEST(EuKinds, DomainRegistrationDataAreSubscriberData) {
+  auto j = base_request();
+  j["data_categories"] = {"DOMAIN_REGISTRATION"};
+  j["provider"]["services"] = {"DOMAIN_REGISTRAR"};
+  auto d = eval(parse_ok(j), real_pack());
+  auto* e = entry(d, "P_EU_EPOC");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(check(d, *e, "EU.THR.2"), kPass);  // any offence, as for subscriber data
+  EXPECT_EQ(check(d, *e, "EU.AUTH.P1"), kPass);  // a prosecutor may issue
+  EXPECT_FALSE(e->notified);
+}
+
 TEST(EuKinds, ControllerProcessorAndPublicAuthorityInfrastructure) {
   auto j = eu_content();
   j["provider"]["role_for_data"] = "PROCESSOR";

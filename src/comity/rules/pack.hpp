@@ -38,12 +38,9 @@ struct ReasonTemplate {
 
 // Typed parameters a predicate may carry; each kind declares which it reads.
 struct PredicateParams {
-  int months = 0;
-  Outcome severity = Outcome::Fail;
-  Categories categories;
-  std::vector<StateCode> states;
-  std::string instrument;  // id of an MLA instrument / agreement
-  std::vector<std::string> fields;
+  int months = 0;                   // a threshold in months
+  Outcome severity = Outcome::Fail; // fail or needs_review, where a kind lets the pack choose
+  std::vector<std::string> fields;  // named switches, e.g. "nationality"
 };
 
 struct KindSpec;

@@ -426,7 +426,7 @@ class Loader {
       }
       p.reads = strings(y["reads"], w + ".reads");
       if (auto pr = y["params"]) {
-        keys(pr, w + ".params", {"months", "severity", "categories", "states", "instrument", "fields"});
+        keys(pr, w + ".params", {"months", "severity", "fields"});
         for (auto it : pr) {
           auto key = it.first.as<std::string>();
           if (std::find(p.kind->params.begin(), p.kind->params.end(), key) == p.kind->params.end())
@@ -439,9 +439,6 @@ class Loader {
           else if (s == "needs_review") p.params.severity = Outcome::NeedsReview;
           else fail(w + ".params.severity", "expected fail or needs_review");
         }
-        p.params.categories = enum_set<DataCategory>(pr["categories"], w + ".params.categories");
-        p.params.states = states(pr["states"], w + ".params.states");
-        p.params.instrument = str(pr["instrument"], w + ".params.instrument");
         p.params.fields = strings(pr["fields"], w + ".params.fields");
       }
       auto reasons = y["reasons"];
