@@ -78,6 +78,7 @@ enum class When : uint8_t {
 struct Deadline {
   std::string id, label, duration, starts;  // duration: ISO 8601, e.g. P10D, PT8H
   When when = When::Always;
+  std::string extends;  // a deadline this one prolongs (its due time + duration), e.g. EU.DL.10b → EU.DL.10
 };
 
 struct Notice {
@@ -91,8 +92,37 @@ struct Limitation {
   When when = When::Always;
 };
 
+// A case state machine (docs/workflow.md). Transitions name the deadlines
+// they start and stop; a case starts only the deadlines that apply to it.
+struct WorkflowTransition {
+  std::string event;
+  std::vector<std::string> from;   // states; "*" = any non-terminal state
+  std::string to;                  // a state, or "stay"
+  std::vector<std::string> roles;  // who may fire it; "system" fires expiries
+  std::vector<std::string> starts, stops;  // deadline ids; stops may be "*" (every running clock)
+  int max_times = 0;               // 0 = unlimited (e.g. preservation extension: once)
+  bool requires_reason = false;    // refusals, objections, inability, overrides
+  bool delete_data = false;        // marks obtained data for deletion (failed ex-post validation)
+};
+
+// The workflow a preservation companion entry follows, whatever its pathway's own.
+inline constexpr std::string_view kPreservationWorkflow = "preservation";
+
+struct WorkflowDef {
+  std::string id, initial, file;
+  std::vector<std::string> states, terminal;
+  std::vector<WorkflowTransition> transitions;
+  std::vector<std::pair<std::string, std::string>> on_expiry;  // deadline id → event fired by "system"
+  bool is_terminal(std::string_view s) const {
+    for (const auto& t : terminal)
+      if (t == s) return true;
+    return false;
+  }
+};
+
 struct PathwayDef {
   std::string id, name, instrument, channel, role;  // role: production | preservation
+  std::string workflow;                    // id of the case state machine
   Family family = Family::Mlat;
   std::string agreement;                   // CloudEa: agreement id
   std::vector<Measure> measures;           // measures this pathway implements
@@ -186,6 +216,7 @@ struct Pack {
   std::vector<std::vector<int>> groups;     // per predicate id: indexes of its versions
   std::unordered_map<std::string, int> group_of;  // id → index into groups
   std::vector<PathwayDef> pathways;
+  std::vector<WorkflowDef> workflows;
   std::vector<std::string> gate, advisory;  // HR.* run before any pathway; AN.* after all
   std::vector<int> gate_idx, advisory_idx;  // indexes into groups
   std::vector<std::string> files;           // relative paths, in hashing order
@@ -200,6 +231,11 @@ struct Pack {
   const PredicateDef* predicate_at(int group, Date at) const;
   const PredicateDef* find_predicate(std::string_view id) const;
   const IccsCode* iccs_code(std::string_view code) const;  // exact, else the nearest ancestor
+  const WorkflowDef* workflow(std::string_view id) const {
+    for (const auto& w : workflows)
+      if (w.id == id) return &w;
+    return nullptr;
+  }
   const StatePolicy& policy(StateCode c) const {
     const StateInfo* s = state(c);
     return s && s->policy ? *s->policy : default_policy;

@@ -6,6 +6,53 @@
 
 namespace comity {
 
+namespace {
+
+bool contains(const std::vector<std::string>& v, std::string_view x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Workflows: every pathway names one; states, roles and deadline ids referred
+// to by transitions exist; expiry events exist and may be fired by "system".
+void lint_workflows(const Pack& pack, std::vector<LintIssue>& out) {
+  static const std::vector<std::string> kRoles = {"officer", "validator", "central_authority", "provider",
+                                                  "enforcing_authority", "oversight", "admin", "system"};
+  for (const auto& pw : pack.pathways)
+    if (!pack.workflow(pw.workflow))
+      out.push_back({pw.file, pw.id, "pathway has no known workflow (\"" + pw.workflow + "\")"});
+  for (const auto& wf : pack.workflows) {
+    std::vector<std::string> deadline_ids;
+    for (const auto& pw : pack.pathways)
+      if (pw.workflow == wf.id || (pw.preservation_companion && wf.id == kPreservationWorkflow))
+        for (const auto& d : pw.deadlines) deadline_ids.push_back(d.id);
+    auto where = [&](const WorkflowTransition& t) { return wf.id + "." + t.event; };
+    if (!contains(wf.states, wf.initial)) out.push_back({wf.file, wf.id, "initial state is not a state"});
+    for (const auto& t : wf.terminal)
+      if (!contains(wf.states, t)) out.push_back({wf.file, wf.id, "terminal \"" + t + "\" is not a state"});
+    for (const auto& t : wf.transitions) {
+      for (const auto& f : t.from)
+        if (f != "*" && !contains(wf.states, f)) out.push_back({wf.file, where(t), "unknown state \"" + f + "\""});
+      if (t.from.empty()) out.push_back({wf.file, where(t), "transition has no from state"});
+      if (t.to != "stay" && !contains(wf.states, t.to)) out.push_back({wf.file, where(t), "unknown state \"" + t.to + "\""});
+      if (t.roles.empty()) out.push_back({wf.file, where(t), "transition names no role"});
+      for (const auto& r : t.roles)
+        if (!contains(kRoles, r)) out.push_back({wf.file, where(t), "unknown role \"" + r + "\""});
+      for (const auto& id : t.starts)
+        if (!contains(deadline_ids, id)) out.push_back({wf.file, where(t), "starts unknown deadline " + id});
+      for (const auto& id : t.stops)
+        if (id != "*" && !contains(deadline_ids, id)) out.push_back({wf.file, where(t), "stops unknown deadline " + id});
+    }
+    for (const auto& [deadline, event] : wf.on_expiry) {
+      if (!contains(deadline_ids, deadline)) out.push_back({wf.file, wf.id, "on_expiry: unknown deadline " + deadline});
+      bool fired = false;
+      for (const auto& t : wf.transitions) fired = fired || (t.event == event && contains(t.roles, "system"));
+      if (!fired) out.push_back({wf.file, wf.id, "on_expiry: no transition " + event + " that system may fire"});
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<LintIssue> lint_pack(const Pack& pack) {
   std::vector<LintIssue> out = pack.load_issues;
   for (const auto& p : pack.predicates) {
@@ -53,6 +100,7 @@ std::vector<LintIssue> lint_pack(const Pack& pack) {
     for (auto s : m.parties)
       if (!pack.state(s)) out.push_back({"mla_instruments", m.id, "party " + s.str() + " is not in the state registry"});
   if (pack.gate.empty()) out.push_back({"pack", "gate", "no human-rights gate predicates"});
+  lint_workflows(pack, out);
   return out;
 }
 

@@ -184,7 +184,7 @@ class Loader {
   void load(const YAML::Node& root) {
     if (!root.IsMap()) fail("(top)", "expected a mapping");
     keys(root, "(top)", {"constants", "states", "agreements", "mla_instruments", "policies", "iccs", "predicates",
-                         "pathways", "gate", "advisory"});
+                         "pathways", "gate", "advisory", "workflows"});
     if (auto n = root["constants"]) load_constants(n);
     if (auto n = root["policies"]) load_policies(n);
     if (auto n = root["states"]) load_states(n);
@@ -193,6 +193,7 @@ class Loader {
     if (auto n = root["iccs"]) load_iccs(n);
     if (auto n = root["predicates"]) load_predicates(n);
     if (auto n = root["pathways"]) load_pathways(n);
+    if (auto n = root["workflows"]) load_workflows(n);
     if (auto n = root["gate"]) append(pack_.gate, strings(n, "gate"));
     if (auto n = root["advisory"]) append(pack_.advisory, strings(n, "advisory"));
   }
@@ -200,6 +201,45 @@ class Loader {
  private:
   static void append(std::vector<std::string>& to, const std::vector<std::string>& from) {
     to.insert(to.end(), from.begin(), from.end());
+  }
+
+  void load_workflows(const YAML::Node& n) {
+    if (!n.IsSequence()) fail("workflows", "expected a list");
+    for (size_t i = 0; i < n.size(); ++i) {
+      const YAML::Node& y = n[i];
+      std::string w = "workflows[" + std::to_string(i) + "]";
+      keys(y, w, {"id", "initial", "states", "terminal", "transitions", "on_expiry"});
+      WorkflowDef wf;
+      wf.id = str(y["id"], w + ".id", true);
+      w += " (" + wf.id + ")";
+      wf.initial = str(y["initial"], w + ".initial", true);
+      wf.states = strings(y["states"], w + ".states");
+      wf.terminal = strings(y["terminal"], w + ".terminal");
+      auto ts = y["transitions"];
+      if (!ts || !ts.IsSequence()) fail(w + ".transitions", "required: a list");
+      for (size_t k = 0; k < ts.size(); ++k) {
+        std::string tw = w + ".transitions[" + std::to_string(k) + "]";
+        keys(ts[k], tw, {"event", "from", "to", "roles", "starts", "stops", "max_times", "requires_reason",
+                         "delete_data"});
+        WorkflowTransition t;
+        t.event = str(ts[k]["event"], tw + ".event", true);
+        t.from = strings(ts[k]["from"], tw + ".from");
+        t.to = str(ts[k]["to"], tw + ".to", true);
+        t.roles = strings(ts[k]["roles"], tw + ".roles");
+        t.starts = strings(ts[k]["starts"], tw + ".starts");
+        t.stops = strings(ts[k]["stops"], tw + ".stops");
+        t.max_times = integer(ts[k]["max_times"], tw + ".max_times");
+        t.requires_reason = boolean(ts[k]["requires_reason"], tw + ".requires_reason");
+        t.delete_data = boolean(ts[k]["delete_data"], tw + ".delete_data");
+        wf.transitions.push_back(std::move(t));
+      }
+      if (auto e = y["on_expiry"]) {
+        if (!e.IsMap()) fail(w + ".on_expiry", "expected a mapping of deadline id → event");
+        for (auto it : e) wf.on_expiry.emplace_back(it.first.as<std::string>(), str(it.second, w + ".on_expiry"));
+      }
+      wf.file = file_;
+      pack_.workflows.push_back(std::move(wf));
+    }
   }
 
   void load_constants(const YAML::Node& n) {
@@ -488,7 +528,7 @@ class Loader {
       std::string w = "pathways[" + std::to_string(i) + "]";
       keys(y, w, {"id", "name", "family", "instrument", "channel", "role", "agreement", "measures",
                   "preservation_companion", "applicability", "checks", "deadlines", "notifications",
-                  "use_limitations", "speed", "safeguard_strength"});
+                  "use_limitations", "speed", "safeguard_strength", "workflow"});
       PathwayDef p;
       p.id = str(y["id"], w + ".id", true);
       w += " (" + p.id + ")";
@@ -499,6 +539,7 @@ class Loader {
       p.role = str(y["role"], w + ".role", true);
       if (p.role != "production" && p.role != "preservation") fail(w + ".role", "expected production or preservation");
       p.agreement = str(y["agreement"], w + ".agreement");
+      p.workflow = str(y["workflow"], w + ".workflow");
       auto ms = y["measures"];
       if (!ms || !ms.IsSequence() || ms.size() == 0) fail(w + ".measures", "required: a non-empty list of measures");
       for (size_t k = 0; k < ms.size(); ++k)
@@ -510,10 +551,10 @@ class Loader {
         if (!d.IsSequence()) fail(w + ".deadlines", "expected a list");
         for (size_t k = 0; k < d.size(); ++k) {
           std::string dw = w + ".deadlines[" + std::to_string(k) + "]";
-          keys(d[k], dw, {"id", "label", "duration", "starts", "when"});
+          keys(d[k], dw, {"id", "label", "duration", "starts", "when", "extends"});
           Deadline dl{str(d[k]["id"], dw + ".id", true), str(d[k]["label"], dw + ".label", true),
                       str(d[k]["duration"], dw + ".duration", true), str(d[k]["starts"], dw + ".starts"),
-                      when(d[k]["when"], dw + ".when")};
+                      when(d[k]["when"], dw + ".when"), str(d[k]["extends"], dw + ".extends")};
           if (dl.duration.empty() || dl.duration[0] != 'P') fail(dw + ".duration", "expected an ISO 8601 duration");
           p.deadlines.push_back(std::move(dl));
         }

@@ -1,0 +1,91 @@
+// Cases: one lawful pathway entry of a decision, moving through its
+// workflow (rules/workflows.yaml) with its legal clocks. Pure: the caller
+// supplies the time and persists the case; the store (a later layer) never
+// decides, and this layer never touches storage.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "comity/rules/decision.hpp"
+#include "comity/rules/pack.hpp"
+#include "comity/workflow/clock.hpp"
+
+namespace comity {
+
+enum class PartyRole : uint8_t {
+  Officer, Validator, CentralAuthority, Provider, EnforcingAuthority, Oversight, Admin, System
+};
+std::optional<PartyRole> parse_role(std::string_view name);  // "officer", "central_authority", …
+std::string_view role_name(PartyRole r);
+
+// A deadline the decision found applicable to this case, with its duration.
+struct CaseDeadline {
+  std::string id, label;
+  int64_t seconds = 0;
+  std::string extends;  // id of the deadline it prolongs, if any
+};
+
+struct CaseClock {
+  std::string deadline_id, label;
+  Instant started = 0, due = 0;
+  std::optional<Instant> stopped;
+  bool expiry_handled = false;  // tick() has acted on its expiry
+  bool running() const { return !stopped.has_value(); }
+};
+
+enum class ClockStatus : uint8_t { Running, DueSoon, Overdue, Stopped };
+std::string_view clock_status_name(ClockStatus s);
+
+struct CaseEvent {
+  std::string event;
+  PartyRole actor = PartyRole::System;
+  Instant at = 0;
+  std::string from, to, reason;
+};
+
+struct Case {
+  std::string pathway;   // e.g. P_EU_EPOC
+  std::string workflow;  // e.g. direct_order
+  std::string state;
+  std::vector<CaseDeadline> deadlines;
+  std::vector<CaseClock> clocks;
+  std::vector<CaseEvent> history;
+  bool data_marked_for_deletion = false;
+};
+
+struct WorkflowError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Opens a case, in the workflow's initial state, for a lawful entry of `d`
+// (available or available with conditions). Throws WorkflowError if the
+// entry is not lawful or its workflow is unknown.
+Case open_case(const Decision& d, const PathwayResult& entry);
+
+struct TransitionError {
+  enum class Kind : uint8_t { UnknownEvent, NotAllowedInState, RoleNotPermitted, ReasonRequired, LimitReached, Closed };
+  Kind kind;
+  std::string message;
+};
+
+// Applies `event` by `actor` at `now`. On success updates the case (state,
+// clocks started and stopped, history) and returns nullopt; on error leaves
+// the case untouched and says why.
+std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::string_view event, PartyRole actor, Instant now,
+                                           std::string_view reason = {});
+
+// Acts on clocks that expired by `now`: fires the workflow's on_expiry event
+// as "system" at the clock's due time. Returns the events fired, in order.
+std::vector<std::string> tick(Case& c, const Pack& pack, Instant now);
+
+// Running clocks are due soon when a quarter of their span (at least one
+// hour) or less remains.
+ClockStatus clock_status(const CaseClock& k, Instant now);
+
+// The events `actor` may fire in the case's current state.
+std::vector<std::string> allowed_events(const Case& c, const Pack& pack, PartyRole actor);
+
+}  // namespace comity

@@ -1,0 +1,49 @@
+// Time for the workflow: instants in seconds since 1970-01-01T00:00:00Z, an
+// injectable clock (the system clock in production, a fake in tests), and
+// ISO 8601 durations.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace comity {
+
+using Instant = int64_t;  // seconds since the Unix epoch, UTC
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Instant now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  Instant now() const override;
+};
+
+// A clock that moves only when told to. Not thread-safe.
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(Instant start) : now_(start) {}
+  Instant now() const override { return now_; }
+  void advance(int64_t seconds) { now_ += seconds; }
+  void set(Instant t) { now_ = t; }
+
+ private:
+  Instant now_;
+};
+
+// Seconds in an ISO 8601 duration of weeks, days, hours, minutes and seconds
+// (P2W, P10D, PT8H, P1DT12H, PT0S). Years and months are refused: their
+// length depends on the calendar. Returns nullopt when malformed.
+std::optional<int64_t> parse_duration_seconds(std::string_view iso);
+
+// Parses an ISO 8601 date-time with zone to an instant; nullopt if malformed.
+std::optional<Instant> parse_instant(std::string_view iso);
+
+// "2026-09-15T10:00:00Z".
+std::string format_instant(Instant t);
+
+}  // namespace comity
