@@ -12,7 +12,7 @@ JOBS         ?= $(shell nproc)
 
 # Debian 12 packages the project needs (build, tests, benchmarks, fuzzing).
 APT_PACKAGES := build-essential cmake ninja-build ccache clang libclang-rt-14-dev \
-                libssl-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev \
+                libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -3,7 +3,7 @@
 //
 // Exit codes (docs/cli.md):
 //   0  decided / ok          2  invalid input or usage (errors on stderr)
-//   1  rules check found issues   3  the rule pack cannot be loaded
+//   1  a check found issues  3  the rule pack cannot be loaded   4  store error
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -19,10 +19,12 @@
 #include "comity/rules/engine.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
+#include "comity/store/migrations.hpp"
+#include "comity/store/sqlite.hpp"
 
 namespace {
 
-constexpr int kOk = 0, kLintIssues = 1, kInvalid = 2, kPackError = 3;
+constexpr int kOk = 0, kLintIssues = 1, kInvalid = 2, kPackError = 3, kStoreError = 4;
 
 struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -154,6 +156,49 @@ int cmd_rules_check(const std::string& pack_dir) {
   return kOk;
 }
 
+int cmd_db_migrate(const std::string& path) {
+  comity::Db db(path);
+  int before = comity::schema_version(db);
+  int after = comity::migrate(db);
+  std::cout << path << ": schema version " << after << (after == before ? " (up to date)" : "") << "\n";
+  return kOk;
+}
+
+int cmd_db_check(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw InputError(path + ": no such database");
+  comity::Db db(path, comity::Db::Mode::ReadOnly);
+  int issues = 0;
+  auto integrity = db.prepare("PRAGMA integrity_check");
+  while (integrity.step())
+    if (integrity.text(0) != "ok") {
+      std::cerr << path << ": integrity: " << integrity.text(0) << "\n";
+      ++issues;
+    }
+  auto fk = db.prepare("PRAGMA foreign_key_check");
+  while (fk.step()) {
+    std::cerr << path << ": foreign key: table " << fk.text(0) << " row " << fk.integer(1) << "\n";
+    ++issues;
+  }
+  int version = comity::schema_version(db);
+  if (version != comity::kSchemaVersion) {
+    std::cerr << path << ": schema version " << version << ", this program expects " << comity::kSchemaVersion
+              << " (run comity db migrate)\n";
+    ++issues;
+  }
+  if (issues) return kLintIssues;
+  std::cout << path << ": ok (schema version " << version << ")\n";
+  return kOk;
+}
+
+int cmd_db_backup(const std::string& path, const std::string& to) {
+  if (std::filesystem::exists(to)) throw InputError(to + ": exists; choose a new file for the backup");
+  comity::Db db(path);
+  // A consistent snapshot even while others write (VACUUM INTO reads one transaction).
+  db.prepare("VACUUM INTO ?").bind(1, to).run();
+  std::cout << "backed up " << path << " to " << to << "\n";
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -183,6 +228,16 @@ int main(int argc, char** argv) {
   auto* check = rules->add_subcommand("check", "Lint the pack: citations, tags, state codes, references, dates");
   for (auto* sub : {list, show, check}) sub->add_option("--pack", pack_dir, "Rule pack directory");
 
+  std::string db_path = "comity.db", backup_to;
+  auto* dbcmd = app.add_subcommand("db", "Manage the embedded SQLite store");
+  dbcmd->require_subcommand(1);
+  auto* db_migrate = dbcmd->add_subcommand("migrate", "Create the database or bring its schema up to date");
+  auto* db_check = dbcmd->add_subcommand("check", "Check integrity, foreign keys and the schema version");
+  auto* db_backup = dbcmd->add_subcommand("backup", "Write a consistent copy of the database to a new file");
+  for (auto* sub : {db_migrate, db_check, db_backup})
+    sub->add_option("--db", db_path, "Database file (default: comity.db)");
+  db_backup->add_option("--to", backup_to, "Backup file to create (must not exist)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -203,12 +258,18 @@ int main(int argc, char** argv) {
     if (*list) return cmd_rules_list(pack_dir);
     if (*show) return cmd_rules_show(show_id, pack_dir);
     if (*check) return cmd_rules_check(pack_dir);
+    if (*db_migrate) return cmd_db_migrate(db_path);
+    if (*db_check) return cmd_db_check(db_path);
+    if (*db_backup) return cmd_db_backup(db_path, backup_to);
   } catch (const InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kInvalid;
   } catch (const comity::PackError& e) {
     std::cerr << "error: rule pack: " << e.what() << "\n";
     return kPackError;
+  } catch (const comity::StoreError& e) {
+    std::cerr << "error: store: " << e.what() << "\n";
+    return kStoreError;
   } catch (const std::exception& e) {
     std::cerr << "error: internal: " << e.what() << "\n";
     return 70;

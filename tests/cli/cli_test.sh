@@ -89,5 +89,19 @@ echo "garbage: [" > "$TMP/pack/pathways.yaml"
 expect broken-pack 3 "$BIN" evaluate "$S01" --pack "$TMP/pack"
 contains broken-pack err "pathways.yaml"
 
+# The embedded store.
+expect db-migrate 0 "$BIN" db migrate --db "$TMP/c.db"
+contains db-migrate out "schema version 1"
+expect db-migrate-again 0 "$BIN" db migrate --db "$TMP/c.db"
+contains db-migrate-again out "up to date"
+expect db-check 0 "$BIN" db check --db "$TMP/c.db"
+expect db-backup 0 "$BIN" db backup --db "$TMP/c.db" --to "$TMP/backup.db"
+expect db-check-backup 0 "$BIN" db check --db "$TMP/backup.db"
+expect db-backup-exists 2 "$BIN" db backup --db "$TMP/c.db" --to "$TMP/backup.db"
+expect db-check-missing 2 "$BIN" db check --db "$TMP/none.db"
+printf 'not a database at all, just text that is long enough to fill a header page……' > "$TMP/garbage.db"
+expect db-check-garbage 4 "$BIN" db check --db "$TMP/garbage.db"
+contains db-check-garbage err "error: store:"
+
 echo "$pass passed, $failures failed"
 [ "$failures" = 0 ]

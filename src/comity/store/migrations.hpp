@@ -1,0 +1,19 @@
+// Versioned schema migrations (docs/store.md). Each migration runs once, in
+// order, inside a transaction together with its row in schema_migrations.
+#pragma once
+
+#include "comity/store/sqlite.hpp"
+
+namespace comity {
+
+inline constexpr int kSchemaVersion = 1;
+
+// Applies every migration newer than the database's version. Returns the
+// resulting version. Throws StoreError (the failed migration is rolled back)
+// or if the database is newer than this program.
+int migrate(Db& db);
+
+// The database's schema version (0 for an empty database).
+int schema_version(Db& db);
+
+}  // namespace comity

@@ -1,0 +1,92 @@
+// A thin RAII layer over SQLite: one connection, prepared statements with
+// typed binding, transactions, and errors mapped to StoreError kinds with the
+// SQL that failed. SQL text is always parameterised; values are bound, never
+// spliced. Not thread-safe: one Db per thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace comity {
+
+struct StoreError : std::runtime_error {
+  enum class Kind : uint8_t { Io, Busy, Constraint, Corrupt, NotFound, Conflict, Other };
+  StoreError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
+  Kind kind;
+};
+
+class Stmt;
+
+class Db {
+ public:
+  enum class Mode : uint8_t { ReadWrite, ReadOnly };
+  // Opens (creating if needed) the database at `path` with WAL, foreign keys
+  // on, synchronous=FULL and a busy timeout. Throws StoreError.
+  explicit Db(const std::string& path, Mode mode = Mode::ReadWrite);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  void exec(std::string_view sql);  // for DDL and pragmas; no parameters
+  Stmt prepare(std::string_view sql);
+  int64_t last_insert_rowid() const;
+  int changes() const;
+  sqlite3* raw() { return db_; }
+  const std::string& path() const { return path_; }
+
+  // Runs `f` in BEGIN IMMEDIATE … COMMIT; rolls back if `f` throws.
+  template <class F>
+  void transaction(F&& f) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      f();
+      exec("COMMIT");
+    } catch (...) {
+      exec("ROLLBACK");
+      throw;
+    }
+  }
+
+  [[noreturn]] void fail(int rc, std::string_view context) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+class Stmt {
+ public:
+  Stmt(Db& db, sqlite3_stmt* s) : db_(&db), s_(s) {}
+  ~Stmt();
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  // Binding is 1-based, as in SQLite.
+  Stmt& bind(int i, std::string_view v);
+  Stmt& bind(int i, int64_t v);
+  Stmt& bind_null(int i);
+  Stmt& bind_opt(int i, const std::optional<int64_t>& v) { return v ? bind(i, *v) : bind_null(i); }
+  // Steps once: true when a row is available, false when done. Throws on error.
+  bool step();
+  void run() {
+    while (step()) {
+    }
+  }
+  std::string text(int col) const;
+  int64_t integer(int col) const;
+  bool is_null(int col) const;
+  void reset();
+
+ private:
+  Db* db_;
+  sqlite3_stmt* s_;
+};
+
+}  // namespace comity

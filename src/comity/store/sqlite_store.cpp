@@ -1,0 +1,177 @@
+// SQLite implementation of Store (docs/store.md): WAL, foreign keys,
+// synchronous=FULL, one IMMEDIATE transaction per call, optimistic
+// concurrency on the case version.
+#include <nlohmann/json.hpp>
+
+#include "comity/store/migrations.hpp"
+#include "comity/store/store.hpp"
+
+namespace comity {
+namespace {
+
+using nlohmann::json;
+
+std::string deadlines_json(const Case& c) {
+  json a = json::array();
+  for (const auto& d : c.deadlines)
+    a.push_back({{"id", d.id}, {"label", d.label}, {"seconds", d.seconds}, {"extends", d.extends}});
+  return a.dump();
+}
+
+std::vector<CaseDeadline> parse_deadlines(const std::string& text) {
+  std::vector<CaseDeadline> out;
+  for (const auto& d : json::parse(text))
+    out.push_back({d.at("id").get<std::string>(), d.at("label").get<std::string>(), d.at("seconds").get<int64_t>(),
+                   d.at("extends").get<std::string>()});
+  return out;
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const std::string& path) : db_(path) { migrate(db_); }
+
+  void create_case(const CaseRecord& r, const AuditEntry& audit) override {
+    db_.transaction([&] {
+      db_.prepare(
+             "INSERT INTO cases(id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, "
+             "decision_json, deadlines_json, data_marked_for_deletion, version, created_at, updated_at) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?)")
+          .bind(1, r.id).bind(2, r.request_id).bind(3, r.requesting_state).bind(4, r.c.pathway)
+          .bind(5, r.c.workflow).bind(6, r.c.state).bind(7, r.pack_hash).bind(8, r.request_json)
+          .bind(9, r.decision_json).bind(10, deadlines_json(r.c)).bind(11, int64_t{r.c.data_marked_for_deletion})
+          .bind(12, r.created_at).bind(13, r.updated_at)
+          .run();
+      insert_events(r, 0);
+      insert_clocks(r);
+      insert_audit(audit);
+    });
+  }
+
+  std::optional<CaseRecord> load_case(std::string_view id) override {
+    auto s = db_.prepare(
+        "SELECT id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, decision_json, "
+        "deadlines_json, data_marked_for_deletion, version, created_at, updated_at FROM cases WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    CaseRecord r;
+    r.id = s.text(0);
+    r.request_id = s.text(1);
+    r.requesting_state = s.text(2);
+    r.c.pathway = s.text(3);
+    r.c.workflow = s.text(4);
+    r.c.state = s.text(5);
+    r.pack_hash = s.text(6);
+    r.request_json = s.text(7);
+    r.decision_json = s.text(8);
+    r.c.deadlines = parse_deadlines(s.text(9));
+    r.c.data_marked_for_deletion = s.integer(10) != 0;
+    r.version = s.integer(11);
+    r.created_at = s.integer(12);
+    r.updated_at = s.integer(13);
+    auto ev = db_.prepare(
+        "SELECT event, actor_role, at, from_state, to_state, reason FROM case_events WHERE case_id = ? ORDER BY seq");
+    ev.bind(1, id);
+    while (ev.step()) {
+      auto role = parse_role(ev.text(1));
+      if (!role) throw StoreError(StoreError::Kind::Corrupt, "case " + r.id + ": unknown role " + ev.text(1));
+      r.c.history.push_back({ev.text(0), *role, ev.integer(2), ev.text(3), ev.text(4), ev.text(5)});
+    }
+    auto ck = db_.prepare(
+        "SELECT deadline_id, label, started, due, stopped, expiry_handled FROM case_clocks WHERE case_id = ? ORDER BY seq");
+    ck.bind(1, id);
+    while (ck.step()) {
+      CaseClock k{ck.text(0), ck.text(1), ck.integer(2), ck.integer(3), std::nullopt, ck.integer(5) != 0};
+      if (!ck.is_null(4)) k.stopped = ck.integer(4);
+      r.c.clocks.push_back(k);
+    }
+    return r;
+  }
+
+  void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event,
+                 const AuditEntry& audit) override {
+    if (r.version != expected_version + 1)
+      throw StoreError(StoreError::Kind::Other, "save_case: version must be expected_version + 1");
+    db_.transaction([&] {
+      auto up = db_.prepare(
+          "UPDATE cases SET state = ?, data_marked_for_deletion = ?, version = ?, updated_at = ? "
+          "WHERE id = ? AND version = ?");
+      up.bind(1, r.c.state).bind(2, int64_t{r.c.data_marked_for_deletion}).bind(3, r.version).bind(4, r.updated_at);
+      up.bind(5, r.id).bind(6, expected_version).run();
+      if (db_.changes() != 1) {
+        auto exists = db_.prepare("SELECT 1 FROM cases WHERE id = ?");
+        exists.bind(1, r.id);
+        if (!exists.step()) throw StoreError(StoreError::Kind::NotFound, "no case " + r.id);
+        throw StoreError(StoreError::Kind::Conflict, "case " + r.id + " changed since version " +
+                                                         std::to_string(expected_version));
+      }
+      db_.prepare("DELETE FROM case_clocks WHERE case_id = ?").bind(1, r.id).run();
+      insert_clocks(r);
+      insert_events(r, first_new_event);
+      insert_audit(audit);
+    });
+  }
+
+  std::vector<CaseSummary> list_cases(std::string_view after_id, int limit) override {
+    auto s = db_.prepare(
+        "SELECT id, pathway, state, requesting_state, updated_at FROM cases WHERE id > ? ORDER BY id LIMIT ?");
+    s.bind(1, after_id).bind(2, int64_t{limit});
+    std::vector<CaseSummary> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4)});
+    return out;
+  }
+
+  int64_t count_overdue_clocks(Instant now) override {
+    auto s = db_.prepare("SELECT count(*) FROM case_clocks WHERE stopped IS NULL AND due <= ?");
+    s.bind(1, now);
+    s.step();
+    return s.integer(0);
+  }
+
+  std::vector<AuditEntry> audit_after(int64_t after_id, int limit) override {
+    auto s = db_.prepare(
+        "SELECT id, at, actor, action, object, payload_sha256 FROM audit WHERE id > ? ORDER BY id LIMIT ?");
+    s.bind(1, after_id).bind(2, int64_t{limit});
+    std::vector<AuditEntry> out;
+    while (s.step()) out.push_back({s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4), s.text(5)});
+    return out;
+  }
+
+ private:
+  void insert_events(const CaseRecord& r, size_t from) {
+    auto s = db_.prepare(
+        "INSERT INTO case_events(case_id, seq, event, actor_role, at, from_state, to_state, reason) "
+        "VALUES (?,?,?,?,?,?,?,?)");
+    for (size_t i = from; i < r.c.history.size(); ++i) {
+      const auto& e = r.c.history[i];
+      s.reset();
+      s.bind(1, r.id).bind(2, static_cast<int64_t>(i)).bind(3, e.event).bind(4, role_name(e.actor)).bind(5, e.at);
+      s.bind(6, e.from).bind(7, e.to).bind(8, e.reason).run();
+    }
+  }
+
+  void insert_clocks(const CaseRecord& r) {
+    auto s = db_.prepare(
+        "INSERT INTO case_clocks(case_id, seq, deadline_id, label, started, due, stopped, expiry_handled) "
+        "VALUES (?,?,?,?,?,?,?,?)");
+    for (size_t i = 0; i < r.c.clocks.size(); ++i) {
+      const auto& k = r.c.clocks[i];
+      s.reset();
+      s.bind(1, r.id).bind(2, static_cast<int64_t>(i)).bind(3, k.deadline_id).bind(4, k.label).bind(5, k.started);
+      s.bind(6, k.due).bind_opt(7, k.stopped).bind(8, int64_t{k.expiry_handled}).run();
+    }
+  }
+
+  void insert_audit(const AuditEntry& a) {
+    db_.prepare("INSERT INTO audit(at, actor, action, object, payload_sha256) VALUES (?,?,?,?,?)")
+        .bind(1, a.at).bind(2, a.actor).bind(3, a.action).bind(4, a.object).bind(5, a.payload_sha256)
+        .run();
+  }
+
+  Db db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) { return std::make_unique<SqliteStore>(path); }
+
+}  // namespace comity

@@ -1,0 +1,181 @@
+// The SQLite store, on real database files in a temporary directory.
+#include "comity/store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include "comity/model/request_json.hpp"
+#include "comity/rules/decision_json.hpp"
+#include "comity/rules/engine.hpp"
+#include "comity/store/migrations.hpp"
+#include "comity/util/sha256.hpp"
+#include "test_support.hpp"
+
+namespace comity {
+namespace {
+
+const Instant kT0 = *parse_instant("2026-09-15T09:00:00Z");
+
+AuditEntry audit(const std::string& action, const std::string& object, const std::string& payload) {
+  return {0, kT0, "officer:test", action, object, sha256_hex(payload)};
+}
+
+// A case for the EPOC of sample S01, as the server will create it.
+CaseRecord s01_case(const std::string& id) {
+  std::string text = test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json");
+  Request q = *parse_request(text).request;
+  Decision d = test::eval(q, test::real_pack());
+  CaseRecord r;
+  r.id = id;
+  r.request_id = q.request_id;
+  r.requesting_state = q.requesting_state.str();
+  r.pack_hash = test::real_pack().content_hash;
+  r.request_json = text;
+  r.decision_json = decision_to_json(d, q).dump();
+  r.created_at = r.updated_at = kT0;
+  r.c = open_case(d, *test::entry(d, "P_EU_EPOC"));
+  return r;
+}
+
+struct StoreTest : ::testing::Test {
+  test::TempDir dir;
+  std::string path = (dir.path() / "comity.db").string();
+};
+
+TEST_F(StoreTest, FreshDatabaseIsMigratedWithDurableSettings) {
+  auto store = open_sqlite_store(path);
+  Db db(path);
+  EXPECT_EQ(schema_version(db), kSchemaVersion);
+  EXPECT_EQ(migrate(db), kSchemaVersion);  // idempotent
+  auto mode = db.prepare("PRAGMA journal_mode");
+  mode.step();
+  EXPECT_EQ(mode.text(0), "wal");
+  auto sync = db.prepare("PRAGMA synchronous");
+  sync.step();
+  EXPECT_EQ(sync.integer(0), 2);  // FULL
+  auto fk = db.prepare("PRAGMA foreign_keys");
+  fk.step();
+  EXPECT_EQ(fk.integer(0), 1);
+}
+
+TEST_F(StoreTest, CaseRoundTripsWithHistoryAndClocks) {
+  auto store = open_sqlite_store(path);
+  CaseRecord r = s01_case("case-1");
+  ASSERT_FALSE(apply_event(r.c, test::real_pack(), "submit", PartyRole::Officer, kT0));
+  ASSERT_FALSE(apply_event(r.c, test::real_pack(), "mark_ready", PartyRole::Officer, kT0));
+  ASSERT_FALSE(apply_event(r.c, test::real_pack(), "transmit", PartyRole::Officer, kT0));
+  store->create_case(r, audit("create", "case-1", r.request_json));
+  store.reset();  // survives closing and reopening
+  store = open_sqlite_store(path);
+  auto got = store->load_case("case-1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->c.state, "transmitted");
+  EXPECT_EQ(got->c.workflow, "direct_order");
+  EXPECT_EQ(got->c.history.size(), 3u);
+  EXPECT_EQ(got->c.history[2].event, "transmit");
+  ASSERT_EQ(got->c.clocks.size(), r.c.clocks.size());
+  EXPECT_EQ(got->c.clocks[0].due, r.c.clocks[0].due);
+  EXPECT_EQ(got->c.deadlines.size(), r.c.deadlines.size());
+  EXPECT_EQ(got->version, 1);
+  EXPECT_EQ(got->pack_hash, test::real_pack().content_hash);
+  EXPECT_FALSE(store->load_case("case-2"));
+  EXPECT_THROW(store->create_case(r, audit("create", "case-1", "again")), StoreError);  // duplicate id
+}
+
+TEST_F(StoreTest, TransitionsSaveWithOptimisticConcurrency) {
+  auto store = open_sqlite_store(path);
+  CaseRecord r = s01_case("case-1");
+  store->create_case(r, audit("create", "case-1", "x"));
+  CaseRecord a = *store->load_case("case-1");
+  CaseRecord b = a;  // a second writer with the same snapshot
+  size_t first_new = a.c.history.size();
+  ASSERT_FALSE(apply_event(a.c, test::real_pack(), "submit", PartyRole::Officer, kT0 + 10));
+  a.version = 2;
+  a.updated_at = kT0 + 10;
+  store->save_case(a, 1, first_new, audit("submit", "case-1", "a"));
+  ASSERT_FALSE(apply_event(b.c, test::real_pack(), "withdraw", PartyRole::Officer, kT0 + 20, "duplicate"));
+  b.version = 2;
+  try {
+    store->save_case(b, 1, first_new, audit("withdraw", "case-1", "b"));
+    FAIL() << "stale write accepted";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind, StoreError::Kind::Conflict);
+  }
+  auto got = store->load_case("case-1");
+  EXPECT_EQ(got->c.state, "submitted");
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(store->audit_after(0, 10).size(), 2u);  // create + submit; the stale write left nothing
+}
+
+TEST_F(StoreTest, AFailedTransitionWritesNothing) {
+  auto store = open_sqlite_store(path);
+  CaseRecord r = s01_case("case-1");
+  store->create_case(r, audit("create", "case-1", "x"));
+  CaseRecord a = *store->load_case("case-1");
+  size_t first_new = a.c.history.size();
+  ASSERT_FALSE(apply_event(a.c, test::real_pack(), "submit", PartyRole::Officer, kT0));
+  ASSERT_FALSE(apply_event(a.c, test::real_pack(), "mark_ready", PartyRole::Officer, kT0));
+  ASSERT_FALSE(apply_event(a.c, test::real_pack(), "transmit", PartyRole::Officer, kT0));
+  a.version = 2;
+  AuditEntry bad = audit("transmit", "case-1", "x");
+  bad.payload_sha256 = "not-a-digest";  // violates the audit table's CHECK, after the case rows were written
+  EXPECT_THROW(store->save_case(a, 1, first_new, bad), StoreError);
+  auto got = store->load_case("case-1");
+  EXPECT_EQ(got->c.state, "draft");
+  EXPECT_TRUE(got->c.history.empty());
+  EXPECT_TRUE(got->c.clocks.empty());
+  EXPECT_EQ(got->version, 1);
+  EXPECT_EQ(store->count_overdue_clocks(kT0 + 365 * 86400), 0);
+}
+
+TEST_F(StoreTest, AuditIsAppendOnly) {
+  auto store = open_sqlite_store(path);
+  store->create_case(s01_case("case-1"), audit("create", "case-1", "x"));
+  Db db(path);
+  EXPECT_THROW(db.exec("UPDATE audit SET actor = 'someone else'"), StoreError);
+  EXPECT_THROW(db.exec("DELETE FROM audit"), StoreError);
+  auto entries = store->audit_after(0, 10);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].actor, "officer:test");
+  EXPECT_EQ(entries[0].payload_sha256, sha256_hex("x"));
+}
+
+TEST_F(StoreTest, CursorPaginationAndOverdueClocks) {
+  auto store = open_sqlite_store(path);
+  for (int i = 0; i < 5; ++i) {
+    CaseRecord r = s01_case("case-" + std::to_string(i));
+    ASSERT_FALSE(apply_event(r.c, test::real_pack(), "submit", PartyRole::Officer, kT0));
+    ASSERT_FALSE(apply_event(r.c, test::real_pack(), "mark_ready", PartyRole::Officer, kT0));
+    ASSERT_FALSE(apply_event(r.c, test::real_pack(), "transmit", PartyRole::Officer, kT0 + i * 86400));
+    store->create_case(r, audit("create", r.id, r.id));
+  }
+  auto page1 = store->list_cases("", 2);
+  ASSERT_EQ(page1.size(), 2u);
+  EXPECT_EQ(page1[0].id, "case-0");
+  auto page2 = store->list_cases(page1.back().id, 2);
+  ASSERT_EQ(page2.size(), 2u);
+  EXPECT_EQ(page2[0].id, "case-2");
+  EXPECT_EQ(store->list_cases("case-4", 2).size(), 0u);
+  // The 10-day clocks (and the 10-day objection windows) of cases transmitted on days 0..4.
+  EXPECT_EQ(store->count_overdue_clocks(kT0 + 10 * 86400 + 3600), 2);  // case-0's two clocks
+  EXPECT_EQ(store->count_overdue_clocks(kT0), 0);
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromANewerProgram) {
+  { auto store = open_sqlite_store(path); }
+  {
+    Db db(path);
+    db.exec("INSERT INTO schema_migrations(version, name) VALUES (99, 'future')");
+  }
+  EXPECT_THROW(open_sqlite_store(path), StoreError);
+}
+
+TEST_F(StoreTest, SqlIsParameterised) {
+  auto store = open_sqlite_store(path);
+  CaseRecord r = s01_case("x'); DROP TABLE cases; --");
+  store->create_case(r, audit("create", r.id, "x"));
+  EXPECT_TRUE(store->load_case("x'); DROP TABLE cases; --"));
+  EXPECT_EQ(store->list_cases("", 10).size(), 1u);
+}
+
+}  // namespace
+}  // namespace comity

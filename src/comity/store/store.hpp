@@ -1,0 +1,59 @@
+// The Store interface: what the workflow and the server need from
+// persistence, and nothing that decides. The SQLite implementation is the
+// embedded default; a PostgreSQL backend implements the same interface.
+// Every method is atomic: it commits entirely or not at all.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "comity/store/sqlite.hpp"
+#include "comity/workflow/case.hpp"
+
+namespace comity {
+
+struct AuditEntry {
+  int64_t id = 0;  // assigned by the store
+  Instant at = 0;
+  std::string actor, action, object, payload_sha256;  // sha256: 64 hex digits of the payload
+};
+
+struct CaseRecord {
+  std::string id, request_id, requesting_state, pack_hash, request_json, decision_json;
+  int64_t version = 1;  // 1 when created; +1 per saved change
+  Instant created_at = 0, updated_at = 0;
+  Case c;
+};
+
+struct CaseSummary {
+  std::string id, pathway, state, requesting_state;
+  Instant updated_at = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Creates the case (version 1), its history and clocks, and the audit
+  // entry. Throws StoreError{Constraint} if the id exists.
+  virtual void create_case(const CaseRecord& r, const AuditEntry& audit) = 0;
+  virtual std::optional<CaseRecord> load_case(std::string_view id) = 0;
+  // Saves `r` after one or more transitions: the case row, its clocks, the
+  // history events from index `first_new_event` on, and the audit entry.
+  // Throws StoreError{Conflict} if the stored version is no longer
+  // `expected_version` (another writer got there first); r.version must be
+  // expected_version + 1.
+  virtual void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event,
+                         const AuditEntry& audit) = 0;
+  // Cases ordered by id, strictly after `after_id`, at most `limit` (cursor pagination).
+  virtual std::vector<CaseSummary> list_cases(std::string_view after_id, int limit) = 0;
+  virtual int64_t count_overdue_clocks(Instant now) = 0;
+  virtual std::vector<AuditEntry> audit_after(int64_t after_id, int limit) = 0;
+};
+
+// Opens (creating and migrating) the SQLite store at `path`.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+
+}  // namespace comity
