@@ -1,0 +1,98 @@
+#include "comity/service/case_service.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "comity/model/request_json.hpp"
+#include "comity/rules/decision_json.hpp"
+#include "comity/rules/engine.hpp"
+#include "comity/util/sha256.hpp"
+
+namespace comity {
+
+AuditEntry CaseService::audit_entry(const Actor& actor, std::string_view action, std::string_view object,
+                                    std::string_view payload) const {
+  return {0, clock_.now(), std::string(role_name(actor.role)) + ":" + actor.user_id, std::string(action),
+          std::string(object), sha256_hex(payload)};
+}
+
+CaseRecord CaseService::open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor) {
+  if (actor.role != PartyRole::Officer)
+    throw ServiceError(ServiceError::Kind::StepRefused, "only an officer of the issuing authority opens a case");
+  auto parsed = parse_request(request_json);
+  if (!parsed.request) {
+    ServiceError e(ServiceError::Kind::InvalidRequest, "the request is invalid");
+    e.field_errors = std::move(parsed.errors);
+    throw e;
+  }
+  Instant now = clock_.now();
+  Date today{static_cast<int32_t>(now >= 0 ? now / 86400 : (now - 86399) / 86400)};
+  Decision d = evaluate(*parsed.request, pack_, today);
+  const PathwayResult* chosen = nullptr;
+  for (const auto& p : d.pathways)
+    if (p.def->id == pathway && p.role == role && p.rank > 0 && (!chosen || p.rank < chosen->rank)) chosen = &p;
+  if (!chosen)
+    throw ServiceError(ServiceError::Kind::NotLawful,
+                       std::string(pathway) + " is not a lawful pathway for this request on " + today.str());
+  CaseRecord r;
+  r.id = ids_.next();
+  r.request_id = parsed.request->request_id;
+  r.requesting_state = parsed.request->requesting_state.str();
+  r.pack_hash = pack_.content_hash;
+  r.request_json = std::string(request_json);
+  r.decision_json = decision_to_json(d, *parsed.request).dump();
+  r.created_at = r.updated_at = now;
+  r.c = open_case(d, *chosen);
+  nlohmann::json payload = {{"case", r.id}, {"pathway", r.c.pathway}, {"request_sha256", sha256_hex(request_json)}};
+  store_.create_case(r, audit_entry(actor, "open_case", r.id, payload.dump()));
+  return r;
+}
+
+CaseRecord CaseService::load(std::string_view case_id) {
+  auto r = store_.load_case(case_id);
+  if (!r) throw ServiceError(ServiceError::Kind::NotFound, "no case " + std::string(case_id));
+  return std::move(*r);
+}
+
+CaseRecord CaseService::step(std::string_view case_id, std::string_view event, const Actor& actor,
+                             std::string_view reason) {
+  CaseRecord r = load(case_id);
+  int64_t version = r.version;
+  size_t first_new = r.c.history.size();
+  Instant now = clock_.now();
+  tick(r.c, pack_, now);
+  if (auto err = apply_event(r.c, pack_, event, actor.role, now, reason)) {
+    ServiceError e(ServiceError::Kind::StepRefused, err->message);
+    e.transition = err;
+    throw e;
+  }
+  r.version = version + 1;
+  r.updated_at = now;
+  nlohmann::json payload = {{"case", r.id}, {"event", event}, {"reason", reason}, {"at", now},
+                            {"state", r.c.state}};
+  try {
+    store_.save_case(r, version, first_new, audit_entry(actor, event, r.id, payload.dump()));
+  } catch (const StoreError& se) {
+    if (se.kind == StoreError::Kind::Conflict) throw ServiceError(ServiceError::Kind::Conflict, se.what());
+    throw;
+  }
+  return r;
+}
+
+std::vector<std::string> CaseService::expire(std::string_view case_id) {
+  CaseRecord r = load(case_id);
+  int64_t version = r.version;
+  size_t first_new = r.c.history.size();
+  std::vector<CaseClock> before = r.c.clocks;
+  auto fired = tick(r.c, pack_, clock_.now());
+  bool changed = !fired.empty();
+  for (size_t i = 0; i < before.size() && !changed; ++i)
+    changed = before[i].expiry_handled != r.c.clocks[i].expiry_handled;
+  if (!changed) return fired;
+  r.version = version + 1;
+  r.updated_at = clock_.now();
+  nlohmann::json payload = {{"case", r.id}, {"expired", fired}, {"at", r.updated_at}};
+  store_.save_case(r, version, first_new, audit_entry({"clock", PartyRole::System}, "expire", r.id, payload.dump()));
+  return fired;
+}
+
+}  // namespace comity

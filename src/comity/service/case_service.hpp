@@ -1,0 +1,66 @@
+// The case service: the one place where a request becomes a case and a case
+// moves. It joins the pure layers (model → rules → workflow) to the store:
+// parse and evaluate, open a case for a lawful entry the officer chose,
+// apply a step and save it with its audit entry in one transaction, and act
+// on expired clocks. The HTTP server and the CLI are thin users of it.
+// Permissions on *which* cases a party may see belong to the server; this
+// layer enforces who may take which step (the workflow's roles).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "comity/model/errors.hpp"
+#include "comity/rules/pack.hpp"
+#include "comity/service/ids.hpp"
+#include "comity/store/store.hpp"
+#include "comity/workflow/case.hpp"
+
+namespace comity {
+
+struct Actor {
+  std::string user_id;
+  PartyRole role = PartyRole::Officer;
+};
+
+struct ServiceError : std::runtime_error {
+  enum class Kind : uint8_t { InvalidRequest, NotLawful, NotFound, StepRefused, Conflict };
+  ServiceError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
+  Kind kind;
+  FieldErrors field_errors;                   // InvalidRequest
+  std::optional<TransitionError> transition;  // StepRefused
+};
+
+class CaseService {
+ public:
+  // REQUIRES: all four outlive the service.
+  CaseService(Store& store, const Pack& pack, const Clock& clock, IdSource& ids)
+      : store_(store), pack_(pack), clock_(clock), ids_(ids) {}
+
+  // Parses and evaluates `request_json` as of today (the clock's date), and
+  // opens a case for the entry of `pathway` in `role` — a lawful one, or
+  // ServiceError{NotLawful}. Only an officer opens cases.
+  CaseRecord open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor);
+
+  // Applies `event` by `actor` and saves the case with an audit entry whose
+  // payload is the step (case, event, actor, reason, time). Expired clocks
+  // are acted on first, so a late step cannot overtake an expiry.
+  CaseRecord step(std::string_view case_id, std::string_view event, const Actor& actor, std::string_view reason = {});
+
+  // Acts on the expired clocks of one case; saves only if something fired.
+  // Returns the events fired.
+  std::vector<std::string> expire(std::string_view case_id);
+
+ private:
+  CaseRecord load(std::string_view case_id);
+  AuditEntry audit_entry(const Actor& actor, std::string_view action, std::string_view object,
+                         std::string_view payload) const;
+
+  Store& store_;
+  const Pack& pack_;
+  const Clock& clock_;
+  IdSource& ids_;
+};
+
+}  // namespace comity

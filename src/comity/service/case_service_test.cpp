@@ -1,0 +1,124 @@
+// The case service over a real SQLite store, with a fake clock: the flows of
+// the exchange-server issue, end to end below HTTP.
+#include "comity/service/case_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace comity {
+namespace {
+
+const Instant kT0 = *parse_instant("2026-09-15T09:00:00Z");
+constexpr int64_t kHour = 3600;
+
+struct ServiceTest : ::testing::Test {
+  test::TempDir dir;
+  std::unique_ptr<Store> store = open_sqlite_store((dir.path() / "c.db").string());
+  FakeClock clock{kT0};
+  SequentialIds ids{"case-"};
+  CaseService svc{*store, test::real_pack(), clock, ids};
+  Actor officer{"o1", PartyRole::Officer}, provider{"p1", PartyRole::Provider},
+      enforcing{"e1", PartyRole::EnforcingAuthority}, validator{"v1", PartyRole::Validator};
+
+  std::string example(const char* name) { return test::read_text(test::source_dir() + "/examples/" + name); }
+};
+
+TEST_F(ServiceTest, EpocForSubscriberDataFromRequestToProduction) {
+  CaseRecord r = svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary, officer);
+  EXPECT_EQ(r.id, "case-1");
+  EXPECT_EQ(r.pack_hash, test::real_pack().content_hash);
+  svc.step(r.id, "submit", officer);
+  svc.step(r.id, "mark_ready", officer);
+  svc.step(r.id, "transmit", officer);
+  clock.advance(kHour);
+  svc.step(r.id, "acknowledge", provider);
+  clock.advance(24 * kHour);
+  CaseRecord done = svc.step(r.id, "produce", provider);
+  EXPECT_EQ(done.c.state, "produced");
+  EXPECT_EQ(done.version, 6);
+  auto stored = store->load_case(r.id);
+  EXPECT_EQ(stored->c.state, "produced");
+  EXPECT_EQ(stored->c.history.size(), 5u);
+  auto audit = store->audit_after(0, 100);
+  ASSERT_EQ(audit.size(), 6u);  // open + five steps
+  EXPECT_EQ(audit[0].action, "open_case");
+  EXPECT_EQ(audit.back().actor, "provider:p1");
+  EXPECT_EQ(audit.back().payload_sha256.size(), 64u);
+}
+
+TEST_F(ServiceTest, NotifiedEpocRefusedByTheEnforcingAuthority) {
+  CaseRecord r = svc.open(example("s05b-eu-notification-residence-unknown.json"), "P_EU_EPOC", Role::Primary, officer);
+  svc.step(r.id, "submit", officer);
+  svc.step(r.id, "mark_ready", officer);
+  svc.step(r.id, "transmit", officer);
+  try {
+    svc.step(r.id, "refuse", enforcing);
+    FAIL() << "refusal without a reason accepted";
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.kind, ServiceError::Kind::StepRefused);
+    ASSERT_TRUE(e.transition);
+    EXPECT_EQ(e.transition->kind, TransitionError::Kind::ReasonRequired);
+  }
+  EXPECT_EQ(svc.step(r.id, "refuse", enforcing, "Art 12(1)(a): press freedom").c.state, "refused");
+}
+
+TEST_F(ServiceTest, UnlawfulPathwayAndInvalidRequestsAreRefused) {
+  try {
+    svc.open(example("s02-eu-content-prosecutor-no-judge.json"), "P_EU_EPOC", Role::Primary, officer);
+    FAIL();
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.kind, ServiceError::Kind::NotLawful);
+  }
+  try {
+    svc.open("{\"requesting_state\": \"XX\"}", "P_EU_EPOC", Role::Primary, officer);
+    FAIL();
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.kind, ServiceError::Kind::InvalidRequest);
+    EXPECT_FALSE(e.field_errors.empty());
+  }
+  EXPECT_THROW(svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary, provider),
+               ServiceError);
+  EXPECT_TRUE(store->list_cases("", 10).empty());  // nothing was written
+  EXPECT_TRUE(store->audit_after(0, 10).empty());
+}
+
+TEST_F(ServiceTest, ExpiredExPostValidationWithdrawsTheOrderBeforeALateStep) {
+  CaseRecord r = svc.open(example("s07-eu-emergency-kidnapping.json"), "P_EU_EPOC", Role::Primary, officer);
+  ASSERT_EQ(r.c.pathway, "P_EU_EPOC");
+  svc.step(r.id, "submit", officer);
+  svc.step(r.id, "transmit_emergency", officer);
+  clock.advance(6 * kHour);
+  svc.step(r.id, "produce", provider);
+  clock.advance(50 * kHour);
+  // The validator is too late: the expiry fires first, and the step is refused.
+  EXPECT_THROW(svc.step(r.id, "validate_ex_post", validator), ServiceError);
+  auto stored = store->load_case(r.id);
+  EXPECT_EQ(stored->c.state, "produced");  // the refused step saved nothing…
+  EXPECT_EQ(svc.expire(r.id), std::vector<std::string>{"ex_post_validation_expired"});  // …the sweep does
+  stored = store->load_case(r.id);
+  EXPECT_EQ(stored->c.state, "withdrawn");
+  EXPECT_TRUE(stored->c.data_marked_for_deletion);
+  EXPECT_TRUE(svc.expire(r.id).empty());  // idempotent
+}
+
+TEST_F(ServiceTest, UnknownCase) {
+  try {
+    svc.step("case-404", "submit", officer);
+    FAIL();
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.kind, ServiceError::Kind::NotFound);
+  }
+}
+
+TEST(Ids, RandomIdsAreVersion4Uuids) {
+  RandomIds ids;
+  std::string a = ids.next(), b = ids.next();
+  EXPECT_NE(a, b);
+  ASSERT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '4');
+  EXPECT_TRUE(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');
+}
+
+}  // namespace
+}  // namespace comity
