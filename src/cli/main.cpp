@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <csignal>
+#include <thread>
 #include <unistd.h>
 
 #include "comity/model/request_json.hpp"
@@ -19,6 +21,8 @@
 #include "comity/rules/engine.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
+#include "comity/server/api_server.hpp"
+#include "comity/store/store.hpp"
 #include "comity/store/migrations.hpp"
 #include "comity/store/sqlite.hpp"
 
@@ -199,6 +203,48 @@ int cmd_db_backup(const std::string& path, const std::string& to) {
   return kOk;
 }
 
+// Serves the API until SIGINT or SIGTERM. The signals are blocked before any
+// thread starts and collected with sigwait here, so no work runs in a
+// signal handler.
+int cmd_serve(const std::string& db_path, const std::string& listen, const std::string& pack_dir) {
+  auto colon = listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos) {
+    try {
+      port = std::stoi(listen.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = -1;
+    }
+  }
+  if (colon == std::string::npos || port < 0 || port > 65535)
+    throw InputError("--listen: expected HOST:PORT, e.g. 127.0.0.1:8080; got \"" + listen + "\"");
+  std::string host = listen.substr(0, colon);
+  auto pack = comity::load_pack(pack_dir);
+  if (auto issues = comity::lint_pack(*pack); !issues.empty()) {
+    for (const auto& i : issues) std::cerr << i.file << ": " << i.where << ": " << i.message << "\n";
+    throw comity::PackError("the rule pack has " + std::to_string(issues.size()) + " lint issue(s); refusing to serve");
+  }
+  auto store = comity::open_sqlite_store(db_path);
+  comity::SystemClock clock;
+  comity::ApiServer server(*pack, *store, clock);
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  int bound = server.bind(host, port);
+  if (bound < 0) throw InputError("--listen: cannot listen on " + listen);
+  std::cout << "Comity listening on http://" << host << ":" << bound << "/ (store " << db_path << ", rule pack "
+            << pack->content_hash << ")" << std::endl;
+  std::thread worker([&] { server.serve(); });
+  int sig = 0;
+  sigwait(&signals, &sig);
+  server.stop();
+  worker.join();
+  std::cout << "stopped" << std::endl;
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -228,7 +274,11 @@ int main(int argc, char** argv) {
   auto* check = rules->add_subcommand("check", "Lint the pack: citations, tags, state codes, references, dates");
   for (auto* sub : {list, show, check}) sub->add_option("--pack", pack_dir, "Rule pack directory");
 
-  std::string db_path = "comity.db", backup_to;
+  std::string db_path = "comity.db", backup_to, listen = "127.0.0.1:8080";
+  auto* serve = app.add_subcommand("serve", "Serve the HTTP API (docs/api.md)");
+  serve->add_option("--db", db_path, "Database file (default: comity.db)");
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (default: 127.0.0.1:8080; port 0 picks one)");
+  serve->add_option("--pack", pack_dir, "Rule pack directory");
   auto* dbcmd = app.add_subcommand("db", "Manage the embedded SQLite store");
   dbcmd->require_subcommand(1);
   auto* db_migrate = dbcmd->add_subcommand("migrate", "Create the database or bring its schema up to date");
@@ -258,6 +308,7 @@ int main(int argc, char** argv) {
     if (*list) return cmd_rules_list(pack_dir);
     if (*show) return cmd_rules_show(show_id, pack_dir);
     if (*check) return cmd_rules_check(pack_dir);
+    if (*serve) return cmd_serve(db_path, listen, pack_dir);
     if (*db_migrate) return cmd_db_migrate(db_path);
     if (*db_check) return cmd_db_check(db_path);
     if (*db_backup) return cmd_db_backup(db_path, backup_to);

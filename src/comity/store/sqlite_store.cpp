@@ -127,6 +127,18 @@ class SqliteStore final : public Store {
     return s.integer(0);
   }
 
+  std::vector<std::pair<std::string, int64_t>> count_cases_by_state() override {
+    auto s = db_.prepare("SELECT state, count(*) FROM cases GROUP BY state ORDER BY state");
+    std::vector<std::pair<std::string, int64_t>> out;
+    while (s.step()) out.emplace_back(s.text(0), s.integer(1));
+    return out;
+  }
+
+  void ping() override {
+    auto s = db_.prepare("SELECT count(*) FROM schema_migrations");
+    s.step();
+  }
+
   std::vector<AuditEntry> audit_after(int64_t after_id, int limit) override {
     auto s = db_.prepare(
         "SELECT id, at, actor, action, object, payload_sha256 FROM audit WHERE id > ? ORDER BY id LIMIT ?");

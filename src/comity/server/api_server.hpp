@@ -1,0 +1,48 @@
+// The HTTP API (docs/api.md): REST/JSON under /api/v1, errors as
+// application/problem+json (RFC 9457), operational endpoints (/healthz,
+// /readyz, /metrics). Handlers translate HTTP to calls on the core library
+// and back; they decide nothing. Limits: 1 MiB bodies, the JSON guard's
+// nesting cap, read and write timeouts.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "comity/rules/pack.hpp"
+#include "comity/store/store.hpp"
+#include "comity/workflow/clock.hpp"
+
+namespace comity {
+
+// One documented route; the OpenAPI document must list exactly these.
+struct RouteSpec {
+  std::string method, path;  // path in OpenAPI form, e.g. /api/v1/cases/{id}
+};
+const std::vector<RouteSpec>& api_routes();
+
+// The OpenAPI 3.1 document served at /api/v1/openapi.json.
+const std::string& openapi_document();
+
+class ApiServer {
+ public:
+  // REQUIRES: pack, store and clock outlive the server. The store is used
+  // from the server's worker threads under a mutex.
+  ApiServer(const Pack& pack, Store& store, const Clock& clock);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Binds to host:port (port 0 picks a free port). Returns the bound port,
+  // or -1 if it cannot bind.
+  int bind(const std::string& host, int port);
+  // Serves until stop() is called. REQUIRES: bind() succeeded.
+  void serve();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace comity
