@@ -234,9 +234,16 @@ int cmd_serve(const std::string& db_path, const std::string& listen, const std::
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   int bound = server.bind(host, port);
   if (bound < 0) throw InputError("--listen: cannot listen on " + listen);
+  std::thread worker([&] { server.serve(); });
+  if (!server.wait_until_serving(30000)) {
+    server.stop();
+    worker.join();
+    throw std::runtime_error("the server did not start accepting connections");
+  }
+  // Announced only once connections are accepted, so a stop requested after
+  // this line is never lost.
   std::cout << "Comity listening on http://" << host << ":" << bound << "/ (store " << db_path << ", rule pack "
             << pack->content_hash << ")" << std::endl;
-  std::thread worker([&] { server.serve(); });
   int sig = 0;
   sigwait(&signals, &sig);
   server.stop();

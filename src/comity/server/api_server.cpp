@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "comity/model/request_json.hpp"
@@ -206,6 +207,14 @@ int ApiServer::bind(const std::string& host, int port) {
 }
 
 void ApiServer::serve() { impl_->http.listen_after_bind(); }
+
+bool ApiServer::wait_until_serving(int timeout_ms) const {
+  for (int waited = 0; !impl_->http.is_running(); waited += 5) {
+    if (waited >= timeout_ms) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
 void ApiServer::stop() { impl_->http.stop(); }
 
 }  // namespace comity

@@ -38,6 +38,9 @@ class ApiServer {
   int bind(const std::string& host, int port);
   // Serves until stop() is called. REQUIRES: bind() succeeded.
   void serve();
+  // Blocks until serve() is accepting connections (stop() before that point
+  // would be lost), or until `timeout_ms` passes. Returns whether it runs.
+  bool wait_until_serving(int timeout_ms) const;
   void stop();
 
  private:
