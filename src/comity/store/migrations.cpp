@@ -68,6 +68,39 @@ CREATE TABLE audit (
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )SQL"},
+    {2, "parties, users, API tokens; case parties", R"SQL(
+CREATE TABLE parties (
+  id    TEXT PRIMARY KEY,
+  kind  TEXT NOT NULL CHECK (kind IN ('issuing_authority', 'validating_authority', 'central_authority',
+                                      'provider', 'oversight', 'admin')),
+  state TEXT NOT NULL CHECK (length(state) = 2),
+  name  TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX one_central_authority_per_state ON parties(state) WHERE kind = 'central_authority';
+
+CREATE TABLE users (
+  id       TEXT PRIMARY KEY,
+  party_id TEXT NOT NULL REFERENCES parties(id) ON DELETE RESTRICT,
+  role     TEXT NOT NULL CHECK (role IN ('officer', 'validator', 'central_authority', 'provider',
+                                         'enforcing_authority', 'oversight', 'admin')),
+  name     TEXT NOT NULL
+) STRICT;
+
+-- Tokens are stored only as SHA-256 digests; the token itself is shown once.
+CREATE TABLE api_tokens (
+  id           TEXT PRIMARY KEY,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE RESTRICT,
+  token_sha256 TEXT NOT NULL UNIQUE CHECK (length(token_sha256) = 64),
+  created_at   INTEGER NOT NULL,
+  revoked_at   INTEGER
+) STRICT;
+
+ALTER TABLE cases ADD COLUMN requesting_party_id TEXT REFERENCES parties(id);
+ALTER TABLE cases ADD COLUMN provider_party_id TEXT REFERENCES parties(id);
+ALTER TABLE cases ADD COLUMN counterpart_state TEXT;
+ALTER TABLE cases ADD COLUMN notified INTEGER NOT NULL DEFAULT 0 CHECK (notified IN (0, 1));
+ALTER TABLE cases ADD COLUMN transmitted INTEGER NOT NULL DEFAULT 0 CHECK (transmitted IN (0, 1));
+)SQL"},
 };
 
 }  // namespace

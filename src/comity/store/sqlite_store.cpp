@@ -34,12 +34,15 @@ class SqliteStore final : public Store {
     db_.transaction([&] {
       db_.prepare(
              "INSERT INTO cases(id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, "
-             "decision_json, deadlines_json, data_marked_for_deletion, version, created_at, updated_at) "
-             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?)")
+             "decision_json, deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
+             "requesting_party_id, provider_party_id, counterpart_state, notified, transmitted) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?)")
           .bind(1, r.id).bind(2, r.request_id).bind(3, r.requesting_state).bind(4, r.c.pathway)
           .bind(5, r.c.workflow).bind(6, r.c.state).bind(7, r.pack_hash).bind(8, r.request_json)
           .bind(9, r.decision_json).bind(10, deadlines_json(r.c)).bind(11, int64_t{r.c.data_marked_for_deletion})
           .bind(12, r.created_at).bind(13, r.updated_at)
+          .bind_text_or_null(14, r.requesting_party_id).bind_text_or_null(15, r.provider_party_id)
+          .bind(16, r.counterpart_state).bind(17, int64_t{r.notified}).bind(18, int64_t{was_transmitted(r.c)})
           .run();
       insert_events(r, 0);
       insert_clocks(r);
@@ -50,7 +53,9 @@ class SqliteStore final : public Store {
   std::optional<CaseRecord> load_case(std::string_view id) override {
     auto s = db_.prepare(
         "SELECT id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, decision_json, "
-        "deadlines_json, data_marked_for_deletion, version, created_at, updated_at FROM cases WHERE id = ?");
+        "deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
+        "coalesce(requesting_party_id, ''), coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), "
+        "notified FROM cases WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     CaseRecord r;
@@ -68,6 +73,10 @@ class SqliteStore final : public Store {
     r.version = s.integer(11);
     r.created_at = s.integer(12);
     r.updated_at = s.integer(13);
+    r.requesting_party_id = s.text(14);
+    r.provider_party_id = s.text(15);
+    r.counterpart_state = s.text(16);
+    r.notified = s.integer(17) != 0;
     auto ev = db_.prepare(
         "SELECT event, actor_role, at, from_state, to_state, reason FROM case_events WHERE case_id = ? ORDER BY seq");
     ev.bind(1, id);
@@ -93,10 +102,10 @@ class SqliteStore final : public Store {
       throw StoreError(StoreError::Kind::Other, "save_case: version must be expected_version + 1");
     db_.transaction([&] {
       auto up = db_.prepare(
-          "UPDATE cases SET state = ?, data_marked_for_deletion = ?, version = ?, updated_at = ? "
+          "UPDATE cases SET state = ?, data_marked_for_deletion = ?, version = ?, updated_at = ?, transmitted = ? "
           "WHERE id = ? AND version = ?");
       up.bind(1, r.c.state).bind(2, int64_t{r.c.data_marked_for_deletion}).bind(3, r.version).bind(4, r.updated_at);
-      up.bind(5, r.id).bind(6, expected_version).run();
+      up.bind(5, int64_t{was_transmitted(r.c)}).bind(6, r.id).bind(7, expected_version).run();
       if (db_.changes() != 1) {
         auto exists = db_.prepare("SELECT 1 FROM cases WHERE id = ?");
         exists.bind(1, r.id);
@@ -113,10 +122,14 @@ class SqliteStore final : public Store {
 
   std::vector<CaseSummary> list_cases(std::string_view after_id, int limit) override {
     auto s = db_.prepare(
-        "SELECT id, pathway, state, requesting_state, updated_at FROM cases WHERE id > ? ORDER BY id LIMIT ?");
+        "SELECT id, pathway, state, requesting_state, updated_at, coalesce(requesting_party_id, ''), "
+        "coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), notified, transmitted "
+        "FROM cases WHERE id > ? ORDER BY id LIMIT ?");
     s.bind(1, after_id).bind(2, int64_t{limit});
     std::vector<CaseSummary> out;
-    while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4)});
+    while (s.step())
+      out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.text(5), s.text(6), s.text(7),
+                     s.integer(8) != 0, s.integer(9) != 0});
     return out;
   }
 
@@ -132,6 +145,46 @@ class SqliteStore final : public Store {
     std::vector<std::pair<std::string, int64_t>> out;
     while (s.step()) out.emplace_back(s.text(0), s.integer(1));
     return out;
+  }
+
+  void put_party(const Party& p) override {
+    db_.prepare("INSERT INTO parties(id, kind, state, name) VALUES (?,?,?,?)")
+        .bind(1, p.id).bind(2, p.kind).bind(3, p.state).bind(4, p.name).run();
+  }
+
+  std::optional<Party> party(std::string_view id) override {
+    auto s = db_.prepare("SELECT id, kind, state, name FROM parties WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return Party{s.text(0), s.text(1), s.text(2), s.text(3)};
+  }
+
+  void put_user(const User& u) override {
+    db_.prepare("INSERT INTO users(id, party_id, role, name) VALUES (?,?,?,?)")
+        .bind(1, u.id).bind(2, u.party_id).bind(3, role_name(u.role)).bind(4, u.name).run();
+  }
+
+  void put_token(std::string_view token_id, std::string_view user_id, std::string_view token_sha256,
+                 Instant at) override {
+    db_.prepare("INSERT INTO api_tokens(id, user_id, token_sha256, created_at) VALUES (?,?,?,?)")
+        .bind(1, token_id).bind(2, user_id).bind(3, token_sha256).bind(4, at).run();
+  }
+
+  std::optional<std::pair<User, Party>> user_by_token(std::string_view token_sha256) override {
+    auto s = db_.prepare(
+        "SELECT u.id, u.party_id, u.name, u.role, p.id, p.kind, p.state, p.name, t.token_sha256 "
+        "FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN parties p ON p.id = u.party_id "
+        "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL");
+    s.bind(1, token_sha256);
+    if (!s.step()) return std::nullopt;
+    auto role = parse_role(s.text(3));
+    if (!role) throw StoreError(StoreError::Kind::Corrupt, "user " + s.text(0) + ": unknown role");
+    return std::make_pair(User{s.text(0), s.text(1), s.text(2), *role}, Party{s.text(4), s.text(5), s.text(6), s.text(7)});
+  }
+
+  bool revoke_token(std::string_view token_id, Instant at) override {
+    db_.prepare("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(1, at).bind(2, token_id).run();
+    return db_.changes() == 1;
   }
 
   void ping() override {
@@ -183,6 +236,12 @@ class SqliteStore final : public Store {
 };
 
 }  // namespace
+
+bool was_transmitted(const Case& c) {
+  for (const auto& e : c.history)
+    if (e.event == "transmit" || e.event == "transmit_emergency") return true;
+  return false;
+}
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path) { return std::make_unique<SqliteStore>(path); }
 

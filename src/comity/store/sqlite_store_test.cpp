@@ -169,6 +169,60 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerProgram) {
   EXPECT_THROW(open_sqlite_store(path), StoreError);
 }
 
+TEST_F(StoreTest, PartiesUsersAndRevocableTokens) {
+  auto store = open_sqlite_store(path);
+  store->put_party({"de-ca", "central_authority", "DE", "Bundesamt für Justiz"});
+  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft Berlin"});
+  store->put_user({"u1", "de-sta", "Officer One", PartyRole::Officer});
+  std::string digest = sha256_hex("cmt_secret-token");
+  store->put_token("t1", "u1", digest, kT0);
+  auto who = store->user_by_token(digest);
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->first.id, "u1");
+  EXPECT_EQ(who->first.role, PartyRole::Officer);
+  EXPECT_EQ(who->second.state, "DE");
+  EXPECT_FALSE(store->user_by_token(sha256_hex("cmt_other")));
+  EXPECT_TRUE(store->revoke_token("t1", kT0 + 1));
+  EXPECT_FALSE(store->user_by_token(digest));
+  EXPECT_FALSE(store->revoke_token("t1", kT0 + 2));  // already revoked
+  // One central authority per State; users and tokens must point at something real.
+  EXPECT_THROW(store->put_party({"de-ca2", "central_authority", "DE", "another"}), StoreError);
+  EXPECT_THROW(store->put_user({"u2", "no-such-party", "x", PartyRole::Officer}), StoreError);
+  EXPECT_THROW(store->put_token("t2", "no-such-user", sha256_hex("y"), kT0), StoreError);
+  EXPECT_THROW(store->put_party({"xx", "wizard", "DE", "x"}), StoreError);  // unknown kind
+  // Tokens are stored only as digests.
+  Db db(path);
+  auto raw = db.prepare("SELECT count(*) FROM api_tokens WHERE token_sha256 LIKE '%secret%'");
+  raw.step();
+  EXPECT_EQ(raw.integer(0), 0);
+}
+
+TEST_F(StoreTest, CasesRecordTheirPartiesAndTransmission) {
+  auto store = open_sqlite_store(path);
+  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft Berlin"});
+  store->put_party({"nl-mailco", "provider", "NL", "Mailco B.V."});
+  CaseRecord r = s01_case("case-1");
+  r.requesting_party_id = "de-sta";
+  r.provider_party_id = "nl-mailco";
+  r.counterpart_state = "NL";
+  store->create_case(r, audit("create", "case-1", "x"));
+  auto list = store->list_cases("", 10);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].provider_party_id, "nl-mailco");
+  EXPECT_FALSE(list[0].transmitted);
+  CaseRecord a = *store->load_case("case-1");
+  size_t first_new = a.c.history.size();
+  for (const char* e : {"submit", "mark_ready", "transmit"})
+    ASSERT_FALSE(apply_event(a.c, test::real_pack(), e, PartyRole::Officer, kT0));
+  a.version = 2;
+  store->save_case(a, 1, first_new, audit("transmit", "case-1", "x"));
+  EXPECT_TRUE(store->list_cases("", 10)[0].transmitted);
+  EXPECT_EQ(store->load_case("case-1")->requesting_party_id, "de-sta");
+  r.id = "case-2";
+  r.provider_party_id = "unregistered";
+  EXPECT_THROW(store->create_case(r, audit("create", "case-2", "x")), StoreError);  // foreign key
+}
+
 TEST_F(StoreTest, SqlIsParameterised) {
   auto store = open_sqlite_store(path);
   CaseRecord r = s01_case("x'); DROP TABLE cases; --");

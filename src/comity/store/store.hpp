@@ -21,8 +21,23 @@ struct AuditEntry {
   std::string actor, action, object, payload_sha256;  // sha256: 64 hex digits of the payload
 };
 
+struct Party {
+  std::string id, kind, state, name;  // kind: issuing_authority, validating_authority, central_authority,
+                                      // provider, oversight, admin
+};
+
+struct User {
+  std::string id, party_id, name;
+  PartyRole role = PartyRole::Officer;
+};
+
 struct CaseRecord {
   std::string id, request_id, requesting_state, pack_hash, request_json, decision_json;
+  // Who the case concerns, for permissions: the issuing authority, the
+  // addressed provider (if registered), the counterpart State and whether it
+  // was notified (enforcing authority).
+  std::string requesting_party_id, provider_party_id, counterpart_state;
+  bool notified = false;
   int64_t version = 1;  // 1 when created; +1 per saved change
   Instant created_at = 0, updated_at = 0;
   Case c;
@@ -31,7 +46,13 @@ struct CaseRecord {
 struct CaseSummary {
   std::string id, pathway, state, requesting_state;
   Instant updated_at = 0;
+  std::string requesting_party_id, provider_party_id, counterpart_state;
+  bool notified = false, transmitted = false;
 };
+
+// True once the case has been transmitted to its addressee (providers and
+// enforcing authorities see it only from then on).
+bool was_transmitted(const Case& c);
 
 class Store {
  public:
@@ -55,6 +76,17 @@ class Store {
   // A trivial query: throws StoreError if the database cannot be read (readiness).
   virtual void ping() = 0;
   virtual std::vector<AuditEntry> audit_after(int64_t after_id, int limit) = 0;
+
+  // Identity. put_* insert (StoreError{Constraint} on a duplicate id).
+  virtual void put_party(const Party& p) = 0;
+  virtual std::optional<Party> party(std::string_view id) = 0;
+  virtual void put_user(const User& u) = 0;
+  virtual void put_token(std::string_view token_id, std::string_view user_id, std::string_view token_sha256,
+                         Instant at) = 0;
+  // The user and party holding a live (unrevoked) token with this digest.
+  virtual std::optional<std::pair<User, Party>> user_by_token(std::string_view token_sha256) = 0;
+  // Returns false if no such live token.
+  virtual bool revoke_token(std::string_view token_id, Instant at) = 0;
 };
 
 // Opens (creating and migrating) the SQLite store at `path`.
