@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "comity/server/api_server.hpp"
+#include "comity/store/store.hpp"
+#include "comity/util/sha256.hpp"
 #include "test_support.hpp"
 
 namespace comity {
@@ -67,10 +69,43 @@ class Server {
   int exit_code_ = -1;
 };
 
+// Parties, users and their tokens, written to the database before the
+// server starts. A token is "tok-" + the user id.
+void seed(const std::string& db) {
+  auto store = open_sqlite_store(db);
+  const std::tuple<const char*, const char*, const char*> parties[] = {
+      {"de-sta", "issuing_authority", "DE"}, {"fr-parquet", "issuing_authority", "FR"},
+      {"de-ca", "central_authority", "DE"},  {"nl-ca", "central_authority", "NL"},
+      {"NL-MAILCO", "provider", "NL"},      {"US-CLOUDCO", "provider", "US"},
+      {"eu-oversight", "oversight", "BE"}};
+  for (auto [id, kind, state] : parties) store->put_party({id, kind, state, id});
+  const std::tuple<const char*, const char*, PartyRole> users[] = {
+      {"officer-de", "de-sta", PartyRole::Officer},       {"officer-fr", "fr-parquet", PartyRole::Officer},
+      {"ca-nl", "nl-ca", PartyRole::CentralAuthority},    {"provider-nl", "NL-MAILCO", PartyRole::Provider},
+      {"provider-us", "US-CLOUDCO", PartyRole::Provider}, {"overseer", "eu-oversight", PartyRole::Oversight},
+      {"revoked", "de-sta", PartyRole::Officer}};
+  for (auto [id, party, role] : users) {
+    store->put_user({id, party, id, role});
+    store->put_token(std::string("t-") + id, id, sha256_hex(std::string("tok-") + id), 0);
+  }
+  store->revoke_token("t-revoked", 1);
+}
+
+httplib::Headers bearer(const std::string& user) { return {{"Authorization", "Bearer tok-" + user}}; }
+
 struct ServerTest : ::testing::Test {
   test::TempDir dir;
-  Server server{(dir.path() / "c.db").string()};
-  httplib::Client http = server.client();
+  std::string db = (dir.path() / "c.db").string();
+  std::unique_ptr<Server> server = [this] {
+    seed(db);
+    return std::make_unique<Server>(db);
+  }();
+  httplib::Client http = server->client();
+
+  httplib::Result post(const std::string& path, const json& body, const std::string& user) {
+    return http.Post(path, bearer(user), body.dump(), "application/json");
+  }
+  httplib::Result get(const std::string& path, const std::string& user) { return http.Get(path, bearer(user)); }
 };
 
 json problem_of(const httplib::Result& r, int status) {
@@ -95,7 +130,9 @@ TEST_F(ServerTest, HealthAndReadiness) {
 
 TEST_F(ServerTest, EvaluatesARequest) {
   auto body = test::read_text(test::source_dir() + "/examples/s02-eu-content-prosecutor-no-judge.json");
-  auto r = http.Post("/api/v1/evaluate?at=2026-09-15", body, "application/json");
+  problem_of(http.Post("/api/v1/evaluate?at=2026-09-15", body, "application/json"), 401);  // no token
+  problem_of(http.Post("/api/v1/evaluate", bearer("revoked"), body, "application/json"), 401);
+  auto r = http.Post("/api/v1/evaluate?at=2026-09-15", bearer("officer-de"), body, "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   json d = json::parse(r->body);
@@ -104,26 +141,27 @@ TEST_F(ServerTest, EvaluatesARequest) {
 }
 
 TEST_F(ServerTest, BadInputGetsProblemDetailsWithFieldPaths) {
-  json p = problem_of(http.Post("/api/v1/evaluate", R"({"requesting_state": "XX", "extra": 1})", "application/json"), 422);
+  auto h = bearer("officer-de");
+  json p = problem_of(http.Post("/api/v1/evaluate", h, R"({"requesting_state": "XX", "extra": 1})", "application/json"), 422);
   std::set<std::string> paths;
   for (const auto& e : p["errors"]) paths.insert(e["path"].get<std::string>());
   EXPECT_TRUE(paths.count("$.requesting_state"));
   EXPECT_TRUE(paths.count("$.extra"));
-  problem_of(http.Post("/api/v1/evaluate", "{not json", "application/json"), 400);
-  problem_of(http.Post("/api/v1/evaluate", std::string(10000, '[') + std::string(10000, ']'), "application/json"), 400);
-  problem_of(http.Post("/api/v1/evaluate", "{}", "text/plain"), 415);
-  problem_of(http.Post("/api/v1/evaluate?at=2026-13-01", "{}", "application/json"), 400);
-  problem_of(http.Post("/api/v1/evaluate", std::string(2 << 20, ' '), "application/json"), 413);
+  problem_of(http.Post("/api/v1/evaluate", h, "{not json", "application/json"), 400);
+  problem_of(http.Post("/api/v1/evaluate", h, std::string(10000, '[') + std::string(10000, ']'), "application/json"), 400);
+  problem_of(http.Post("/api/v1/evaluate", h, "{}", "text/plain"), 415);
+  problem_of(http.Post("/api/v1/evaluate?at=2026-13-01", h, "{}", "application/json"), 400);
+  problem_of(http.Post("/api/v1/evaluate", h, std::string(2 << 20, ' '), "application/json"), 413);
   problem_of(http.Get("/api/v1/nothing-here"), 404);
   // The server is still healthy after all of that.
-  auto h = http.Get("/healthz");
-  ASSERT_TRUE(h);
-  EXPECT_EQ(h->status, 200);
+  auto health = http.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
 }
 
 TEST_F(ServerTest, MetricsCountRequestsAndClocks) {
   http.Get("/healthz");
-  http.Post("/api/v1/evaluate", "{}", "application/json");
+  http.Post("/api/v1/evaluate", bearer("officer-de"), "{}", "application/json");
   auto m = http.Get("/metrics");
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("comity_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
@@ -151,7 +189,91 @@ TEST_F(ServerTest, OpenApiDocumentMatchesTheRoutes) {
   EXPECT_EQ(json::parse(test::read_text(test::source_dir() + "/api/openapi.json")), doc);
 }
 
-TEST_F(ServerTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server.stop(), 0); }
+TEST_F(ServerTest, EpocFromOfficerToProviderWithPermissionsOnEveryRoute) {
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  // Only officers open cases; the body is checked field by field.
+  problem_of(post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "provider-nl"), 403);
+  json bad = problem_of(post("/api/v1/cases", {{"request", {{"requesting_state", "XX"}}}, {"pathway", "P_EU_EPOC"}, {"x", 1}},
+                             "officer-de"), 422);
+  EXPECT_EQ(bad["errors"][0]["path"], "$.x");
+  bad = problem_of(post("/api/v1/cases", {{"request", {{"requesting_state", "XX"}}}, {"pathway", "P_EU_EPOC"}}, "officer-de"), 422);
+  EXPECT_EQ(bad["errors"][0]["path"], "$.request.requesting_state");
+  auto created = post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "officer-de");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  json c = json::parse(created->body);
+  std::string id = c["id"], path = "/api/v1/cases/" + id;
+  EXPECT_EQ(created->get_header_value("Location"), path);
+  EXPECT_EQ(c["state"], "draft");
+
+  // Before transmission the provider cannot see the order at all.
+  problem_of(get(path, "provider-nl"), 404);
+  for (const char* e : {"submit", "mark_ready", "transmit"}) {
+    auto r = post(path + "/events", {{"event", e}}, "officer-de");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << e << " " << r->body;
+  }
+  // The addressed provider now sees the order — not the facts or the reasoning.
+  auto seen = get(path, "provider-nl");
+  ASSERT_TRUE(seen);
+  ASSERT_EQ(seen->status, 200);
+  json order = json::parse(seen->body);
+  EXPECT_EQ(order["view"], "order");
+  EXPECT_FALSE(order.contains("request"));
+  EXPECT_FALSE(order.contains("decision"));
+  EXPECT_EQ(order["order"]["pathway"], "P_EU_EPOC");
+  EXPECT_EQ(order["allowed_events"], json({"acknowledge", "report_inability", "object", "produce"}));
+  // Another provider reaches for it: not found, by reading or by acting.
+  problem_of(get(path, "provider-us"), 404);
+  problem_of(post(path + "/events", {{"event", "produce"}}, "provider-us"), 404);
+  // Another State's officer: not found. Oversight: metadata, and may not act.
+  problem_of(get(path, "officer-fr"), 404);
+  auto meta = get(path, "overseer");
+  ASSERT_TRUE(meta);
+  json m = json::parse(meta->body);
+  EXPECT_EQ(m["view"], "metadata");
+  EXPECT_FALSE(m.contains("request"));
+  problem_of(post(path + "/events", {{"event", "close"}}, "overseer"), 403);
+  // The workflow's own rules: wrong role, missing reason, impossible step.
+  problem_of(post(path + "/events", {{"event", "produce"}}, "officer-de"), 403);
+  json why = problem_of(post(path + "/events", {{"event", "report_inability"}}, "provider-nl"), 422);
+  EXPECT_EQ(why["errors"][0]["path"], "$.reason");
+  problem_of(post(path + "/events", {{"event", "close"}}, "officer-de"), 409);
+  problem_of(post(path + "/events", {{"event", "teleport"}}, "officer-de"), 422);
+  ASSERT_EQ(post(path + "/events", {{"event", "acknowledge"}}, "provider-nl")->status, 200);
+  auto produced = post(path + "/events", {{"event", "produce"}}, "provider-nl");
+  ASSERT_EQ(produced->status, 200);
+  EXPECT_EQ(json::parse(produced->body)["state"], "produced");
+  // Lists show each party only its own cases.
+  auto mine = get("/api/v1/cases", "provider-nl");
+  EXPECT_EQ(json::parse(mine->body)["items"].size(), 1u);
+  EXPECT_EQ(json::parse(get("/api/v1/cases", "provider-us")->body)["items"].size(), 0u);
+  EXPECT_EQ(json::parse(get("/api/v1/cases", "officer-fr")->body)["items"].size(), 0u);
+  problem_of(get("/api/v1/cases?limit=0", "officer-de"), 400);
+  problem_of(http.Get("/api/v1/cases"), 401);
+}
+
+TEST_F(ServerTest, CursorPagination) {
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  std::set<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto r = post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "officer-de");
+    ASSERT_EQ(r->status, 201);
+    ids.insert(json::parse(r->body)["id"].get<std::string>());
+  }
+  std::set<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    auto r = get("/api/v1/cases?limit=2" + (cursor.empty() ? std::string() : "&cursor=" + cursor), "officer-de");
+    json body = json::parse(r->body);
+    for (const auto& item : body["items"]) EXPECT_TRUE(seen.insert(item["id"].get<std::string>()).second);
+    if (body["next_cursor"].is_null()) break;
+    cursor = body["next_cursor"];
+  }
+  EXPECT_EQ(seen, ids);
+}
+
+TEST_F(ServerTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server->stop(), 0); }
 
 }  // namespace
 }  // namespace comity

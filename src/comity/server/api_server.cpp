@@ -13,6 +13,11 @@
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
+#include "comity/service/case_service.hpp"
+#include "comity/service/permissions.hpp"
+#include "comity/util/sha256.hpp"
+
+#include <openssl/crypto.h>
 
 namespace comity {
 
@@ -20,6 +25,8 @@ const std::vector<RouteSpec>& api_routes() {
   static const std::vector<RouteSpec> routes = {
       {"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"},
       {"GET", "/api/v1/openapi.json"}, {"POST", "/api/v1/evaluate"},
+      {"POST", "/api/v1/cases"}, {"GET", "/api/v1/cases"}, {"GET", "/api/v1/cases/{id}"},
+      {"POST", "/api/v1/cases/{id}/events"},
   };
   return routes;
 }
@@ -43,6 +50,49 @@ void problem(httplib::Response& res, int status, const std::string& title, const
   }
   res.status = status;
   res.set_content(p.dump(), "application/problem+json");
+}
+
+// A case as `view` allows the principal to see it (docs/permissions.md).
+json case_json(const CaseRecord& r, CaseView view, const Principal& who, const Pack& pack, Instant now) {
+  json j = {{"id", r.id},
+            {"pathway", r.c.pathway},
+            {"workflow", r.c.workflow},
+            {"state", r.c.state},
+            {"requesting_state", r.requesting_state},
+            {"counterpart_state", r.counterpart_state.empty() ? json(nullptr) : json(r.counterpart_state)},
+            {"version", r.version},
+            {"created_at", format_instant(r.created_at)},
+            {"updated_at", format_instant(r.updated_at)},
+            {"data_marked_for_deletion", r.c.data_marked_for_deletion},
+            {"view", case_view_name(view)}};
+  json clocks = json::array();
+  for (const auto& k : r.c.clocks) {
+    json c = {{"deadline", k.deadline_id}, {"label", k.label}, {"started", format_instant(k.started)},
+              {"due", format_instant(k.due)}, {"status", clock_status_name(clock_status(k, now))}};
+    if (k.stopped) c["stopped"] = format_instant(*k.stopped);
+    clocks.push_back(std::move(c));
+  }
+  j["clocks"] = std::move(clocks);
+  json history = json::array();
+  for (const auto& e : r.c.history)
+    history.push_back({{"event", e.event}, {"by", role_name(e.actor)}, {"at", format_instant(e.at)},
+                       {"from", e.from}, {"to", e.to}, {"reason", e.reason}});
+  j["history"] = std::move(history);
+  j["allowed_events"] = may_act(view) ? json(allowed_events(r.c, pack, who.user.role)) : json::array();
+  json decision = json::parse(r.decision_json);
+  if (view == CaseView::Order) {
+    // The addressee gets the order, not the reasoning (Reg. 2023/1543 Art 9: no
+    // necessity grounds or case summary): the chosen pathway's entry only.
+    json entry;
+    for (const auto& p : decision["pathways"])
+      if (p["pathway"] == r.c.pathway) entry = {{"pathway", p["pathway"]}, {"data_categories", p["data_categories"]},
+                                                {"deadlines", p["deadlines"]}, {"use_limitations", p["use_limitations"]}};
+    j["order"] = std::move(entry);
+  } else {
+    j["decision"] = std::move(decision);
+  }
+  if (view == CaseView::Full) j["request"] = json::parse(r.request_json);
+  return j;
 }
 
 struct Metrics {
@@ -71,8 +121,195 @@ struct ApiServer::Impl {
   std::mutex store_mu;  // the SQLite connection is used by one thread at a time
   httplib::Server http;
   Metrics metrics;
+  RandomIds ids;
+  CaseService cases;
 
-  Impl(const Pack& p, Store& s, const Clock& c) : pack(p), store(s), clock(c) {}
+  Impl(const Pack& p, Store& s, const Clock& c) : pack(p), store(s), clock(c), cases(s, p, c, ids) {}
+
+  // The principal behind "Authorization: Bearer TOKEN", or a 401 problem.
+  // Tokens are looked up by SHA-256 digest; the stored digest is compared
+  // again in constant time. REQUIRES: store_mu held.
+  std::optional<Principal> authenticate(const httplib::Request& req, httplib::Response& res) {
+    std::string h = req.get_header_value("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (h.size() > kBearer.size() && h.compare(0, kBearer.size(), kBearer) == 0 && h.size() < 512) {
+      std::string digest = sha256_hex(std::string_view(h).substr(kBearer.size()));
+      if (auto who = store.user_by_token(digest)) {
+        // (the lookup already matched; this guards the comparison itself against timing)
+        if (CRYPTO_memcmp(digest.data(), sha256_hex(std::string_view(h).substr(kBearer.size())).data(),
+                          digest.size()) == 0)
+          return Principal{who->first, who->second};
+      }
+    }
+    res.set_header("WWW-Authenticate", "Bearer");
+    problem(res, 401, "Unauthorized", "send a valid API token: Authorization: Bearer TOKEN");
+    return std::nullopt;
+  }
+
+  void service_error(const ServiceError& e, httplib::Response& res) {
+    using SK = ServiceError::Kind;
+    using TK = TransitionError::Kind;
+    switch (e.kind) {
+      case SK::InvalidRequest: problem(res, 422, "Unprocessable Content", e.what(), e.field_errors); return;
+      case SK::NotLawful: problem(res, 422, "Unprocessable Content", e.what(), {{"$.pathway", e.what()}}); return;
+      case SK::NotFound: problem(res, 404, "Not Found", e.what()); return;
+      case SK::Conflict: problem(res, 409, "Conflict", e.what()); return;
+      case SK::StepRefused:
+        if (!e.transition || e.transition->kind == TK::RoleNotPermitted) problem(res, 403, "Forbidden", e.what());
+        else if (e.transition->kind == TK::ReasonRequired)
+          problem(res, 422, "Unprocessable Content", e.what(), {{"$.reason", "a reason is required for this step"}});
+        else if (e.transition->kind == TK::UnknownEvent)
+          problem(res, 422, "Unprocessable Content", e.what(), {{"$.event", e.what()}});
+        else problem(res, 409, "Conflict", e.what());
+        return;
+    }
+  }
+
+  // Parses a JSON body with the request guard's limits, or answers 400/415.
+  std::optional<json> json_body(const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+      problem(res, 415, "Unsupported Media Type", "send application/json");
+      return std::nullopt;
+    }
+    FieldErrors errors;
+    auto j = parse_json_guarded(req.body, JsonLimits{}, errors);
+    if (!j || !j->is_object()) {
+      problem(res, 400, "Bad Request", j ? "the body must be a JSON object" : errors.at(0).message);
+      return std::nullopt;
+    }
+    return j;
+  }
+
+  void create_case(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    auto who = authenticate(req, res);
+    if (!who) return;
+    if (who->user.role != PartyRole::Officer) {
+      problem(res, 403, "Forbidden", "only an officer of an issuing authority opens a case");
+      return;
+    }
+    auto body = json_body(req, res);
+    if (!body) return;
+    FieldErrors errors;
+    for (auto it = body->begin(); it != body->end(); ++it)
+      if (it.key() != "request" && it.key() != "pathway" && it.key() != "role")
+        errors.push_back({"$." + it.key(), "no such field: expected request, pathway, role"});
+    if (!body->contains("request") || !(*body)["request"].is_object())
+      errors.push_back({"$.request", "required: the request (an object, docs/request-format.md)"});
+    if (!body->contains("pathway") || !(*body)["pathway"].is_string())
+      errors.push_back({"$.pathway", "required: the chosen pathway id, e.g. P_EU_EPOC"});
+    std::string role_text = body->value("role", std::string("primary"));
+    if (role_text != "primary" && role_text != "preservation_companion")
+      errors.push_back({"$.role", "primary or preservation_companion"});
+    if (!errors.empty()) {
+      problem(res, 422, "Unprocessable Content", "the body does not match", errors);
+      return;
+    }
+    try {
+      CaseRecord r = cases.open((*body)["request"].dump(), (*body)["pathway"].get<std::string>(),
+                                role_text == "primary" ? Role::Primary : Role::PreservationCompanion,
+                                Actor{who->user.id, who->user.role, who->party.id});
+      res.status = 201;
+      res.set_header("Location", "/api/v1/cases/" + r.id);
+      res.set_content(case_json(r, CaseView::Full, *who, pack, clock.now()).dump(), "application/json");
+    } catch (const ServiceError& e) {
+      // Field errors of the embedded request sit under $.request.
+      ServiceError moved = e;
+      for (auto& fe : moved.field_errors) fe.path = "$.request" + fe.path.substr(1);
+      service_error(moved, res);
+    }
+  }
+
+  void list_cases(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    auto who = authenticate(req, res);
+    if (!who) return;
+    int limit = 50;
+    if (req.has_param("limit")) {
+      try {
+        limit = std::stoi(req.get_param_value("limit"));
+      } catch (const std::exception&) {
+        limit = -1;
+      }
+      if (limit < 1 || limit > 200) {
+        problem(res, 400, "Bad Request", "limit must be 1..200", {{"$query.limit", "an integer 1..200"}});
+        return;
+      }
+    }
+    std::string cursor = req.get_param_value("cursor");
+    json items = json::array();
+    std::string last = cursor;
+    bool more = true;
+    // Scan forward in pages until `limit` visible cases are found (bounded work per call).
+    for (int scanned = 0; more && static_cast<int>(items.size()) < limit && scanned < 2000;) {
+      auto page = store.list_cases(last, 200);
+      more = page.size() == 200;
+      for (const auto& c : page) {
+        ++scanned;
+        last = c.id;
+        CaseView v = case_view(*who, c);
+        if (v == CaseView::None) continue;
+        items.push_back({{"id", c.id}, {"pathway", c.pathway}, {"state", c.state},
+                         {"requesting_state", c.requesting_state}, {"updated_at", format_instant(c.updated_at)},
+                         {"view", case_view_name(v)}});
+        if (static_cast<int>(items.size()) == limit) break;
+      }
+    }
+    json out = {{"items", items}, {"next_cursor", more || static_cast<int>(items.size()) == limit ? json(last) : json(nullptr)}};
+    res.set_content(out.dump(), "application/json");
+  }
+
+  // Loads the case the principal may see, or answers 404 (a case one may not
+  // see does not exist, so ids cannot be probed).
+  std::optional<std::pair<CaseRecord, CaseView>> visible_case(const Principal& who, const std::string& id,
+                                                              httplib::Response& res) {
+    auto r = store.load_case(id);
+    CaseView v = r ? case_view(who, summary_of(*r)) : CaseView::None;
+    if (v == CaseView::None) {
+      problem(res, 404, "Not Found", "no case " + id);
+      return std::nullopt;
+    }
+    return std::make_pair(std::move(*r), v);
+  }
+
+  void get_case(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    auto who = authenticate(req, res);
+    if (!who) return;
+    auto found = visible_case(*who, req.matches[1], res);
+    if (!found) return;
+    res.set_content(case_json(found->first, found->second, *who, pack, clock.now()).dump(), "application/json");
+  }
+
+  void post_event(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    auto who = authenticate(req, res);
+    if (!who) return;
+    auto found = visible_case(*who, req.matches[1], res);
+    if (!found) return;
+    if (!may_act(found->second)) {
+      problem(res, 403, "Forbidden", "this party may read the case but not act on it");
+      return;
+    }
+    auto body = json_body(req, res);
+    if (!body) return;
+    FieldErrors errors;
+    for (auto it = body->begin(); it != body->end(); ++it)
+      if (it.key() != "event" && it.key() != "reason") errors.push_back({"$." + it.key(), "no such field: expected event, reason"});
+    if (!body->contains("event") || !(*body)["event"].is_string()) errors.push_back({"$.event", "required: the step, e.g. acknowledge"});
+    if (body->contains("reason") && !(*body)["reason"].is_string()) errors.push_back({"$.reason", "a string"});
+    if (!errors.empty()) {
+      problem(res, 422, "Unprocessable Content", "the body does not match", errors);
+      return;
+    }
+    try {
+      CaseRecord r = cases.step(found->first.id, (*body)["event"].get<std::string>(),
+                                Actor{who->user.id, who->user.role, who->party.id}, body->value("reason", std::string()));
+      res.set_content(case_json(r, found->second, *who, pack, clock.now()).dump(), "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
+  }
 
   // Registers a handler that records metrics and a structured log line, and
   // turns any escaping exception into a 500 problem without internals.
@@ -129,9 +366,21 @@ struct ApiServer::Impl {
     });
     on("POST", "/api/v1/evaluate", "/api/v1/evaluate",
        [this](const httplib::Request& req, httplib::Response& res) { evaluate(req, res); });
+    on("POST", "/api/v1/cases", "/api/v1/cases",
+       [this](const httplib::Request& req, httplib::Response& res) { create_case(req, res); });
+    on("GET", "/api/v1/cases", "/api/v1/cases",
+       [this](const httplib::Request& req, httplib::Response& res) { list_cases(req, res); });
+    on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64}))", "/api/v1/cases/{id}",
+       [this](const httplib::Request& req, httplib::Response& res) { get_case(req, res); });
+    on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/events)", "/api/v1/cases/{id}/events",
+       [this](const httplib::Request& req, httplib::Response& res) { post_event(req, res); });
   }
 
   void evaluate(const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(store_mu);
+      if (!authenticate(req, res)) return;
+    }
     std::string ct = req.get_header_value("Content-Type");
     if (ct.rfind("application/json", 0) != 0) {
       problem(res, 415, "Unsupported Media Type", "send the request as application/json");

@@ -42,6 +42,13 @@ CaseRecord CaseService::open(std::string_view request_json, std::string_view pat
   r.decision_json = decision_to_json(d, *parsed.request).dump();
   r.created_at = r.updated_at = now;
   r.c = open_case(d, *chosen);
+  r.requesting_party_id = actor.party_id;
+  r.counterpart_state = chosen->counterpart.str();
+  r.notified = chosen->notified;
+  if (!parsed.request->provider.id.empty()) {  // the addressee, if it is a registered provider
+    auto p = store_.party(parsed.request->provider.id);
+    if (p && p->kind == "provider") r.provider_party_id = p->id;
+  }
   nlohmann::json payload = {{"case", r.id}, {"pathway", r.c.pathway}, {"request_sha256", sha256_hex(request_json)}};
   store_.create_case(r, audit_entry(actor, "open_case", r.id, payload.dump()));
   return r;
@@ -91,7 +98,7 @@ std::vector<std::string> CaseService::expire(std::string_view case_id) {
   r.version = version + 1;
   r.updated_at = clock_.now();
   nlohmann::json payload = {{"case", r.id}, {"expired", fired}, {"at", r.updated_at}};
-  store_.save_case(r, version, first_new, audit_entry({"clock", PartyRole::System}, "expire", r.id, payload.dump()));
+  store_.save_case(r, version, first_new, audit_entry({"clock", PartyRole::System, ""}, "expire", r.id, payload.dump()));
   return fired;
 }
 

@@ -22,6 +22,7 @@ namespace comity {
 struct Actor {
   std::string user_id;
   PartyRole role = PartyRole::Officer;
+  std::string party_id;  // empty when acting outside a registered party (tests, system)
 };
 
 struct ServiceError : std::runtime_error {

@@ -18,8 +18,8 @@ struct ServiceTest : ::testing::Test {
   FakeClock clock{kT0};
   SequentialIds ids{"case-"};
   CaseService svc{*store, test::real_pack(), clock, ids};
-  Actor officer{"o1", PartyRole::Officer}, provider{"p1", PartyRole::Provider},
-      enforcing{"e1", PartyRole::EnforcingAuthority}, validator{"v1", PartyRole::Validator};
+  Actor officer{"o1", PartyRole::Officer, ""}, provider{"p1", PartyRole::Provider, ""},
+      enforcing{"e1", PartyRole::EnforcingAuthority, ""}, validator{"v1", PartyRole::Validator, ""};
 
   std::string example(const char* name) { return test::read_text(test::source_dir() + "/examples/" + name); }
 };

@@ -1,0 +1,46 @@
+#include "comity/service/permissions.hpp"
+
+namespace comity {
+
+std::string_view case_view_name(CaseView v) {
+  switch (v) {
+    case CaseView::Metadata: return "metadata";
+    case CaseView::Order: return "order";
+    case CaseView::Full: return "full";
+    default: return "none";
+  }
+}
+
+CaseView case_view(const Principal& who, const CaseSummary& c) {
+  const auto& state = who.party.state;
+  switch (who.user.role) {
+    case PartyRole::Officer:
+      // Only the issuing authority's own officers.
+      return who.party.id == c.requesting_party_id ? CaseView::Full : CaseView::None;
+    case PartyRole::Validator:
+      // Validators (judges, courts, prosecutors) of the issuing State.
+      return state == c.requesting_state ? CaseView::Full : CaseView::None;
+    case PartyRole::CentralAuthority:
+      // The requesting State's central authority reviews outgoing requests;
+      // the requested State's sees them once transmitted.
+      if (state == c.requesting_state) return CaseView::Full;
+      return state == c.counterpart_state && c.transmitted ? CaseView::Full : CaseView::None;
+    case PartyRole::Provider:
+      // Only orders addressed to this provider, only after transmission.
+      return who.party.id == c.provider_party_id && c.transmitted ? CaseView::Order : CaseView::None;
+    case PartyRole::EnforcingAuthority:
+      // Only cases notified to its State (Reg. 2023/1543 Art 8), once sent.
+      return state == c.counterpart_state && c.notified && c.transmitted ? CaseView::Full : CaseView::None;
+    case PartyRole::Oversight:
+      return CaseView::Metadata;
+    default:  // admin manages parties, not cases; system is not a principal
+      return CaseView::None;
+  }
+}
+
+CaseSummary summary_of(const CaseRecord& r) {
+  return {r.id, r.c.pathway, r.c.state, r.requesting_state, r.updated_at, r.requesting_party_id,
+          r.provider_party_id, r.counterpart_state, r.notified, was_transmitted(r.c)};
+}
+
+}  // namespace comity
