@@ -8,6 +8,8 @@ ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 EVAL_DATE    ?= 2026-09-15
+PORT         ?= 8080
+DEMO_DB      ?= $(BUILD)/demo.db
 JOBS         ?= $(shell nproc)
 
 # Debian 12 packages the project needs (build, tests, benchmarks, fuzzing).
@@ -44,7 +46,8 @@ build-fuzz: deps
 	  -DCOMITY_FUZZ=ON -DCOMITY_TESTS=OFF -DCOMITY_BENCH=OFF
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 
-# Until the server exists, `run` evaluates the bundled sample requests.
+# `run` checks the pack, prints the decisions for the sample requests, seeds a
+# fresh demo world and serves it on 127.0.0.1:$(PORT) until Ctrl-C.
 run: build
 	./$(BUILD)/comity rules check
 	@echo
@@ -52,7 +55,15 @@ run: build
 	@for f in examples/*.json; do echo; echo "── $$f"; ./$(BUILD)/comity evaluate "$$f" --at $(EVAL_DATE) --format summary || exit 1; done
 	@echo
 	@echo "Full decision memo:  ./$(BUILD)/comity evaluate examples/s02-eu-content-prosecutor-no-judge.json --at $(EVAL_DATE)"
-	@echo "Machine format:      ./$(BUILD)/comity evaluate FILE --at $(EVAL_DATE) --format json"
+	@echo
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@./$(BUILD)/comity demo seed --db $(DEMO_DB)
+	@echo
+	@echo "Comity API:   http://127.0.0.1:$(PORT)/  (OpenAPI: http://127.0.0.1:$(PORT)/api/v1/openapi.json)"
+	@echo "Try:          curl -s -H 'Authorization: Bearer <officer token above>' -H 'Content-Type: application/json' \\"
+	@echo "                --data-binary @examples/s01-eu-subscriber-prosecutor.json 'http://127.0.0.1:$(PORT)/api/v1/evaluate?at=$(EVAL_DATE)'"
+	@echo "Stop with Ctrl-C."
+	@exec ./$(BUILD)/comity serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT)
 
 rules-check: build
 	./$(BUILD)/comity rules check

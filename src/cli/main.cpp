@@ -22,6 +22,7 @@
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
 #include "comity/server/api_server.hpp"
+#include "comity/service/demo.hpp"
 #include "comity/store/store.hpp"
 #include "comity/store/migrations.hpp"
 #include "comity/store/sqlite.hpp"
@@ -252,6 +253,19 @@ int cmd_serve(const std::string& db_path, const std::string& listen, const std::
   return kOk;
 }
 
+int cmd_demo_seed(const std::string& db_path, const std::string& pack_dir) {
+  auto pack = comity::load_pack(pack_dir);
+  auto store = comity::open_sqlite_store(db_path);
+  comity::SystemClock clock;
+  auto creds = comity::seed_demo(*store, *pack, clock.now());
+  std::cout << "Demo world in " << db_path << ". API tokens (shown once; use as Authorization: Bearer TOKEN):\n";
+  for (const auto& c : creds)
+    std::cout << "  " << c.user << std::string(c.user.size() < 22 ? 22 - c.user.size() : 1, ' ') << c.role
+              << std::string(c.role.size() < 21 ? 21 - c.role.size() : 1, ' ') << c.party << "\n    " << c.token
+              << "\n";
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -282,6 +296,11 @@ int main(int argc, char** argv) {
   for (auto* sub : {list, show, check}) sub->add_option("--pack", pack_dir, "Rule pack directory");
 
   std::string db_path = "comity.db", backup_to, listen = "127.0.0.1:8080";
+  auto* demo = app.add_subcommand("demo", "The demo world");
+  demo->require_subcommand(1);
+  auto* demo_seed = demo->add_subcommand("seed", "Create the demo parties and users; print a fresh token for each");
+  demo_seed->add_option("--db", db_path, "Database file (default: comity.db)");
+  demo_seed->add_option("--pack", pack_dir, "Rule pack directory");
   auto* serve = app.add_subcommand("serve", "Serve the HTTP API (docs/api.md)");
   serve->add_option("--db", db_path, "Database file (default: comity.db)");
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default: 127.0.0.1:8080; port 0 picks one)");
@@ -316,6 +335,7 @@ int main(int argc, char** argv) {
     if (*show) return cmd_rules_show(show_id, pack_dir);
     if (*check) return cmd_rules_check(pack_dir);
     if (*serve) return cmd_serve(db_path, listen, pack_dir);
+    if (*demo_seed) return cmd_demo_seed(db_path, pack_dir);
     if (*db_migrate) return cmd_db_migrate(db_path);
     if (*db_check) return cmd_db_check(db_path);
     if (*db_backup) return cmd_db_backup(db_path, backup_to);

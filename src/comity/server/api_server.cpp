@@ -23,7 +23,7 @@ namespace comity {
 
 const std::vector<RouteSpec>& api_routes() {
   static const std::vector<RouteSpec> routes = {
-      {"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"},
+      {"GET", "/"}, {"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"},
       {"GET", "/api/v1/openapi.json"}, {"POST", "/api/v1/evaluate"},
       {"POST", "/api/v1/cases"}, {"GET", "/api/v1/cases"}, {"GET", "/api/v1/cases/{id}"},
       {"POST", "/api/v1/cases/{id}/events"},
@@ -346,6 +346,13 @@ struct ApiServer::Impl {
       metrics.record(req.method, "unmatched", res.status, 0);
     });
 
+    on("GET", "/", "/", [this](const httplib::Request&, httplib::Response& res) {
+      json index = {{"name", "Comity"},
+                    {"rule_pack", {{"name", pack.name}, {"version", pack.version}, {"content_hash", pack.content_hash}}},
+                    {"links", {{"openapi", "/api/v1/openapi.json"}, {"evaluate", "/api/v1/evaluate"},
+                               {"cases", "/api/v1/cases"}, {"health", "/healthz"}, {"metrics", "/metrics"}}}};
+      res.set_content(index.dump(2), "application/json");
+    });
     on("GET", "/healthz", "/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"status":"ok"})", "application/json");
     });

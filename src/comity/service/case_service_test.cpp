@@ -2,6 +2,11 @@
 // the exchange-server issue, end to end below HTTP.
 #include "comity/service/case_service.hpp"
 
+#include <set>
+
+#include "comity/service/demo.hpp"
+#include "comity/util/sha256.hpp"
+
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
@@ -109,6 +114,25 @@ TEST_F(ServiceTest, UnknownCase) {
   } catch (const ServiceError& e) {
     EXPECT_EQ(e.kind, ServiceError::Kind::NotFound);
   }
+}
+
+TEST_F(ServiceTest, DemoWorldHasOneUserPerRoleWithWorkingTokens) {
+  auto first = seed_demo(*store, test::real_pack(), kT0);
+  auto again = seed_demo(*store, test::real_pack(), kT0 + 1);  // repeatable: same users, fresh tokens
+  ASSERT_EQ(first.size(), again.size());
+  std::set<std::string> roles;
+  for (const auto& c : first) {
+    roles.insert(c.role);
+    auto who = store->user_by_token(sha256_hex(c.token));
+    ASSERT_TRUE(who) << c.user;
+    EXPECT_EQ(who->first.id, c.user);
+    EXPECT_NE(c.token, again[&c - first.data()].token);
+  }
+  EXPECT_EQ(roles, (std::set<std::string>{"officer", "validator", "central_authority", "provider",
+                                          "enforcing_authority", "oversight", "admin"}));
+  for (const char* cc : {"us", "gb", "ie", "de", "fr", "nl", "be", "pl", "es", "au"})
+    EXPECT_TRUE(store->party(std::string(cc) + "-ca")) << cc;
+  EXPECT_EQ(store->party("US-CLOUDCO")->kind, "provider");
 }
 
 TEST(Ids, RandomIdsAreVersion4Uuids) {

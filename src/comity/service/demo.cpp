@@ -1,0 +1,79 @@
+#include "comity/service/demo.hpp"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+#include "comity/util/sha256.hpp"
+
+namespace comity {
+namespace {
+
+std::string random_token() {
+  unsigned char b[24];
+  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("OpenSSL: RAND_bytes failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string t = "cmt_";
+  for (unsigned char c : b) {
+    t += kHex[c >> 4];
+    t += kHex[c & 15];
+  }
+  return t;
+}
+
+}  // namespace
+
+std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant now) {
+  auto put_party = [&](const std::string& id, const char* kind, const char* state, const std::string& name) {
+    if (!store.party(id)) store.put_party({id, kind, state, name});
+  };
+  for (const char* cc : {"US", "GB", "IE", "DE", "FR", "NL", "BE", "PL", "ES", "AU"}) {
+    const StateInfo* st = pack.state(parse_state(cc).code);
+    std::string lower{static_cast<char>(cc[0] + 32), static_cast<char>(cc[1] + 32)};
+    put_party(lower + "-ca", "central_authority", cc,
+              st && !st->central_authority.empty() ? st->central_authority : std::string(cc) + " central authority");
+  }
+  put_party("de-sta-berlin", "issuing_authority", "DE", "Staatsanwaltschaft Berlin");
+  put_party("de-ag-tiergarten", "validating_authority", "DE", "Amtsgericht Tiergarten");
+  put_party("fr-parquet-paris", "issuing_authority", "FR", "Parquet de Paris");
+  put_party("fr-ji-paris", "validating_authority", "FR", "Juge d'instruction, Paris");
+  put_party("gb-nca", "issuing_authority", "GB", "National Crime Agency");
+  put_party("be-fgp", "issuing_authority", "BE", "Federale Gerechtelijke Politie Brussel");
+  put_party("US-CLOUDCO", "provider", "US", "Cloudco Inc. (legal representative: Cloudco Ireland Ltd, IE)");
+  put_party("NL-MAILCO", "provider", "NL", "Mailco B.V.");
+  put_party("eu-oversight", "oversight", "BE", "Oversight body");
+  put_party("comity-admin", "admin", "BE", "Comity node administrator");
+
+  struct DemoUser {
+    const char* id;
+    const char* party;
+    PartyRole role;
+  };
+  const DemoUser users[] = {
+      {"officer", "de-sta-berlin", PartyRole::Officer},
+      {"officer-gb", "gb-nca", PartyRole::Officer},
+      {"validator", "de-ag-tiergarten", PartyRole::Validator},
+      {"central-authority", "de-ca", PartyRole::CentralAuthority},
+      {"central-authority-us", "us-ca", PartyRole::CentralAuthority},
+      {"provider", "NL-MAILCO", PartyRole::Provider},
+      {"provider-us", "US-CLOUDCO", PartyRole::Provider},
+      {"enforcing-authority", "nl-ca", PartyRole::EnforcingAuthority},
+      {"oversight", "eu-oversight", PartyRole::Oversight},
+      {"admin", "comity-admin", PartyRole::Admin},
+  };
+  std::vector<DemoCredential> out;
+  RandomIds ids;
+  for (const auto& u : users) {
+    try {
+      store.put_user({u.id, u.party, u.id, u.role});
+    } catch (const StoreError& e) {
+      if (e.kind != StoreError::Kind::Constraint) throw;  // already seeded
+    }
+    std::string token = random_token();
+    store.put_token(ids.next(), u.id, sha256_hex(token), now);
+    out.push_back({u.id, std::string(role_name(u.role)), u.party, token});
+  }
+  return out;
+}
+
+}  // namespace comity

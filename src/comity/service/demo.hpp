@@ -1,0 +1,25 @@
+// The demo world for `make run` (issue: exchange server, item 9): the central
+// authorities of ten States, a few issuing and validating authorities, a US
+// provider with an EU legal representative in Ireland, an EU provider in the
+// Netherlands, an oversight body, an admin — and one user per role, each with
+// a fresh API token.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "comity/rules/pack.hpp"
+#include "comity/service/ids.hpp"
+#include "comity/store/store.hpp"
+
+namespace comity {
+
+struct DemoCredential {
+  std::string user, role, party, token;  // the token is shown once, here; the store keeps its digest
+};
+
+// Creates the demo parties and users if absent, and issues a new token for
+// every demo user. Party names come from the pack's registry.
+std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant now);
+
+}  // namespace comity
