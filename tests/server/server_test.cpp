@@ -273,6 +273,36 @@ TEST_F(ServerTest, CursorPagination) {
   EXPECT_EQ(seen, ids);
 }
 
+TEST_F(ServerTest, IdempotencyKeysMakePostsRetrySafe) {
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  json body = {{"request", request}, {"pathway", "P_EU_EPOC"}};
+  auto h = bearer("officer-de");
+  h.emplace("Idempotency-Key", "create-0001");
+  auto first = http.Post("/api/v1/cases", h, body.dump(), "application/json");
+  auto retry = http.Post("/api/v1/cases", h, body.dump(), "application/json");
+  ASSERT_EQ(first->status, 201);
+  ASSERT_EQ(retry->status, 201);
+  EXPECT_EQ(retry->get_header_value("Idempotent-Replayed"), "true");
+  std::string id = json::parse(first->body)["id"];
+  EXPECT_EQ(json::parse(retry->body)["id"], id);
+  EXPECT_EQ(json::parse(get("/api/v1/cases", "officer-de")->body)["items"].size(), 1u);  // one case, not two
+  json other = body;
+  other["pathway"] = "P_EIO";
+  problem_of(http.Post("/api/v1/cases", h, other.dump(), "application/json"), 422);  // same key, other request
+  auto hs = bearer("officer-de");
+  hs.emplace("Idempotency-Key", "step-submit");
+  std::string events = "/api/v1/cases/" + id + "/events";
+  ASSERT_EQ(http.Post(events, hs, R"({"event":"submit"})", "application/json")->status, 200);
+  auto again = http.Post(events, hs, R"({"event":"submit"})", "application/json");
+  ASSERT_EQ(again->status, 200);  // not 409: the step was already taken with this key
+  EXPECT_EQ(again->get_header_value("Idempotent-Replayed"), "true");
+  EXPECT_EQ(json::parse(again->body)["history"].size(), 1u);
+  problem_of(http.Post(events, hs, R"({"event":"withdraw","reason":"x"})", "application/json"), 422);
+  auto bad = bearer("officer-de");
+  bad.emplace("Idempotency-Key", std::string(201, 'k'));
+  problem_of(http.Post("/api/v1/cases", bad, body.dump(), "application/json"), 400);
+}
+
 TEST_F(ServerTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server->stop(), 0); }
 
 }  // namespace

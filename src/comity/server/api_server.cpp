@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -154,6 +155,9 @@ struct ApiServer::Impl {
       case SK::NotLawful: problem(res, 422, "Unprocessable Content", e.what(), {{"$.pathway", e.what()}}); return;
       case SK::NotFound: problem(res, 404, "Not Found", e.what()); return;
       case SK::Conflict: problem(res, 409, "Conflict", e.what()); return;
+      case SK::KeyReused:  // draft-ietf-httpapi-idempotency-key-header: a reused key with a different payload
+        problem(res, 422, "Unprocessable Content", e.what(), {{"$header.Idempotency-Key", e.what()}});
+        return;
       case SK::StepRefused:
         if (!e.transition || e.transition->kind == TK::RoleNotPermitted) problem(res, 403, "Forbidden", e.what());
         else if (e.transition->kind == TK::ReasonRequired)
@@ -163,6 +167,19 @@ struct ApiServer::Impl {
         else problem(res, 409, "Conflict", e.what());
         return;
     }
+  }
+
+  // The Idempotency-Key header: absent (""), or 1-200 visible ASCII characters;
+  // nullopt (after a 400 problem) when malformed.
+  std::optional<std::string> idempotency_key(const httplib::Request& req, httplib::Response& res) {
+    std::string k = req.get_header_value("Idempotency-Key");
+    bool ok = k.size() <= 200 && std::all_of(k.begin(), k.end(), [](char c) { return c > 32 && c < 127; });
+    if (!ok) {
+      problem(res, 400, "Bad Request", "Idempotency-Key must be 1-200 visible ASCII characters",
+              {{"$header.Idempotency-Key", "1-200 visible ASCII characters"}});
+      return std::nullopt;
+    }
+    return k;
   }
 
   // Parses a JSON body with the request guard's limits, or answers 400/415.
@@ -205,10 +222,14 @@ struct ApiServer::Impl {
       problem(res, 422, "Unprocessable Content", "the body does not match", errors);
       return;
     }
+    auto key = idempotency_key(req, res);
+    if (!key) return;
     try {
+      bool replayed = false;
       CaseRecord r = cases.open((*body)["request"].dump(), (*body)["pathway"].get<std::string>(),
                                 role_text == "primary" ? Role::Primary : Role::PreservationCompanion,
-                                Actor{who->user.id, who->user.role, who->party.id});
+                                Actor{who->user.id, who->user.role, who->party.id}, *key, &replayed);
+      if (replayed) res.set_header("Idempotent-Replayed", "true");
       res.status = 201;
       res.set_header("Location", "/api/v1/cases/" + r.id);
       res.set_content(case_json(r, CaseView::Full, *who, pack, clock.now()).dump(), "application/json");
@@ -302,9 +323,14 @@ struct ApiServer::Impl {
       problem(res, 422, "Unprocessable Content", "the body does not match", errors);
       return;
     }
+    auto key = idempotency_key(req, res);
+    if (!key) return;
     try {
+      bool replayed = false;
       CaseRecord r = cases.step(found->first.id, (*body)["event"].get<std::string>(),
-                                Actor{who->user.id, who->user.role, who->party.id}, body->value("reason", std::string()));
+                                Actor{who->user.id, who->user.role, who->party.id}, body->value("reason", std::string()),
+                                *key, &replayed);
+      if (replayed) res.set_header("Idempotent-Replayed", "true");
       res.set_content(case_json(r, found->second, *who, pack, clock.now()).dump(), "application/json");
     } catch (const ServiceError& e) {
       service_error(e, res);

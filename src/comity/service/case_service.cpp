@@ -15,7 +15,22 @@ AuditEntry CaseService::audit_entry(const Actor& actor, std::string_view action,
           std::string(object), sha256_hex(payload)};
 }
 
-CaseRecord CaseService::open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor) {
+std::string idempotent_case_id(std::string_view user_id, std::string_view key) {
+  std::string h = sha256_hex(std::string(user_id) + "\n" + std::string(key));
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20, 12);
+}
+
+CaseRecord CaseService::open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
+                             std::string_view idempotency_key, bool* replayed) {
+  if (replayed) *replayed = false;
+  if (!idempotency_key.empty()) {
+    if (auto existing = store_.load_case(idempotent_case_id(actor.user_id, idempotency_key))) {
+      if (existing->request_json != request_json || existing->c.pathway != pathway)
+        throw ServiceError(ServiceError::Kind::KeyReused, "this Idempotency-Key was used for a different request");
+      if (replayed) *replayed = true;
+      return std::move(*existing);
+    }
+  }
   if (actor.role != PartyRole::Officer)
     throw ServiceError(ServiceError::Kind::StepRefused, "only an officer of the issuing authority opens a case");
   auto parsed = parse_request(request_json);
@@ -34,7 +49,7 @@ CaseRecord CaseService::open(std::string_view request_json, std::string_view pat
     throw ServiceError(ServiceError::Kind::NotLawful,
                        std::string(pathway) + " is not a lawful pathway for this request on " + today.str());
   CaseRecord r;
-  r.id = ids_.next();
+  r.id = idempotency_key.empty() ? ids_.next() : idempotent_case_id(actor.user_id, idempotency_key);
   r.request_id = parsed.request->request_id;
   r.requesting_state = parsed.request->requesting_state.str();
   r.pack_hash = pack_.content_hash;
@@ -61,8 +76,18 @@ CaseRecord CaseService::load(std::string_view case_id) {
 }
 
 CaseRecord CaseService::step(std::string_view case_id, std::string_view event, const Actor& actor,
-                             std::string_view reason) {
+                             std::string_view reason, std::string_view idempotency_key, bool* replayed) {
+  if (replayed) *replayed = false;
   CaseRecord r = load(case_id);
+  if (!idempotency_key.empty()) {
+    for (const auto& e : r.c.history) {
+      if (e.idempotency_key != idempotency_key) continue;
+      if (e.event != event)
+        throw ServiceError(ServiceError::Kind::KeyReused, "this Idempotency-Key was used for a different step");
+      if (replayed) *replayed = true;
+      return r;
+    }
+  }
   int64_t version = r.version;
   size_t first_new = r.c.history.size();
   Instant now = clock_.now();
@@ -72,6 +97,7 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
     e.transition = err;
     throw e;
   }
+  r.c.history.back().idempotency_key = std::string(idempotency_key);
   r.version = version + 1;
   r.updated_at = now;
   nlohmann::json payload = {{"case", r.id}, {"event", event}, {"reason", reason}, {"at", now},

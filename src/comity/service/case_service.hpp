@@ -26,12 +26,16 @@ struct Actor {
 };
 
 struct ServiceError : std::runtime_error {
-  enum class Kind : uint8_t { InvalidRequest, NotLawful, NotFound, StepRefused, Conflict };
+  enum class Kind : uint8_t { InvalidRequest, NotLawful, NotFound, StepRefused, Conflict, KeyReused };
   ServiceError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
   Kind kind;
   FieldErrors field_errors;                   // InvalidRequest
   std::optional<TransitionError> transition;  // StepRefused
 };
+
+// The case id for (user, Idempotency-Key): a UUID-shaped digest, so a retry
+// of the same creation collides with the first on the primary key.
+std::string idempotent_case_id(std::string_view user_id, std::string_view key);
 
 class CaseService {
  public:
@@ -42,12 +46,20 @@ class CaseService {
   // Parses and evaluates `request_json` as of today (the clock's date), and
   // opens a case for the entry of `pathway` in `role` — a lawful one, or
   // ServiceError{NotLawful}. Only an officer opens cases.
-  CaseRecord open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor);
+  // With an `idempotency_key`, the case id is derived from (actor, key): a
+  // retry finds the case it created (returned with `replayed` set) instead of
+  // creating another; the same key with a different request is refused.
+  CaseRecord open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
+                  std::string_view idempotency_key = {}, bool* replayed = nullptr);
 
   // Applies `event` by `actor` and saves the case with an audit entry whose
   // payload is the step (case, event, actor, reason, time). Expired clocks
   // are acted on first, so a late step cannot overtake an expiry.
-  CaseRecord step(std::string_view case_id, std::string_view event, const Actor& actor, std::string_view reason = {});
+  // With an `idempotency_key`, a retry of a step already taken returns the
+  // case without taking it again (`replayed` set); the key is stored on the
+  // event row, in the same transaction as the step.
+  CaseRecord step(std::string_view case_id, std::string_view event, const Actor& actor, std::string_view reason = {},
+                  std::string_view idempotency_key = {}, bool* replayed = nullptr);
 
   // Acts on the expired clocks of one case; saves only if something fired.
   // Returns the events fired.

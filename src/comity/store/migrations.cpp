@@ -101,6 +101,11 @@ ALTER TABLE cases ADD COLUMN counterpart_state TEXT;
 ALTER TABLE cases ADD COLUMN notified INTEGER NOT NULL DEFAULT 0 CHECK (notified IN (0, 1));
 ALTER TABLE cases ADD COLUMN transmitted INTEGER NOT NULL DEFAULT 0 CHECK (transmitted IN (0, 1));
 )SQL"},
+    {3, "idempotency keys on case steps", R"SQL(
+ALTER TABLE case_events ADD COLUMN idempotency_key TEXT;
+CREATE UNIQUE INDEX case_events_idempotency ON case_events(case_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+)SQL"},
 };
 
 }  // namespace

@@ -6,7 +6,7 @@
 
 namespace comity {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Applies every migration newer than the database's version. Returns the
 // resulting version. Throws StoreError (the failed migration is rolled back)

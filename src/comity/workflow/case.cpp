@@ -122,7 +122,7 @@ std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::strin
   std::string from = c.state;
   if (t->to != "stay") c.state = t->to;
   if (t->delete_data) c.data_marked_for_deletion = true;
-  c.history.push_back({std::string(event), actor, now, from, c.state, std::string(reason)});
+  c.history.push_back({std::string(event), actor, now, from, c.state, std::string(reason), {}});
   return std::nullopt;
 }
 

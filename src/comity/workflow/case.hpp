@@ -44,6 +44,7 @@ struct CaseEvent {
   PartyRole actor = PartyRole::System;
   Instant at = 0;
   std::string from, to, reason;
+  std::string idempotency_key;  // the client's Idempotency-Key, if it sent one
 };
 
 struct Case {
