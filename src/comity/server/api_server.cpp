@@ -128,18 +128,20 @@ struct ApiServer::Impl {
   Impl(const Pack& p, Store& s, const Clock& c) : pack(p), store(s), clock(c), cases(s, p, c, ids) {}
 
   // The principal behind "Authorization: Bearer TOKEN", or a 401 problem.
-  // Tokens are looked up by SHA-256 digest; the stored digest is compared
-  // again in constant time. REQUIRES: store_mu held.
+  // Tokens are high-entropy secrets; only their SHA-256 digests are stored.
+  // The lookup by digest reveals at most timing about a digest, which gives
+  // no help in finding a token; the stored digest is then compared with the
+  // computed one in constant time, so acceptance never rests on a store's
+  // notion of equality (collations, truncation). REQUIRES: store_mu held.
   std::optional<Principal> authenticate(const httplib::Request& req, httplib::Response& res) {
     std::string h = req.get_header_value("Authorization");
     constexpr std::string_view kBearer = "Bearer ";
     if (h.size() > kBearer.size() && h.compare(0, kBearer.size(), kBearer) == 0 && h.size() < 512) {
       std::string digest = sha256_hex(std::string_view(h).substr(kBearer.size()));
       if (auto who = store.user_by_token(digest)) {
-        // (the lookup already matched; this guards the comparison itself against timing)
-        if (CRYPTO_memcmp(digest.data(), sha256_hex(std::string_view(h).substr(kBearer.size())).data(),
-                          digest.size()) == 0)
-          return Principal{who->first, who->second};
+        if (who->stored_sha256.size() == digest.size() &&
+            CRYPTO_memcmp(who->stored_sha256.data(), digest.data(), digest.size()) == 0)
+          return Principal{who->user, who->party};
       }
     }
     res.set_header("WWW-Authenticate", "Bearer");

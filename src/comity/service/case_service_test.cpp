@@ -125,7 +125,7 @@ TEST_F(ServiceTest, DemoWorldHasOneUserPerRoleWithWorkingTokens) {
     roles.insert(c.role);
     auto who = store->user_by_token(sha256_hex(c.token));
     ASSERT_TRUE(who) << c.user;
-    EXPECT_EQ(who->first.id, c.user);
+    EXPECT_EQ(who->user.id, c.user);
     EXPECT_NE(c.token, again[&c - first.data()].token);
   }
   EXPECT_EQ(roles, (std::set<std::string>{"officer", "validator", "central_authority", "provider",

@@ -171,7 +171,7 @@ class SqliteStore final : public Store {
         .bind(1, token_id).bind(2, user_id).bind(3, token_sha256).bind(4, at).run();
   }
 
-  std::optional<std::pair<User, Party>> user_by_token(std::string_view token_sha256) override {
+  std::optional<TokenOwner> user_by_token(std::string_view token_sha256) override {
     auto s = db_.prepare(
         "SELECT u.id, u.party_id, u.name, u.role, p.id, p.kind, p.state, p.name, t.token_sha256 "
         "FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN parties p ON p.id = u.party_id "
@@ -180,7 +180,8 @@ class SqliteStore final : public Store {
     if (!s.step()) return std::nullopt;
     auto role = parse_role(s.text(3));
     if (!role) throw StoreError(StoreError::Kind::Corrupt, "user " + s.text(0) + ": unknown role");
-    return std::make_pair(User{s.text(0), s.text(1), s.text(2), *role}, Party{s.text(4), s.text(5), s.text(6), s.text(7)});
+    return TokenOwner{User{s.text(0), s.text(1), s.text(2), *role}, Party{s.text(4), s.text(5), s.text(6), s.text(7)},
+                      s.text(8)};
   }
 
   bool revoke_token(std::string_view token_id, Instant at) override {

@@ -178,9 +178,10 @@ TEST_F(StoreTest, PartiesUsersAndRevocableTokens) {
   store->put_token("t1", "u1", digest, kT0);
   auto who = store->user_by_token(digest);
   ASSERT_TRUE(who);
-  EXPECT_EQ(who->first.id, "u1");
-  EXPECT_EQ(who->first.role, PartyRole::Officer);
-  EXPECT_EQ(who->second.state, "DE");
+  EXPECT_EQ(who->user.id, "u1");
+  EXPECT_EQ(who->user.role, PartyRole::Officer);
+  EXPECT_EQ(who->party.state, "DE");
+  EXPECT_EQ(who->stored_sha256, digest);
   EXPECT_FALSE(store->user_by_token(sha256_hex("cmt_other")));
   EXPECT_TRUE(store->revoke_token("t1", kT0 + 1));
   EXPECT_FALSE(store->user_by_token(digest));

@@ -83,8 +83,14 @@ class Store {
   virtual void put_user(const User& u) = 0;
   virtual void put_token(std::string_view token_id, std::string_view user_id, std::string_view token_sha256,
                          Instant at) = 0;
-  // The user and party holding a live (unrevoked) token with this digest.
-  virtual std::optional<std::pair<User, Party>> user_by_token(std::string_view token_sha256) = 0;
+  // The user and party holding a live (unrevoked) token with this digest,
+  // and the digest as stored (the caller compares it in constant time).
+  struct TokenOwner {
+    User user;
+    Party party;
+    std::string stored_sha256;
+  };
+  virtual std::optional<TokenOwner> user_by_token(std::string_view token_sha256) = 0;
   // Returns false if no such live token.
   virtual bool revoke_token(std::string_view token_id, Instant at) = 0;
 };
