@@ -49,9 +49,10 @@ class Server {
     out_ = f;
   }
   ~Server() { stop(); }
-  int stop() {
+  // Ends the server with `signal` and returns its exit code (128 + signal if killed).
+  int end(int signal) {
     if (pid_ <= 0) return exit_code_;
-    kill(pid_, SIGTERM);
+    kill(pid_, signal);
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
@@ -60,16 +61,9 @@ class Server {
     exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return exit_code_;
   }
+  int stop() { return end(SIGTERM); }
   // Kills the server without warning (SIGKILL): no chance to flush anything.
-  void kill_hard() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (out_) fclose(out_);
-    out_ = nullptr;
-  }
+  void kill_hard() { end(SIGKILL); }
   httplib::Client client() const {
     httplib::Client c("127.0.0.1", port_);
     c.set_read_timeout(10, 0);

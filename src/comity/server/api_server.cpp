@@ -199,6 +199,16 @@ struct ApiServer::Impl {
     return j;
   }
 
+  // Appends an error for every key of `body` not in `allowed`.
+  static void refuse_unknown_fields(const json& body, std::initializer_list<std::string_view> allowed,
+                                    FieldErrors& errors) {
+    std::string expected;
+    for (auto a : allowed) expected += (expected.empty() ? "" : ", ") + std::string(a);
+    for (auto it = body.begin(); it != body.end(); ++it)
+      if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
+        errors.push_back({"$." + it.key(), "no such field: expected " + expected});
+  }
+
   void create_case(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(store_mu);
     auto who = authenticate(req, res);
@@ -210,9 +220,7 @@ struct ApiServer::Impl {
     auto body = json_body(req, res);
     if (!body) return;
     FieldErrors errors;
-    for (auto it = body->begin(); it != body->end(); ++it)
-      if (it.key() != "request" && it.key() != "pathway" && it.key() != "role")
-        errors.push_back({"$." + it.key(), "no such field: expected request, pathway, role"});
+    refuse_unknown_fields(*body, {"request", "pathway", "role"}, errors);
     if (!body->contains("request") || !(*body)["request"].is_object())
       errors.push_back({"$.request", "required: the request (an object, docs/request-format.md)"});
     if (!body->contains("pathway") || !(*body)["pathway"].is_string())
@@ -317,8 +325,7 @@ struct ApiServer::Impl {
     auto body = json_body(req, res);
     if (!body) return;
     FieldErrors errors;
-    for (auto it = body->begin(); it != body->end(); ++it)
-      if (it.key() != "event" && it.key() != "reason") errors.push_back({"$." + it.key(), "no such field: expected event, reason"});
+    refuse_unknown_fields(*body, {"event", "reason"}, errors);
     if (!body->contains("event") || !(*body)["event"].is_string()) errors.push_back({"$.event", "required: the step, e.g. acknowledge"});
     if (body->contains("reason") && !(*body)["reason"].is_string()) errors.push_back({"$.reason", "a string"});
     if (!errors.empty()) {
