@@ -83,12 +83,18 @@ void seed(const std::string& db) {
   auto store = open_sqlite_store(db);
   const std::tuple<const char*, const char*, const char*> parties[] = {
       {"de-sta", "issuing_authority", "DE"}, {"fr-parquet", "issuing_authority", "FR"},
+      {"gb-nca", "issuing_authority", "GB"}, {"es-juzgado", "issuing_authority", "ES"},
       {"de-ca", "central_authority", "DE"},  {"nl-ca", "central_authority", "NL"},
+      {"gb-ca", "central_authority", "GB"},  {"us-ca", "central_authority", "US"},
+      {"pl-ca", "central_authority", "PL"},
       {"NL-MAILCO", "provider", "NL"},      {"US-CLOUDCO", "provider", "US"},
-      {"eu-oversight", "oversight", "BE"}};
+      {"PL-KOMUNIK", "provider", "PL"},     {"eu-oversight", "oversight", "BE"}};
   for (auto [id, kind, state] : parties) store->put_party({id, kind, state, id});
   const std::tuple<const char*, const char*, PartyRole> users[] = {
       {"officer-de", "de-sta", PartyRole::Officer},       {"officer-fr", "fr-parquet", PartyRole::Officer},
+      {"officer-gb", "gb-nca", PartyRole::Officer},       {"officer-es", "es-juzgado", PartyRole::Officer},
+      {"ca-gb", "gb-ca", PartyRole::CentralAuthority},    {"ca-us", "us-ca", PartyRole::CentralAuthority},
+      {"enforcing-pl", "pl-ca", PartyRole::EnforcingAuthority}, {"provider-pl", "PL-KOMUNIK", PartyRole::Provider},
       {"ca-nl", "nl-ca", PartyRole::CentralAuthority},    {"provider-nl", "NL-MAILCO", PartyRole::Provider},
       {"provider-us", "US-CLOUDCO", PartyRole::Provider}, {"overseer", "eu-oversight", PartyRole::Oversight},
       {"revoked", "de-sta", PartyRole::Officer}};
@@ -363,6 +369,86 @@ TEST(ServerCrash, AcknowledgedCasesSurviveSigkill) {
   EXPECT_EQ(integrity.text(0), "ok");
   auto fk = check.prepare("PRAGMA foreign_key_check");
   EXPECT_FALSE(fk.step());
+}
+
+// Takes `event` as `user` and expects `status`; returns the case.
+json step(ServerTest& t, const std::string& id, const char* event, const char* user, int status = 200,
+          const char* reason = nullptr) {
+  json body = {{"event", event}};
+  if (reason) body["reason"] = reason;
+  auto r = t.post("/api/v1/cases/" + id + "/events", body, user);
+  EXPECT_TRUE(r);
+  if (!r) return json();
+  EXPECT_EQ(r->status, status) << event << " by " << user << ": " << r->body;
+  return json::parse(r->body);
+}
+
+std::string open_case(ServerTest& t, const char* example, const char* pathway, const char* user) {
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/" + example));
+  auto r = t.post("/api/v1/cases", {{"request", request}, {"pathway", pathway}}, user);
+  EXPECT_TRUE(r);
+  EXPECT_EQ(r->status, 201) << r->body;
+  return json::parse(r->body)["id"];
+}
+
+TEST_F(ServerTest, MlaThroughBothCentralAuthorities) {
+  // S13: a UK request for a dual national's content from a US provider: the CLOUD
+  // agreement is barred, so it goes by MLA (the US-UK treaty).
+  std::string id = open_case(*this, "s13-uk-us-dual-national.json", "P_MLAT", "officer-gb");
+  std::string path = "/api/v1/cases/" + id;
+  step(*this, id, "submit", "officer-gb");
+  step(*this, id, "send_to_central_authority", "officer-gb");
+  problem_of(get(path, "ca-us"), 404);  // the requested side sees nothing before transmission
+  step(*this, id, "transmit", "officer-gb", 403);  // only a central authority transmits
+  step(*this, id, "transmit", "ca-gb");
+  ASSERT_EQ(get(path, "ca-us")->status, 200);
+  json c = step(*this, id, "receive", "ca-us");
+  c = step(*this, id, "accept", "ca-us");
+  EXPECT_EQ(c["state"], "executing");
+  c = step(*this, id, "return_evidence", "ca-us");
+  c = step(*this, id, "close", "officer-gb");
+  EXPECT_EQ(c["state"], "closed");
+  EXPECT_EQ(c["history"].size(), 7u);
+  problem_of(get(path, "provider-us"), 404);  // MLA never puts the provider in the case
+}
+
+TEST_F(ServerTest, UkOrderToAUsProviderUnderTheCloudAgreement) {
+  std::string id = open_case(*this, "s12-uk-us-cloud-agreement.json", "P_CLOUD_UKUS", "officer-gb");
+  step(*this, id, "submit", "officer-gb");
+  step(*this, id, "mark_ready", "officer-gb");
+  step(*this, id, "transmit", "officer-gb");
+  auto seen = get("/api/v1/cases/" + id, "provider-us");
+  ASSERT_EQ(seen->status, 200);
+  json order = json::parse(seen->body);
+  EXPECT_EQ(order["order"]["pathway"], "P_CLOUD_UKUS");
+  EXPECT_FALSE(order["order"]["use_limitations"].empty());  // no onward transfer without consent, …
+  step(*this, id, "acknowledge", "provider-us");
+  json c = step(*this, id, "produce", "provider-us");
+  EXPECT_EQ(c["state"], "produced");
+  problem_of(get("/api/v1/cases/" + id, "provider-nl"), 404);
+}
+
+TEST_F(ServerTest, NotifiedEpocForContentRefusedByTheEnforcingAuthority) {
+  // S05b: residence unknown, so PL is notified and may refuse within 10 days.
+  std::string id = open_case(*this, "s05b-eu-notification-residence-unknown.json", "P_EU_EPOC", "officer-es");
+  std::string path = "/api/v1/cases/" + id;
+  step(*this, id, "submit", "officer-es");
+  step(*this, id, "mark_ready", "officer-es");
+  problem_of(get(path, "enforcing-pl"), 404);  // not before the simultaneous notification
+  json c = step(*this, id, "transmit", "officer-es");
+  std::set<std::string> clocks;
+  for (const auto& k : c["clocks"]) clocks.insert(k["deadline"].get<std::string>());
+  EXPECT_TRUE(clocks.count("EU.DL.2") && clocks.count("EU.DL.5")) << c["clocks"].dump();
+  auto seen = get(path, "enforcing-pl");
+  ASSERT_EQ(seen->status, 200);
+  EXPECT_EQ(json::parse(seen->body)["view"], "full");  // the enforcing authority receives (a)-(j)
+  step(*this, id, "refuse", "provider-pl", 403);
+  step(*this, id, "refuse", "enforcing-pl", 422);  // a refusal needs its ground
+  c = step(*this, id, "refuse", "enforcing-pl", 200, "Art 12(1)(d): the conduct is not an offence in PL");
+  EXPECT_EQ(c["state"], "refused");
+  for (const auto& k : c["clocks"]) EXPECT_EQ(k["status"], "stopped");
+  EXPECT_EQ(c["history"].back()["reason"], "Art 12(1)(d): the conduct is not an offence in PL");
+  EXPECT_EQ(get(path, "enforcing-pl")->status, 200);  // it keeps reading the case it refused
 }
 
 TEST_F(ServerTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server->stop(), 0); }

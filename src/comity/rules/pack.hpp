@@ -122,6 +122,15 @@ struct WorkflowDef {
 
 struct PathwayDef {
   std::string id, name, instrument, channel, role;  // role: production | preservation
+  // True when the order goes to the provider itself (EPOC, EPOC-PR, CLOUD
+  // agreement orders, SAP Arts 6-7, voluntary disclosure, national orders):
+  // only then is the provider a party to the case. Under MLA, the EIO and
+  // SAP Arts 8-10 the requested State's own authorities reach the provider.
+  bool addresses_provider() const {
+    return family == Family::EuEpoc || family == Family::EuEpocPr || family == Family::CloudEa ||
+           family == Family::Sap6 || family == Family::Sap7 || family == Family::Voluntary ||
+           family == Family::Domestic;
+  }
   std::string workflow;                    // id of the case state machine
   Family family = Family::Mlat;
   std::string agreement;                   // CloudEa: agreement id

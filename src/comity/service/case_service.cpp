@@ -60,7 +60,9 @@ CaseRecord CaseService::open(std::string_view request_json, std::string_view pat
   r.requesting_party_id = actor.party_id;
   r.counterpart_state = chosen->counterpart.str();
   r.notified = chosen->notified;
-  if (!parsed.request->provider.id.empty()) {  // the addressee, if it is a registered provider
+  // The provider is a party only where the order is addressed to it, and only
+  // if it is registered.
+  if (chosen->def->addresses_provider() && !parsed.request->provider.id.empty()) {
     auto p = store_.party(parsed.request->provider.id);
     if (p && p->kind == "provider") r.provider_party_id = p->id;
   }
