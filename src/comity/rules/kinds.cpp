@@ -86,12 +86,12 @@ Verdict specific_identifiers(EvalCtx& c, const PredicateDef&) {
 }
 
 Verdict facts_present(EvalCtx& c, const PredicateDef&) {
-  if (blank(c.q.facts_summary)) return v(1);
-  if (blank(c.q.relevance_statement)) return v(2);
+  if (is_blank(c.q.facts_summary)) return v(1);
+  if (is_blank(c.q.relevance_statement)) return v(2);
   return v(0);
 }
 
-Verdict necessity_statement(EvalCtx& c, const PredicateDef&) { return v(blank(c.q.necessity_statement) ? 1 : 0); }
+Verdict necessity_statement(EvalCtx& c, const PredicateDef&) { return v(is_blank(c.q.necessity_statement) ? 1 : 0); }
 
 Verdict discrimination_risk(EvalCtx& c, const PredicateDef&) {
   auto grounds = arg_list(EnumInfo<RiskGround>::names, c.q.hr_risk_grounds.bits());
@@ -141,14 +141,14 @@ Verdict ne_bis_in_idem(EvalCtx& c, const PredicateDef&) {
 Verdict interception_limits(EvalCtx& c, const PredicateDef&) {
   if (c.measure != Measure::InterceptContent && c.measure != Measure::RealtimeTraffic) return v(0);
   if (!c.q.interception || !c.q.interception->end) return v(2);
-  if (blank(c.q.interception->less_intrusive_assessment)) return v(3);
+  if (is_blank(c.q.interception->less_intrusive_assessment)) return v(3);
   return v(1);
 }
 
 Verdict user_notice_plan(EvalCtx& c, const PredicateDef&) {
   const auto& plan = *c.q.user_notification_plan;
   if (plan.mode == NoticeMode::NotifyNow) return v(0);
-  if (blank(plan.justification)) return v(2, ename(enum_name(plan.mode)));
+  if (is_blank(plan.justification)) return v(2, ename(enum_name(plan.mode)));
   if (plan.mode == NoticeMode::Delay && !plan.review_date) return v(3);
   return v(1, ename(enum_name(plan.mode)));
 }
@@ -164,7 +164,7 @@ Verdict data_protection_plan(EvalCtx& c, const PredicateDef&) {
 Verdict onward_transfer_authorised(EvalCtx& c, const PredicateDef& p) {
   if (c.q.onward_transfer_plan.empty()) return v(0);
   for (const auto& t : c.q.onward_transfer_plan)
-    if (blank(t.authorisation_ref)) return v(p.params.severity == Outcome::Fail ? 3 : 2);
+    if (is_blank(t.authorisation_ref)) return v(p.params.severity == Outcome::Fail ? 3 : 2);
   return v(1);
 }
 
@@ -192,7 +192,7 @@ Verdict domestic_reach(EvalCtx& c, const PredicateDef&) {
 
 Verdict domestic_legal_basis(EvalCtx& c, const PredicateDef&) {
   for (const auto& b : c.q.domestic_legal_basis)
-    if (!blank(b)) return v(0);
+    if (!is_blank(b)) return v(0);
   return v(1);
 }
 
@@ -298,7 +298,7 @@ Verdict an_speed_critical(EvalCtx& c, const PredicateDef&) {
 Verdict an_individualised(EvalCtx& c, const PredicateDef& p) {
   EvalCtx tmp = c;
   Verdict spec = specific_identifiers(tmp, p);
-  if (spec.variant != 0 || blank(c.q.facts_summary) || blank(c.q.necessity_statement)) return v(1);
+  if (spec.variant != 0 || is_blank(c.q.facts_summary) || is_blank(c.q.necessity_statement)) return v(1);
   return v(0);
 }
 
@@ -321,13 +321,13 @@ Verdict an_official_channel(EvalCtx& c, const PredicateDef&) {
 
 Verdict an_notice(EvalCtx& c, const PredicateDef&) {
   const auto& plan = *c.q.user_notification_plan;
-  bool ok = plan.mode == NoticeMode::NotifyNow || (plan.review_date && !blank(plan.justification));
+  bool ok = plan.mode == NoticeMode::NotifyNow || (plan.review_date && !is_blank(plan.justification));
   return v(ok ? 0 : 1);
 }
 
 Verdict an_emergency_process(EvalCtx& c, const PredicateDef&) {
   if (!c.q.urgency.is_emergency) return v(0);
-  return v(blank(c.q.urgency.justification) ? 2 : 1);
+  return v(is_blank(c.q.urgency.justification) ? 2 : 1);
 }
 
 }  // namespace

@@ -144,7 +144,7 @@ Verdict eu_ex_post_validation_timer(EvalCtx& c, const PredicateDef&) { return v(
 
 // EU.THR.1 / EIO Art 6(1): necessity and proportionality, and domestic parity.
 Verdict necessity_parity(EvalCtx& c, const PredicateDef&) {
-  if (blank(c.q.necessity_statement)) return v(1);
+  if (is_blank(c.q.necessity_statement)) return v(1);
   if (c.q.domestic_parity_confirmed == Tri::False) return v(2);
   if (c.q.domestic_parity_confirmed == Tri::Unknown) return v(3);
   return v(0);
@@ -180,7 +180,7 @@ Verdict eu_traffic_content_threshold(EvalCtx& c, const PredicateDef& p) {
 
 // EU.THR.4: preservation for any offence, if necessary and proportionate.
 Verdict eu_preservation_any_offence(EvalCtx& c, const PredicateDef& p) {
-  if (blank(c.q.necessity_statement)) return v(1);
+  if (is_blank(c.q.necessity_statement)) return v(1);
   if (c.q.proceedings_type == ProceedingsType::SentenceExecution && !sentence_ok(c.q, p.params.months))
     return v(2, arg_int(p.params.months));
   return v(0);
@@ -189,7 +189,7 @@ Verdict eu_preservation_any_offence(EvalCtx& c, const PredicateDef& p) {
 Verdict eu_controller(EvalCtx& c, const PredicateDef&) {
   switch (c.q.provider.role_for_data) {
     case RoleForData::Controller: return v(0);
-    case RoleForData::Processor: return blank(c.q.processor_justification) ? v(3) : v(2);
+    case RoleForData::Processor: return is_blank(c.q.processor_justification) ? v(3) : v(2);
     default: return v(1);
   }
 }
@@ -254,12 +254,6 @@ Verdict ne_bis_in_idem_bar(EvalCtx& c, const PredicateDef&) {
   return v(0);
 }
 
-DualCriminality dc_for(const Request& q, StateCode s) {
-  for (const auto& [st, r] : q.dual_criminality)
-    if (st == s) return r;
-  return DualCriminality::Unassessed;
-}
-
 // EU.REF.4 (advisory): double criminality in the notified enforcing State.
 Verdict eu_double_criminality(EvalCtx& c, const PredicateDef& p) {
   if (!c.notified) return v(0);
@@ -280,14 +274,14 @@ Verdict emergency_established(EvalCtx& c, const PredicateDef&) {
 
 Verdict emergency_justification(EvalCtx& c, const PredicateDef&) {
   if (!c.q.urgency.is_emergency) return v(0);
-  return v(blank(c.q.urgency.justification) ? 2 : 1);
+  return v(is_blank(c.q.urgency.justification) ? 2 : 1);
 }
 
 // EU.USR.2: delaying, restricting or omitting notice needs recorded reasons.
 Verdict notice_delay_justified(EvalCtx& c, const PredicateDef&) {
   const auto& plan = *c.q.user_notification_plan;
   if (plan.mode == NoticeMode::NotifyNow) return v(0);
-  return blank(plan.justification) ? v(2, ename(enum_name(plan.mode))) : v(1, ename(enum_name(plan.mode)));
+  return is_blank(plan.justification) ? v(2, ename(enum_name(plan.mode))) : v(1, ename(enum_name(plan.mode)));
 }
 
 // EU.PRV.4 (advisory): the provider's own law may bar disclosing content to a

@@ -5,14 +5,9 @@
 #include <vector>
 
 #include "comity/rules/kinds.hpp"
+#include "comity/util/text.hpp"
 
 namespace comity::kinds {
-
-inline bool blank(const std::string& s) {
-  for (char c : s)
-    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
-  return true;
-}
 
 inline bool judicial(AuthorityType t) {
   return t == AuthorityType::Judge || t == AuthorityType::Court || t == AuthorityType::InvestigatingJudge;
@@ -48,6 +43,13 @@ inline constexpr Categories kSubscriberLike{DataCategory::Subscriber, DataCatego
 // The provider's home state for treaty routing: its headquarters (S09: route
 // MLA by the provider's state, never by an UNKNOWN/SHARDED storage location).
 inline StateCode provider_state(const Request& q) { return q.provider.hq_state; }
+
+// The dual-criminality finding the request records for `s` (UNASSESSED if none).
+inline DualCriminality dc_for(const Request& q, StateCode s) {
+  for (const auto& [st, r] : q.dual_criminality)
+    if (st == s) return r;
+  return DualCriminality::Unassessed;
+}
 
 void register_core(std::vector<KindSpec>& out);
 void register_eu(std::vector<KindSpec>& out);

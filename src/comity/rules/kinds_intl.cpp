@@ -67,7 +67,7 @@ Verdict ea_us_order_targeting(EvalCtx& c, const PredicateDef& p) {
 
 Verdict ea_targeting_procedures(EvalCtx& c, const PredicateDef&) {
   if (!c.partner_issuing) return v(0);
-  if (!blank(c.q.targeting_procedure_ref)) return v(1);
+  if (!is_blank(c.q.targeting_procedure_ref)) return v(1);
   if (c.q.designated_authority_review_passed.value_or(false)) return v(2);
   return v(3);
 }
@@ -85,7 +85,7 @@ Verdict ea_no_reverse_targeting(EvalCtx& c, const PredicateDef&) {
 Verdict ea_no_proxy(EvalCtx& c, const PredicateDef&) {
   if (!c.partner_issuing) return v(0);
   auto foreign = [&](const std::string& who) {
-    if (blank(who)) return false;
+    if (is_blank(who)) return false;
     auto st = parse_state(who);
     return st.error.empty() && st.code != c.q.requesting_state;  // a government other than the issuer's
   };
@@ -103,7 +103,7 @@ Verdict ea_serious_crime_purpose(EvalCtx& c, const PredicateDef&) {
 }
 
 Verdict ea_reasonable_justification(EvalCtx& c, const PredicateDef&) {
-  if (blank(c.q.facts_summary) || blank(c.q.necessity_statement)) return v(1);
+  if (is_blank(c.q.facts_summary) || is_blank(c.q.necessity_statement)) return v(1);
   return v(0);
 }
 
@@ -252,7 +252,7 @@ Verdict sap8_categories(EvalCtx& c, const PredicateDef&) {
 Verdict sap8_central_authority(EvalCtx& c, const PredicateDef&) {
   const StateInfo* st = c.pack.state(c.counterpart);
   if (!st || !st->sap.art8_11_central_authority) return v(0);
-  return blank(c.q.central_authority_ref) ? v(2, arg_state(c.counterpart)) : v(1, arg_state(c.counterpart));
+  return is_blank(c.q.central_authority_ref) ? v(2, arg_state(c.counterpart)) : v(1, arg_state(c.counterpart));
 }
 
 // SAP Art 3: emergency = significant and imminent risk to the life or safety
@@ -294,7 +294,7 @@ Verdict bc_stored_data_location(EvalCtx& c, const PredicateDef&) {
 // BC.MLA.10: the six elements of an Art 29(2) preservation request.
 Verdict bc_preservation_content(EvalCtx& c, const PredicateDef&) {
   if (c.measure != Measure::Preserve) return v(0);
-  bool ok = !blank(c.q.facts_summary) && !blank(c.q.necessity_statement) && !c.q.identifiers.empty();
+  bool ok = !is_blank(c.q.facts_summary) && !is_blank(c.q.necessity_statement) && !c.q.identifiers.empty();
   return ok ? v(1) : v(2);
 }
 
@@ -313,16 +313,12 @@ Verdict political_offence(EvalCtx& c, const PredicateDef&) {
 
 Verdict dual_criminality_prediction(EvalCtx& c, const PredicateDef&) {
   if (c.measure == Measure::Preserve) return v(1, arg_state(c.counterpart));  // Budapest Art 29(3)
-  for (const auto& [st, r] : c.q.dual_criminality) {
-    if (st != c.counterpart) continue;
-    switch (r) {
-      case DualCriminality::Satisfied: return v(0, arg_state(st));
-      case DualCriminality::NotRequired: return v(1, arg_state(st));
-      case DualCriminality::NotSatisfied: return v(2, arg_state(st));
-      default: break;
-    }
+  switch (dc_for(c.q, c.counterpart)) {
+    case DualCriminality::Satisfied: return v(0, arg_state(c.counterpart));
+    case DualCriminality::NotRequired: return v(1, arg_state(c.counterpart));
+    case DualCriminality::NotSatisfied: return v(2, arg_state(c.counterpart));
+    default: return v(3, arg_state(c.counterpart));
   }
-  return v(3, arg_state(c.counterpart));
 }
 
 Verdict military_offence(EvalCtx& c, const PredicateDef&) {
@@ -380,13 +376,13 @@ constexpr std::string_view kMlaItems[] = {
 Verdict mla_completeness(EvalCtx& c, const PredicateDef&) {
   const auto& q = c.q;
   uint64_t missing = 0;
-  if (blank(q.issuing_authority.name) || blank(q.issuing_authority.contact)) missing |= 1u << 0;
+  if (is_blank(q.issuing_authority.name) || is_blank(q.issuing_authority.contact)) missing |= 1u << 0;
   if (q.data_items.empty()) missing |= 1u << 1;
-  if (blank(q.relevance_statement)) missing |= 1u << 2;
-  if (blank(q.provider_possession_basis)) missing |= 1u << 3;
+  if (is_blank(q.relevance_statement)) missing |= 1u << 2;
+  if (is_blank(q.provider_possession_basis)) missing |= 1u << 3;
   if (!q.subject.known && q.subject.nationality.unknown && q.subject.current_location_state.unknown)
     missing |= 1u << 4;
-  if (q.urgency.is_emergency && blank(q.urgency.justification)) missing |= 1u << 5;
+  if (q.urgency.is_emergency && is_blank(q.urgency.justification)) missing |= 1u << 5;
   if (missing == 0) return v(0);
   return v(1, arg_list(kMlaItems, missing));
 }
@@ -394,7 +390,7 @@ Verdict mla_completeness(EvalCtx& c, const PredicateDef&) {
 // MLA.REQ.14: stored content from the US needs probable-cause facts.
 Verdict us_probable_cause(EvalCtx& c, const PredicateDef&) {
   if (c.counterpart != kUS || !c.scope.contains(DataCategory::Content)) return v(0);
-  return blank(c.q.probable_cause_statement) ? v(2) : v(1);
+  return is_blank(c.q.probable_cause_statement) ? v(2) : v(1);
 }
 
 // MLA.REF.8: abolitionist requested States refuse or require assurances.

@@ -429,7 +429,7 @@ struct ApiServer::Impl {
       return;
     }
     Instant now = clock.now();
-    Date at{static_cast<int32_t>(now >= 0 ? now / 86400 : (now - 86399) / 86400)};
+    Date at = date_of(now);
     if (req.has_param("at")) {
       auto d = parse_date(req.get_param_value("at"));
       if (!d) {

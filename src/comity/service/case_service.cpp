@@ -40,7 +40,7 @@ CaseRecord CaseService::open(std::string_view request_json, std::string_view pat
     throw e;
   }
   Instant now = clock_.now();
-  Date today{static_cast<int32_t>(now >= 0 ? now / 86400 : (now - 86399) / 86400)};
+  Date today = date_of(now);
   Decision d = evaluate(*parsed.request, pack_, today);
   const PathwayResult* chosen = nullptr;
   for (const auto& p : d.pathways)

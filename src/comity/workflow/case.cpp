@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "comity/util/date.hpp"
+#include "comity/util/text.hpp"
 
 namespace comity {
 namespace {
@@ -90,8 +91,7 @@ std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::strin
   if (!has(t->roles, role_name(actor)))
     return TransitionError{K::RoleNotPermitted,
                            "\"" + std::string(event) + "\" is for " + join(t->roles) + ", not " + std::string(role_name(actor))};
-  bool blank = std::all_of(reason.begin(), reason.end(), [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n'; });
-  if (t->requires_reason && blank)
+  if (t->requires_reason && is_blank(reason))
     return TransitionError{K::ReasonRequired, "\"" + std::string(event) + "\" requires a reason"};
   if (t->max_times > 0) {
     int done = static_cast<int>(std::count_if(c.history.begin(), c.history.end(),

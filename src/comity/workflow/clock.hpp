@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "comity/util/date.hpp"
+
 namespace comity {
 
 using Instant = int64_t;  // seconds since the Unix epoch, UTC
@@ -42,6 +44,9 @@ std::optional<int64_t> parse_duration_seconds(std::string_view iso);
 
 // Parses an ISO 8601 date-time with zone to an instant; nullopt if malformed.
 std::optional<Instant> parse_instant(std::string_view iso);
+
+// The UTC calendar date of an instant.
+Date date_of(Instant t);
 
 // "2026-09-15T10:00:00Z".
 std::string format_instant(Instant t);
