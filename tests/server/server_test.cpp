@@ -402,13 +402,21 @@ TEST_F(ServerTest, MlaThroughBothCentralAuthorities) {
   step(*this, id, "transmit", "officer-gb", 403);  // only a central authority transmits
   step(*this, id, "transmit", "ca-gb");
   ASSERT_EQ(get(path, "ca-us")->status, 200);
+  step(*this, id, "receive", "ca-gb", 403);  // the requesting side cannot take the requested side's steps
   json c = step(*this, id, "receive", "ca-us");
+  EXPECT_EQ(c["allowed_events"], json({"accept", "refuse", "request_supplement"}));
+  step(*this, id, "accept", "ca-gb", 403);
+  // The requested side asks for more; the officer answers; the file returns to its review.
+  c = step(*this, id, "request_supplement", "ca-us", 200, "which account: the two e-mail addresses differ");
+  EXPECT_EQ(c["state"], "supplement_requested");
+  c = step(*this, id, "provide_supplement", "officer-gb", 200, "the address in field 3");
+  EXPECT_EQ(c["state"], "requested_review");
   c = step(*this, id, "accept", "ca-us");
   EXPECT_EQ(c["state"], "executing");
   c = step(*this, id, "return_evidence", "ca-us");
   c = step(*this, id, "close", "officer-gb");
   EXPECT_EQ(c["state"], "closed");
-  EXPECT_EQ(c["history"].size(), 7u);
+  EXPECT_EQ(c["history"].size(), 9u);
   problem_of(get(path, "provider-us"), 404);  // MLA never puts the provider in the case
 }
 

@@ -15,8 +15,11 @@ bool contains(const std::vector<std::string>& v, std::string_view x) {
 // Workflows: every pathway names one; states, roles and deadline ids referred
 // to by transitions exist; expiry events exist and may be fired by "system".
 void lint_workflows(const Pack& pack, std::vector<LintIssue>& out) {
-  static const std::vector<std::string> kRoles = {"officer", "validator", "central_authority", "provider",
-                                                  "enforcing_authority", "oversight", "admin", "system"};
+  // A central authority acts as one side or the other; a bare
+  // "central_authority" would let either side take the step.
+  static const std::vector<std::string> kRoles = {"officer", "validator", "requesting_central_authority",
+                                                  "requested_central_authority", "provider", "enforcing_authority",
+                                                  "oversight", "admin", "system"};
   for (const auto& pw : pack.pathways)
     if (!pack.workflow(pw.workflow))
       out.push_back({pw.file, pw.id, "pathway has no known workflow (\"" + pw.workflow + "\")"});

@@ -53,6 +53,8 @@ void problem(httplib::Response& res, int status, const std::string& title, const
   res.set_content(p.dump(), "application/problem+json");
 }
 
+Actor actor_of(const Principal& who) { return {who.user.id, who.user.role, who.party.id, who.party.state}; }
+
 // A case as `view` allows the principal to see it (docs/permissions.md).
 json case_json(const CaseRecord& r, CaseView view, const Principal& who, const Pack& pack, Instant now) {
   json j = {{"id", r.id},
@@ -79,7 +81,7 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
     history.push_back({{"event", e.event}, {"by", role_name(e.actor)}, {"at", format_instant(e.at)},
                        {"from", e.from}, {"to", e.to}, {"reason", e.reason}});
   j["history"] = std::move(history);
-  j["allowed_events"] = may_act(view) ? json(allowed_events(r.c, pack, who.user.role)) : json::array();
+  j["allowed_events"] = may_act(view) ? json(allowed_events(r.c, pack, acting_role(actor_of(who), r))) : json::array();
   json decision = json::parse(r.decision_json);
   if (view == CaseView::Order) {
     // The addressee gets the order, not the reasoning (Reg. 2023/1543 Art 9: no
@@ -238,7 +240,7 @@ struct ApiServer::Impl {
       bool replayed = false;
       CaseRecord r = cases.open((*body)["request"].dump(), (*body)["pathway"].get<std::string>(),
                                 role_text == "primary" ? Role::Primary : Role::PreservationCompanion,
-                                Actor{who->user.id, who->user.role, who->party.id}, *key, &replayed);
+                                actor_of(*who), *key, &replayed);
       if (replayed) res.set_header("Idempotent-Replayed", "true");
       res.status = 201;
       res.set_header("Location", "/api/v1/cases/" + r.id);
@@ -337,7 +339,7 @@ struct ApiServer::Impl {
     try {
       bool replayed = false;
       CaseRecord r = cases.step(found->first.id, (*body)["event"].get<std::string>(),
-                                Actor{who->user.id, who->user.role, who->party.id}, body->value("reason", std::string()),
+                                actor_of(*who), body->value("reason", std::string()),
                                 *key, &replayed);
       if (replayed) res.set_header("Idempotent-Replayed", "true");
       res.set_content(case_json(r, found->second, *who, pack, clock.now()).dump(), "application/json");

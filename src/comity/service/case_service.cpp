@@ -15,6 +15,13 @@ AuditEntry CaseService::audit_entry(const Actor& actor, std::string_view action,
           std::string(object), sha256_hex(payload)};
 }
 
+PartyRole acting_role(const Actor& actor, const CaseRecord& r) {
+  if (actor.role != PartyRole::CentralAuthority) return actor.role;
+  if (!actor.party_state.empty() && actor.party_state == r.requesting_state) return PartyRole::RequestingCentralAuthority;
+  if (!actor.party_state.empty() && actor.party_state == r.counterpart_state) return PartyRole::RequestedCentralAuthority;
+  return PartyRole::CentralAuthority;  // named by no transition
+}
+
 std::string idempotent_case_id(std::string_view user_id, std::string_view key) {
   std::string h = sha256_hex(std::string(user_id) + "\n" + std::string(key));
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20, 12);
@@ -94,7 +101,7 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
   size_t first_new = r.c.history.size();
   Instant now = clock_.now();
   tick(r.c, pack_, now);
-  if (auto err = apply_event(r.c, pack_, event, actor.role, now, reason)) {
+  if (auto err = apply_event(r.c, pack_, event, acting_role(actor, r), now, reason)) {
     ServiceError e(ServiceError::Kind::StepRefused, err->message);
     e.transition = err;
     throw e;
@@ -126,7 +133,7 @@ std::vector<std::string> CaseService::expire(std::string_view case_id) {
   r.version = version + 1;
   r.updated_at = clock_.now();
   nlohmann::json payload = {{"case", r.id}, {"expired", fired}, {"at", r.updated_at}};
-  store_.save_case(r, version, first_new, audit_entry({"clock", PartyRole::System, ""}, "expire", r.id, payload.dump()));
+  store_.save_case(r, version, first_new, audit_entry({"clock", PartyRole::System, "", ""}, "expire", r.id, payload.dump()));
   return fired;
 }
 

@@ -22,8 +22,15 @@ namespace comity {
 struct Actor {
   std::string user_id;
   PartyRole role = PartyRole::Officer;
-  std::string party_id;  // empty when acting outside a registered party (tests, system)
+  std::string party_id;     // empty when acting outside a registered party (tests, system)
+  std::string party_state;  // the party's State (ISO 3166-1 alpha-2); decides a central authority's side
 };
+
+// The role `actor` holds in the workflow of case `r`: its own role, except
+// that a central authority acts as the requesting side when its State
+// issued the request and as the requested side when its State is the case's
+// counterpart — otherwise as neither (it can take no step).
+PartyRole acting_role(const Actor& actor, const CaseRecord& r);
 
 struct ServiceError : std::runtime_error {
   enum class Kind : uint8_t { InvalidRequest, NotLawful, NotFound, StepRefused, Conflict, KeyReused };

@@ -23,8 +23,8 @@ struct ServiceTest : ::testing::Test {
   FakeClock clock{kT0};
   SequentialIds ids{"case-"};
   CaseService svc{*store, test::real_pack(), clock, ids};
-  Actor officer{"o1", PartyRole::Officer, ""}, provider{"p1", PartyRole::Provider, ""},
-      enforcing{"e1", PartyRole::EnforcingAuthority, ""}, validator{"v1", PartyRole::Validator, ""};
+  Actor officer{"o1", PartyRole::Officer, "", ""}, provider{"p1", PartyRole::Provider, "", ""},
+      enforcing{"e1", PartyRole::EnforcingAuthority, "", ""}, validator{"v1", PartyRole::Validator, "", ""};
 
   std::string example(const char* name) { return test::read_text(test::source_dir() + "/examples/" + name); }
 };
@@ -133,6 +133,17 @@ TEST_F(ServiceTest, DemoWorldHasOneUserPerRoleWithWorkingTokens) {
   for (const char* cc : {"us", "gb", "ie", "de", "fr", "nl", "be", "pl", "es", "au"})
     EXPECT_TRUE(store->party(std::string(cc) + "-ca")) << cc;
   EXPECT_EQ(store->party("US-CLOUDCO")->kind, "provider");
+}
+
+TEST(ActingRole, ACentralAuthorityActsAsTheSideItsStateIsOn) {
+  CaseRecord r;
+  r.requesting_state = "GB";
+  r.counterpart_state = "US";
+  EXPECT_EQ(acting_role({"u", PartyRole::CentralAuthority, "gb-ca", "GB"}, r), PartyRole::RequestingCentralAuthority);
+  EXPECT_EQ(acting_role({"u", PartyRole::CentralAuthority, "us-ca", "US"}, r), PartyRole::RequestedCentralAuthority);
+  EXPECT_EQ(acting_role({"u", PartyRole::CentralAuthority, "ie-ca", "IE"}, r), PartyRole::CentralAuthority);
+  EXPECT_EQ(acting_role({"u", PartyRole::CentralAuthority, "x", ""}, r), PartyRole::CentralAuthority);
+  EXPECT_EQ(acting_role({"u", PartyRole::Provider, "p", "US"}, r), PartyRole::Provider);
 }
 
 TEST(Ids, RandomIdsAreVersion4Uuids) {

@@ -17,8 +17,9 @@
 namespace comity {
 namespace {
 
-constexpr std::string_view kRoleNames[] = {"officer",  "validator",           "central_authority", "provider",
-                                           "enforcing_authority", "oversight", "admin",             "system"};
+constexpr std::string_view kRoleNames[] = {
+    "officer",   "validator", "central_authority", "provider", "enforcing_authority",
+    "oversight", "admin",     "system",            "requesting_central_authority", "requested_central_authority"};
 
 bool has(const std::vector<std::string>& v, std::string_view x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 

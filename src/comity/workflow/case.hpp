@@ -15,8 +15,14 @@
 
 namespace comity {
 
+// The roles a user holds, plus the roles that exist only inside a workflow:
+// `system` fires clock expiries, and a central authority acts on a case as
+// the requesting or the requested side (acting_role in the case service
+// decides which from its State), so one side can never take the other's
+// steps.
 enum class PartyRole : uint8_t {
-  Officer, Validator, CentralAuthority, Provider, EnforcingAuthority, Oversight, Admin, System
+  Officer, Validator, CentralAuthority, Provider, EnforcingAuthority, Oversight, Admin, System,
+  RequestingCentralAuthority, RequestedCentralAuthority
 };
 std::optional<PartyRole> parse_role(std::string_view name);  // "officer", "central_authority", …
 std::string_view role_name(PartyRole r);

@@ -154,12 +154,41 @@ TEST(Workflow, MlaGoesThroughBothCentralAuthorities) {
   auto err = apply_event(c, test::real_pack(), "transmit", PartyRole::Officer, kT0);
   ASSERT_TRUE(err);
   EXPECT_EQ(err->kind, K::RoleNotPermitted);
-  step(c, "transmit", PartyRole::CentralAuthority, kT0 + kDay);
-  step(c, "receive", PartyRole::CentralAuthority, kT0 + 2 * kDay);
-  step(c, "accept", PartyRole::CentralAuthority, kT0 + 20 * kDay);
-  step(c, "return_evidence", PartyRole::CentralAuthority, kT0 + 200 * kDay);
+  // Each side takes only its own steps: the requesting authority cannot
+  // receive or accept its own request, nor the requested one transmit it.
+  err = apply_event(c, test::real_pack(), "transmit", PartyRole::RequestedCentralAuthority, kT0);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->kind, K::RoleNotPermitted);
+  step(c, "transmit", PartyRole::RequestingCentralAuthority, kT0 + kDay);
+  err = apply_event(c, test::real_pack(), "receive", PartyRole::RequestingCentralAuthority, kT0 + kDay);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->kind, K::RoleNotPermitted);
+  step(c, "receive", PartyRole::RequestedCentralAuthority, kT0 + 2 * kDay);
+  EXPECT_TRUE(apply_event(c, test::real_pack(), "accept", PartyRole::RequestingCentralAuthority, kT0 + 2 * kDay));
+  EXPECT_TRUE(apply_event(c, test::real_pack(), "accept", PartyRole::CentralAuthority, kT0 + 2 * kDay));
+  step(c, "accept", PartyRole::RequestedCentralAuthority, kT0 + 20 * kDay);
+  step(c, "return_evidence", PartyRole::RequestedCentralAuthority, kT0 + 200 * kDay);
   step(c, "close", PartyRole::Officer, kT0 + 201 * kDay);
   EXPECT_EQ(c.state, "closed");
+}
+
+TEST(Workflow, SupplementaryInformationReturnsToTheReviewThatAskedForIt) {
+  Fixture f("s23-eu-interception.json");
+  Case c = f.open("P_EIO");
+  step(c, "submit", PartyRole::Officer, kT0);
+  step(c, "send_to_central_authority", PartyRole::Officer, kT0);
+  step(c, "transmit", PartyRole::RequestingCentralAuthority, kT0);
+  step(c, "receive", PartyRole::RequestedCentralAuthority, kT0 + kDay);
+  auto err = apply_event(c, test::real_pack(), "request_supplement", PartyRole::RequestedCentralAuthority, kT0 + kDay);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->kind, K::ReasonRequired);
+  step(c, "request_supplement", PartyRole::RequestedCentralAuthority, kT0 + 2 * kDay, "Art 11(4): which line?");
+  EXPECT_EQ(c.state, "supplement_requested");
+  EXPECT_TRUE(clock(c, "EIO.DL.2")->running());  // the recognition clock keeps running
+  step(c, "provide_supplement", PartyRole::Officer, kT0 + 3 * kDay, "the line ending 42");
+  EXPECT_EQ(c.state, "requested_review");
+  step(c, "accept", PartyRole::RequestedCentralAuthority, kT0 + 4 * kDay);
+  EXPECT_EQ(c.state, "executing");
 }
 
 TEST(Workflow, EioStartsItsRecognitionAndExecutionClocks) {
@@ -167,10 +196,10 @@ TEST(Workflow, EioStartsItsRecognitionAndExecutionClocks) {
   Case c = f.open("P_EIO");
   step(c, "submit", PartyRole::Officer, kT0);
   step(c, "send_to_central_authority", PartyRole::Officer, kT0);
-  step(c, "transmit", PartyRole::CentralAuthority, kT0);
+  step(c, "transmit", PartyRole::RequestingCentralAuthority, kT0);
   EXPECT_EQ(clock(c, "EIO.DL.2")->due, kT0 + 30 * kDay);
-  step(c, "receive", PartyRole::CentralAuthority, kT0 + kDay);
-  step(c, "accept", PartyRole::CentralAuthority, kT0 + 10 * kDay);
+  step(c, "receive", PartyRole::RequestedCentralAuthority, kT0 + kDay);
+  step(c, "accept", PartyRole::RequestedCentralAuthority, kT0 + 10 * kDay);
   EXPECT_FALSE(clock(c, "EIO.DL.2")->running());
   EXPECT_EQ(clock(c, "EIO.DL.3")->due, kT0 + 100 * kDay);
 }
