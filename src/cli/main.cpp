@@ -13,6 +13,9 @@
 #include <fstream>
 #include <iostream>
 #include <csignal>
+#include <cctype>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -204,10 +207,42 @@ int cmd_db_backup(const std::string& path, const std::string& to) {
   return kOk;
 }
 
+// The server's time read from a file holding an ISO 8601 instant
+// ("2026-09-17T09:00:00Z"), re-read on every call: how black-box tests and
+// demonstrations move time (a 48-hour clock running out) without waiting.
+// A file that cannot be read or parsed later keeps the last good time.
+class FileClock final : public comity::Clock {
+ public:
+  explicit FileClock(std::string path) : path_(std::move(path)) {
+    auto t = read();
+    if (!t) throw InputError("--clock-file " + path_ + ": expected an ISO 8601 instant, e.g. 2026-09-15T09:00:00Z");
+    last_ = *t;
+  }
+  comity::Instant now() const override {
+    auto t = read();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (t) last_ = *t;
+    return last_;
+  }
+
+ private:
+  std::optional<comity::Instant> read() const {
+    std::ifstream in(path_);
+    std::string text;
+    if (!in || !std::getline(in, text)) return std::nullopt;
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    return comity::parse_instant(text);
+  }
+  std::string path_;
+  mutable std::mutex mu_;
+  mutable comity::Instant last_ = 0;
+};
+
 // Serves the API until SIGINT or SIGTERM. The signals are blocked before any
 // thread starts and collected with sigwait here, so no work runs in a
 // signal handler.
-int cmd_serve(const std::string& db_path, const std::string& listen, const std::string& pack_dir) {
+int cmd_serve(const std::string& db_path, const std::string& listen, const std::string& pack_dir,
+              const std::string& clock_file, int sweep_ms) {
   auto colon = listen.rfind(':');
   int port = -1;
   if (colon != std::string::npos) {
@@ -225,9 +260,13 @@ int cmd_serve(const std::string& db_path, const std::string& listen, const std::
     for (const auto& i : issues) std::cerr << i.file << ": " << i.where << ": " << i.message << "\n";
     throw comity::PackError("the rule pack has " + std::to_string(issues.size()) + " lint issue(s); refusing to serve");
   }
+  std::unique_ptr<comity::Clock> clock;
+  if (clock_file.empty()) clock = std::make_unique<comity::SystemClock>();
+  else clock = std::make_unique<FileClock>(clock_file);
   auto store = comity::open_sqlite_store(db_path);
-  comity::SystemClock clock;
-  comity::ApiServer server(*pack, *store, clock);
+  comity::ApiServer server(*pack, *store, *clock, {std::chrono::milliseconds(sweep_ms)});
+  if (!clock_file.empty())
+    std::cerr << "warning: the server's time comes from " << clock_file << " (--clock-file): for tests only\n";
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -305,6 +344,13 @@ int main(int argc, char** argv) {
   serve->add_option("--db", db_path, "Database file (default: comity.db)");
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default: 127.0.0.1:8080; port 0 picks one)");
   serve->add_option("--pack", pack_dir, "Rule pack directory");
+  std::string clock_file;
+  int sweep_ms = 1000;
+  serve->add_option("--clock-file", clock_file,
+                    "For tests and demonstrations only: read the current time from FILE (an ISO 8601 instant, "
+                    "re-read on every use)");
+  serve->add_option("--sweep-ms", sweep_ms, "Milliseconds between expiry sweeps of the legal clocks (default: 1000)")
+      ->check(CLI::Range(10, 3600000));
   auto* dbcmd = app.add_subcommand("db", "Manage the embedded SQLite store");
   dbcmd->require_subcommand(1);
   auto* db_migrate = dbcmd->add_subcommand("migrate", "Create the database or bring its schema up to date");
@@ -334,7 +380,7 @@ int main(int argc, char** argv) {
     if (*list) return cmd_rules_list(pack_dir);
     if (*show) return cmd_rules_show(show_id, pack_dir);
     if (*check) return cmd_rules_check(pack_dir);
-    if (*serve) return cmd_serve(db_path, listen, pack_dir);
+    if (*serve) return cmd_serve(db_path, listen, pack_dir, clock_file, sweep_ms);
     if (*demo_seed) return cmd_demo_seed(db_path, pack_dir);
     if (*db_migrate) return cmd_db_migrate(db_path);
     if (*db_check) return cmd_db_check(db_path);

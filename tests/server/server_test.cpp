@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -27,16 +29,21 @@ using nlohmann::json;
 // Starts `comity serve` on a free port and stops it with SIGTERM.
 class Server {
  public:
-  explicit Server(const std::string& db) {
+  // `extra`: more arguments for `comity serve`, e.g. {"--clock-file", path}.
+  explicit Server(const std::string& db, std::vector<std::string> extra = {}) {
+    std::string pack = test::source_dir() + "/rules";
+    std::vector<std::string> args = {COMITY_BINARY, "serve", "--db", db, "--listen", "127.0.0.1:0", "--pack", pack};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe");
     pid_ = fork();
     if (pid_ == 0) {
       dup2(out[1], 1);
       close(out[0]);
-      std::string pack = test::source_dir() + "/rules";
-      execl(COMITY_BINARY, COMITY_BINARY, "serve", "--db", db.c_str(), "--listen", "127.0.0.1:0", "--pack",
-            pack.c_str(), static_cast<char*>(nullptr));
+      execv(COMITY_BINARY, argv.data());
       _exit(127);
     }
     close(out[1]);
@@ -83,12 +90,14 @@ void seed(const std::string& db) {
   auto store = open_sqlite_store(db);
   const std::tuple<const char*, const char*, const char*> parties[] = {
       {"de-sta", "issuing_authority", "DE"}, {"fr-parquet", "issuing_authority", "FR"},
+      {"be-parquet", "issuing_authority", "BE"}, {"be-juge", "validating_authority", "BE"},
       {"gb-nca", "issuing_authority", "GB"}, {"es-juzgado", "issuing_authority", "ES"},
       {"de-ca", "central_authority", "DE"},  {"nl-ca", "central_authority", "NL"},
       {"gb-ca", "central_authority", "GB"},  {"us-ca", "central_authority", "US"},
       {"pl-ca", "central_authority", "PL"},
       {"NL-MAILCO", "provider", "NL"},      {"US-CLOUDCO", "provider", "US"},
-      {"PL-KOMUNIK", "provider", "PL"},     {"eu-oversight", "oversight", "BE"}};
+      {"PL-KOMUNIK", "provider", "PL"},     {"NL-HOSTCO", "provider", "NL"},
+      {"eu-oversight", "oversight", "BE"}};
   for (auto [id, kind, state] : parties) store->put_party({id, kind, state, id});
   const std::tuple<const char*, const char*, PartyRole> users[] = {
       {"officer-de", "de-sta", PartyRole::Officer},       {"officer-fr", "fr-parquet", PartyRole::Officer},
@@ -97,6 +106,7 @@ void seed(const std::string& db) {
       {"enforcing-pl", "pl-ca", PartyRole::EnforcingAuthority}, {"provider-pl", "PL-KOMUNIK", PartyRole::Provider},
       {"ca-nl", "nl-ca", PartyRole::CentralAuthority},    {"provider-nl", "NL-MAILCO", PartyRole::Provider},
       {"provider-us", "US-CLOUDCO", PartyRole::Provider}, {"overseer", "eu-oversight", PartyRole::Oversight},
+      {"officer-be", "be-parquet", PartyRole::Officer}, {"validator-be", "be-juge", PartyRole::Validator}, {"provider-hostco", "NL-HOSTCO", PartyRole::Provider},
       {"revoked", "de-sta", PartyRole::Officer}};
   for (auto [id, party, role] : users) {
     store->put_user({id, party, id, role});
@@ -457,6 +467,73 @@ TEST_F(ServerTest, NotifiedEpocForContentRefusedByTheEnforcingAuthority) {
   for (const auto& k : c["clocks"]) EXPECT_EQ(k["status"], "stopped");
   EXPECT_EQ(c["history"].back()["reason"], "Art 12(1)(d): the conduct is not an offence in PL");
   EXPECT_EQ(get(path, "enforcing-pl")->status, 200);  // it keeps reading the case it refused
+}
+
+// An emergency EPOC issued without prior validation (Reg. 2023/1543 Art 4(5)):
+// nobody validates it within 48 hours, so the server's own expiry sweep
+// withdraws it and marks the data obtained for deletion. Time is moved
+// through the server's clock file.
+TEST(ServerClock, EmergencyOrderWhoseExPostValidationExpires) {
+  test::TempDir dir;
+  std::string db = (dir.path() / "c.db").string(), clock_file = (dir.path() / "now").string();
+  seed(db);
+  auto set_time = [&](const char* iso) { std::ofstream(clock_file) << iso << "\n"; };
+  set_time("2026-09-15T09:00:00Z");
+  Server server(db, {"--clock-file", clock_file, "--sweep-ms", "50"});
+  httplib::Client http = server.client();
+  auto post = [&](const std::string& path, const json& body, const std::string& user) {
+    return http.Post(path, bearer(user), body.dump(), "application/json");
+  };
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s07-eu-emergency-kidnapping.json"));
+  // A German officer cannot issue it in Belgium's name.
+  auto foreign = post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "officer-de");
+  ASSERT_EQ(foreign->status, 422);
+  EXPECT_EQ(json::parse(foreign->body)["errors"][0]["path"], "$.request.requesting_state");
+  auto created = post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "officer-be");
+  ASSERT_EQ(created->status, 201) << created->body;
+  std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
+  ASSERT_EQ(post(path + "/events", {{"event", "submit"}}, "officer-be")->status, 200);
+  auto sent = post(path + "/events", {{"event", "transmit_emergency"}}, "officer-be");
+  ASSERT_EQ(sent->status, 200) << sent->body;
+  json c = json::parse(sent->body);
+  std::map<std::string, std::string> due;
+  for (const auto& k : c["clocks"]) due[k["deadline"]] = k["due"];
+  EXPECT_EQ(due["EU.DL.11"], "2026-09-17T09:00:00Z");  // 48 hours to validate ex post
+  EXPECT_EQ(due["EU.DL.4"], "2026-09-15T17:00:00Z");   // 8 hours to produce
+  set_time("2026-09-15T10:00:00Z");
+  ASSERT_EQ(post(path + "/events", {{"event", "acknowledge"}}, "provider-hostco")->status, 200);
+  ASSERT_EQ(post(path + "/events", {{"event", "produce"}}, "provider-hostco")->status, 200);
+
+  set_time("2026-09-17T08:00:00Z");  // one hour left: due soon, nothing withdrawn
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  c = json::parse(http.Get(path, bearer("officer-be"))->body);
+  EXPECT_EQ(c["state"], "produced");
+  for (const auto& k : c["clocks"]) {
+    if (k["deadline"] == "EU.DL.11") {
+      EXPECT_EQ(k["status"], "due_soon");
+    }
+  }
+
+  set_time("2026-09-17T09:00:01Z");  // the 48 hours have passed; no one touches the case
+  for (int i = 0; i < 100 && c["state"] != "withdrawn"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    c = json::parse(http.Get(path, bearer("officer-be"))->body);
+  }
+  EXPECT_EQ(c["state"], "withdrawn");
+  EXPECT_EQ(c["data_marked_for_deletion"], true);
+  EXPECT_EQ(c["history"].back()["event"], "ex_post_validation_expired");
+  EXPECT_EQ(c["history"].back()["by"], "system");
+  EXPECT_EQ(c["history"].back()["at"], "2026-09-17T09:00:00Z");  // at the due time, not when swept
+  for (const auto& k : c["clocks"]) EXPECT_EQ(k["status"], "stopped");
+  // A late validation cannot revive it.
+  auto late = http.Post(path + "/events", bearer("validator-be"), R"({"event":"validate_ex_post"})", "application/json");
+  EXPECT_EQ(late->status, 409) << late->body;
+  // The provider still sees the withdrawn order, with its data marked for deletion.
+  json order = json::parse(http.Get(path, bearer("provider-hostco"))->body);
+  EXPECT_EQ(order["data_marked_for_deletion"], true);
+  auto metrics = http.Get("/metrics")->body;
+  EXPECT_NE(metrics.find("comity_clock_expiry_events_total 1"), std::string::npos) << metrics;
+  EXPECT_EQ(server.stop(), 0);
 }
 
 TEST_F(ServerTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server->stop(), 0); }

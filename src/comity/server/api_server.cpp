@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -103,6 +104,7 @@ struct Metrics {
   std::map<std::tuple<std::string, std::string, int>, uint64_t> requests;  // (method, route, status)
   std::map<std::string, std::array<uint64_t, std::size(kBuckets) + 1>> latency;  // route → bucket counts (+Inf)
   std::map<std::string, double> latency_sum;
+  uint64_t expiry_events = 0;  // workflow events fired by the expiry sweep
 
   void record(const std::string& method, const std::string& route, int status, double seconds) {
     std::lock_guard<std::mutex> lock(mu);
@@ -121,13 +123,62 @@ struct ApiServer::Impl {
   const Pack& pack;
   Store& store;
   const Clock& clock;
+  ServerOptions options;
   std::mutex store_mu;  // the SQLite connection is used by one thread at a time
   httplib::Server http;
   Metrics metrics;
   RandomIds ids;
   CaseService cases;
+  std::mutex sweep_mu;
+  std::condition_variable sweep_cv;
+  bool stopping = false;  // guarded by sweep_mu
 
-  Impl(const Pack& p, Store& s, const Clock& c) : pack(p), store(s), clock(c), cases(s, p, c, ids) {}
+  Impl(const Pack& p, Store& s, const Clock& c, ServerOptions o)
+      : pack(p), store(s), clock(c), options(o), cases(s, p, c, ids) {}
+
+  // Acts on the clocks that ran out, a bounded batch per query. A case that
+  // cannot be saved (e.g. a concurrent step got there first, which itself
+  // acted on the expiry) is logged and left to the next pass.
+  int sweep() {
+    int changed = 0;
+    for (int round = 0; round < 10; ++round) {
+      std::vector<std::string> due;
+      {
+        std::lock_guard<std::mutex> lock(store_mu);
+        due = store.cases_with_unhandled_expiries(clock.now(), 100);
+      }
+      for (const auto& id : due) {
+        try {
+          std::lock_guard<std::mutex> lock(store_mu);
+          auto fired = cases.expire(id);
+          ++changed;
+          {
+            std::lock_guard<std::mutex> m(metrics.mu);
+            metrics.expiry_events += fired.size();
+          }
+          if (!fired.empty())
+            std::cerr << json{{"ts", format_instant(clock.now())}, {"level", "info"}, {"msg", "clock expired"},
+                              {"case", id}, {"events", fired}}.dump()
+                      << "\n";
+        } catch (const std::exception& e) {
+          std::cerr << json{{"level", "error"}, {"msg", "expiry sweep"}, {"case", id}, {"error", e.what()}}.dump()
+                    << "\n";
+        }
+      }
+      if (due.size() < 100) break;
+    }
+    return changed;
+  }
+
+  void run_sweeper() {
+    std::unique_lock<std::mutex> lock(sweep_mu);
+    while (!stopping) {
+      lock.unlock();
+      sweep();
+      lock.lock();
+      sweep_cv.wait_for(lock, options.sweep_every, [this] { return stopping; });
+    }
+  }
 
   // The principal behind "Authorization: Bearer TOKEN", or a 401 problem.
   // Tokens are high-entropy secrets; only their SHA-256 digests are stored.
@@ -477,6 +528,12 @@ struct ApiServer::Impl {
       }
     }
     std::lock_guard<std::mutex> lock(store_mu);
+    out += "# HELP comity_clock_expiry_events_total Workflow events fired by the expiry sweep.\n";
+    out += "# TYPE comity_clock_expiry_events_total counter\n";
+    {
+      std::lock_guard<std::mutex> m(metrics.mu);
+      out += "comity_clock_expiry_events_total " + std::to_string(metrics.expiry_events) + "\n";
+    }
     out += "# HELP comity_cases Cases by workflow state.\n# TYPE comity_cases gauge\n";
     for (const auto& [state, n] : store.count_cases_by_state())
       out += "comity_cases{state=\"" + state + "\"} " + std::to_string(n) + "\n";
@@ -487,8 +544,8 @@ struct ApiServer::Impl {
   }
 };
 
-ApiServer::ApiServer(const Pack& pack, Store& store, const Clock& clock)
-    : impl_(std::make_unique<Impl>(pack, store, clock)) {
+ApiServer::ApiServer(const Pack& pack, Store& store, const Clock& clock, ServerOptions options)
+    : impl_(std::make_unique<Impl>(pack, store, clock, options)) {
   impl_->routes();
 }
 
@@ -499,7 +556,22 @@ int ApiServer::bind(const std::string& host, int port) {
   return impl_->http.bind_to_port(host.c_str(), port) ? port : -1;
 }
 
-void ApiServer::serve() { impl_->http.listen_after_bind(); }
+void ApiServer::serve() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->sweep_mu);
+    impl_->stopping = false;
+  }
+  std::thread sweeper([this] { impl_->run_sweeper(); });
+  impl_->http.listen_after_bind();
+  {
+    std::lock_guard<std::mutex> lock(impl_->sweep_mu);
+    impl_->stopping = true;
+  }
+  impl_->sweep_cv.notify_all();
+  sweeper.join();
+}
+
+int ApiServer::sweep_expiries() { return impl_->sweep(); }
 
 bool ApiServer::wait_until_serving(int timeout_ms) const {
   for (int waited = 0; !impl_->http.is_running(); waited += 5) {

@@ -5,6 +5,7 @@
 // nesting cap, read and write timeouts.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,11 +25,18 @@ const std::vector<RouteSpec>& api_routes();
 // The OpenAPI 3.1 document served at /api/v1/openapi.json.
 const std::string& openapi_document();
 
+struct ServerOptions {
+  // How often the expiry sweep acts on legal clocks that ran out (e.g. an
+  // emergency order whose 48-hour ex-post validation lapsed is withdrawn and
+  // its data marked for deletion without waiting for anyone to touch the case).
+  std::chrono::milliseconds sweep_every{1000};
+};
+
 class ApiServer {
  public:
   // REQUIRES: pack, store and clock outlive the server. The store is used
   // from the server's worker threads under a mutex.
-  ApiServer(const Pack& pack, Store& store, const Clock& clock);
+  ApiServer(const Pack& pack, Store& store, const Clock& clock, ServerOptions options = {});
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -36,8 +44,13 @@ class ApiServer {
   // Binds to host:port (port 0 picks a free port). Returns the bound port,
   // or -1 if it cannot bind.
   int bind(const std::string& host, int port);
-  // Serves until stop() is called. REQUIRES: bind() succeeded.
+  // Serves until stop() is called, running the expiry sweep beside the
+  // listener. REQUIRES: bind() succeeded.
   void serve();
+  // One pass of the expiry sweep (serve() runs it every sweep_every):
+  // saves the effects of every clock that ran out by the clock's now.
+  // Returns the number of cases changed.
+  int sweep_expiries();
   // Blocks until serve() is accepting connections (stop() before that point
   // would be lost), or until `timeout_ms` passes. Returns whether it runs.
   bool wait_until_serving(int timeout_ms) const;

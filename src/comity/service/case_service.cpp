@@ -46,6 +46,14 @@ CaseRecord CaseService::open(std::string_view request_json, std::string_view pat
     e.field_errors = std::move(parsed.errors);
     throw e;
   }
+  // An authority issues requests in its own State's name only: the requesting
+  // State decides the law applied, who reviews and who is notified.
+  if (!actor.party_state.empty() && parsed.request->requesting_state.str() != actor.party_state) {
+    ServiceError e(ServiceError::Kind::InvalidRequest, "the requesting State is not the officer's");
+    e.field_errors.push_back({"$.requesting_state", "the officer's own State, " + actor.party_state + ", not " +
+                                                        parsed.request->requesting_state.str()});
+    throw e;
+  }
   Instant now = clock_.now();
   Date today = date_of(now);
   Decision d = evaluate(*parsed.request, pack_, today);

@@ -52,7 +52,9 @@ class CaseService {
 
   // Parses and evaluates `request_json` as of today (the clock's date), and
   // opens a case for the entry of `pathway` in `role` — a lawful one, or
-  // ServiceError{NotLawful}. Only an officer opens cases.
+  // ServiceError{NotLawful}. Only an officer opens cases, and only for a
+  // request whose requesting State is its party's (else InvalidRequest at
+  // $.requesting_state).
   // With an `idempotency_key`, the case id is derived from (actor, key): a
   // retry finds the case it created (returned with `replayed` set) instead of
   // creating another; the same key with a different request is refused.

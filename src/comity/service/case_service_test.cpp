@@ -52,6 +52,24 @@ TEST_F(ServiceTest, EpocForSubscriberDataFromRequestToProduction) {
   EXPECT_EQ(audit.back().payload_sha256.size(), 64u);
 }
 
+TEST_F(ServiceTest, AnOfficerIssuesOnlyInItsOwnStatesName) {
+  Actor french{"o2", PartyRole::Officer, "fr-parquet", "FR"};
+  try {
+    svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary, french);  // a German request
+    FAIL() << "opened a case in another State's name";
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.kind, ServiceError::Kind::InvalidRequest);
+    ASSERT_EQ(e.field_errors.size(), 1u);
+    EXPECT_EQ(e.field_errors[0].path, "$.requesting_state");
+  }
+  EXPECT_TRUE(store->list_cases("", 10).empty());
+  EXPECT_TRUE(store->audit_after(0, 10).empty());
+  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft"});
+  Actor german{"o3", PartyRole::Officer, "de-sta", "DE"};
+  EXPECT_EQ(svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary, german).requesting_state,
+            "DE");
+}
+
 TEST_F(ServiceTest, NotifiedEpocRefusedByTheEnforcingAuthority) {
   CaseRecord r = svc.open(example("s05b-eu-notification-residence-unknown.json"), "P_EU_EPOC", Role::Primary, officer);
   svc.step(r.id, "submit", officer);

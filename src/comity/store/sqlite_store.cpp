@@ -141,6 +141,16 @@ class SqliteStore final : public Store {
     return s.integer(0);
   }
 
+  std::vector<std::string> cases_with_unhandled_expiries(Instant now, int limit) override {
+    auto s = db_.prepare(
+        "SELECT case_id FROM case_clocks WHERE stopped IS NULL AND expiry_handled = 0 AND due <= ? "
+        "GROUP BY case_id ORDER BY min(due), case_id LIMIT ?");
+    s.bind(1, now).bind(2, int64_t{limit});
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+  }
+
   std::vector<std::pair<std::string, int64_t>> count_cases_by_state() override {
     auto s = db_.prepare("SELECT state, count(*) FROM cases GROUP BY state ORDER BY state");
     std::vector<std::pair<std::string, int64_t>> out;

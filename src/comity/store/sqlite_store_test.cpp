@@ -158,6 +158,18 @@ TEST_F(StoreTest, CursorPaginationAndOverdueClocks) {
   // The 10-day clocks (and the 10-day objection windows) of cases transmitted on days 0..4.
   EXPECT_EQ(store->count_overdue_clocks(kT0 + 10 * 86400 + 3600), 2);  // case-0's two clocks
   EXPECT_EQ(store->count_overdue_clocks(kT0), 0);
+  // The sweep visits cases with expiries not yet acted on, earliest first.
+  EXPECT_TRUE(store->cases_with_unhandled_expiries(kT0, 10).empty());
+  EXPECT_EQ(store->cases_with_unhandled_expiries(kT0 + 12 * 86400, 10),
+            (std::vector<std::string>{"case-0", "case-1", "case-2"}));
+  EXPECT_EQ(store->cases_with_unhandled_expiries(kT0 + 12 * 86400, 1), (std::vector<std::string>{"case-0"}));
+  CaseRecord r = *store->load_case("case-0");
+  tick(r.c, test::real_pack(), kT0 + 12 * 86400);  // no expiry event for these clocks: marked handled
+  r.version = 2;
+  store->save_case(r, 1, r.c.history.size(), audit("expire", r.id, r.id));
+  EXPECT_EQ(store->cases_with_unhandled_expiries(kT0 + 12 * 86400, 10),
+            (std::vector<std::string>{"case-1", "case-2"}));
+  EXPECT_EQ(store->count_overdue_clocks(kT0 + 12 * 86400), 6);  // still overdue: the law's clock ran out
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerProgram) {

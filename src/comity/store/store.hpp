@@ -71,6 +71,9 @@ class Store {
   // Cases ordered by id, strictly after `after_id`, at most `limit` (cursor pagination).
   virtual std::vector<CaseSummary> list_cases(std::string_view after_id, int limit) = 0;
   virtual int64_t count_overdue_clocks(Instant now) = 0;
+  // Ids of cases with a running clock due by `now` whose expiry has not been
+  // acted on yet (what the expiry sweep visits), earliest due first, at most `limit`.
+  virtual std::vector<std::string> cases_with_unhandled_expiries(Instant now, int limit) = 0;
   // (state, number of cases) for every state in use; for metrics.
   virtual std::vector<std::pair<std::string, int64_t>> count_cases_by_state() = 0;
   // A trivial query: throws StoreError if the database cannot be read (readiness).
