@@ -74,4 +74,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+AuditEntry seed_audit(std::string_view action, std::string_view object) {
+  return {0, 0, "system:test-seed", std::string(action), std::string(object), std::string(64, '0')};
+}
+
 }  // namespace comity::test

@@ -12,6 +12,7 @@
 #include "comity/model/request.hpp"
 #include "comity/rules/decision.hpp"
 #include "comity/rules/pack.hpp"
+#include "comity/store/store.hpp"
 
 namespace comity::test {
 
@@ -36,6 +37,9 @@ const PathwayResult* entry(const Decision& d, std::string_view id, Role role = R
 // Outcome of predicate `pred` in the entry (or nullopt if it did not run).
 std::optional<Outcome> check(const Decision& d, const PathwayResult& p, std::string_view pred);
 std::optional<Outcome> gate(const Decision& d, std::string_view pred);
+
+// An audit entry for seeding test data directly into a store.
+AuditEntry seed_audit(std::string_view action, std::string_view object);
 
 // A temporary directory removed when the object goes out of scope, even when
 // a test fails.

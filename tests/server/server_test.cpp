@@ -91,6 +91,7 @@ void seed(const std::string& db) {
   const std::tuple<const char*, const char*, const char*> parties[] = {
       {"de-sta", "issuing_authority", "DE"}, {"fr-parquet", "issuing_authority", "FR"},
       {"be-parquet", "issuing_authority", "BE"}, {"be-juge", "validating_authority", "BE"},
+      {"de-ag", "validating_authority", "DE"},   {"comity-admin", "admin", "BE"},
       {"gb-nca", "issuing_authority", "GB"}, {"es-juzgado", "issuing_authority", "ES"},
       {"de-ca", "central_authority", "DE"},  {"nl-ca", "central_authority", "NL"},
       {"gb-ca", "central_authority", "GB"},  {"us-ca", "central_authority", "US"},
@@ -98,7 +99,7 @@ void seed(const std::string& db) {
       {"NL-MAILCO", "provider", "NL"},      {"US-CLOUDCO", "provider", "US"},
       {"PL-KOMUNIK", "provider", "PL"},     {"NL-HOSTCO", "provider", "NL"},
       {"eu-oversight", "oversight", "BE"}};
-  for (auto [id, kind, state] : parties) store->put_party({id, kind, state, id});
+  for (auto [id, kind, state] : parties) store->put_party({id, kind, state, id}, test::seed_audit("create_party", "p"));
   const std::tuple<const char*, const char*, PartyRole> users[] = {
       {"officer-de", "de-sta", PartyRole::Officer},       {"officer-fr", "fr-parquet", PartyRole::Officer},
       {"officer-gb", "gb-nca", PartyRole::Officer},       {"officer-es", "es-juzgado", PartyRole::Officer},
@@ -106,13 +107,15 @@ void seed(const std::string& db) {
       {"enforcing-pl", "pl-ca", PartyRole::EnforcingAuthority}, {"provider-pl", "PL-KOMUNIK", PartyRole::Provider},
       {"ca-nl", "nl-ca", PartyRole::CentralAuthority},    {"provider-nl", "NL-MAILCO", PartyRole::Provider},
       {"provider-us", "US-CLOUDCO", PartyRole::Provider}, {"overseer", "eu-oversight", PartyRole::Oversight},
-      {"officer-be", "be-parquet", PartyRole::Officer}, {"validator-be", "be-juge", PartyRole::Validator}, {"provider-hostco", "NL-HOSTCO", PartyRole::Provider},
+      {"officer-be", "be-parquet", PartyRole::Officer}, {"validator-be", "be-juge", PartyRole::Validator},
+      {"validator-de", "de-ag", PartyRole::Validator},  {"ca-de", "de-ca", PartyRole::CentralAuthority},
+      {"admin", "comity-admin", PartyRole::Admin},      {"spare", "fr-parquet", PartyRole::Officer}, {"provider-hostco", "NL-HOSTCO", PartyRole::Provider},
       {"revoked", "de-sta", PartyRole::Officer}};
   for (auto [id, party, role] : users) {
-    store->put_user({id, party, id, role});
-    store->put_token(std::string("t-") + id, id, sha256_hex(std::string("tok-") + id), 0);
+    store->put_user({id, party, id, role}, test::seed_audit("create_user", "u"));
+    store->put_token(std::string("t-") + id, id, sha256_hex(std::string("tok-") + id), 0, test::seed_audit("issue_token", "t"));
   }
-  store->revoke_token("t-revoked", 1);
+  store->revoke_token("t-revoked", 1, test::seed_audit("revoke_token", "t"));
 }
 
 httplib::Headers bearer(const std::string& user) { return {{"Authorization", "Bearer tok-" + user}}; }
@@ -534,6 +537,157 @@ TEST(ServerClock, EmergencyOrderWhoseExPostValidationExpires) {
   auto metrics = http.Get("/metrics")->body;
   EXPECT_NE(metrics.find("comity_clock_expiry_events_total 1"), std::string::npos) << metrics;
   EXPECT_EQ(server.stop(), 0);
+}
+
+TEST_F(ServerTest, AdminRegistersPartiesUsersAndTokensAndEveryChangeIsAudited) {
+  // Only an admin registers; the body is checked field by field.
+  problem_of(post("/api/v1/parties", {{"id", "it-ca"}, {"kind", "central_authority"}, {"state", "IT"}, {"name", "x"}},
+                  "officer-de"), 403);
+  json bad = problem_of(post("/api/v1/parties", {{"id", "it ca"}, {"kind", "ministry"}, {"state", "UK"}, {"name", ""}},
+                             "admin"), 422);
+  std::set<std::string> paths;
+  for (const auto& e : bad["errors"]) paths.insert(e["path"]);
+  EXPECT_EQ(paths, (std::set<std::string>{"$.id", "$.kind", "$.state", "$.name"}));
+  auto created = post("/api/v1/parties", {{"id", "it-ca"}, {"kind", "central_authority"}, {"state", "IT"},
+                                          {"name", "Ministero della Giustizia"}}, "admin");
+  ASSERT_EQ(created->status, 201) << created->body;
+  EXPECT_EQ(created->get_header_value("Location"), "/api/v1/parties/it-ca");
+  EXPECT_EQ(json::parse(get("/api/v1/parties/it-ca", "provider-us")->body)["state"], "IT");  // a directory
+  problem_of(post("/api/v1/parties", {{"id", "it-ca"}, {"kind", "central_authority"}, {"state", "IT"}, {"name", "x"}},
+                  "admin"), 409);
+  // One central authority per State: the single point of contact.
+  problem_of(post("/api/v1/parties", {{"id", "it-ca-2"}, {"kind", "central_authority"}, {"state", "IT"}, {"name", "x"}},
+                  "admin"), 409);
+  // A user's role must fit its party's kind.
+  json misfit = problem_of(post("/api/v1/users", {{"id", "it-officer"}, {"party_id", "it-ca"}, {"role", "officer"},
+                                                  {"name", "x"}}, "admin"), 422);
+  EXPECT_EQ(misfit["errors"][0]["path"], "$.role");
+  problem_of(post("/api/v1/users", {{"id", "it-x"}, {"party_id", "it-ca"}, {"role", "system"}, {"name", "x"}}, "admin"),
+             422);
+  ASSERT_EQ(post("/api/v1/users", {{"id", "ca-it"}, {"party_id", "it-ca"}, {"role", "central_authority"},
+                                   {"name", "Ufficio II"}}, "admin")->status, 201);
+  problem_of(post("/api/v1/users/ca-it/tokens", json::object(), "officer-de"), 403);
+  problem_of(post("/api/v1/users/nobody/tokens", json::object(), "admin"), 404);
+  auto issued = post("/api/v1/users/ca-it/tokens", json::object(), "admin");
+  ASSERT_EQ(issued->status, 201);
+  EXPECT_EQ(issued->get_header_value("Cache-Control"), "no-store");
+  json t = json::parse(issued->body);
+  std::string token = t["token"], token_id = t["id"];
+  httplib::Headers auth = {{"Authorization", "Bearer " + token}};
+  auto me = http.Get("/api/v1/me", auth);
+  ASSERT_EQ(me->status, 200);
+  EXPECT_EQ(json::parse(me->body)["user"]["id"], "ca-it");
+  EXPECT_EQ(json::parse(me->body)["party"]["state"], "IT");
+  // Another user cannot revoke it (nor learn that it exists); its holder can.
+  problem_of(post("/api/v1/tokens/" + token_id + "/revoke", json::object(), "officer-de"), 404);
+  ASSERT_EQ(http.Post("/api/v1/tokens/" + token_id + "/revoke", auth, "{}", "application/json")->status, 200);
+  problem_of(http.Get("/api/v1/me", auth), 401);
+  problem_of(post("/api/v1/tokens/" + token_id + "/revoke", json::object(), "admin"), 409);  // already revoked
+
+  // The trail: each change once, as its author, and never the token itself.
+  problem_of(get("/api/v1/audit", "officer-de"), 403);
+  auto trail = get("/api/v1/audit?limit=200", "overseer");
+  ASSERT_EQ(trail->status, 200);
+  EXPECT_EQ(trail->body.find(token), std::string::npos);
+  std::vector<std::string> actions;
+  json entries = json::parse(trail->body)["items"];
+  for (const auto& a : entries)
+    if (a["actor"] != "system:test-seed") actions.push_back(a["actor"].get<std::string>() + " " + a["action"].get<std::string>());
+  EXPECT_EQ(actions, (std::vector<std::string>{"admin:admin create_party", "admin:admin create_user",
+                                               "admin:admin issue_token", "central_authority:ca-it revoke_token"}));
+}
+
+TEST_F(ServerTest, ReadsOfFactsAndOrdersAreAudited) {
+  std::string id = open_case(*this, "s01-eu-subscriber-prosecutor.json", "P_EU_EPOC", "officer-de");
+  for (const char* e : {"submit", "mark_ready", "transmit"}) step(*this, id, e, "officer-de");
+  auto full = get("/api/v1/cases/" + id, "officer-de");
+  auto order = get("/api/v1/cases/" + id, "provider-nl");
+  ASSERT_EQ(get("/api/v1/cases/" + id, "overseer")->status, 200);  // metadata: no facts, no read entry
+  json items = json::parse(get("/api/v1/audit?limit=200", "overseer")->body)["items"];
+  std::vector<json> reads;
+  for (const auto& a : items)
+    if (a["action"].get<std::string>().rfind("read_case", 0) == 0) reads.push_back(a);
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_EQ(reads[0]["actor"], "officer:officer-de");
+  EXPECT_EQ(reads[0]["action"], "read_case:full");
+  EXPECT_EQ(reads[0]["object"], id);
+  EXPECT_EQ(reads[0]["payload_sha256"], sha256_hex(full->body));  // exactly what was shown
+  EXPECT_EQ(reads[1]["actor"], "provider:provider-nl");
+  EXPECT_EQ(reads[1]["action"], "read_case:order");
+  EXPECT_EQ(reads[1]["payload_sha256"], sha256_hex(order->body));
+}
+
+// Every role against every endpoint, on an EPOC from a German prosecutor to
+// NL-MAILCO that has been transmitted (subscriber data: no notification).
+// A route missing from this table fails the test, so new routes get a row.
+TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
+  std::string id = open_case(*this, "s01-eu-subscriber-prosecutor.json", "P_EU_EPOC", "officer-de");
+  for (const char* e : {"submit", "mark_ready", "transmit"}) step(*this, id, e, "officer-de");
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  // Callers, in the order the table's status lists follow. Those that change
+  // something come last: officer-de opens a case, admin revokes a token,
+  // provider-nl acknowledges the order.
+  const std::vector<std::string> callers = {"", "revoked", "officer-fr", "validator-de", "ca-de", "ca-nl",
+                                            "provider-us", "enforcing-pl", "overseer", "officer-de", "admin",
+                                            "provider-nl"};
+  struct Row {
+    std::string method, path;
+    json body;
+    std::vector<int> status;  // one per caller
+  };
+  int n = 0;
+  auto fresh = [&n](const char* prefix) { return std::string(prefix) + std::to_string(n++); };
+  std::string c = "/api/v1/cases/" + id;
+  //                                                anon revk fr   vd   cade canl pus  epl  ovs  ode  adm  pnl
+  const std::vector<Row> rows = {
+      {"GET", "/", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/healthz", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/readyz", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/metrics", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/api/v1/openapi.json", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"POST", "/api/v1/evaluate", request, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      // officer-fr: a German request is not France's to issue.
+      {"POST", "/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}},
+       {401, 401, 422, 403, 403, 403, 403, 403, 403, 201, 403, 403}},
+      {"GET", "/api/v1/cases", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", c, {}, {401, 401, 404, 200, 200, 404, 404, 404, 200, 200, 404, 200}},
+      {"POST", c + "/events", {{"event", "acknowledge"}}, {401, 401, 404, 403, 403, 404, 404, 404, 403, 403, 404, 200}},
+      {"GET", "/api/v1/me", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/api/v1/parties", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/api/v1/parties/NL-MAILCO", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"POST", "/api/v1/parties", {{"id", "*"}, {"kind", "provider"}, {"state", "IE"}, {"name", "Newco"}},
+       {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
+      {"POST", "/api/v1/users", {{"id", "*"}, {"party_id", "NL-MAILCO"}, {"role", "provider"}, {"name", "Clerk"}},
+       {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
+      {"POST", "/api/v1/users/spare/tokens", json::object(), {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
+      // Only the admin or the holder may revoke; to anyone else the token does not exist.
+      {"POST", "/api/v1/tokens/t-spare/revoke", json::object(),
+       {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404}},
+      {"GET", "/api/v1/audit", {}, {401, 401, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403}},
+  };
+  std::set<std::string> covered;
+  for (const auto& row : rows) {
+    std::string route = row.path;
+    if (route.rfind(c, 0) == 0) route = "/api/v1/cases/{id}" + route.substr(c.size());
+    if (route == "/api/v1/parties/NL-MAILCO") route = "/api/v1/parties/{id}";
+    if (route == "/api/v1/users/spare/tokens") route = "/api/v1/users/{id}/tokens";
+    if (route == "/api/v1/tokens/t-spare/revoke") route = "/api/v1/tokens/{id}/revoke";
+    covered.insert(row.method + " " + route);
+    ASSERT_EQ(row.status.size(), callers.size()) << row.path;
+    for (size_t i = 0; i < callers.size(); ++i) {
+      httplib::Headers h;
+      if (!callers[i].empty()) h = bearer(callers[i]);
+      json body = row.body;
+      if (body.is_object() && body.contains("id") && body["id"] == "*") body["id"] = fresh("new-");
+      auto r = row.method == "GET" ? http.Get(row.path, h) : http.Post(row.path, h, body.dump(), "application/json");
+      ASSERT_TRUE(r) << row.method << " " << row.path;
+      EXPECT_EQ(r->status, row.status[i]) << row.method << " " << row.path << " as "
+                                          << (callers[i].empty() ? "anonymous" : callers[i]) << ": " << r->body;
+    }
+  }
+  std::set<std::string> served;
+  for (const auto& route : api_routes()) served.insert(route.method + " " + route.path);
+  EXPECT_EQ(covered, served) << "every route needs a row in the matrix";
 }
 
 TEST_F(ServerTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server->stop(), 0); }

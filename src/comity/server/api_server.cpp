@@ -16,6 +16,7 @@
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
 #include "comity/service/case_service.hpp"
+#include "comity/service/identity.hpp"
 #include "comity/service/permissions.hpp"
 #include "comity/util/sha256.hpp"
 
@@ -28,7 +29,9 @@ const std::vector<RouteSpec>& api_routes() {
       {"GET", "/"}, {"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"},
       {"GET", "/api/v1/openapi.json"}, {"POST", "/api/v1/evaluate"},
       {"POST", "/api/v1/cases"}, {"GET", "/api/v1/cases"}, {"GET", "/api/v1/cases/{id}"},
-      {"POST", "/api/v1/cases/{id}/events"},
+      {"POST", "/api/v1/cases/{id}/events"}, {"GET", "/api/v1/me"}, {"GET", "/api/v1/parties"},
+      {"POST", "/api/v1/parties"}, {"GET", "/api/v1/parties/{id}"}, {"POST", "/api/v1/users"},
+      {"POST", "/api/v1/users/{id}/tokens"}, {"POST", "/api/v1/tokens/{id}/revoke"}, {"GET", "/api/v1/audit"},
   };
   return routes;
 }
@@ -129,12 +132,13 @@ struct ApiServer::Impl {
   Metrics metrics;
   RandomIds ids;
   CaseService cases;
+  IdentityService identity;
   std::mutex sweep_mu;
   std::condition_variable sweep_cv;
   bool stopping = false;  // guarded by sweep_mu
 
   Impl(const Pack& p, Store& s, const Clock& c, ServerOptions o)
-      : pack(p), store(s), clock(c), options(o), cases(s, p, c, ids) {}
+      : pack(p), store(s), clock(c), options(o), cases(s, p, c, ids), identity(s, c, ids) {}
 
   // Acts on the clocks that ran out, a bounded batch per query. A case that
   // cannot be saved (e.g. a concurrent step got there first, which itself
@@ -194,7 +198,7 @@ struct ApiServer::Impl {
       if (auto who = store.user_by_token(digest)) {
         if (who->stored_sha256.size() == digest.size() &&
             CRYPTO_memcmp(who->stored_sha256.data(), digest.data(), digest.size()) == 0)
-          return Principal{who->user, who->party};
+          return Principal{who->user, who->party, who->token_id};
       }
     }
     res.set_header("WWW-Authenticate", "Bearer");
@@ -209,6 +213,7 @@ struct ApiServer::Impl {
       case SK::InvalidRequest: problem(res, 422, "Unprocessable Content", e.what(), e.field_errors); return;
       case SK::NotLawful: problem(res, 422, "Unprocessable Content", e.what(), {{"$.pathway", e.what()}}); return;
       case SK::NotFound: problem(res, 404, "Not Found", e.what()); return;
+      case SK::Forbidden: problem(res, 403, "Forbidden", e.what()); return;
       case SK::Conflict: problem(res, 409, "Conflict", e.what()); return;
       case SK::KeyReused:  // draft-ietf-httpapi-idempotency-key-header: a reused key with a different payload
         problem(res, 422, "Unprocessable Content", e.what(), {{"$header.Idempotency-Key", e.what()}});
@@ -250,6 +255,35 @@ struct ApiServer::Impl {
       return std::nullopt;
     }
     return j;
+  }
+
+  // The `limit` query parameter (default 50, 1..200), or nullopt after a 400 problem.
+  static std::optional<int> page_limit(const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_param("limit")) return 50;
+    int limit = -1;
+    try {
+      size_t used = 0;
+      std::string text = req.get_param_value("limit");
+      limit = std::stoi(text, &used);
+      if (used != text.size()) limit = -1;
+    } catch (const std::exception&) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > 200) {
+      problem(res, 400, "Bad Request", "limit must be 1..200", {{"$query.limit", "an integer 1..200"}});
+      return std::nullopt;
+    }
+    return limit;
+  }
+
+  // The string at `key` of `body`, or "" after appending an error naming it.
+  static std::string required_string(const json& body, const char* key, const char* expected, FieldErrors& errors) {
+    auto it = body.find(key);
+    if (it == body.end() || !it->is_string()) {
+      errors.push_back({std::string("$.") + key, std::string("required: ") + expected});
+      return {};
+    }
+    return it->get<std::string>();
   }
 
   // Appends an error for every key of `body` not in `allowed`.
@@ -308,18 +342,9 @@ struct ApiServer::Impl {
     std::lock_guard<std::mutex> lock(store_mu);
     auto who = authenticate(req, res);
     if (!who) return;
-    int limit = 50;
-    if (req.has_param("limit")) {
-      try {
-        limit = std::stoi(req.get_param_value("limit"));
-      } catch (const std::exception&) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > 200) {
-        problem(res, 400, "Bad Request", "limit must be 1..200", {{"$query.limit", "an integer 1..200"}});
-        return;
-      }
-    }
+    auto limit_or = page_limit(req, res);
+    if (!limit_or) return;
+    int limit = *limit_or;
     std::string cursor = req.get_param_value("cursor");
     json items = json::array();
     std::string last = cursor;
@@ -362,7 +387,14 @@ struct ApiServer::Impl {
     if (!who) return;
     auto found = visible_case(*who, req.matches[1], res);
     if (!found) return;
-    res.set_content(case_json(found->first, found->second, *who, pack, clock.now()).dump(), "application/json");
+    std::string body = case_json(found->first, found->second, *who, pack, clock.now()).dump();
+    // Reading the request's facts or an order is recorded: who, when, which
+    // case, and the SHA-256 of exactly what was shown.
+    if (found->second == CaseView::Full || found->second == CaseView::Order)
+      store.append_audit({0, clock.now(), std::string(role_name(who->user.role)) + ":" + who->user.id,
+                          std::string("read_case:") + std::string(case_view_name(found->second)), found->first.id,
+                          sha256_hex(body)});
+    res.set_content(body, "application/json");
   }
 
   void post_event(const httplib::Request& req, httplib::Response& res) {
@@ -397,6 +429,149 @@ struct ApiServer::Impl {
     } catch (const ServiceError& e) {
       service_error(e, res);
     }
+  }
+
+  static json party_json(const Party& p) {
+    return {{"id", p.id}, {"kind", p.kind}, {"state", p.state}, {"name", p.name}};
+  }
+
+  void me(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    auto who = authenticate(req, res);
+    if (!who) return;
+    res.set_content(json{{"user", {{"id", who->user.id}, {"name", who->user.name}, {"role", role_name(who->user.role)}}},
+                         {"party", party_json(who->party)}, {"token_id", who->token_id}}.dump(),
+                    "application/json");
+  }
+
+  // The directory of parties: every authenticated user may read it (an
+  // officer needs to find a provider, a central authority its counterpart).
+  void list_parties(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    if (!authenticate(req, res)) return;
+    auto limit = page_limit(req, res);
+    if (!limit) return;
+    auto page = store.list_parties(req.get_param_value("cursor"), *limit);
+    json items = json::array();
+    for (const auto& p : page) items.push_back(party_json(p));
+    json next = static_cast<int>(page.size()) == *limit ? json(page.back().id) : json(nullptr);
+    res.set_content(json{{"items", items}, {"next_cursor", next}}.dump(), "application/json");
+  }
+
+  void get_party(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    if (!authenticate(req, res)) return;
+    auto p = store.party(std::string(req.matches[1]));
+    if (!p) return problem(res, 404, "Not Found", "no party " + std::string(req.matches[1]));
+    res.set_content(party_json(*p).dump(), "application/json");
+  }
+
+  void create_party(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    auto who = authenticate(req, res);
+    if (!who) return;
+    if (who->user.role != PartyRole::Admin) return problem(res, 403, "Forbidden", "only an admin registers parties");
+    auto body = json_body(req, res);
+    if (!body) return;
+    FieldErrors errors;
+    refuse_unknown_fields(*body, {"id", "kind", "state", "name"}, errors);
+    Party p{required_string(*body, "id", "the party id", errors), required_string(*body, "kind", "the party kind", errors),
+            required_string(*body, "state", "an ISO 3166-1 alpha-2 State code", errors),
+            required_string(*body, "name", "the party's name", errors)};
+    if (!errors.empty()) return problem(res, 422, "Unprocessable Content", "the body does not match", errors);
+    try {
+      identity.create_party(p, actor_of(*who));
+      res.status = 201;
+      res.set_header("Location", "/api/v1/parties/" + p.id);
+      res.set_content(party_json(p).dump(), "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
+  }
+
+  void create_user(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    auto who = authenticate(req, res);
+    if (!who) return;
+    if (who->user.role != PartyRole::Admin) return problem(res, 403, "Forbidden", "only an admin registers users");
+    auto body = json_body(req, res);
+    if (!body) return;
+    FieldErrors errors;
+    refuse_unknown_fields(*body, {"id", "party_id", "role", "name"}, errors);
+    User u{required_string(*body, "id", "the user id", errors), required_string(*body, "party_id", "the user's party", errors),
+           required_string(*body, "name", "the user's name", errors), PartyRole::Officer};
+    std::string role_text = required_string(*body, "role", "the user's role", errors);
+    auto role = parse_role(role_text);
+    if (!role_text.empty() && (!role || *role == PartyRole::System || *role == PartyRole::RequestingCentralAuthority ||
+                               *role == PartyRole::RequestedCentralAuthority))
+      errors.push_back({"$.role", "one of officer, validator, central_authority, provider, enforcing_authority, "
+                                  "oversight, admin"});
+    if (!errors.empty()) return problem(res, 422, "Unprocessable Content", "the body does not match", errors);
+    u.role = *role;
+    try {
+      identity.create_user(u, actor_of(*who));
+      res.status = 201;
+      res.set_content(json{{"id", u.id}, {"party_id", u.party_id}, {"role", role_name(u.role)}, {"name", u.name}}.dump(),
+                      "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
+  }
+
+  // Issues a token. Not replayable by design: the token is never stored, so
+  // a retried request gets a second token (revoke the unused one).
+  void issue_token(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    auto who = authenticate(req, res);
+    if (!who) return;
+    try {
+      IssuedToken t = identity.issue_token(std::string(req.matches[1]), actor_of(*who));
+      res.status = 201;
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(json{{"id", t.id}, {"user_id", t.user_id}, {"token", t.token}}.dump(), "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
+  }
+
+  void revoke_token(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    auto who = authenticate(req, res);
+    if (!who) return;
+    try {
+      identity.revoke_token(std::string(req.matches[1]), actor_of(*who));
+      res.set_content(json{{"id", std::string(req.matches[1])}, {"revoked", true}}.dump(), "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
+  }
+
+  // The audit trail, oldest first: for oversight bodies and admins. Entries
+  // carry who, when, what and a payload digest — never the payload.
+  void list_audit(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(store_mu);
+    auto who = authenticate(req, res);
+    if (!who) return;
+    if (who->user.role != PartyRole::Oversight && who->user.role != PartyRole::Admin)
+      return problem(res, 403, "Forbidden", "the audit trail is for oversight bodies and admins");
+    auto limit = page_limit(req, res);
+    if (!limit) return;
+    int64_t after = 0;
+    if (req.has_param("cursor")) {
+      std::string text = req.get_param_value("cursor");
+      bool digits = !text.empty() && text.size() <= 18 &&
+                    std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!digits)
+        return problem(res, 400, "Bad Request", "cursor must be an audit entry id", {{"$query.cursor", "a non-negative integer"}});
+      after = std::stoll(text);
+    }
+    auto page = store.audit_after(after, *limit);
+    json items = json::array();
+    for (const auto& a : page)
+      items.push_back({{"id", a.id}, {"at", format_instant(a.at)}, {"actor", a.actor}, {"action", a.action},
+                       {"object", a.object}, {"payload_sha256", a.payload_sha256}});
+    json next = static_cast<int>(page.size()) == *limit ? json(std::to_string(page.back().id)) : json(nullptr);
+    res.set_content(json{{"items", items}, {"next_cursor", next}}.dump(), "application/json");
   }
 
   // Registers a handler that records metrics and a structured log line, and
@@ -469,6 +644,21 @@ struct ApiServer::Impl {
        [this](const httplib::Request& req, httplib::Response& res) { get_case(req, res); });
     on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/events)", "/api/v1/cases/{id}/events",
        [this](const httplib::Request& req, httplib::Response& res) { post_event(req, res); });
+    on("GET", "/api/v1/me", "/api/v1/me", [this](const httplib::Request& req, httplib::Response& res) { me(req, res); });
+    on("GET", "/api/v1/parties", "/api/v1/parties",
+       [this](const httplib::Request& req, httplib::Response& res) { list_parties(req, res); });
+    on("POST", "/api/v1/parties", "/api/v1/parties",
+       [this](const httplib::Request& req, httplib::Response& res) { create_party(req, res); });
+    on("GET", R"(/api/v1/parties/([A-Za-z0-9._-]{1,64}))", "/api/v1/parties/{id}",
+       [this](const httplib::Request& req, httplib::Response& res) { get_party(req, res); });
+    on("POST", "/api/v1/users", "/api/v1/users",
+       [this](const httplib::Request& req, httplib::Response& res) { create_user(req, res); });
+    on("POST", R"(/api/v1/users/([A-Za-z0-9._-]{1,64})/tokens)", "/api/v1/users/{id}/tokens",
+       [this](const httplib::Request& req, httplib::Response& res) { issue_token(req, res); });
+    on("POST", R"(/api/v1/tokens/([A-Za-z0-9._-]{1,64})/revoke)", "/api/v1/tokens/{id}/revoke",
+       [this](const httplib::Request& req, httplib::Response& res) { revoke_token(req, res); });
+    on("GET", "/api/v1/audit", "/api/v1/audit",
+       [this](const httplib::Request& req, httplib::Response& res) { list_audit(req, res); });
   }
 
   void evaluate(const httplib::Request& req, httplib::Response& res) {

@@ -75,6 +75,7 @@ CaseRecord CaseService::open(std::string_view request_json, std::string_view pat
   r.requesting_party_id = actor.party_id;
   r.counterpart_state = chosen->counterpart.str();
   r.notified = chosen->notified;
+  r.via_authorities = !chosen->def->addresses_provider();
   // The provider is a party only where the order is addressed to it, and only
   // if it is registered.
   if (chosen->def->addresses_provider() && !parsed.request->provider.id.empty()) {

@@ -11,34 +11,18 @@
 #include <string>
 #include <string_view>
 
-#include "comity/model/errors.hpp"
 #include "comity/rules/pack.hpp"
+#include "comity/service/actor.hpp"
 #include "comity/service/ids.hpp"
 #include "comity/store/store.hpp"
-#include "comity/workflow/case.hpp"
 
 namespace comity {
-
-struct Actor {
-  std::string user_id;
-  PartyRole role = PartyRole::Officer;
-  std::string party_id;     // empty when acting outside a registered party (tests, system)
-  std::string party_state;  // the party's State (ISO 3166-1 alpha-2); decides a central authority's side
-};
 
 // The role `actor` holds in the workflow of case `r`: its own role, except
 // that a central authority acts as the requesting side when its State
 // issued the request and as the requested side when its State is the case's
 // counterpart — otherwise as neither (it can take no step).
 PartyRole acting_role(const Actor& actor, const CaseRecord& r);
-
-struct ServiceError : std::runtime_error {
-  enum class Kind : uint8_t { InvalidRequest, NotLawful, NotFound, StepRefused, Conflict, KeyReused };
-  ServiceError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
-  Kind kind;
-  FieldErrors field_errors;                   // InvalidRequest
-  std::optional<TransitionError> transition;  // StepRefused
-};
 
 // The case id for (user, Idempotency-Key): a UUID-shaped digest, so a retry
 // of the same creation collides with the first on the primary key.

@@ -64,7 +64,7 @@ TEST_F(ServiceTest, AnOfficerIssuesOnlyInItsOwnStatesName) {
   }
   EXPECT_TRUE(store->list_cases("", 10).empty());
   EXPECT_TRUE(store->audit_after(0, 10).empty());
-  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft"});
+  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft"}, test::seed_audit("create_party", "p"));
   Actor german{"o3", PartyRole::Officer, "de-sta", "DE"};
   EXPECT_EQ(svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary, german).requesting_state,
             "DE");

@@ -1,31 +1,19 @@
 #include "comity/service/demo.hpp"
 
-#include <openssl/rand.h>
-
 #include <stdexcept>
 
+#include "comity/service/identity.hpp"
 #include "comity/util/sha256.hpp"
 
 namespace comity {
-namespace {
-
-std::string random_token() {
-  unsigned char b[24];
-  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("OpenSSL: RAND_bytes failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string t = "cmt_";
-  for (unsigned char c : b) {
-    t += kHex[c >> 4];
-    t += kHex[c & 15];
-  }
-  return t;
-}
-
-}  // namespace
 
 std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant now) {
+  // Seeding is audited like any other change, as the system's.
+  auto seeded = [&](const char* action, const std::string& object) {
+    return AuditEntry{0, now, "system:demo-seed", action, object, sha256_hex(std::string(action) + " " + object)};
+  };
   auto put_party = [&](const std::string& id, const char* kind, const char* state, const std::string& name) {
-    if (!store.party(id)) store.put_party({id, kind, state, name});
+    if (!store.party(id)) store.put_party({id, kind, state, name}, seeded("create_party", id));
   };
   for (const char* cc : {"US", "GB", "IE", "DE", "FR", "NL", "BE", "PL", "ES", "AU"}) {
     const StateInfo* st = pack.state(parse_state(cc).code);
@@ -65,12 +53,13 @@ std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant no
   RandomIds ids;
   for (const auto& u : users) {
     try {
-      store.put_user({u.id, u.party, u.id, u.role});
+      store.put_user({u.id, u.party, u.id, u.role}, seeded("create_user", u.id));
     } catch (const StoreError& e) {
       if (e.kind != StoreError::Kind::Constraint) throw;  // already seeded
     }
     std::string token = random_token();
-    store.put_token(ids.next(), u.id, sha256_hex(token), now);
+    std::string token_id = ids.next();
+    store.put_token(token_id, u.id, sha256_hex(token), now, seeded("issue_token", token_id));
     out.push_back({u.id, std::string(role_name(u.role)), u.party, token});
   }
   return out;

@@ -22,9 +22,12 @@ CaseView case_view(const Principal& who, const CaseSummary& c) {
       return state == c.requesting_state ? CaseView::Full : CaseView::None;
     case PartyRole::CentralAuthority:
       // The requesting State's central authority reviews outgoing requests;
-      // the requested State's sees them once transmitted.
+      // the requested State's sees requests that go authority to authority
+      // once transmitted to it. A direct order is not addressed to the other
+      // State's central authority: where that State is notified, its
+      // enforcing authority sees it (below).
       if (state == c.requesting_state) return CaseView::Full;
-      return state == c.counterpart_state && c.transmitted ? CaseView::Full : CaseView::None;
+      return state == c.counterpart_state && c.via_authorities && c.transmitted ? CaseView::Full : CaseView::None;
     case PartyRole::Provider:
       // Only orders addressed to this provider, only after transmission.
       return who.party.id == c.provider_party_id && c.transmitted ? CaseView::Order : CaseView::None;
@@ -39,8 +42,8 @@ CaseView case_view(const Principal& who, const CaseSummary& c) {
 }
 
 CaseSummary summary_of(const CaseRecord& r) {
-  return {r.id, r.c.pathway, r.c.state, r.requesting_state, r.updated_at, r.requesting_party_id,
-          r.provider_party_id, r.counterpart_state, r.notified, was_transmitted(r.c)};
+  return {r.id, r.c.pathway, r.c.state, r.requesting_state, r.c.workflow, r.updated_at, r.requesting_party_id,
+          r.provider_party_id, r.counterpart_state, r.notified, was_transmitted(r.c), r.via_authorities};
 }
 
 }  // namespace comity

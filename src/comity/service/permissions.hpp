@@ -11,6 +11,7 @@ namespace comity {
 struct Principal {
   User user;
   Party party;
+  std::string token_id;  // the token it authenticated with
 };
 
 enum class CaseView : uint8_t {

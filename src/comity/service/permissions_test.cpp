@@ -7,7 +7,7 @@ namespace comity {
 namespace {
 
 Principal as(PartyRole role, const char* party_id, const char* state) {
-  return {{std::string("u-") + party_id, party_id, "user", role}, {party_id, "x", state, "party"}};
+  return {{std::string("u-") + party_id, party_id, "user", role}, {party_id, "x", state, "party"}, "t"};
 }
 
 // DE prosecutor → NL provider (EPOC), notified to NL.
@@ -15,6 +15,7 @@ CaseSummary epoc(bool transmitted) {
   CaseSummary c;
   c.id = "c1";
   c.requesting_state = "DE";
+  c.workflow = "direct_order";
   c.requesting_party_id = "de-sta";
   c.provider_party_id = "nl-mailco";
   c.counterpart_state = "NL";
@@ -35,7 +36,7 @@ TEST(Permissions, Matrix) {
       {as(PartyRole::Validator, "de-ag", "DE"), CaseView::Full, CaseView::Full},
       {as(PartyRole::Validator, "nl-rb", "NL"), CaseView::None, CaseView::None},
       {as(PartyRole::CentralAuthority, "de-ca", "DE"), CaseView::Full, CaseView::Full},
-      {as(PartyRole::CentralAuthority, "nl-ca", "NL"), CaseView::None, CaseView::Full},
+      {as(PartyRole::CentralAuthority, "nl-ca", "NL"), CaseView::None, CaseView::None},  // not its channel
       {as(PartyRole::CentralAuthority, "be-ca", "BE"), CaseView::None, CaseView::None},
       {as(PartyRole::Provider, "nl-mailco", "NL"), CaseView::None, CaseView::Order},
       {as(PartyRole::Provider, "us-cloudco", "US"), CaseView::None, CaseView::None},  // provider B reaching for A's order
@@ -49,6 +50,19 @@ TEST(Permissions, Matrix) {
     EXPECT_EQ(case_view(r.who, epoc(false)), r.before);
     EXPECT_EQ(case_view(r.who, epoc(true)), r.after);
   }
+}
+
+TEST(Permissions, RequestedCentralAuthoritySeesMutualAssistanceOnceTransmitted) {
+  CaseSummary c = epoc(false);
+  c.workflow = "mla";
+  c.via_authorities = true;
+  c.provider_party_id.clear();
+  c.notified = false;
+  EXPECT_EQ(case_view(as(PartyRole::CentralAuthority, "nl-ca", "NL"), c), CaseView::None);
+  c.transmitted = true;
+  EXPECT_EQ(case_view(as(PartyRole::CentralAuthority, "nl-ca", "NL"), c), CaseView::Full);
+  EXPECT_EQ(case_view(as(PartyRole::CentralAuthority, "be-ca", "BE"), c), CaseView::None);
+  EXPECT_EQ(case_view(as(PartyRole::Provider, "nl-mailco", "NL"), c), CaseView::None);
 }
 
 TEST(Permissions, EnforcingAuthoritySeesOnlyNotifiedCases) {

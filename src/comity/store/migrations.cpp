@@ -106,6 +106,10 @@ ALTER TABLE case_events ADD COLUMN idempotency_key TEXT;
 CREATE UNIQUE INDEX case_events_idempotency ON case_events(case_id, idempotency_key)
   WHERE idempotency_key IS NOT NULL;
 )SQL"},
+    {4, "cases record whether they go authority to authority", R"SQL(
+ALTER TABLE cases ADD COLUMN via_authorities INTEGER NOT NULL DEFAULT 0 CHECK (via_authorities IN (0, 1));
+UPDATE cases SET via_authorities = 1 WHERE workflow = 'mla';
+)SQL"},
 };
 
 }  // namespace

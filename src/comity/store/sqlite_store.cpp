@@ -35,14 +35,15 @@ class SqliteStore final : public Store {
       db_.prepare(
              "INSERT INTO cases(id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, "
              "decision_json, deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
-             "requesting_party_id, provider_party_id, counterpart_state, notified, transmitted) "
-             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?)")
+             "requesting_party_id, provider_party_id, counterpart_state, notified, transmitted, via_authorities) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?)")
           .bind(1, r.id).bind(2, r.request_id).bind(3, r.requesting_state).bind(4, r.c.pathway)
           .bind(5, r.c.workflow).bind(6, r.c.state).bind(7, r.pack_hash).bind(8, r.request_json)
           .bind(9, r.decision_json).bind(10, deadlines_json(r.c)).bind(11, int64_t{r.c.data_marked_for_deletion})
           .bind(12, r.created_at).bind(13, r.updated_at)
           .bind_text_or_null(14, r.requesting_party_id).bind_text_or_null(15, r.provider_party_id)
           .bind(16, r.counterpart_state).bind(17, int64_t{r.notified}).bind(18, int64_t{was_transmitted(r.c)})
+          .bind(19, int64_t{r.via_authorities})
           .run();
       insert_events(r, 0);
       insert_clocks(r);
@@ -55,7 +56,7 @@ class SqliteStore final : public Store {
         "SELECT id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, decision_json, "
         "deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
         "coalesce(requesting_party_id, ''), coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), "
-        "notified FROM cases WHERE id = ?");
+        "notified, via_authorities FROM cases WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     CaseRecord r;
@@ -77,6 +78,7 @@ class SqliteStore final : public Store {
     r.provider_party_id = s.text(15);
     r.counterpart_state = s.text(16);
     r.notified = s.integer(17) != 0;
+    r.via_authorities = s.integer(18) != 0;
     auto ev = db_.prepare(
         "SELECT event, actor_role, at, from_state, to_state, reason, coalesce(idempotency_key, '') FROM case_events "
         "WHERE case_id = ? ORDER BY seq");
@@ -124,13 +126,13 @@ class SqliteStore final : public Store {
   std::vector<CaseSummary> list_cases(std::string_view after_id, int limit) override {
     auto s = db_.prepare(
         "SELECT id, pathway, state, requesting_state, updated_at, coalesce(requesting_party_id, ''), "
-        "coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), notified, transmitted "
-        "FROM cases WHERE id > ? ORDER BY id LIMIT ?");
+        "coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), notified, transmitted, workflow, "
+        "via_authorities FROM cases WHERE id > ? ORDER BY id LIMIT ?");
     s.bind(1, after_id).bind(2, int64_t{limit});
     std::vector<CaseSummary> out;
     while (s.step())
-      out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.text(5), s.text(6), s.text(7),
-                     s.integer(8) != 0, s.integer(9) != 0});
+      out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(10), s.integer(4), s.text(5), s.text(6),
+                     s.text(7), s.integer(8) != 0, s.integer(9) != 0, s.integer(11) != 0});
     return out;
   }
 
@@ -158,9 +160,14 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  void put_party(const Party& p) override {
-    db_.prepare("INSERT INTO parties(id, kind, state, name) VALUES (?,?,?,?)")
-        .bind(1, p.id).bind(2, p.kind).bind(3, p.state).bind(4, p.name).run();
+  void append_audit(const AuditEntry& audit) override { db_.transaction([&] { insert_audit(audit); }); }
+
+  void put_party(const Party& p, const AuditEntry& audit) override {
+    db_.transaction([&] {
+      db_.prepare("INSERT INTO parties(id, kind, state, name) VALUES (?,?,?,?)")
+          .bind(1, p.id).bind(2, p.kind).bind(3, p.state).bind(4, p.name).run();
+      insert_audit(audit);
+    });
   }
 
   std::optional<Party> party(std::string_view id) override {
@@ -170,20 +177,50 @@ class SqliteStore final : public Store {
     return Party{s.text(0), s.text(1), s.text(2), s.text(3)};
   }
 
-  void put_user(const User& u) override {
-    db_.prepare("INSERT INTO users(id, party_id, role, name) VALUES (?,?,?,?)")
-        .bind(1, u.id).bind(2, u.party_id).bind(3, role_name(u.role)).bind(4, u.name).run();
+  std::vector<Party> list_parties(std::string_view after_id, int limit) override {
+    auto s = db_.prepare("SELECT id, kind, state, name FROM parties WHERE id > ? ORDER BY id LIMIT ?");
+    s.bind(1, after_id).bind(2, int64_t{limit});
+    std::vector<Party> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+    return out;
   }
 
-  void put_token(std::string_view token_id, std::string_view user_id, std::string_view token_sha256,
-                 Instant at) override {
-    db_.prepare("INSERT INTO api_tokens(id, user_id, token_sha256, created_at) VALUES (?,?,?,?)")
-        .bind(1, token_id).bind(2, user_id).bind(3, token_sha256).bind(4, at).run();
+  void put_user(const User& u, const AuditEntry& audit) override {
+    db_.transaction([&] {
+      db_.prepare("INSERT INTO users(id, party_id, role, name) VALUES (?,?,?,?)")
+          .bind(1, u.id).bind(2, u.party_id).bind(3, role_name(u.role)).bind(4, u.name).run();
+      insert_audit(audit);
+    });
+  }
+
+  std::optional<User> user(std::string_view id) override {
+    auto s = db_.prepare("SELECT id, party_id, name, role FROM users WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    auto role = parse_role(s.text(3));
+    if (!role) throw StoreError(StoreError::Kind::Corrupt, "user " + s.text(0) + ": unknown role");
+    return User{s.text(0), s.text(1), s.text(2), *role};
+  }
+
+  void put_token(std::string_view token_id, std::string_view user_id, std::string_view token_sha256, Instant at,
+                 const AuditEntry& audit) override {
+    db_.transaction([&] {
+      db_.prepare("INSERT INTO api_tokens(id, user_id, token_sha256, created_at) VALUES (?,?,?,?)")
+          .bind(1, token_id).bind(2, user_id).bind(3, token_sha256).bind(4, at).run();
+      insert_audit(audit);
+    });
+  }
+
+  std::optional<std::string> token_user(std::string_view token_id) override {
+    auto s = db_.prepare("SELECT user_id FROM api_tokens WHERE id = ?");
+    s.bind(1, token_id);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
   }
 
   std::optional<TokenOwner> user_by_token(std::string_view token_sha256) override {
     auto s = db_.prepare(
-        "SELECT u.id, u.party_id, u.name, u.role, p.id, p.kind, p.state, p.name, t.token_sha256 "
+        "SELECT u.id, u.party_id, u.name, u.role, p.id, p.kind, p.state, p.name, t.token_sha256, t.id "
         "FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN parties p ON p.id = u.party_id "
         "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL");
     s.bind(1, token_sha256);
@@ -191,12 +228,18 @@ class SqliteStore final : public Store {
     auto role = parse_role(s.text(3));
     if (!role) throw StoreError(StoreError::Kind::Corrupt, "user " + s.text(0) + ": unknown role");
     return TokenOwner{User{s.text(0), s.text(1), s.text(2), *role}, Party{s.text(4), s.text(5), s.text(6), s.text(7)},
-                      s.text(8)};
+                      s.text(8), s.text(9)};
   }
 
-  bool revoke_token(std::string_view token_id, Instant at) override {
-    db_.prepare("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").bind(1, at).bind(2, token_id).run();
-    return db_.changes() == 1;
+  bool revoke_token(std::string_view token_id, Instant at, const AuditEntry& audit) override {
+    bool revoked = false;
+    db_.transaction([&] {
+      db_.prepare("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+          .bind(1, at).bind(2, token_id).run();
+      revoked = db_.changes() == 1;
+      if (revoked) insert_audit(audit);
+    });
+    return revoked;
   }
 
   void ping() override {

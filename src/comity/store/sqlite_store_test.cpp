@@ -183,11 +183,11 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerProgram) {
 
 TEST_F(StoreTest, PartiesUsersAndRevocableTokens) {
   auto store = open_sqlite_store(path);
-  store->put_party({"de-ca", "central_authority", "DE", "Bundesamt für Justiz"});
-  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft Berlin"});
-  store->put_user({"u1", "de-sta", "Officer One", PartyRole::Officer});
+  store->put_party({"de-ca", "central_authority", "DE", "Bundesamt für Justiz"}, test::seed_audit("create_party", "p"));
+  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft Berlin"}, test::seed_audit("create_party", "p"));
+  store->put_user({"u1", "de-sta", "Officer One", PartyRole::Officer}, test::seed_audit("create_user", "u"));
   std::string digest = sha256_hex("cmt_secret-token");
-  store->put_token("t1", "u1", digest, kT0);
+  store->put_token("t1", "u1", digest, kT0, test::seed_audit("issue_token", "t"));
   auto who = store->user_by_token(digest);
   ASSERT_TRUE(who);
   EXPECT_EQ(who->user.id, "u1");
@@ -195,14 +195,14 @@ TEST_F(StoreTest, PartiesUsersAndRevocableTokens) {
   EXPECT_EQ(who->party.state, "DE");
   EXPECT_EQ(who->stored_sha256, digest);
   EXPECT_FALSE(store->user_by_token(sha256_hex("cmt_other")));
-  EXPECT_TRUE(store->revoke_token("t1", kT0 + 1));
+  EXPECT_TRUE(store->revoke_token("t1", kT0 + 1, test::seed_audit("revoke_token", "t")));
   EXPECT_FALSE(store->user_by_token(digest));
-  EXPECT_FALSE(store->revoke_token("t1", kT0 + 2));  // already revoked
+  EXPECT_FALSE(store->revoke_token("t1", kT0 + 2, test::seed_audit("revoke_token", "t")));  // already revoked
   // One central authority per State; users and tokens must point at something real.
-  EXPECT_THROW(store->put_party({"de-ca2", "central_authority", "DE", "another"}), StoreError);
-  EXPECT_THROW(store->put_user({"u2", "no-such-party", "x", PartyRole::Officer}), StoreError);
-  EXPECT_THROW(store->put_token("t2", "no-such-user", sha256_hex("y"), kT0), StoreError);
-  EXPECT_THROW(store->put_party({"xx", "wizard", "DE", "x"}), StoreError);  // unknown kind
+  EXPECT_THROW(store->put_party({"de-ca2", "central_authority", "DE", "another"}, test::seed_audit("create_party", "p")), StoreError);
+  EXPECT_THROW(store->put_user({"u2", "no-such-party", "x", PartyRole::Officer}, test::seed_audit("create_user", "u")), StoreError);
+  EXPECT_THROW(store->put_token("t2", "no-such-user", sha256_hex("y"), kT0, test::seed_audit("issue_token", "t")), StoreError);
+  EXPECT_THROW(store->put_party({"xx", "wizard", "DE", "x"}, test::seed_audit("create_party", "p")), StoreError);  // unknown kind
   // Tokens are stored only as digests.
   Db db(path);
   auto raw = db.prepare("SELECT count(*) FROM api_tokens WHERE token_sha256 LIKE '%secret%'");
@@ -212,8 +212,8 @@ TEST_F(StoreTest, PartiesUsersAndRevocableTokens) {
 
 TEST_F(StoreTest, CasesRecordTheirPartiesAndTransmission) {
   auto store = open_sqlite_store(path);
-  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft Berlin"});
-  store->put_party({"nl-mailco", "provider", "NL", "Mailco B.V."});
+  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft Berlin"}, test::seed_audit("create_party", "p"));
+  store->put_party({"nl-mailco", "provider", "NL", "Mailco B.V."}, test::seed_audit("create_party", "p"));
   CaseRecord r = s01_case("case-1");
   r.requesting_party_id = "de-sta";
   r.provider_party_id = "nl-mailco";

@@ -38,6 +38,10 @@ struct CaseRecord {
   // was notified (enforcing authority).
   std::string requesting_party_id, provider_party_id, counterpart_state;
   bool notified = false;
+  // True when the case goes authority to authority (MLA, EIO, Budapest
+  // Chapter III and its preservation): the requested State's central
+  // authority is then a party to it; false for orders addressed to a provider.
+  bool via_authorities = false;
   int64_t version = 1;  // 1 when created; +1 per saved change
   Instant created_at = 0, updated_at = 0;
   Case c;
@@ -45,9 +49,10 @@ struct CaseRecord {
 
 struct CaseSummary {
   std::string id, pathway, state, requesting_state;
+  std::string workflow;  // direct_order, preservation, mla
   Instant updated_at = 0;
   std::string requesting_party_id, provider_party_id, counterpart_state;
-  bool notified = false, transmitted = false;
+  bool notified = false, transmitted = false, via_authorities = false;
 };
 
 // True once the case has been transmitted to its addressee (providers and
@@ -80,22 +85,32 @@ class Store {
   virtual void ping() = 0;
   virtual std::vector<AuditEntry> audit_after(int64_t after_id, int limit) = 0;
 
-  // Identity. put_* insert (StoreError{Constraint} on a duplicate id).
-  virtual void put_party(const Party& p) = 0;
+  // Appends one audit entry on its own (reads of sensitive fields).
+  virtual void append_audit(const AuditEntry& audit) = 0;
+
+  // Identity. Each change is saved with its audit entry in one transaction.
+  // put_* insert (StoreError{Constraint} on a duplicate id or a missing party/user).
+  virtual void put_party(const Party& p, const AuditEntry& audit) = 0;
   virtual std::optional<Party> party(std::string_view id) = 0;
-  virtual void put_user(const User& u) = 0;
+  // Parties ordered by id, strictly after `after_id`, at most `limit`.
+  virtual std::vector<Party> list_parties(std::string_view after_id, int limit) = 0;
+  virtual void put_user(const User& u, const AuditEntry& audit) = 0;
+  virtual std::optional<User> user(std::string_view id) = 0;
   virtual void put_token(std::string_view token_id, std::string_view user_id, std::string_view token_sha256,
-                         Instant at) = 0;
+                         Instant at, const AuditEntry& audit) = 0;
+  // The user holding token `token_id` (revoked or not), if it exists.
+  virtual std::optional<std::string> token_user(std::string_view token_id) = 0;
   // The user and party holding a live (unrevoked) token with this digest,
   // and the digest as stored (the caller compares it in constant time).
   struct TokenOwner {
     User user;
     Party party;
     std::string stored_sha256;
+    std::string token_id;
   };
   virtual std::optional<TokenOwner> user_by_token(std::string_view token_sha256) = 0;
-  // Returns false if no such live token.
-  virtual bool revoke_token(std::string_view token_id, Instant at) = 0;
+  // Returns false (and writes nothing) if no such live token.
+  virtual bool revoke_token(std::string_view token_id, Instant at, const AuditEntry& audit) = 0;
 };
 
 // Opens (creating and migrating) the SQLite store at `path`.

@@ -1,0 +1,62 @@
+// Parties, users and API tokens: what a node's admin manages. Every change
+// is checked here (field by field, and against the party's kind) and saved
+// with its audit entry in one transaction. Only an admin registers parties
+// and users and issues tokens; a token may be revoked by an admin or by the
+// user holding it. Tokens are random (192 bits from OpenSSL's CSPRNG), shown
+// once, and stored only as SHA-256 digests.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "comity/service/actor.hpp"
+#include "comity/service/ids.hpp"
+#include "comity/store/store.hpp"
+
+namespace comity {
+
+// A fresh API token: "cmt_" and 48 hex digits. Throws if the CSPRNG fails.
+std::string random_token();
+
+// Whether a user with `role` may belong to a party of `kind`: officers to
+// issuing authorities; validators to validating or issuing authorities (a
+// prosecutor validates some orders, Reg. 2023/1543 Art 4(1)(b)); central
+// authorities to central authorities; enforcing authorities to a State
+// authority of any kind; providers, oversight and admins to their own kind.
+bool role_fits_party(PartyRole role, std::string_view kind);
+
+struct IssuedToken {
+  std::string id, user_id, token;  // the token itself is never stored
+};
+
+class IdentityService {
+ public:
+  // REQUIRES: all three outlive the service.
+  IdentityService(Store& store, const Clock& clock, IdSource& ids) : store_(store), clock_(clock), ids_(ids) {}
+
+  // Registers a party. ServiceError: Forbidden (not an admin), InvalidRequest
+  // (with field paths $.id, $.kind, $.state, $.name), Conflict (the id
+  // exists, or the State already has its central authority).
+  Party create_party(const Party& p, const Actor& actor);
+
+  // Registers a user of an existing party, with a role that fits the
+  // party's kind. Same errors as create_party ($.party_id, $.role, …).
+  User create_user(const User& u, const Actor& actor);
+
+  // Issues a new token for an existing user (NotFound otherwise).
+  IssuedToken issue_token(std::string_view user_id, const Actor& actor);
+
+  // Revokes a live token. The admin may revoke any; a user only its own
+  // (another's is NotFound, so token ids cannot be probed). Revoking an
+  // already revoked token is Conflict.
+  void revoke_token(std::string_view token_id, const Actor& actor);
+
+ private:
+  AuditEntry audit(const Actor& actor, std::string_view action, std::string_view object, std::string_view payload) const;
+
+  Store& store_;
+  const Clock& clock_;
+  IdSource& ids_;
+};
+
+}  // namespace comity
