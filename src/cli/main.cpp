@@ -264,7 +264,10 @@ int cmd_serve(const std::string& db_path, const std::string& listen, const std::
   if (clock_file.empty()) clock = std::make_unique<comity::SystemClock>();
   else clock = std::make_unique<FileClock>(clock_file);
   auto store = comity::open_sqlite_store(db_path);
-  comity::ApiServer server(*pack, *store, *clock, {std::chrono::milliseconds(sweep_ms)});
+  comity::ServerOptions options;
+  options.sweep_every = std::chrono::milliseconds(sweep_ms);
+  options.open_reader = [&] { return comity::open_sqlite_store(db_path, comity::StoreAccess::ReadOnly); };
+  comity::ApiServer server(*pack, *store, *clock, options);
   if (!clock_file.empty())
     std::cerr << "warning: the server's time comes from " << clock_file << " (--clock-file): for tests only\n";
   sigset_t signals;

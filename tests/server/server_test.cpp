@@ -247,8 +247,17 @@ TEST_F(ServerTest, EpocFromOfficerToProviderWithPermissionsOnEveryRoute) {
   json order = json::parse(seen->body);
   EXPECT_EQ(order["view"], "order");
   EXPECT_FALSE(order.contains("request"));
-  EXPECT_FALSE(order.contains("decision"));
+  EXPECT_FALSE(order.contains("decision_url"));
   EXPECT_EQ(order["order"]["pathway"], "P_EU_EPOC");
+  EXPECT_EQ(order["order"]["role"], "primary");
+  EXPECT_FALSE(order["order"]["data_categories"].empty());
+  problem_of(get(path + "/decision", "provider-nl"), 403);  // the order, not the reasoning
+  // The issuing authority reads the decision the case was opened on.
+  auto decided = get(path + "/decision", "officer-de");
+  ASSERT_EQ(decided->status, 200);
+  json decision = json::parse(decided->body);
+  EXPECT_EQ(decision["format"], "comity.decision/1");
+  EXPECT_EQ(decision["pack"]["content_hash"], json::parse(get(path, "officer-de")->body)["rule_pack"]);
   EXPECT_EQ(order["allowed_events"], json({"acknowledge", "report_inability", "object", "produce"}));
   // Another provider reaches for it: not found, by reading or by acting.
   problem_of(get(path, "provider-us"), 404);
@@ -651,6 +660,7 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
        {401, 401, 422, 403, 403, 403, 403, 403, 403, 201, 403, 403}},
       {"GET", "/api/v1/cases", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", c, {}, {401, 401, 404, 200, 200, 404, 404, 404, 200, 200, 404, 200}},
+      {"GET", c + "/decision", {}, {401, 401, 404, 200, 200, 404, 404, 404, 200, 200, 404, 403}},
       {"POST", c + "/events", {{"event", "acknowledge"}}, {401, 401, 404, 403, 403, 404, 404, 404, 403, 403, 404, 200}},
       {"GET", "/api/v1/me", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/api/v1/parties", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},

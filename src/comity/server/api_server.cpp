@@ -6,6 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -29,7 +32,7 @@ const std::vector<RouteSpec>& api_routes() {
       {"GET", "/"}, {"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"},
       {"GET", "/api/v1/openapi.json"}, {"POST", "/api/v1/evaluate"},
       {"POST", "/api/v1/cases"}, {"GET", "/api/v1/cases"}, {"GET", "/api/v1/cases/{id}"},
-      {"POST", "/api/v1/cases/{id}/events"}, {"GET", "/api/v1/me"}, {"GET", "/api/v1/parties"},
+      {"POST", "/api/v1/cases/{id}/events"}, {"GET", "/api/v1/cases/{id}/decision"}, {"GET", "/api/v1/me"}, {"GET", "/api/v1/parties"},
       {"POST", "/api/v1/parties"}, {"GET", "/api/v1/parties/{id}"}, {"POST", "/api/v1/users"},
       {"POST", "/api/v1/users/{id}/tokens"}, {"POST", "/api/v1/tokens/{id}/revoke"}, {"GET", "/api/v1/audit"},
   };
@@ -86,17 +89,13 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
                        {"from", e.from}, {"to", e.to}, {"reason", e.reason}});
   j["history"] = std::move(history);
   j["allowed_events"] = may_act(view) ? json(allowed_events(r.c, pack, acting_role(actor_of(who), r))) : json::array();
-  json decision = json::parse(r.decision_json);
   if (view == CaseView::Order) {
-    // The addressee gets the order, not the reasoning (Reg. 2023/1543 Art 9: no
-    // necessity grounds or case summary): the chosen pathway's entry only.
-    json entry;
-    for (const auto& p : decision["pathways"])
-      if (p["pathway"] == r.c.pathway) entry = {{"pathway", p["pathway"]}, {"data_categories", p["data_categories"]},
-                                                {"deadlines", p["deadlines"]}, {"use_limitations", p["use_limitations"]}};
-    j["order"] = std::move(entry);
+    // The addressee gets the order, not the reasoning: the chosen entry's terms.
+    j["order"] = json::parse(r.order_json);
   } else {
-    j["decision"] = std::move(decision);
+    // The decision (every pathway, every check) is large; it has its own route.
+    j["decision_url"] = "/api/v1/cases/" + r.id + "/decision";
+    j["rule_pack"] = r.pack_hash;
   }
   if (view == CaseView::Full) j["request"] = json::parse(r.request_json);
   return j;
@@ -137,8 +136,130 @@ struct ApiServer::Impl {
   std::condition_variable sweep_cv;
   bool stopping = false;  // guarded by sweep_mu
 
+  // Group commit (docs/store.md): handlers hand their writes to one
+  // committer thread, which runs every write waiting at that moment inside
+  // one transaction and one durable COMMIT, then wakes their handlers. A
+  // handler answers only after the COMMIT that holds its write returned.
+  struct Job {
+    std::function<void()> work;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  std::mutex commit_mu;
+  std::condition_variable commit_cv, done_cv;
+  std::deque<Job*> commit_queue;
+  bool commit_stopping = false;  // guarded by commit_mu
+  std::thread committer;
+
+  // Read-only connections (ServerOptions::open_reader): reads then run in
+  // parallel and never wait behind a commit's fsync. Without them, reads
+  // use the writer under store_mu.
+  std::vector<std::unique_ptr<Store>> readers;
+  std::vector<Store*> idle_readers;  // guarded by pool_mu
+  std::mutex pool_mu;
+  std::condition_variable pool_cv;
+
+  // A store to read from for the lifetime of the lease.
+  class ReadLease {
+   public:
+    explicit ReadLease(Impl& impl) : impl_(impl) {
+      if (impl.readers.empty()) {
+        writer_lock_ = std::unique_lock<std::mutex>(impl.store_mu);
+        db_ = &impl.store;
+        return;
+      }
+      std::unique_lock<std::mutex> lock(impl.pool_mu);
+      impl.pool_cv.wait(lock, [&] { return !impl.idle_readers.empty(); });
+      db_ = impl.idle_readers.back();
+      impl.idle_readers.pop_back();
+    }
+    ~ReadLease() {
+      if (writer_lock_.owns_lock()) return;
+      {
+        std::lock_guard<std::mutex> lock(impl_.pool_mu);
+        impl_.idle_readers.push_back(db_);
+      }
+      impl_.pool_cv.notify_one();
+    }
+    ReadLease(const ReadLease&) = delete;
+    ReadLease& operator=(const ReadLease&) = delete;
+    Store& operator*() const { return *db_; }
+    Store* operator->() const { return db_; }
+
+   private:
+    Impl& impl_;
+    Store* db_ = nullptr;
+    std::unique_lock<std::mutex> writer_lock_;
+  };
+
   Impl(const Pack& p, Store& s, const Clock& c, ServerOptions o)
-      : pack(p), store(s), clock(c), options(o), cases(s, p, c, ids), identity(s, c, ids) {}
+      : pack(p), store(s), clock(c), options(std::move(o)), cases(s, p, c, ids), identity(s, c, ids) {
+    if (options.open_reader)
+      for (int i = 0; i < options.readers; ++i) {
+        readers.push_back(options.open_reader());
+        idle_readers.push_back(readers.back().get());
+      }
+    committer = std::thread([this] { run_committer(); });
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(commit_mu);
+      commit_stopping = true;
+    }
+    commit_cv.notify_all();
+    committer.join();
+  }
+
+  // Runs `work` (calls on the store or the services) in the next group
+  // commit and returns once that commit is durable. Rethrows what `work`
+  // threw, or the commit's failure. REQUIRES: store_mu not held.
+  void durably(std::function<void()> work) {
+    Job job{std::move(work), nullptr, false};
+    {
+      std::lock_guard<std::mutex> lock(commit_mu);
+      commit_queue.push_back(&job);
+    }
+    commit_cv.notify_one();
+    {
+      std::unique_lock<std::mutex> lock(commit_mu);
+      done_cv.wait(lock, [&] { return job.done; });
+    }
+    if (job.error) std::rethrow_exception(job.error);
+  }
+
+  void run_committer() {
+    std::unique_lock<std::mutex> lock(commit_mu);
+    for (;;) {
+      commit_cv.wait(lock, [this] { return commit_stopping || !commit_queue.empty(); });
+      if (commit_queue.empty()) return;  // stopping, and nothing left to commit
+      std::vector<Job*> batch;
+      while (!commit_queue.empty() && batch.size() < 1024) {
+        batch.push_back(commit_queue.front());
+        commit_queue.pop_front();
+      }
+      lock.unlock();
+      try {
+        std::lock_guard<std::mutex> store_lock(store_mu);
+        store.group_commit([&] {
+          for (Job* j : batch) {
+            try {
+              j->work();
+            } catch (...) {
+              j->error = std::current_exception();
+            }
+          }
+        });
+      } catch (...) {
+        auto failed = std::current_exception();
+        for (Job* j : batch)
+          if (!j->error) j->error = failed;  // nothing of this group is stored
+      }
+      lock.lock();
+      for (Job* j : batch) j->done = true;
+      done_cv.notify_all();
+    }
+  }
 
   // Acts on the clocks that ran out, a bounded batch per query. A case that
   // cannot be saved (e.g. a concurrent step got there first, which itself
@@ -189,13 +310,14 @@ struct ApiServer::Impl {
   // The lookup by digest reveals at most timing about a digest, which gives
   // no help in finding a token; the stored digest is then compared with the
   // computed one in constant time, so acceptance never rests on a store's
-  // notion of equality (collations, truncation). REQUIRES: store_mu held.
-  std::optional<Principal> authenticate(const httplib::Request& req, httplib::Response& res) {
+  // notion of equality (collations, truncation). REQUIRES: `db` is a read
+  // lease or the writer under store_mu.
+  std::optional<Principal> authenticate(Store& db, const httplib::Request& req, httplib::Response& res) {
     std::string h = req.get_header_value("Authorization");
     constexpr std::string_view kBearer = "Bearer ";
     if (h.size() > kBearer.size() && h.compare(0, kBearer.size(), kBearer) == 0 && h.size() < 512) {
       std::string digest = sha256_hex(std::string_view(h).substr(kBearer.size()));
-      if (auto who = store.user_by_token(digest)) {
+      if (auto who = db.user_by_token(digest)) {
         if (who->stored_sha256.size() == digest.size() &&
             CRYPTO_memcmp(who->stored_sha256.data(), digest.data(), digest.size()) == 0)
           return Principal{who->user, who->party, who->token_id};
@@ -204,6 +326,12 @@ struct ApiServer::Impl {
     res.set_header("WWW-Authenticate", "Bearer");
     problem(res, 401, "Unauthorized", "send a valid API token: Authorization: Bearer TOKEN");
     return std::nullopt;
+  }
+
+  // authenticate() on a read lease, released before returning.
+  std::optional<Principal> authenticated(const httplib::Request& req, httplib::Response& res) {
+    ReadLease db(*this);
+    return authenticate(*db, req, res);
   }
 
   void service_error(const ServiceError& e, httplib::Response& res) {
@@ -297,8 +425,7 @@ struct ApiServer::Impl {
   }
 
   void create_case(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(store_mu);
-    auto who = authenticate(req, res);
+    auto who = authenticated(req, res);
     if (!who) return;
     if (who->user.role != PartyRole::Officer) {
       problem(res, 403, "Forbidden", "only an officer of an issuing authority opens a case");
@@ -323,9 +450,13 @@ struct ApiServer::Impl {
     if (!key) return;
     try {
       bool replayed = false;
-      CaseRecord r = cases.open((*body)["request"].dump(), (*body)["pathway"].get<std::string>(),
-                                role_text == "primary" ? Role::Primary : Role::PreservationCompanion,
-                                actor_of(*who), *key, &replayed);
+      CaseRecord r;
+      // Parse, evaluate and render here, in parallel with other handlers; only
+      // the insert joins the group commit.
+      OpenAttempt attempt = cases.attempt_open((*body)["request"].dump(), (*body)["pathway"].get<std::string>(),
+                                               role_text == "primary" ? Role::Primary : Role::PreservationCompanion,
+                                               actor_of(*who), *key);
+      durably([&] { r = cases.commit_open(attempt, &replayed); });
       if (replayed) res.set_header("Idempotent-Replayed", "true");
       res.status = 201;
       res.set_header("Location", "/api/v1/cases/" + r.id);
@@ -339,8 +470,8 @@ struct ApiServer::Impl {
   }
 
   void list_cases(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(store_mu);
-    auto who = authenticate(req, res);
+    ReadLease db(*this);
+    auto who = authenticate(*db, req, res);
     if (!who) return;
     auto limit_or = page_limit(req, res);
     if (!limit_or) return;
@@ -351,7 +482,7 @@ struct ApiServer::Impl {
     bool more = true;
     // Scan forward in pages until `limit` visible cases are found (bounded work per call).
     for (int scanned = 0; more && static_cast<int>(items.size()) < limit && scanned < 2000;) {
-      auto page = store.list_cases(last, 200);
+      auto page = db->list_cases(last, 200);
       more = page.size() == 200;
       for (const auto& c : page) {
         ++scanned;
@@ -370,9 +501,9 @@ struct ApiServer::Impl {
 
   // Loads the case the principal may see, or answers 404 (a case one may not
   // see does not exist, so ids cannot be probed).
-  std::optional<std::pair<CaseRecord, CaseView>> visible_case(const Principal& who, const std::string& id,
+  std::optional<std::pair<CaseRecord, CaseView>> visible_case(Store& db, const Principal& who, const std::string& id,
                                                               httplib::Response& res) {
-    auto r = store.load_case(id);
+    auto r = db.load_case(id);
     CaseView v = r ? case_view(who, summary_of(*r)) : CaseView::None;
     if (v == CaseView::None) {
       problem(res, 404, "Not Found", "no case " + id);
@@ -382,27 +513,53 @@ struct ApiServer::Impl {
   }
 
   void get_case(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(store_mu);
-    auto who = authenticate(req, res);
-    if (!who) return;
-    auto found = visible_case(*who, req.matches[1], res);
-    if (!found) return;
-    std::string body = case_json(found->first, found->second, *who, pack, clock.now()).dump();
-    // Reading the request's facts or an order is recorded: who, when, which
-    // case, and the SHA-256 of exactly what was shown.
-    if (found->second == CaseView::Full || found->second == CaseView::Order)
-      store.append_audit({0, clock.now(), std::string(role_name(who->user.role)) + ":" + who->user.id,
+    std::string body;
+    std::optional<AuditEntry> read;
+    {
+      ReadLease db(*this);
+      auto who = authenticate(*db, req, res);
+      if (!who) return;
+      auto found = visible_case(*db, *who, req.matches[1], res);
+      if (!found) return;
+      body = case_json(found->first, found->second, *who, pack, clock.now()).dump();
+      // Reading the request's facts or an order is recorded: who, when, which
+      // case, and the SHA-256 of exactly what was shown.
+      if (found->second == CaseView::Full || found->second == CaseView::Order)
+        read = AuditEntry{0, clock.now(), std::string(role_name(who->user.role)) + ":" + who->user.id,
                           std::string("read_case:") + std::string(case_view_name(found->second)), found->first.id,
-                          sha256_hex(body)});
+                          sha256_hex(body)};
+    }
+    // Shown only once its record is durable.
+    if (read) durably([&] { store.append_audit(*read); });
     res.set_content(body, "application/json");
   }
 
-  void post_event(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(store_mu);
-    auto who = authenticate(req, res);
+  // The decision the case was opened on, exactly as stored (rule pack
+  // version and evaluation date inside). Not for the addressee: it gets the
+  // order, not the reasoning.
+  void get_decision(const httplib::Request& req, httplib::Response& res) {
+    ReadLease db(*this);
+    auto who = authenticate(*db, req, res);
     if (!who) return;
-    auto found = visible_case(*who, req.matches[1], res);
+    auto found = visible_case(*db, *who, req.matches[1], res);
     if (!found) return;
+    if (found->second == CaseView::Order)
+      return problem(res, 403, "Forbidden", "the addressee receives the order, not the reasoning (Reg. 2023/1543 Art 9)");
+    res.set_content(found->first.decision_json, "application/json");
+  }
+
+  void post_event(const httplib::Request& req, httplib::Response& res) {
+    std::optional<Principal> who;
+    std::optional<std::pair<CaseRecord, CaseView>> found;
+    {
+      ReadLease db(*this);
+      who = authenticate(*db, req, res);
+      if (!who) return;
+      // Who may see a case depends on facts fixed at its opening and on
+      // transmission, which is never undone: the check stays true for the step.
+      found = visible_case(*db, *who, req.matches[1], res);
+      if (!found) return;
+    }
     if (!may_act(found->second)) {
       problem(res, 403, "Forbidden", "this party may read the case but not act on it");
       return;
@@ -421,9 +578,9 @@ struct ApiServer::Impl {
     if (!key) return;
     try {
       bool replayed = false;
-      CaseRecord r = cases.step(found->first.id, (*body)["event"].get<std::string>(),
-                                actor_of(*who), body->value("reason", std::string()),
-                                *key, &replayed);
+      CaseRecord r;
+      std::string event = (*body)["event"].get<std::string>(), reason = body->value("reason", std::string());
+      durably([&] { r = cases.step(found->first.id, event, actor_of(*who), reason, *key, &replayed); });
       if (replayed) res.set_header("Idempotent-Replayed", "true");
       res.set_content(case_json(r, found->second, *who, pack, clock.now()).dump(), "application/json");
     } catch (const ServiceError& e) {
@@ -436,8 +593,8 @@ struct ApiServer::Impl {
   }
 
   void me(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(store_mu);
-    auto who = authenticate(req, res);
+    ReadLease db(*this);
+    auto who = authenticate(*db, req, res);
     if (!who) return;
     res.set_content(json{{"user", {{"id", who->user.id}, {"name", who->user.name}, {"role", role_name(who->user.role)}}},
                          {"party", party_json(who->party)}, {"token_id", who->token_id}}.dump(),
@@ -447,11 +604,11 @@ struct ApiServer::Impl {
   // The directory of parties: every authenticated user may read it (an
   // officer needs to find a provider, a central authority its counterpart).
   void list_parties(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(store_mu);
-    if (!authenticate(req, res)) return;
+    ReadLease db(*this);
+    if (!authenticate(*db, req, res)) return;
     auto limit = page_limit(req, res);
     if (!limit) return;
-    auto page = store.list_parties(req.get_param_value("cursor"), *limit);
+    auto page = db->list_parties(req.get_param_value("cursor"), *limit);
     json items = json::array();
     for (const auto& p : page) items.push_back(party_json(p));
     json next = static_cast<int>(page.size()) == *limit ? json(page.back().id) : json(nullptr);
@@ -459,16 +616,16 @@ struct ApiServer::Impl {
   }
 
   void get_party(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(store_mu);
-    if (!authenticate(req, res)) return;
-    auto p = store.party(std::string(req.matches[1]));
+    ReadLease db(*this);
+    if (!authenticate(*db, req, res)) return;
+    auto p = db->party(std::string(req.matches[1]));
     if (!p) return problem(res, 404, "Not Found", "no party " + std::string(req.matches[1]));
     res.set_content(party_json(*p).dump(), "application/json");
   }
 
   void create_party(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(store_mu);
-    auto who = authenticate(req, res);
+    auto who = authenticate(store, req, res);
     if (!who) return;
     if (who->user.role != PartyRole::Admin) return problem(res, 403, "Forbidden", "only an admin registers parties");
     auto body = json_body(req, res);
@@ -491,7 +648,7 @@ struct ApiServer::Impl {
 
   void create_user(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(store_mu);
-    auto who = authenticate(req, res);
+    auto who = authenticate(store, req, res);
     if (!who) return;
     if (who->user.role != PartyRole::Admin) return problem(res, 403, "Forbidden", "only an admin registers users");
     auto body = json_body(req, res);
@@ -522,7 +679,7 @@ struct ApiServer::Impl {
   // a retried request gets a second token (revoke the unused one).
   void issue_token(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(store_mu);
-    auto who = authenticate(req, res);
+    auto who = authenticate(store, req, res);
     if (!who) return;
     try {
       IssuedToken t = identity.issue_token(std::string(req.matches[1]), actor_of(*who));
@@ -536,7 +693,7 @@ struct ApiServer::Impl {
 
   void revoke_token(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(store_mu);
-    auto who = authenticate(req, res);
+    auto who = authenticate(store, req, res);
     if (!who) return;
     try {
       identity.revoke_token(std::string(req.matches[1]), actor_of(*who));
@@ -549,8 +706,8 @@ struct ApiServer::Impl {
   // The audit trail, oldest first: for oversight bodies and admins. Entries
   // carry who, when, what and a payload digest — never the payload.
   void list_audit(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(store_mu);
-    auto who = authenticate(req, res);
+    ReadLease db(*this);
+    auto who = authenticate(*db, req, res);
     if (!who) return;
     if (who->user.role != PartyRole::Oversight && who->user.role != PartyRole::Admin)
       return problem(res, 403, "Forbidden", "the audit trail is for oversight bodies and admins");
@@ -565,7 +722,7 @@ struct ApiServer::Impl {
         return problem(res, 400, "Bad Request", "cursor must be an audit entry id", {{"$query.cursor", "a non-negative integer"}});
       after = std::stoll(text);
     }
-    auto page = store.audit_after(after, *limit);
+    auto page = db->audit_after(after, *limit);
     json items = json::array();
     for (const auto& a : page)
       items.push_back({{"id", a.id}, {"at", format_instant(a.at)}, {"actor", a.actor}, {"action", a.action},
@@ -598,7 +755,12 @@ struct ApiServer::Impl {
   }
 
   void routes() {
+    int threads = std::max(1, options.threads);
+    http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
     http.set_payload_max_length(kMaxBody);
+    // Answers go out at once: with Nagle's algorithm a small response can
+    // wait for the client's delayed ACK (tens of milliseconds).
+    http.set_tcp_nodelay(true);
     http.set_read_timeout(10, 0);
     http.set_write_timeout(10, 0);
     http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -621,8 +783,8 @@ struct ApiServer::Impl {
     });
     on("GET", "/readyz", "/readyz", [this](const httplib::Request&, httplib::Response& res) {
       try {
-        std::lock_guard<std::mutex> lock(store_mu);
-        store.ping();
+        ReadLease db(*this);
+        db->ping();
         res.set_content(json{{"status", "ready"}, {"pack", pack.content_hash}}.dump(), "application/json");
       } catch (const StoreError& e) {
         problem(res, 503, "Service Unavailable", "the store cannot be read");
@@ -644,6 +806,8 @@ struct ApiServer::Impl {
        [this](const httplib::Request& req, httplib::Response& res) { get_case(req, res); });
     on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/events)", "/api/v1/cases/{id}/events",
        [this](const httplib::Request& req, httplib::Response& res) { post_event(req, res); });
+    on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/decision)", "/api/v1/cases/{id}/decision",
+       [this](const httplib::Request& req, httplib::Response& res) { get_decision(req, res); });
     on("GET", "/api/v1/me", "/api/v1/me", [this](const httplib::Request& req, httplib::Response& res) { me(req, res); });
     on("GET", "/api/v1/parties", "/api/v1/parties",
        [this](const httplib::Request& req, httplib::Response& res) { list_parties(req, res); });
@@ -662,10 +826,7 @@ struct ApiServer::Impl {
   }
 
   void evaluate(const httplib::Request& req, httplib::Response& res) {
-    {
-      std::lock_guard<std::mutex> lock(store_mu);
-      if (!authenticate(req, res)) return;
-    }
+    if (!authenticated(req, res)) return;
     std::string ct = req.get_header_value("Content-Type");
     if (ct.rfind("application/json", 0) != 0) {
       problem(res, 415, "Unsupported Media Type", "send the request as application/json");
@@ -717,7 +878,7 @@ struct ApiServer::Impl {
         out += "comity_http_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(cum) + "\n";
       }
     }
-    std::lock_guard<std::mutex> lock(store_mu);
+    ReadLease db(*this);
     out += "# HELP comity_clock_expiry_events_total Workflow events fired by the expiry sweep.\n";
     out += "# TYPE comity_clock_expiry_events_total counter\n";
     {
@@ -725,11 +886,11 @@ struct ApiServer::Impl {
       out += "comity_clock_expiry_events_total " + std::to_string(metrics.expiry_events) + "\n";
     }
     out += "# HELP comity_cases Cases by workflow state.\n# TYPE comity_cases gauge\n";
-    for (const auto& [state, n] : store.count_cases_by_state())
+    for (const auto& [state, n] : db->count_cases_by_state())
       out += "comity_cases{state=\"" + state + "\"} " + std::to_string(n) + "\n";
     out += "# HELP comity_overdue_clocks Running legal clocks past their due time.\n";
     out += "# TYPE comity_overdue_clocks gauge\n";
-    out += "comity_overdue_clocks " + std::to_string(store.count_overdue_clocks(clock.now())) + "\n";
+    out += "comity_overdue_clocks " + std::to_string(db->count_overdue_clocks(clock.now())) + "\n";
     return out;
   }
 };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,14 @@ struct ServerOptions {
   // emergency order whose 48-hour ex-post validation lapsed is withdrawn and
   // its data marked for deletion without waiting for anyone to touch the case).
   std::chrono::milliseconds sweep_every{1000};
+  // Worker threads. cpp-httplib keeps a thread per open keep-alive
+  // connection, so this bounds the connections served at once; more wait.
+  int threads = 96;
+  // Opens a read-only store on the same database (e.g. another SQLite
+  // connection); `readers` of them serve reads in parallel with commits.
+  // Empty: reads share the writer.
+  std::function<std::unique_ptr<Store>()> open_reader;
+  int readers = 4;
 };
 
 class ApiServer {

@@ -27,17 +27,23 @@ std::string idempotent_case_id(std::string_view user_id, std::string_view key) {
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20, 12);
 }
 
-CaseRecord CaseService::open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
-                             std::string_view idempotency_key, bool* replayed) {
-  if (replayed) *replayed = false;
-  if (!idempotency_key.empty()) {
-    if (auto existing = store_.load_case(idempotent_case_id(actor.user_id, idempotency_key))) {
-      if (existing->request_json != request_json || existing->c.pathway != pathway)
-        throw ServiceError(ServiceError::Kind::KeyReused, "this Idempotency-Key was used for a different request");
-      if (replayed) *replayed = true;
-      return std::move(*existing);
-    }
+OpenAttempt CaseService::attempt_open(std::string_view request_json, std::string_view pathway, Role role,
+                                      const Actor& actor, std::string_view idempotency_key) {
+  OpenAttempt a;
+  a.request_json = std::string(request_json);
+  a.pathway = std::string(pathway);
+  a.idempotency_key = std::string(idempotency_key);
+  a.actor = actor;
+  try {
+    a.prepared = prepare(request_json, pathway, role, actor, idempotency_key);
+  } catch (const ServiceError&) {
+    a.failure = std::current_exception();
   }
+  return a;
+}
+
+CaseRecord CaseService::prepare(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
+                                std::string_view idempotency_key) {
   if (actor.role != PartyRole::Officer)
     throw ServiceError(ServiceError::Kind::StepRefused, "only an officer of the issuing authority opens a case");
   auto parsed = parse_request(request_json);
@@ -69,22 +75,52 @@ CaseRecord CaseService::open(std::string_view request_json, std::string_view pat
   r.requesting_state = parsed.request->requesting_state.str();
   r.pack_hash = pack_.content_hash;
   r.request_json = std::string(request_json);
-  r.decision_json = decision_to_json(d, *parsed.request).dump();
+  nlohmann::json decision = decision_to_json(d, *parsed.request);
+  // The addressee gets the order, not the reasoning (Reg. 2023/1543 Art 9: no
+  // necessity grounds or case summary): the chosen entry's terms only.
+  for (const auto& e : decision["pathways"])
+    if (e["pathway"] == chosen->def->id && e["rank"] == chosen->rank && e["role"] == (chosen->role == Role::Primary ? "primary" : "preservation_companion")) {
+      r.order_json = nlohmann::json{{"pathway", e["pathway"]}, {"role", e["role"]}, {"data_categories", e["data_categories"]},
+                                    {"deadlines", e["deadlines"]}, {"use_limitations", e["use_limitations"]}}.dump();
+      break;
+    }
+  r.decision_json = decision.dump();
   r.created_at = r.updated_at = now;
   r.c = open_case(d, *chosen);
   r.requesting_party_id = actor.party_id;
   r.counterpart_state = chosen->counterpart.str();
   r.notified = chosen->notified;
   r.via_authorities = !chosen->def->addresses_provider();
-  // The provider is a party only where the order is addressed to it, and only
-  // if it is registered.
-  if (chosen->def->addresses_provider() && !parsed.request->provider.id.empty()) {
-    auto p = store_.party(parsed.request->provider.id);
-    if (p && p->kind == "provider") r.provider_party_id = p->id;
-  }
-  nlohmann::json payload = {{"case", r.id}, {"pathway", r.c.pathway}, {"request_sha256", sha256_hex(request_json)}};
-  store_.create_case(r, audit_entry(actor, "open_case", r.id, payload.dump()));
+  // The provider is a party only where the order is addressed to it (and,
+  // checked on commit, only if it is registered).
+  if (chosen->def->addresses_provider()) r.provider_party_id = parsed.request->provider.id;
   return r;
+}
+
+CaseRecord CaseService::commit_open(const OpenAttempt& a, bool* replayed) {
+  if (replayed) *replayed = false;
+  if (!a.idempotency_key.empty()) {
+    if (auto existing = store_.load_case(idempotent_case_id(a.actor.user_id, a.idempotency_key))) {
+      if (existing->request_json != a.request_json || existing->c.pathway != a.pathway)
+        throw ServiceError(ServiceError::Kind::KeyReused, "this Idempotency-Key was used for a different request");
+      if (replayed) *replayed = true;
+      return std::move(*existing);
+    }
+  }
+  if (a.failure) std::rethrow_exception(a.failure);
+  CaseRecord r = *a.prepared;
+  if (!r.provider_party_id.empty()) {
+    auto p = store_.party(r.provider_party_id);
+    if (!p || p->kind != "provider") r.provider_party_id.clear();
+  }
+  nlohmann::json payload = {{"case", r.id}, {"pathway", r.c.pathway}, {"request_sha256", sha256_hex(r.request_json)}};
+  store_.create_case(r, audit_entry(a.actor, "open_case", r.id, payload.dump()));
+  return r;
+}
+
+CaseRecord CaseService::open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
+                             std::string_view idempotency_key, bool* replayed) {
+  return commit_open(attempt_open(request_json, pathway, role, actor, idempotency_key), replayed);
 }
 
 CaseRecord CaseService::load(std::string_view case_id) {

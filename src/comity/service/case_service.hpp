@@ -7,6 +7,7 @@
 // layer enforces who may take which step (the workflow's roles).
 #pragma once
 
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,18 @@ namespace comity {
 // issued the request and as the requested side when its State is the case's
 // counterpart — otherwise as neither (it can take no step).
 PartyRole acting_role(const Actor& actor, const CaseRecord& r);
+
+// An attempt to open a case, decided without the store (parse, evaluate,
+// render, build the record): either the prepared case or the refusal. The
+// store part — idempotent replay, provider lookup, insert — is commit_open.
+// Splitting lets a server prepare many attempts in parallel and commit them
+// in one group.
+struct OpenAttempt {
+  std::optional<CaseRecord> prepared;
+  std::exception_ptr failure;  // a ServiceError, when not prepared
+  std::string request_json, pathway, idempotency_key;
+  Actor actor;
+};
 
 // The case id for (user, Idempotency-Key): a UUID-shaped digest, so a retry
 // of the same creation collides with the first on the primary key.
@@ -45,6 +58,15 @@ class CaseService {
   CaseRecord open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
                   std::string_view idempotency_key = {}, bool* replayed = nullptr);
 
+  // open() in two halves. attempt_open never touches the store and throws
+  // no ServiceError (it records it); commit_open replays an earlier case
+  // with the same key first (even when the attempt failed: the first
+  // creation counts), else rethrows the failure or stores the case.
+  // REQUIRES for concurrent attempt_open calls: a thread-safe IdSource and Clock.
+  OpenAttempt attempt_open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
+                           std::string_view idempotency_key = {});
+  CaseRecord commit_open(const OpenAttempt& attempt, bool* replayed = nullptr);
+
   // Applies `event` by `actor` and saves the case with an audit entry whose
   // payload is the step (case, event, actor, reason, time). Expired clocks
   // are acted on first, so a late step cannot overtake an expiry.
@@ -59,6 +81,8 @@ class CaseService {
   std::vector<std::string> expire(std::string_view case_id);
 
  private:
+  CaseRecord prepare(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
+                     std::string_view idempotency_key);
   CaseRecord load(std::string_view case_id);
   AuditEntry audit_entry(const Actor& actor, std::string_view action, std::string_view object,
                          std::string_view payload) const;

@@ -110,6 +110,17 @@ CREATE UNIQUE INDEX case_events_idempotency ON case_events(case_id, idempotency_
 ALTER TABLE cases ADD COLUMN via_authorities INTEGER NOT NULL DEFAULT 0 CHECK (via_authorities IN (0, 1));
 UPDATE cases SET via_authorities = 1 WHERE workflow = 'mla';
 )SQL"},
+    {5, "the order as its addressee receives it, kept beside the decision", R"SQL(
+ALTER TABLE cases ADD COLUMN order_json TEXT NOT NULL DEFAULT '{}';
+UPDATE cases SET order_json = coalesce((
+  SELECT json_object('pathway', json_extract(value, '$.pathway'), 'role', json_extract(value, '$.role'),
+                     'data_categories', json(json_extract(value, '$.data_categories')),
+                     'deadlines', json(json_extract(value, '$.deadlines')),
+                     'use_limitations', json(json_extract(value, '$.use_limitations')))
+  FROM json_each(cases.decision_json, '$.pathways')
+  WHERE json_extract(value, '$.pathway') = cases.pathway AND json_extract(value, '$.rank') > 0
+  ORDER BY json_extract(value, '$.rank') LIMIT 1), '{}');
+)SQL"},
 };
 
 }  // namespace

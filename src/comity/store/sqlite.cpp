@@ -61,6 +61,8 @@ Stmt Db::prepare(std::string_view sql) {
 }
 
 int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
 int Db::changes() const { return sqlite3_changes(db_); }
 
 Stmt::~Stmt() { sqlite3_finalize(s_); }

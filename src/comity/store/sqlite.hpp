@@ -37,12 +37,28 @@ class Db {
   Stmt prepare(std::string_view sql);
   int64_t last_insert_rowid() const;
   int changes() const;
+  bool in_transaction() const;
   sqlite3* raw() { return db_; }
   const std::string& path() const { return path_; }
 
-  // Runs `f` in BEGIN IMMEDIATE … COMMIT; rolls back if `f` throws.
+  // Runs `f` in BEGIN IMMEDIATE … COMMIT; rolls back if `f` throws. Inside
+  // an open transaction it runs `f` in a savepoint instead, so a failure
+  // undoes `f`'s changes alone and the enclosing transaction goes on (group
+  // commit: many operations, one durable COMMIT).
   template <class F>
   void transaction(F&& f) {
+    if (in_transaction()) {
+      exec("SAVEPOINT op");
+      try {
+        f();
+        exec("RELEASE op");
+      } catch (...) {
+        exec("ROLLBACK TO op");
+        exec("RELEASE op");
+        throw;
+      }
+      return;
+    }
     exec("BEGIN IMMEDIATE");
     try {
       f();

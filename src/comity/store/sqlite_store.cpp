@@ -28,22 +28,30 @@ std::vector<CaseDeadline> parse_deadlines(const std::string& text) {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(const std::string& path) : db_(path) { migrate(db_); }
+  SqliteStore(const std::string& path, StoreAccess access)
+      : db_(path, access == StoreAccess::ReadOnly ? Db::Mode::ReadOnly : Db::Mode::ReadWrite) {
+    if (access == StoreAccess::ReadWrite) {
+      migrate(db_);
+    } else if (int v = schema_version(db_); v != kSchemaVersion) {
+      throw StoreError(StoreError::Kind::Other, "database schema version " + std::to_string(v) + ", expected " +
+                                                    std::to_string(kSchemaVersion) + ": run comity db migrate");
+    }
+  }
 
   void create_case(const CaseRecord& r, const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare(
              "INSERT INTO cases(id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, "
              "decision_json, deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
-             "requesting_party_id, provider_party_id, counterpart_state, notified, transmitted, via_authorities) "
-             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?)")
+             "requesting_party_id, provider_party_id, counterpart_state, notified, transmitted, via_authorities, "
+             "order_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?)")
           .bind(1, r.id).bind(2, r.request_id).bind(3, r.requesting_state).bind(4, r.c.pathway)
           .bind(5, r.c.workflow).bind(6, r.c.state).bind(7, r.pack_hash).bind(8, r.request_json)
           .bind(9, r.decision_json).bind(10, deadlines_json(r.c)).bind(11, int64_t{r.c.data_marked_for_deletion})
           .bind(12, r.created_at).bind(13, r.updated_at)
           .bind_text_or_null(14, r.requesting_party_id).bind_text_or_null(15, r.provider_party_id)
           .bind(16, r.counterpart_state).bind(17, int64_t{r.notified}).bind(18, int64_t{was_transmitted(r.c)})
-          .bind(19, int64_t{r.via_authorities})
+          .bind(19, int64_t{r.via_authorities}).bind(20, r.order_json)
           .run();
       insert_events(r, 0);
       insert_clocks(r);
@@ -56,7 +64,7 @@ class SqliteStore final : public Store {
         "SELECT id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, decision_json, "
         "deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
         "coalesce(requesting_party_id, ''), coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), "
-        "notified, via_authorities FROM cases WHERE id = ?");
+        "notified, via_authorities, order_json FROM cases WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     CaseRecord r;
@@ -79,6 +87,7 @@ class SqliteStore final : public Store {
     r.counterpart_state = s.text(16);
     r.notified = s.integer(17) != 0;
     r.via_authorities = s.integer(18) != 0;
+    r.order_json = s.text(19);
     auto ev = db_.prepare(
         "SELECT event, actor_role, at, from_state, to_state, reason, coalesce(idempotency_key, '') FROM case_events "
         "WHERE case_id = ? ORDER BY seq");
@@ -242,6 +251,8 @@ class SqliteStore final : public Store {
     return revoked;
   }
 
+  void group_commit(const std::function<void()>& work) override { db_.transaction(work); }
+
   void ping() override {
     auto s = db_.prepare("SELECT count(*) FROM schema_migrations");
     s.step();
@@ -298,6 +309,8 @@ bool was_transmitted(const Case& c) {
   return false;
 }
 
-std::unique_ptr<Store> open_sqlite_store(const std::string& path) { return std::make_unique<SqliteStore>(path); }
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, StoreAccess access) {
+  return std::make_unique<SqliteStore>(path, access);
+}
 
 }  // namespace comity

@@ -127,6 +127,31 @@ TEST_F(StoreTest, AFailedTransitionWritesNothing) {
   EXPECT_EQ(store->count_overdue_clocks(kT0 + 365 * 86400), 0);
 }
 
+TEST_F(StoreTest, GroupCommitKeepsEachOperationAtomic) {
+  auto store = open_sqlite_store(path);
+  store->create_case(s01_case("case-0"), audit("create", "case-0", "x"));
+  bool duplicate_refused = false;
+  store->group_commit([&] {
+    store->create_case(s01_case("case-1"), audit("create", "case-1", "x"));
+    try {
+      store->create_case(s01_case("case-0"), audit("create", "case-0", "again"));  // exists: undone alone
+    } catch (const StoreError& e) {
+      duplicate_refused = e.kind == StoreError::Kind::Constraint;
+    }
+    store->create_case(s01_case("case-2"), audit("create", "case-2", "x"));
+  });
+  EXPECT_TRUE(duplicate_refused);
+  EXPECT_EQ(store->list_cases("", 10).size(), 3u);
+  EXPECT_EQ(store->audit_after(0, 10).size(), 3u);  // the refused creation left no audit entry
+  // A group that fails as a whole stores nothing.
+  EXPECT_THROW(store->group_commit([&] {
+    store->create_case(s01_case("case-3"), audit("create", "case-3", "x"));
+    throw std::runtime_error("the commit fails");
+  }), std::runtime_error);
+  EXPECT_FALSE(store->load_case("case-3"));
+  EXPECT_EQ(store->audit_after(0, 10).size(), 3u);
+}
+
 TEST_F(StoreTest, AuditIsAppendOnly) {
   auto store = open_sqlite_store(path);
   store->create_case(s01_case("case-1"), audit("create", "case-1", "x"));

@@ -4,6 +4,7 @@
 // Every method is atomic: it commits entirely or not at all.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct User {
 
 struct CaseRecord {
   std::string id, request_id, requesting_state, pack_hash, request_json, decision_json;
+  // The chosen pathway's entry as its addressee receives it (pathway, role,
+  // data categories, deadlines, use limitations): no reasoning, no facts.
+  std::string order_json = "{}";
   // Who the case concerns, for permissions: the issuing authority, the
   // addressed provider (if registered), the counterpart State and whether it
   // was notified (enforcing authority).
@@ -81,6 +85,12 @@ class Store {
   virtual std::vector<std::string> cases_with_unhandled_expiries(Instant now, int limit) = 0;
   // (state, number of cases) for every state in use; for metrics.
   virtual std::vector<std::pair<std::string, int64_t>> count_cases_by_state() = 0;
+  // Group commit: runs `work` — calls on this store, each still atomic on its
+  // own (a failed one is undone alone) — in one transaction made durable by
+  // a single COMMIT at the end. If that COMMIT fails, throws, and nothing
+  // `work` did is stored. Callers acknowledge an operation only after this
+  // returns, so no unsynced write is ever acknowledged.
+  virtual void group_commit(const std::function<void()>& work) = 0;
   // A trivial query: throws StoreError if the database cannot be read (readiness).
   virtual void ping() = 0;
   virtual std::vector<AuditEntry> audit_after(int64_t after_id, int limit) = 0;
@@ -113,7 +123,11 @@ class Store {
   virtual bool revoke_token(std::string_view token_id, Instant at, const AuditEntry& audit) = 0;
 };
 
-// Opens (creating and migrating) the SQLite store at `path`.
-std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+enum class StoreAccess : uint8_t { ReadWrite, ReadOnly };
+
+// Opens the SQLite store at `path`: read-write creates and migrates it;
+// read-only requires the current schema and refuses every write (StoreError
+// Io). Each store is one connection, for one thread at a time.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, StoreAccess access = StoreAccess::ReadWrite);
 
 }  // namespace comity

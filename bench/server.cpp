@@ -1,0 +1,258 @@
+// Server benchmark (issue: exchange server, item 11): durable submissions
+// (parse, evaluate, open the case, commit with synchronous=FULL) and case
+// reads, over loopback HTTP with keep-alive connections, at 10 and 64
+// connections; and, in the same run, nginx serving a small static JSON file
+// as the ceiling for this machine's HTTP stack.
+//
+// The load generator runs on the same machine (each connection a thread with
+// a blocking keep-alive client), so every figure includes the client's cost;
+// nginx pays the same, which is what makes the ratio fair. Not a test: it
+// prints figures and the targets they are compared with, and never fails a
+// build. Usage: bench_server [--seconds N] [--nginx PATH]
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "comity/rules/pack.hpp"
+#include "comity/server/api_server.hpp"
+#include "comity/store/store.hpp"
+#include "comity/util/sha256.hpp"
+
+namespace {
+
+using namespace comity;
+using Clk = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct Result {
+  double rps = 0, p50_ms = 0, p99_ms = 0;
+  uint64_t ok = 0, failed = 0;
+};
+
+// Drives `conns` keep-alive connections for `seconds`; `call(client, i)`
+// makes request number i on a connection and returns whether it succeeded.
+Result load(int port, int conns, double seconds,
+            const std::function<bool(httplib::Client&, uint64_t)>& call) {
+  std::vector<std::vector<double>> lat(conns);
+  std::atomic<uint64_t> ok{0}, failed{0}, next{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  auto t0 = Clk::now();
+  for (int c = 0; c < conns; ++c)
+    threads.emplace_back([&, c] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
+      client.set_read_timeout(30, 0);
+      while (!stop.load(std::memory_order_relaxed)) {
+        auto s = Clk::now();
+        bool good = call(client, next.fetch_add(1));
+        lat[c].push_back(std::chrono::duration<double, std::milli>(Clk::now() - s).count());
+        (good ? ok : failed).fetch_add(1);
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  double elapsed = std::chrono::duration<double>(Clk::now() - t0).count();
+  std::vector<double> all;
+  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end());
+  Result r;
+  r.ok = ok;
+  r.failed = failed;
+  r.rps = static_cast<double>(ok) / elapsed;
+  if (!all.empty()) {
+    r.p50_ms = all[all.size() / 2];
+    r.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  }
+  return r;
+}
+
+// nginx on a free port with a private prefix, serving one small JSON file.
+class Nginx {
+ public:
+  Nginx(const std::string& binary, const fs::path& dir) {
+    fs::create_directories(dir / "www");
+    fs::create_directories(dir / "logs");
+    std::ofstream(dir / "www" / "case.json")
+        << R"({"id":"5f0c6a54-1d7e-4b7e-9a51-3f2e8c1a9b77","pathway":"P_EU_EPOC","state":"transmitted",)"
+        << R"("requesting_state":"DE","version":4,"updated_at":"2026-09-15T09:00:00Z"})";
+    port_ = free_port();
+    std::ofstream(dir / "nginx.conf")
+        << "worker_processes auto;\ndaemon off;\nerror_log " << (dir / "logs" / "error.log").string() << ";\n"
+        << "pid " << (dir / "nginx.pid").string() << ";\nevents { worker_connections 1024; }\n"
+        << "http {\n access_log off;\n keepalive_requests 1000000;\n"
+        << " client_body_temp_path " << (dir / "tmp-body").string() << ";\n"
+        << " proxy_temp_path " << (dir / "tmp-proxy").string() << ";\n"
+        << " fastcgi_temp_path " << (dir / "tmp-fcgi").string() << ";\n"
+        << " uwsgi_temp_path " << (dir / "tmp-uwsgi").string() << ";\n"
+        << " scgi_temp_path " << (dir / "tmp-scgi").string() << ";\n"
+        << " server {\n  listen 127.0.0.1:" << port_ << ";\n  root " << (dir / "www").string() << ";\n"
+        << "  location / { default_type application/json; }\n }\n}\n";
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::string conf = (dir / "nginx.conf").string(), prefix = dir.string() + "/";
+      execl(binary.c_str(), binary.c_str(), "-p", prefix.c_str(), "-c", conf.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    httplib::Client c("127.0.0.1", port_);
+    for (int i = 0; i < 200; ++i) {
+      if (auto r = c.Get("/case.json"); r && r->status == 200) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    throw std::runtime_error("nginx did not start (see its error.log)");
+  }
+  ~Nginx() {
+    if (pid_ > 0) {
+      kill(pid_, SIGQUIT);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+
+ private:
+  // A port the kernel just handed out and released; nginx binds it next.
+  static int free_port() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      throw std::runtime_error("no free port");
+    close(fd);
+    return ntohs(a.sin_port);
+  }
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+void seed(Store& store) {
+  auto a = [](const char* action) { return AuditEntry{0, 0, "system:bench", action, "seed", std::string(64, '0')}; };
+  store.put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft"}, a("create_party"));
+  store.put_party({"NL-MAILCO", "provider", "NL", "Mailco B.V."}, a("create_party"));
+  store.put_user({"officer", "de-sta", "Officer", PartyRole::Officer}, a("create_user"));
+  store.put_token("t-officer", "officer", sha256_hex("tok-officer"), 0, a("issue_token"));
+}
+
+void print(const char* what, int conns, const Result& r, const std::string& versus) {
+  std::printf("%-34s %4d conns  %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  (%llu ok, %llu failed)  %s\n", what, conns,
+              r.rps, r.p50_ms, r.p99_ms, static_cast<unsigned long long>(r.ok),
+              static_cast<unsigned long long>(r.failed), versus.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 5;
+  std::string nginx_binary = "/usr/sbin/nginx";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i];
+    if (k == "--seconds") seconds = std::stod(argv[i + 1]);
+    else if (k == "--nginx") nginx_binary = argv[i + 1];
+  }
+  signal(SIGPIPE, SIG_IGN);
+  fs::path dir = fs::temp_directory_path() / ("comity-bench-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::string source = COMITY_SOURCE_DIR;
+  auto pack = load_pack(source + "/rules");
+  auto store = open_sqlite_store((dir / "bench.db").string());
+  seed(*store);
+  SystemClock clock;
+  ServerOptions options;  // as `comity serve` runs it: a writer and a pool of read-only connections
+  std::string db_path = (dir / "bench.db").string();
+  options.open_reader = [&] { return open_sqlite_store(db_path, StoreAccess::ReadOnly); };
+  ApiServer server(*pack, *store, clock, options);
+  int port = server.bind("127.0.0.1", 0);
+  std::thread serving([&] { server.serve(); });
+  server.wait_until_serving(10000);
+
+  nlohmann::json request = nlohmann::json::parse(read_text(source + "/examples/s01-eu-subscriber-prosecutor.json"));
+  std::string body = nlohmann::json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump();
+  httplib::Headers auth = {{"Authorization", "Bearer tok-officer"}};
+  std::mutex ids_mu;
+  std::vector<std::string> ids;
+
+  std::printf("Comity server benchmark: %.0f s per run, loopback, keep-alive; durable = SQLite WAL, synchronous=FULL\n",
+              seconds);
+  std::printf("machine: %u hardware threads\n\n", std::thread::hardware_concurrency());
+
+  std::vector<std::pair<int, Result>> ceiling;
+  try {
+    Nginx nginx(nginx_binary, dir / "nginx");
+    for (int conns : {10, 64}) {
+      Result r = load(nginx.port(), conns, seconds, [](httplib::Client& c, uint64_t) {
+        auto res = c.Get("/case.json");
+        return res && res->status == 200;
+      });
+      ceiling.emplace_back(conns, r);
+      print("nginx, static JSON (ceiling)", conns, r, "");
+    }
+  } catch (const std::exception& e) {
+    std::printf("nginx: %s — no ceiling in this run\n", e.what());
+  }
+
+  for (int conns : {10, 64}) {
+    Result r = load(port, conns, seconds, [&](httplib::Client& c, uint64_t) {
+      auto res = c.Post("/api/v1/cases", auth, body, "application/json");
+      if (!res || res->status != 201) return false;
+      std::lock_guard<std::mutex> lock(ids_mu);
+      if (ids.size() < 10000) ids.push_back(nlohmann::json::parse(res->body)["id"]);
+      return true;
+    });
+    print("submit: evaluate + open case, durable", conns, r,
+          std::string("target >= 3000 req/s, p99 < 20 ms: ") + (r.rps >= 3000 && r.p99_ms < 20 ? "met" : "NOT met"));
+  }
+  if (ids.empty()) {
+    std::printf("no submission succeeded: nothing to read\n");
+    return 1;
+  }
+  for (int conns : {10, 64}) {
+    Result r = load(port, conns, seconds, [&](httplib::Client& c, uint64_t i) {
+      auto res = c.Get("/api/v1/cases/" + ids[i % ids.size()], auth);
+      return res && res->status == 200;
+    });
+    std::string versus;
+    for (const auto& [n, ng] : ceiling)
+      if (n == conns) {
+        double ratio = r.rps / ng.rps;
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "%.2fx nginx; target >= 0.5x, p99 < 20 ms: %s", ratio,
+                      ratio >= 0.5 && r.p99_ms < 20 ? "met" : "NOT met");
+        versus = buf;
+      }
+    print("read: GET case (full view, audited)", conns, r, versus);
+  }
+  server.stop();
+  serving.join();
+  store.reset();
+  fs::remove_all(dir);
+  return 0;
+}
