@@ -85,8 +85,13 @@ fuzz: build-fuzz
 test: test-unit test-asan fuzz
 	@echo "make test: unit, golden, CLI, sanitizer and fuzz runs passed"
 
+# The server benchmark compares itself with nginx serving a static file; the
+# server's request log goes to $(BUILD)/bench-server.log.
 bench: build
+	@dpkg -s nginx-light >/dev/null 2>&1 || dpkg -s nginx >/dev/null 2>&1 || \
+	  ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light)
 	./$(BUILD)/bench/bench_engine --benchmark_min_time=1
+	./$(BUILD)/bench/bench_server --seconds 5 2>$(BUILD)/bench-server.log
 
 format:
 	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

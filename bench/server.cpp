@@ -53,21 +53,28 @@ struct Result {
   uint64_t ok = 0, failed = 0;
 };
 
-// Drives `conns` keep-alive connections for `seconds`; `call(client, i)`
-// makes request number i on a connection and returns whether it succeeded.
-Result load(int port, int conns, double seconds,
+// Drives `conns` keep-alive connections for `seconds` (timed from when all
+// are connected); `call(client, i)` makes request number i on a connection
+// and returns whether it succeeded.
+Result load(int port, int conns, double seconds, const std::string& warm_path,
             const std::function<bool(httplib::Client&, uint64_t)>& call) {
   std::vector<std::vector<double>> lat(conns);
   std::atomic<uint64_t> ok{0}, failed{0}, next{0};
-  std::atomic<bool> stop{false};
+  std::atomic<bool> stop{false}, go{false};
+  std::atomic<int> ready{0};
   std::vector<std::thread> threads;
-  auto t0 = Clk::now();
   for (int c = 0; c < conns; ++c)
     threads.emplace_back([&, c] {
       httplib::Client client("127.0.0.1", port);
       client.set_keep_alive(true);
       client.set_tcp_nodelay(true);
+      client.set_connection_timeout(5, 0);
       client.set_read_timeout(30, 0);
+      // Connect before the clock starts (one at a time through the listen
+      // queue), as long-lived clients would be.
+      client.Get(warm_path);
+      ready.fetch_add(1);
+      while (!go.load()) std::this_thread::yield();
       while (!stop.load(std::memory_order_relaxed)) {
         auto s = Clk::now();
         bool good = call(client, next.fetch_add(1));
@@ -75,6 +82,9 @@ Result load(int port, int conns, double seconds,
         (good ? ok : failed).fetch_add(1);
       }
     });
+  while (ready.load() < conns) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto t0 = Clk::now();
+  go = true;
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& t : threads) t.join();
@@ -208,7 +218,7 @@ int main(int argc, char** argv) {
   try {
     Nginx nginx(nginx_binary, dir / "nginx");
     for (int conns : {10, 64}) {
-      Result r = load(nginx.port(), conns, seconds, [](httplib::Client& c, uint64_t) {
+      Result r = load(nginx.port(), conns, seconds, "/case.json", [](httplib::Client& c, uint64_t) {
         auto res = c.Get("/case.json");
         return res && res->status == 200;
       });
@@ -220,7 +230,7 @@ int main(int argc, char** argv) {
   }
 
   for (int conns : {10, 64}) {
-    Result r = load(port, conns, seconds, [&](httplib::Client& c, uint64_t) {
+    Result r = load(port, conns, seconds, "/healthz", [&](httplib::Client& c, uint64_t) {
       auto res = c.Post("/api/v1/cases", auth, body, "application/json");
       if (!res || res->status != 201) return false;
       std::lock_guard<std::mutex> lock(ids_mu);
@@ -235,7 +245,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (int conns : {10, 64}) {
-    Result r = load(port, conns, seconds, [&](httplib::Client& c, uint64_t i) {
+    Result r = load(port, conns, seconds, "/healthz", [&](httplib::Client& c, uint64_t i) {
       auto res = c.Get("/api/v1/cases/" + ids[i % ids.size()], auth);
       return res && res->status == 200;
     });

@@ -75,7 +75,7 @@ CaseRecord CaseService::prepare(std::string_view request_json, std::string_view 
   r.requesting_state = parsed.request->requesting_state.str();
   r.pack_hash = pack_.content_hash;
   r.request_json = std::string(request_json);
-  nlohmann::json decision = decision_to_json(d, *parsed.request);
+  auto decision = decision_to_json(d, *parsed.request);  // ordered: the same key order as /evaluate
   // The addressee gets the order, not the reasoning (Reg. 2023/1543 Art 9: no
   // necessity grounds or case summary): the chosen entry's terms only.
   for (const auto& e : decision["pathways"])
