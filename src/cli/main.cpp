@@ -260,6 +260,13 @@ int cmd_serve(const std::string& db_path, const std::string& listen, const std::
     for (const auto& i : issues) std::cerr << i.file << ": " << i.where << ": " << i.message << "\n";
     throw comity::PackError("the rule pack has " + std::to_string(issues.size()) + " lint issue(s); refusing to serve");
   }
+  // Blocked before the server starts any thread (committer, sweeper,
+  // workers), so every thread inherits the mask and only sigwait sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::unique_ptr<comity::Clock> clock;
   if (clock_file.empty()) clock = std::make_unique<comity::SystemClock>();
   else clock = std::make_unique<FileClock>(clock_file);
@@ -270,11 +277,6 @@ int cmd_serve(const std::string& db_path, const std::string& listen, const std::
   comity::ApiServer server(*pack, *store, *clock, options);
   if (!clock_file.empty())
     std::cerr << "warning: the server's time comes from " << clock_file << " (--clock-file): for tests only\n";
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   int bound = server.bind(host, port);
   if (bound < 0) throw InputError("--listen: cannot listen on " + listen);
   std::thread worker([&] { server.serve(); });

@@ -661,6 +661,10 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"GET", "/api/v1/cases", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", c, {}, {401, 401, 404, 200, 200, 404, 404, 404, 200, 200, 404, 200}},
       {"GET", c + "/decision", {}, {401, 401, 404, 200, 200, 404, 404, 404, 200, 200, 404, 403}},
+      // The requesting side reviews once: the validator first, so its central authority finds it done.
+      {"POST", c + "/review", {{"verdicts", json::array()}, {"agree_rest", true}},
+       {401, 401, 404, 201, 409, 404, 404, 404, 403, 403, 404, 403}},
+      {"POST", c + "/notice", {{"action", "notified"}}, {401, 401, 404, 403, 403, 404, 404, 404, 403, 200, 404, 403}},
       {"POST", c + "/events", {{"event", "acknowledge"}}, {401, 401, 404, 403, 403, 404, 404, 404, 403, 403, 404, 200}},
       {"GET", "/api/v1/me", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/api/v1/parties", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
@@ -698,6 +702,83 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
   std::set<std::string> served;
   for (const auto& route : api_routes()) served.insert(route.method + " " + route.path);
   EXPECT_EQ(covered, served) << "every route needs a row in the matrix";
+}
+
+// One consolidated review per side, and the user-notification plan with its
+// due reviews, on a server whose time the test moves.
+TEST(ServerClock, ConsolidatedReviewAndUserNotificationPlan) {
+  test::TempDir dir;
+  std::string db = (dir.path() / "c.db").string(), clock_file = (dir.path() / "now").string();
+  seed(db);
+  auto set_time = [&](const char* iso) { std::ofstream(clock_file) << iso << "\n"; };
+  set_time("2026-09-15T09:00:00Z");
+  Server server(db, {"--clock-file", clock_file, "--sweep-ms", "50"});
+  httplib::Client http = server.client();
+  auto post = [&](const std::string& path, const json& body, const std::string& user) {
+    return http.Post(path, bearer(user), body.dump(), "application/json");
+  };
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  auto created = post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "officer-de");
+  ASSERT_EQ(created->status, 201);
+  std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
+  json decision = json::parse(http.Get(path + "/decision", bearer("officer-de"))->body);
+  std::string first_check;
+  for (const auto& e : decision["pathways"])
+    if (e["pathway"] == "P_EU_EPOC") first_check = e["checks"][0]["predicate"];
+  ASSERT_FALSE(first_check.empty());
+
+  // The review: every verdict checked, with paths.
+  json bad = problem_of(post(path + "/review", {{"verdicts", {{{"predicate", "NO.SUCH.1"}, {"verdict", "agree"}}}}},
+                             "validator-de"), 422);
+  EXPECT_EQ(bad["errors"][0]["path"], "$.verdicts[0].predicate");
+  bad = problem_of(post(path + "/review", {{"verdicts", {{{"predicate", first_check}, {"verdict", "override"}}}},
+                                           {"agree_rest", true}}, "validator-de"), 422);
+  EXPECT_EQ(bad["errors"][0]["path"], "$.verdicts[0].reason");
+  bad = problem_of(post(path + "/review", {{"verdicts", json::array()}}, "validator-de"), 422);  // the rest unanswered
+  EXPECT_EQ(bad["errors"][0]["path"], "$.verdicts");
+  problem_of(post(path + "/review", {{"verdicts", json::array()}, {"agree_rest", true}}, "officer-de"), 403);
+  auto reviewed = post(path + "/review", {{"verdicts", {{{"predicate", first_check}, {"verdict", "override"},
+                                                         {"reason", "the court reads Art 34(2) otherwise"}}}},
+                                          {"agree_rest", true}}, "validator-de");
+  ASSERT_EQ(reviewed->status, 201) << reviewed->body;
+  EXPECT_EQ(json::parse(reviewed->body)["side"], "requesting");
+  // One consolidated review per side: the requesting central authority finds it done.
+  problem_of(post(path + "/review", {{"verdicts", json::array()}, {"agree_rest", true}}, "ca-de"), 409);
+  json c = json::parse(http.Get(path, bearer("officer-de"))->body);
+  ASSERT_EQ(c["reviews"].size(), 1u);
+  EXPECT_EQ(c["reviews"][0]["overrides"], 1);
+  EXPECT_EQ(c["reviews"][0]["reviewer"], "validator:validator-de");
+  json trail = json::parse(http.Get("/api/v1/audit?limit=200", bearer("overseer"))->body)["items"];
+  std::set<std::string> actions;
+  for (const auto& a : trail) actions.insert(a["action"].get<std::string>());
+  EXPECT_TRUE(actions.count("review:requesting"));
+  EXPECT_TRUE(actions.count("override:" + first_check));
+
+  // The user-notification plan: NOTIFY_NOW is pending until recorded, or delayed with a reason.
+  EXPECT_EQ(c["user_notification"]["status"], "pending");
+  bad = problem_of(post(path + "/notice", {{"action", "delay"}, {"review_date", "2026-09-01"}}, "officer-de"), 422);
+  std::set<std::string> paths;
+  for (const auto& e : bad["errors"]) paths.insert(e["path"]);
+  EXPECT_EQ(paths, (std::set<std::string>{"$.review_date", "$.reason"}));
+  problem_of(post(path + "/notice", {{"action", "notified"}}, "validator-de"), 403);
+  auto delayed = post(path + "/notice", {{"action", "delay"}, {"review_date", "2026-10-01"},
+                                         {"reason", "the suspect would destroy the remaining evidence"}}, "officer-de");
+  ASSERT_EQ(delayed->status, 200) << delayed->body;
+  EXPECT_EQ(json::parse(delayed->body)["user_notification"]["review_due"], false);
+  auto due = [&] {
+    return json::parse(http.Get("/api/v1/cases?notice_review_due=true", bearer("officer-de"))->body)["items"].size();
+  };
+  EXPECT_EQ(due(), 0u);
+  set_time("2026-10-01T08:00:00Z");  // the review date has come: it surfaces
+  EXPECT_EQ(due(), 1u);
+  EXPECT_NE(http.Get("/metrics")->body.find("comity_user_notice_reviews_due 1"), std::string::npos);
+  EXPECT_EQ(json::parse(http.Get(path, bearer("officer-de"))->body)["user_notification"]["review_due"], true);
+  auto told = post(path + "/notice", {{"action", "notified"}}, "officer-de");
+  ASSERT_EQ(told->status, 200);
+  EXPECT_EQ(json::parse(told->body)["user_notification"]["status"], "notified");
+  EXPECT_EQ(due(), 0u);
+  problem_of(post(path + "/notice", {{"action", "notified"}}, "officer-de"), 409);
+  EXPECT_EQ(server.stop(), 0);
 }
 
 TEST_F(ServerTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server->stop(), 0); }

@@ -32,7 +32,8 @@ const std::vector<RouteSpec>& api_routes() {
       {"GET", "/"}, {"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"},
       {"GET", "/api/v1/openapi.json"}, {"POST", "/api/v1/evaluate"},
       {"POST", "/api/v1/cases"}, {"GET", "/api/v1/cases"}, {"GET", "/api/v1/cases/{id}"},
-      {"POST", "/api/v1/cases/{id}/events"}, {"GET", "/api/v1/cases/{id}/decision"}, {"GET", "/api/v1/me"}, {"GET", "/api/v1/parties"},
+      {"POST", "/api/v1/cases/{id}/events"}, {"GET", "/api/v1/cases/{id}/decision"},
+      {"POST", "/api/v1/cases/{id}/review"}, {"POST", "/api/v1/cases/{id}/notice"}, {"GET", "/api/v1/me"}, {"GET", "/api/v1/parties"},
       {"POST", "/api/v1/parties"}, {"GET", "/api/v1/parties/{id}"}, {"POST", "/api/v1/users"},
       {"POST", "/api/v1/users/{id}/tokens"}, {"POST", "/api/v1/tokens/{id}/revoke"}, {"GET", "/api/v1/audit"},
   };
@@ -63,7 +64,13 @@ void problem(httplib::Response& res, int status, const std::string& title, const
 Actor actor_of(const Principal& who) { return {who.user.id, who.user.role, who.party.id, who.party.state}; }
 
 // A case as `view` allows the principal to see it (docs/permissions.md).
-json case_json(const CaseRecord& r, CaseView view, const Principal& who, const Pack& pack, Instant now) {
+// Whether a delayed user notification is due for review on `today`.
+bool notice_review_due(std::string_view status, std::string_view review_date, Instant now) {
+  return status == "delayed" && !review_date.empty() && review_date <= date_of(now).str();
+}
+
+json case_json(const CaseRecord& r, CaseView view, const Principal& who, const Pack& pack, Instant now,
+               const std::vector<CaseReview>& reviews = {}) {
   json j = {{"id", r.id},
             {"pathway", r.c.pathway},
             {"workflow", r.c.workflow},
@@ -89,6 +96,21 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
                        {"from", e.from}, {"to", e.to}, {"reason", e.reason}});
   j["history"] = std::move(history);
   j["allowed_events"] = may_act(view) ? json(allowed_events(r.c, pack, acting_role(actor_of(who), r))) : json::array();
+  if (view != CaseView::Order) {
+    if (!r.notice_mode.empty())
+      j["user_notification"] = {{"mode", r.notice_mode}, {"status", r.notice_status},
+                                {"review_date", r.notice_review_date.empty() ? json(nullptr) : json(r.notice_review_date)},
+                                {"review_due", notice_review_due(r.notice_status, r.notice_review_date, now)}};
+    json rv = json::array();
+    for (const auto& v : reviews) {
+      json verdicts = json::parse(v.verdicts_json);
+      int overrides = 0;
+      for (const auto& x : verdicts) overrides += x["verdict"] == "override";
+      rv.push_back({{"side", v.side}, {"reviewer", v.reviewer}, {"at", format_instant(v.at)}, {"overrides", overrides},
+                    {"verdicts", std::move(verdicts)}});
+    }
+    j["reviews"] = std::move(rv);
+  }
   if (view == CaseView::Order) {
     // The addressee gets the order, not the reasoning: the chosen entry's terms.
     j["order"] = json::parse(r.order_json);
@@ -477,6 +499,11 @@ struct ApiServer::Impl {
     if (!limit_or) return;
     int limit = *limit_or;
     std::string cursor = req.get_param_value("cursor");
+    std::string due_filter = req.get_param_value("notice_review_due");
+    if (!due_filter.empty() && due_filter != "true" && due_filter != "false")
+      return problem(res, 400, "Bad Request", "notice_review_due must be true or false",
+                     {{"$query.notice_review_due", "true or false"}});
+    Instant now = clock.now();
     json items = json::array();
     std::string last = cursor;
     bool more = true;
@@ -489,9 +516,11 @@ struct ApiServer::Impl {
         last = c.id;
         CaseView v = case_view(*who, c);
         if (v == CaseView::None) continue;
+        bool due = v != CaseView::Order && notice_review_due(c.notice_status, c.notice_review_date, now);
+        if (!due_filter.empty() && due != (due_filter == "true")) continue;
         items.push_back({{"id", c.id}, {"pathway", c.pathway}, {"state", c.state},
                          {"requesting_state", c.requesting_state}, {"updated_at", format_instant(c.updated_at)},
-                         {"view", case_view_name(v)}});
+                         {"view", case_view_name(v)}, {"notice_review_due", due}});
         if (static_cast<int>(items.size()) == limit) break;
       }
     }
@@ -521,7 +550,7 @@ struct ApiServer::Impl {
       if (!who) return;
       auto found = visible_case(*db, *who, req.matches[1], res);
       if (!found) return;
-      body = case_json(found->first, found->second, *who, pack, clock.now()).dump();
+      body = case_json(found->first, found->second, *who, pack, clock.now(), db->reviews(found->first.id)).dump();
       // Reading the request's facts or an order is recorded: who, when, which
       // case, and the SHA-256 of exactly what was shown.
       if (found->second == CaseView::Full || found->second == CaseView::Order)
@@ -546,6 +575,98 @@ struct ApiServer::Impl {
     if (found->second == CaseView::Order)
       return problem(res, 403, "Forbidden", "the addressee receives the order, not the reasoning (Reg. 2023/1543 Art 9)");
     res.set_content(found->first.decision_json, "application/json");
+  }
+
+  // Authenticates, loads the case the caller may act on (404 if it may not
+  // see it, 403 if it may only read it) and parses the JSON body; nullopt
+  // after answering with the problem.
+  struct ActOn {
+    Principal who;
+    CaseRecord record;
+    CaseView view;
+    json body;
+  };
+  std::optional<ActOn> act_on(const httplib::Request& req, httplib::Response& res) {
+    std::optional<Principal> who;
+    std::optional<std::pair<CaseRecord, CaseView>> found;
+    {
+      ReadLease db(*this);
+      who = authenticate(*db, req, res);
+      if (!who) return std::nullopt;
+      found = visible_case(*db, *who, req.matches[1], res);
+      if (!found) return std::nullopt;
+    }
+    if (!may_act(found->second)) {
+      problem(res, 403, "Forbidden", "this party may read the case but not act on it");
+      return std::nullopt;
+    }
+    auto body = json_body(req, res);
+    if (!body) return std::nullopt;
+    return ActOn{std::move(*who), std::move(found->first), found->second, std::move(*body)};
+  }
+
+  void post_review(const httplib::Request& req, httplib::Response& res) {
+    auto a = act_on(req, res);
+    if (!a) return;
+    FieldErrors errors;
+    refuse_unknown_fields(a->body, {"verdicts", "agree_rest"}, errors);
+    std::vector<CheckVerdict> verdicts;
+    if (!a->body.contains("verdicts") || !a->body["verdicts"].is_array() || a->body["verdicts"].size() > 500) {
+      errors.push_back({"$.verdicts", "required: an array (at most 500) of {predicate, verdict, reason?}"});
+    } else {
+      for (size_t i = 0; i < a->body["verdicts"].size(); ++i) {
+        const json& v = a->body["verdicts"][i];
+        std::string at = "$.verdicts[" + std::to_string(i) + "]";
+        if (!v.is_object()) {
+          errors.push_back({at, "an object {predicate, verdict, reason?}"});
+          continue;
+        }
+        FieldErrors inner;
+        refuse_unknown_fields(v, {"predicate", "verdict", "reason"}, inner);
+        CheckVerdict cv{required_string(v, "predicate", "a predicate id of the chosen pathway", inner),
+                        required_string(v, "verdict", "agree or override", inner),
+                        v.contains("reason") && v["reason"].is_string() ? v["reason"].get<std::string>() : ""};
+        if (v.contains("reason") && !v["reason"].is_string()) inner.push_back({"$.reason", "a string"});
+        for (auto& e : inner) errors.push_back({at + e.path.substr(1), e.message});
+        verdicts.push_back(std::move(cv));
+      }
+    }
+    if (a->body.contains("agree_rest") && !a->body["agree_rest"].is_boolean())
+      errors.push_back({"$.agree_rest", "true or false"});
+    if (!errors.empty()) return problem(res, 422, "Unprocessable Content", "the body does not match", errors);
+    try {
+      CaseReview rv;
+      durably([&] { rv = cases.review(a->record.id, actor_of(a->who), verdicts, a->body.value("agree_rest", false)); });
+      res.status = 201;
+      res.set_content(json{{"case", rv.case_id}, {"side", rv.side}, {"reviewer", rv.reviewer}, {"at", format_instant(rv.at)},
+                           {"verdicts", json::parse(rv.verdicts_json)}}.dump(),
+                      "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
+  }
+
+  void post_notice(const httplib::Request& req, httplib::Response& res) {
+    auto a = act_on(req, res);
+    if (!a) return;
+    FieldErrors errors;
+    refuse_unknown_fields(a->body, {"action", "review_date", "reason"}, errors);
+    std::string action = required_string(a->body, "action", "notified or delay", errors);
+    if (!action.empty() && action != "notified" && action != "delay") errors.push_back({"$.action", "notified or delay"});
+    for (const char* k : {"review_date", "reason"})
+      if (a->body.contains(k) && !a->body[k].is_string()) errors.push_back({std::string("$.") + k, "a string"});
+    if (!errors.empty()) return problem(res, 422, "Unprocessable Content", "the body does not match", errors);
+    try {
+      CaseRecord r;
+      durably([&] {
+        r = cases.record_notice(a->record.id, actor_of(a->who),
+                                action == "notified" ? NoticeAction::Notified : NoticeAction::Delay,
+                                a->body.value("review_date", std::string()), a->body.value("reason", std::string()));
+      });
+      res.set_content(case_json(r, a->view, a->who, pack, clock.now()).dump(), "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
   }
 
   void post_event(const httplib::Request& req, httplib::Response& res) {
@@ -806,6 +927,10 @@ struct ApiServer::Impl {
        [this](const httplib::Request& req, httplib::Response& res) { get_case(req, res); });
     on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/events)", "/api/v1/cases/{id}/events",
        [this](const httplib::Request& req, httplib::Response& res) { post_event(req, res); });
+    on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/review)", "/api/v1/cases/{id}/review",
+       [this](const httplib::Request& req, httplib::Response& res) { post_review(req, res); });
+    on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/notice)", "/api/v1/cases/{id}/notice",
+       [this](const httplib::Request& req, httplib::Response& res) { post_notice(req, res); });
     on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/decision)", "/api/v1/cases/{id}/decision",
        [this](const httplib::Request& req, httplib::Response& res) { get_decision(req, res); });
     on("GET", "/api/v1/me", "/api/v1/me", [this](const httplib::Request& req, httplib::Response& res) { me(req, res); });
@@ -888,6 +1013,9 @@ struct ApiServer::Impl {
     out += "# HELP comity_cases Cases by workflow state.\n# TYPE comity_cases gauge\n";
     for (const auto& [state, n] : db->count_cases_by_state())
       out += "comity_cases{state=\"" + state + "\"} " + std::to_string(n) + "\n";
+    out += "# HELP comity_user_notice_reviews_due Delayed user notifications due for review (Reg. 2023/1543 Art 13(2)).\n";
+    out += "# TYPE comity_user_notice_reviews_due gauge\n";
+    out += "comity_user_notice_reviews_due " + std::to_string(db->count_notice_reviews_due(date_of(clock.now()).str())) + "\n";
     out += "# HELP comity_overdue_clocks Running legal clocks past their due time.\n";
     out += "# TYPE comity_overdue_clocks gauge\n";
     out += "comity_overdue_clocks " + std::to_string(db->count_overdue_clocks(clock.now())) + "\n";

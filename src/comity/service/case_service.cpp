@@ -1,11 +1,13 @@
 #include "comity/service/case_service.hpp"
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
 #include "comity/util/sha256.hpp"
+#include "comity/util/text.hpp"
 
 namespace comity {
 
@@ -79,7 +81,7 @@ CaseRecord CaseService::prepare(std::string_view request_json, std::string_view 
   // The addressee gets the order, not the reasoning (Reg. 2023/1543 Art 9: no
   // necessity grounds or case summary): the chosen entry's terms only.
   for (const auto& e : decision["pathways"])
-    if (e["pathway"] == chosen->def->id && e["rank"] == chosen->rank && e["role"] == (chosen->role == Role::Primary ? "primary" : "preservation_companion")) {
+    if (e["pathway"] == chosen->def->id && e["rank"].is_number_integer() && e["rank"] == chosen->rank && e["role"] == (chosen->role == Role::Primary ? "primary" : "preservation_companion")) {
       r.order_json = nlohmann::json{{"pathway", e["pathway"]}, {"role", e["role"]}, {"data_categories", e["data_categories"]},
                                     {"deadlines", e["deadlines"]}, {"use_limitations", e["use_limitations"]}}.dump();
       break;
@@ -91,6 +93,13 @@ CaseRecord CaseService::prepare(std::string_view request_json, std::string_view 
   r.counterpart_state = chosen->counterpart.str();
   r.notified = chosen->notified;
   r.via_authorities = !chosen->def->addresses_provider();
+  // The user-notification plan as the request gave it (Art 13): inform
+  // without undue delay, or delay/restrict/omit until a review date.
+  if (const auto& plan = parsed.request->user_notification_plan) {
+    r.notice_mode = std::string(enum_name(plan->mode));
+    r.notice_status = plan->mode == NoticeMode::NotifyNow ? "pending" : "delayed";
+    r.notice_review_date = plan->review_date ? plan->review_date->str() : "";
+  }
   // The provider is a party only where the order is addressed to it (and,
   // checked on commit, only if it is registered).
   if (chosen->def->addresses_provider()) r.provider_party_id = parsed.request->provider.id;
@@ -163,6 +172,129 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
     throw;
   }
   return r;
+}
+
+CaseRecord CaseService::record_notice(std::string_view case_id, const Actor& actor, NoticeAction action,
+                                      std::string_view review_date, std::string_view reason) {
+  if (actor.role != PartyRole::Officer)
+    throw ServiceError(ServiceError::Kind::Forbidden, "the issuing authority informs the person (Art 13(1))");
+  CaseRecord r = load(case_id);
+  if (r.notice_status.empty() || r.notice_status == "notified")
+    throw ServiceError(ServiceError::Kind::Conflict, r.notice_status.empty()
+                                                         ? "the request gave no user-notification plan"
+                                                         : "the person has been informed already");
+  Instant now = clock_.now();
+  nlohmann::json payload = {{"case", r.id}, {"at", now}};
+  if (action == NoticeAction::Notified) {
+    r.notice_status = "notified";
+    r.notice_review_date.clear();
+    payload["notice"] = "notified";
+  } else {
+    FieldErrors errors;
+    auto date = parse_date(review_date);
+    if (!date || *date <= date_of(now))
+      errors.push_back({"$.review_date", "a date after today (YYYY-MM-DD), when the delay is reviewed again"});
+    if (is_blank(reason))
+      errors.push_back({"$.reason", "why informing the person now would harm the proceedings (Art 13(2); "
+                                    "Dir. 2016/680 Art 13(3))"});
+    if (!errors.empty()) {
+      ServiceError e(ServiceError::Kind::InvalidRequest, "the delay needs a review date and a reason");
+      e.field_errors = std::move(errors);
+      throw e;
+    }
+    r.notice_status = "delayed";
+    r.notice_review_date = date->str();
+    payload["notice"] = "delayed";
+    payload["review_date"] = r.notice_review_date;
+    payload["reason_sha256"] = sha256_hex(reason);
+  }
+  int64_t version = r.version;
+  r.version = version + 1;
+  r.updated_at = now;
+  try {
+    store_.save_case(r, version, r.c.history.size(), audit_entry(actor, "user_notice", r.id, payload.dump()));
+  } catch (const StoreError& se) {
+    if (se.kind == StoreError::Kind::Conflict) throw ServiceError(ServiceError::Kind::Conflict, se.what());
+    throw;
+  }
+  return r;
+}
+
+CaseReview CaseService::review(std::string_view case_id, const Actor& actor, const std::vector<CheckVerdict>& verdicts,
+                               bool agree_rest) {
+  CaseRecord r = load(case_id);
+  PartyRole acting = acting_role(actor, r);
+  std::string side;
+  if (acting == PartyRole::Validator || acting == PartyRole::RequestingCentralAuthority) side = "requesting";
+  else if (acting == PartyRole::RequestedCentralAuthority || acting == PartyRole::EnforcingAuthority) side = "requested";
+  else
+    throw ServiceError(ServiceError::Kind::Forbidden,
+                       "a review is by the requesting side's validator or central authority, or the requested side's "
+                       "central or enforcing authority");
+  // The checks of the entry the case was opened on, from the decision as stored.
+  auto decision = nlohmann::json::parse(r.decision_json);
+  auto order = nlohmann::json::parse(r.order_json);
+  const nlohmann::json* entry = nullptr;
+  for (const auto& e : decision["pathways"])
+    if (e["pathway"] == r.c.pathway && e["role"] == order.value("role", "primary") && e["rank"].is_number_integer() &&
+        e["rank"].get<int>() > 0 &&
+        (!entry || e["rank"].get<int>() < (*entry)["rank"].get<int>()))
+      entry = &e;
+  if (!entry) throw ServiceError(ServiceError::Kind::Conflict, "the case's decision has no lawful entry to review");
+  FieldErrors errors;
+  std::map<std::string, const CheckVerdict*> given;
+  for (size_t i = 0; i < verdicts.size(); ++i) {
+    const auto& v = verdicts[i];
+    std::string at = "$.verdicts[" + std::to_string(i) + "]";
+    bool known = false;
+    for (const auto& c : (*entry)["checks"]) known = known || c["predicate"] == v.predicate;
+    if (!known) errors.push_back({at + ".predicate", "a check of the chosen pathway; " + v.predicate + " is not one"});
+    else if (!given.emplace(v.predicate, &v).second) errors.push_back({at + ".predicate", "one verdict per check"});
+    if (v.verdict != "agree" && v.verdict != "override") errors.push_back({at + ".verdict", "agree or override"});
+    if (v.verdict == "override" && is_blank(v.reason))
+      errors.push_back({at + ".reason", "an override needs its reason"});
+  }
+  nlohmann::json out = nlohmann::json::array();
+  std::vector<AuditEntry> audit;
+  Instant now = clock_.now();
+  int overrides = 0;
+  for (const auto& c : (*entry)["checks"]) {
+    std::string pred = c["predicate"], result = c["result"];
+    auto it = given.find(pred);
+    if (it == given.end()) {
+      // A check the code could not decide is the reviewer's to decide, with a reason.
+      if (result == "needs_review") errors.push_back({"$.verdicts", pred + " needs review: give a verdict and a reason"});
+      else if (!agree_rest) errors.push_back({"$.verdicts", "no verdict for " + pred + " (or send agree_rest: true)"});
+      out.push_back({{"predicate", pred}, {"result", result}, {"verdict", "agree"}, {"reason", ""}, {"explicit", false}});
+      continue;
+    }
+    const CheckVerdict& v = *it->second;
+    if (result == "needs_review" && is_blank(v.reason))
+      errors.push_back({"$.verdicts", pred + " needs review: the verdict needs its reason"});
+    out.push_back({{"predicate", pred}, {"result", result}, {"verdict", v.verdict}, {"reason", v.reason}, {"explicit", true}});
+    if (v.verdict == "override") {
+      ++overrides;
+      nlohmann::json p = {{"case", r.id}, {"side", side}, {"predicate", pred}, {"result", result}, {"reason", v.reason}};
+      audit.push_back(audit_entry(actor, "override:" + pred, r.id, p.dump()));
+    }
+  }
+  if (!errors.empty()) {
+    ServiceError e(ServiceError::Kind::InvalidRequest, "the review is incomplete");
+    e.field_errors = std::move(errors);
+    throw e;
+  }
+  CaseReview rv{r.id, side, std::string(role_name(acting)) + ":" + actor.user_id, now, out.dump()};
+  nlohmann::json payload = {{"case", r.id}, {"side", side}, {"overrides", overrides}, {"verdicts_sha256", sha256_hex(rv.verdicts_json)}};
+  audit.insert(audit.begin(), audit_entry(actor, "review:" + side, r.id, payload.dump()));
+  try {
+    store_.save_review(rv, audit);
+  } catch (const StoreError& se) {
+    if (se.kind == StoreError::Kind::Constraint)
+      throw ServiceError(ServiceError::Kind::Conflict, "the " + side + " side has reviewed this case already (one "
+                                                       "consolidated review per side)");
+    throw;
+  }
+  return rv;
 }
 
 std::vector<std::string> CaseService::expire(std::string_view case_id) {

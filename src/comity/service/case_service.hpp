@@ -37,6 +37,13 @@ struct OpenAttempt {
   Actor actor;
 };
 
+enum class NoticeAction : uint8_t { Notified, Delay };
+
+// A reviewer's verdict on one check of the case's chosen pathway.
+struct CheckVerdict {
+  std::string predicate, verdict, reason;  // verdict: agree / override
+};
+
 // The case id for (user, Idempotency-Key): a UUID-shaped digest, so a retry
 // of the same creation collides with the first on the primary key.
 std::string idempotent_case_id(std::string_view user_id, std::string_view key);
@@ -75,6 +82,26 @@ class CaseService {
   // event row, in the same transaction as the step.
   CaseRecord step(std::string_view case_id, std::string_view event, const Actor& actor, std::string_view reason = {},
                   std::string_view idempotency_key = {}, bool* replayed = nullptr);
+
+  // The user-notification plan (Reg. 2023/1543 Art 13), by the issuing
+  // authority's officer: Notified records that the person was informed;
+  // Delay keeps (or starts) a delay until `review_date` (after today) for
+  // `reason` (Art 13(2)), which the audit keeps as a digest. Forbidden for
+  // other roles; Conflict when there is no plan or the person was informed.
+  CaseRecord record_notice(std::string_view case_id, const Actor& actor, NoticeAction action,
+                           std::string_view review_date = {}, std::string_view reason = {});
+
+  // One consolidated review per side: the requesting side's validator or
+  // central authority, or the requested side's central or enforcing
+  // authority, records a verdict on every check of the chosen pathway —
+  // agree, or override with a reason. Checks not listed are agreed with when
+  // `agree_rest`; a needs_review check must be listed with a reason (the
+  // reviewer decides what the code could not). Saves the review with an
+  // audit entry for it and one per override. InvalidRequest with field
+  // paths; Forbidden for other roles; Conflict if the side has reviewed.
+  // The engine's decision is not changed: the review is the record beside it.
+  CaseReview review(std::string_view case_id, const Actor& actor, const std::vector<CheckVerdict>& verdicts,
+                    bool agree_rest);
 
   // Acts on the expired clocks of one case; saves only if something fired.
   // Returns the events fired.

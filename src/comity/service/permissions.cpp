@@ -43,7 +43,8 @@ CaseView case_view(const Principal& who, const CaseSummary& c) {
 
 CaseSummary summary_of(const CaseRecord& r) {
   return {r.id, r.c.pathway, r.c.state, r.requesting_state, r.c.workflow, r.updated_at, r.requesting_party_id,
-          r.provider_party_id, r.counterpart_state, r.notified, was_transmitted(r.c), r.via_authorities};
+          r.provider_party_id, r.counterpart_state, r.notified, was_transmitted(r.c), r.via_authorities,
+          r.notice_status, r.notice_review_date};
 }
 
 }  // namespace comity

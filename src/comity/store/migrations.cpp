@@ -121,6 +121,24 @@ UPDATE cases SET order_json = coalesce((
   WHERE json_extract(value, '$.pathway') = cases.pathway AND json_extract(value, '$.rank') > 0
   ORDER BY json_extract(value, '$.rank') LIMIT 1), '{}');
 )SQL"},
+    {6, "user-notification plans and one consolidated review per side", R"SQL(
+ALTER TABLE cases ADD COLUMN notice_mode TEXT NOT NULL DEFAULT ''
+  CHECK (notice_mode IN ('', 'NOTIFY_NOW', 'DELAY', 'RESTRICT', 'OMIT'));
+ALTER TABLE cases ADD COLUMN notice_status TEXT NOT NULL DEFAULT ''
+  CHECK (notice_status IN ('', 'pending', 'delayed', 'notified'));
+ALTER TABLE cases ADD COLUMN notice_review_date TEXT NOT NULL DEFAULT '';
+CREATE INDEX notice_reviews_by_date ON cases(notice_review_date) WHERE notice_status = 'delayed';
+CREATE TABLE case_reviews (
+  case_id       TEXT NOT NULL REFERENCES cases(id) ON DELETE RESTRICT,
+  side          TEXT NOT NULL CHECK (side IN ('requesting', 'requested')),
+  reviewer      TEXT NOT NULL,
+  at            INTEGER NOT NULL,
+  verdicts_json TEXT NOT NULL,
+  PRIMARY KEY (case_id, side)
+) STRICT;
+CREATE TRIGGER case_reviews_no_update BEFORE UPDATE ON case_reviews
+  BEGIN SELECT RAISE(ABORT, 'a review is final'); END;
+)SQL"},
 };
 
 }  // namespace

@@ -44,7 +44,8 @@ class SqliteStore final : public Store {
              "INSERT INTO cases(id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, "
              "decision_json, deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
              "requesting_party_id, provider_party_id, counterpart_state, notified, transmitted, via_authorities, "
-             "order_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?)")
+             "order_json, notice_mode, notice_status, notice_review_date) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?)")
           .bind(1, r.id).bind(2, r.request_id).bind(3, r.requesting_state).bind(4, r.c.pathway)
           .bind(5, r.c.workflow).bind(6, r.c.state).bind(7, r.pack_hash).bind(8, r.request_json)
           .bind(9, r.decision_json).bind(10, deadlines_json(r.c)).bind(11, int64_t{r.c.data_marked_for_deletion})
@@ -52,6 +53,7 @@ class SqliteStore final : public Store {
           .bind_text_or_null(14, r.requesting_party_id).bind_text_or_null(15, r.provider_party_id)
           .bind(16, r.counterpart_state).bind(17, int64_t{r.notified}).bind(18, int64_t{was_transmitted(r.c)})
           .bind(19, int64_t{r.via_authorities}).bind(20, r.order_json)
+          .bind(21, r.notice_mode).bind(22, r.notice_status).bind(23, r.notice_review_date)
           .run();
       insert_events(r, 0);
       insert_clocks(r);
@@ -64,7 +66,8 @@ class SqliteStore final : public Store {
         "SELECT id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, decision_json, "
         "deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
         "coalesce(requesting_party_id, ''), coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), "
-        "notified, via_authorities, order_json FROM cases WHERE id = ?");
+        "notified, via_authorities, order_json, notice_mode, notice_status, notice_review_date "
+        "FROM cases WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     CaseRecord r;
@@ -88,6 +91,9 @@ class SqliteStore final : public Store {
     r.notified = s.integer(17) != 0;
     r.via_authorities = s.integer(18) != 0;
     r.order_json = s.text(19);
+    r.notice_mode = s.text(20);
+    r.notice_status = s.text(21);
+    r.notice_review_date = s.text(22);
     auto ev = db_.prepare(
         "SELECT event, actor_role, at, from_state, to_state, reason, coalesce(idempotency_key, '') FROM case_events "
         "WHERE case_id = ? ORDER BY seq");
@@ -114,10 +120,11 @@ class SqliteStore final : public Store {
       throw StoreError(StoreError::Kind::Other, "save_case: version must be expected_version + 1");
     db_.transaction([&] {
       auto up = db_.prepare(
-          "UPDATE cases SET state = ?, data_marked_for_deletion = ?, version = ?, updated_at = ?, transmitted = ? "
-          "WHERE id = ? AND version = ?");
+          "UPDATE cases SET state = ?, data_marked_for_deletion = ?, version = ?, updated_at = ?, transmitted = ?, "
+          "notice_status = ?, notice_review_date = ? WHERE id = ? AND version = ?");
       up.bind(1, r.c.state).bind(2, int64_t{r.c.data_marked_for_deletion}).bind(3, r.version).bind(4, r.updated_at);
-      up.bind(5, int64_t{was_transmitted(r.c)}).bind(6, r.id).bind(7, expected_version).run();
+      up.bind(5, int64_t{was_transmitted(r.c)}).bind(6, r.notice_status).bind(7, r.notice_review_date);
+      up.bind(8, r.id).bind(9, expected_version).run();
       if (db_.changes() != 1) {
         auto exists = db_.prepare("SELECT 1 FROM cases WHERE id = ?");
         exists.bind(1, r.id);
@@ -136,12 +143,12 @@ class SqliteStore final : public Store {
     auto s = db_.prepare(
         "SELECT id, pathway, state, requesting_state, updated_at, coalesce(requesting_party_id, ''), "
         "coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), notified, transmitted, workflow, "
-        "via_authorities FROM cases WHERE id > ? ORDER BY id LIMIT ?");
+        "via_authorities, notice_status, notice_review_date FROM cases WHERE id > ? ORDER BY id LIMIT ?");
     s.bind(1, after_id).bind(2, int64_t{limit});
     std::vector<CaseSummary> out;
     while (s.step())
       out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(10), s.integer(4), s.text(5), s.text(6),
-                     s.text(7), s.integer(8) != 0, s.integer(9) != 0, s.integer(11) != 0});
+                     s.text(7), s.integer(8) != 0, s.integer(9) != 0, s.integer(11) != 0, s.text(12), s.text(13)});
     return out;
   }
 
@@ -167,6 +174,32 @@ class SqliteStore final : public Store {
     std::vector<std::pair<std::string, int64_t>> out;
     while (s.step()) out.emplace_back(s.text(0), s.integer(1));
     return out;
+  }
+
+  void save_review(const CaseReview& v, const std::vector<AuditEntry>& audit) override {
+    db_.transaction([&] {
+      db_.prepare("INSERT INTO case_reviews(case_id, side, reviewer, at, verdicts_json) VALUES (?,?,?,?,?)")
+          .bind(1, v.case_id).bind(2, v.side).bind(3, v.reviewer).bind(4, v.at).bind(5, v.verdicts_json).run();
+      for (const auto& a : audit) insert_audit(a);
+    });
+  }
+
+  std::vector<CaseReview> reviews(std::string_view case_id) override {
+    auto s = db_.prepare(
+        "SELECT case_id, side, reviewer, at, verdicts_json FROM case_reviews WHERE case_id = ? ORDER BY at, side");
+    s.bind(1, case_id);
+    std::vector<CaseReview> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.integer(3), s.text(4)});
+    return out;
+  }
+
+  int64_t count_notice_reviews_due(std::string_view today) override {
+    auto s = db_.prepare(
+        "SELECT count(*) FROM cases WHERE notice_status = 'delayed' AND notice_review_date <> '' "
+        "AND notice_review_date <= ?");
+    s.bind(1, today);
+    s.step();
+    return s.integer(0);
   }
 
   void append_audit(const AuditEntry& audit) override { db_.transaction([&] { insert_audit(audit); }); }

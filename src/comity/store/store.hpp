@@ -46,6 +46,11 @@ struct CaseRecord {
   // Chapter III and its preservation): the requested State's central
   // authority is then a party to it; false for orders addressed to a provider.
   bool via_authorities = false;
+  // The user-notification plan (Reg. 2023/1543 Art 13): the mode the request
+  // gave ("" if none), its status ("pending": to inform without undue delay;
+  // "delayed": delayed, restricted or omitted until the review date;
+  // "notified") and the next review date (YYYY-MM-DD, or "").
+  std::string notice_mode, notice_status, notice_review_date;
   int64_t version = 1;  // 1 when created; +1 per saved change
   Instant created_at = 0, updated_at = 0;
   Case c;
@@ -57,6 +62,16 @@ struct CaseSummary {
   Instant updated_at = 0;
   std::string requesting_party_id, provider_party_id, counterpart_state;
   bool notified = false, transmitted = false, via_authorities = false;
+  std::string notice_status, notice_review_date;
+};
+
+// One consolidated review of a case by one side (the requesting side's
+// validator or central authority; the requested side's central authority or
+// enforcing authority): a verdict on every check of the chosen pathway.
+struct CaseReview {
+  std::string case_id, side, reviewer;  // side: requesting / requested; reviewer: role:user
+  Instant at = 0;
+  std::string verdicts_json;  // [{predicate, result, verdict: agree|override, reason}]
 };
 
 // True once the case has been transmitted to its addressee (providers and
@@ -77,6 +92,12 @@ class Store {
   // expected_version + 1.
   virtual void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event,
                          const AuditEntry& audit) = 0;
+  // Saves the side's review with its audit entries; StoreError{Constraint}
+  // if that side has reviewed the case already (one review per side).
+  virtual void save_review(const CaseReview& review, const std::vector<AuditEntry>& audit) = 0;
+  virtual std::vector<CaseReview> reviews(std::string_view case_id) = 0;
+  // Delayed user notifications whose review date is on or before `today` (YYYY-MM-DD).
+  virtual int64_t count_notice_reviews_due(std::string_view today) = 0;
   // Cases ordered by id, strictly after `after_id`, at most `limit` (cursor pagination).
   virtual std::vector<CaseSummary> list_cases(std::string_view after_id, int limit) = 0;
   virtual int64_t count_overdue_clocks(Instant now) = 0;
