@@ -186,7 +186,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--seconds") seconds = std::stod(argv[i + 1]);
-    else if (k == "--nginx") nginx_binary = argv[i + 1];
+    else if (k == "--nginx") nginx_binary = argv[i + 1];  // "" skips the ceiling (profiling runs)
   }
   signal(SIGPIPE, SIG_IGN);
   fs::path dir = fs::temp_directory_path() / ("comity-bench-" + std::to_string(getpid()));
@@ -215,7 +215,7 @@ int main(int argc, char** argv) {
   std::printf("machine: %u hardware threads\n\n", std::thread::hardware_concurrency());
 
   std::vector<std::pair<int, Result>> ceiling;
-  try {
+  if (!nginx_binary.empty()) try {
     Nginx nginx(nginx_binary, dir / "nginx");
     for (int conns : {10, 64}) {
       Result r = load(nginx.port(), conns, seconds, "/case.json", [](httplib::Client& c, uint64_t) {

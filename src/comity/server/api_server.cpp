@@ -882,6 +882,9 @@ struct ApiServer::Impl {
     // Answers go out at once: with Nagle's algorithm a small response can
     // wait for the client's delayed ACK (tens of milliseconds).
     http.set_tcp_nodelay(true);
+    // Keep-alive connections serve many requests (cpp-httplib closes them
+    // after 5 by default, which makes busy clients reconnect constantly).
+    http.set_keep_alive_max_count(10000);
     http.set_read_timeout(10, 0);
     http.set_write_timeout(10, 0);
     http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {

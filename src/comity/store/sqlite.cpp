@@ -36,7 +36,10 @@ Db::Db(const std::string& path, Mode mode) : path_(path) {
   }
 }
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
+  sqlite3_close_v2(db_);
+}
 
 void Db::fail(int rc, std::string_view context) const {
   throw StoreError(kind_of(rc), std::string(context) + ": " + sqlite3_errmsg(db_));
@@ -54,10 +57,19 @@ void Db::exec(std::string_view sql) {
 }
 
 Stmt Db::prepare(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end() && !it->second.busy) {
+    it->second.busy = true;
+    return Stmt(*this, it->second.stmt, &it->second.busy);
+  }
   sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              it == cache_.end() ? SQLITE_PREPARE_PERSISTENT : 0, &s, nullptr);
   if (rc != SQLITE_OK) fail(rc, "prepare (" + std::string(sql.substr(0, 60)) + ")");
-  return Stmt(*this, s);
+  if (it != cache_.end()) return Stmt(*this, s);  // the cached one is in use: an owned one
+  auto& entry = cache_[std::string(sql)];
+  entry = {s, true};
+  return Stmt(*this, s, &entry.busy);
 }
 
 int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
@@ -65,7 +77,16 @@ bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
 int Db::changes() const { return sqlite3_changes(db_); }
 
-Stmt::~Stmt() { sqlite3_finalize(s_); }
+Stmt::~Stmt() {
+  if (!s_) return;
+  if (!busy_) {
+    sqlite3_finalize(s_);
+    return;
+  }
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+  *busy_ = false;
+}
 
 Stmt& Stmt::bind(int i, std::string_view v) {
   int rc = sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -34,6 +35,9 @@ class Db {
   Db& operator=(const Db&) = delete;
 
   void exec(std::string_view sql);  // for DDL and pragmas; no parameters
+  // A statement for `sql`. Statements are cached per SQL text and reused
+  // (reset, bindings cleared) once the previous Stmt for the same text is
+  // gone; while one is in use, a fresh one is prepared.
   Stmt prepare(std::string_view sql);
   int64_t last_insert_rowid() const;
   int changes() const;
@@ -72,15 +76,25 @@ class Db {
   [[noreturn]] void fail(int rc, std::string_view context) const;
 
  private:
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool busy = false;
+  };
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::unordered_map<std::string, Cached> cache_;  // node-based: entries stay put
 };
 
 class Stmt {
  public:
-  Stmt(Db& db, sqlite3_stmt* s) : db_(&db), s_(s) {}
+  // `busy`: the cache entry's flag when the statement is cached (reset and
+  // released on destruction), nullptr when owned (finalized).
+  Stmt(Db& db, sqlite3_stmt* s, bool* busy = nullptr) : db_(&db), s_(s), busy_(busy) {}
   ~Stmt();
-  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  Stmt(Stmt&& o) noexcept : db_(o.db_), s_(o.s_), busy_(o.busy_) {
+    o.s_ = nullptr;
+    o.busy_ = nullptr;
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -104,6 +118,7 @@ class Stmt {
  private:
   Db* db_;
   sqlite3_stmt* s_;
+  bool* busy_;
 };
 
 }  // namespace comity
