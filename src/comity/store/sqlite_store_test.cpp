@@ -152,6 +152,29 @@ TEST_F(StoreTest, GroupCommitKeepsEachOperationAtomic) {
   EXPECT_EQ(store->audit_after(0, 10).size(), 3u);
 }
 
+TEST_F(StoreTest, CachedStatementsAreResetAndNeverShared) {
+  Db db(path);
+  db.exec("CREATE TABLE t(x INTEGER)");
+  for (int64_t i = 0; i < 3; ++i) db.prepare("INSERT INTO t VALUES (?)").bind(1, i).run();
+  // The same SQL while the first statement is mid-iteration: a separate statement.
+  auto outer = db.prepare("SELECT x FROM t ORDER BY x");
+  ASSERT_TRUE(outer.step());
+  EXPECT_EQ(outer.integer(0), 0);
+  {
+    auto inner = db.prepare("SELECT x FROM t ORDER BY x");
+    int n = 0;
+    while (inner.step()) ++n;
+    EXPECT_EQ(n, 3);
+  }
+  ASSERT_TRUE(outer.step());
+  EXPECT_EQ(outer.integer(0), 1);  // undisturbed by the inner one
+  // A reused statement starts afresh, with no bindings left over.
+  auto q = db.prepare("SELECT count(*) FROM t WHERE x >= ?");
+  q.bind(1, int64_t{2});
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.integer(0), 1);
+}
+
 TEST_F(StoreTest, AuditIsAppendOnly) {
   auto store = open_sqlite_store(path);
   store->create_case(s01_case("case-1"), audit("create", "case-1", "x"));
