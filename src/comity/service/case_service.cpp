@@ -80,12 +80,19 @@ CaseRecord CaseService::prepare(std::string_view request_json, std::string_view 
   auto decision = decision_to_json(d, *parsed.request);  // ordered: the same key order as /evaluate
   // The addressee gets the order, not the reasoning (Reg. 2023/1543 Art 9: no
   // necessity grounds or case summary): the chosen entry's terms only.
-  for (const auto& e : decision["pathways"])
-    if (e["pathway"] == chosen->def->id && e["rank"].is_number_integer() && e["rank"] == chosen->rank && e["role"] == (chosen->role == Role::Primary ? "primary" : "preservation_companion")) {
-      r.order_json = nlohmann::json{{"pathway", e["pathway"]}, {"role", e["role"]}, {"data_categories", e["data_categories"]},
-                                    {"deadlines", e["deadlines"]}, {"use_limitations", e["use_limitations"]}}.dump();
-      break;
-    }
+  const char* chosen_role = chosen->role == Role::Primary ? "primary" : "preservation_companion";
+  for (const auto& e : decision["pathways"]) {
+    if (e["pathway"] != chosen->def->id || e["role"] != chosen_role || !e["rank"].is_number_integer() ||
+        e["rank"] != chosen->rank)
+      continue;
+    r.order_json = nlohmann::json{{"pathway", e["pathway"]},
+                                  {"role", e["role"]},
+                                  {"data_categories", e["data_categories"]},
+                                  {"deadlines", e["deadlines"]},
+                                  {"use_limitations", e["use_limitations"]}}
+                       .dump();
+    break;
+  }
   r.decision_json = decision.dump();
   r.created_at = r.updated_at = now;
   r.c = open_case(d, *chosen);
