@@ -748,6 +748,10 @@ TEST(ServerClock, ConsolidatedReviewAndUserNotificationPlan) {
   ASSERT_EQ(c["reviews"].size(), 1u);
   EXPECT_EQ(c["reviews"][0]["overrides"], 1);
   EXPECT_EQ(c["reviews"][0]["reviewer"], "validator:validator-de");
+  json meta = json::parse(http.Get(path, bearer("overseer"))->body);  // oversight: the verdicts, not the reasons
+  EXPECT_EQ(meta["reviews"][0]["overrides"], 1);
+  EXPECT_FALSE(meta["reviews"][0]["verdicts"][0].contains("reason"));
+  EXPECT_TRUE(c["reviews"][0]["verdicts"][0].contains("reason"));
   json trail = json::parse(http.Get("/api/v1/audit?limit=200", bearer("overseer"))->body)["items"];
   std::set<std::string> actions;
   for (const auto& a : trail) actions.insert(a["action"].get<std::string>());

@@ -105,7 +105,11 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
     for (const auto& v : reviews) {
       json verdicts = json::parse(v.verdicts_json);
       int overrides = 0;
-      for (const auto& x : verdicts) overrides += x["verdict"] == "override";
+      for (auto& x : verdicts) {
+        overrides += x["verdict"] == "override";
+        // A reviewer's reasons are free text that may carry facts: not for oversight's metadata view.
+        if (view == CaseView::Metadata) x.erase("reason");
+      }
       rv.push_back({{"side", v.side}, {"reviewer", v.reviewer}, {"at", format_instant(v.at)}, {"overrides", overrides},
                     {"verdicts", std::move(verdicts)}});
     }
