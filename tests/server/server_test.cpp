@@ -258,6 +258,11 @@ TEST_F(ServerTest, EpocFromOfficerToProviderWithPermissionsOnEveryRoute) {
   json decision = json::parse(decided->body);
   EXPECT_EQ(decision["format"], "comity.decision/1");
   EXPECT_EQ(decision["pack"]["content_hash"], json::parse(get(path, "officer-de")->body)["rule_pack"]);
+  // Rendered again from the recorded request, pack and date: the same as evaluating it then.
+  auto again = http.Post("/api/v1/evaluate?at=" + decision["evaluated_at"].get<std::string>(), bearer("officer-de"),
+                         request.dump(), "application/json");
+  ASSERT_EQ(again->status, 200);
+  EXPECT_EQ(json::parse(again->body), decision);
   EXPECT_EQ(order["allowed_events"], json({"acknowledge", "report_inability", "object", "produce"}));
   // Another provider reaches for it: not found, by reading or by acting.
   problem_of(get(path, "provider-us"), 404);

@@ -66,7 +66,9 @@ ordered_json check_json(const CheckResult& c, std::string_view stage) {
 
 std::string_view role_name(Role r) { return r == Role::Primary ? "primary" : "preservation_companion"; }
 
-ordered_json pathway_json(const Decision& d, const PathwayResult& p) {
+}  // namespace
+
+ordered_json pathway_entry_json(const Decision& d, const PathwayResult& p) {
   ordered_json j;
   j["pathway"] = p.def->id;
   j["name"] = p.def->name;
@@ -139,8 +141,6 @@ ordered_json pathway_json(const Decision& d, const PathwayResult& p) {
   return j;
 }
 
-}  // namespace
-
 ordered_json decision_to_json(const Decision& d, const Request& q) {
   ordered_json j;
   j["format"] = "comity.decision/1";
@@ -174,7 +174,7 @@ ordered_json decision_to_json(const Decision& d, const Request& q) {
   j["gate"] = std::move(gate);
 
   ordered_json pathways = ordered_json::array();
-  for (const auto& p : d.pathways) pathways.push_back(pathway_json(d, p));
+  for (const auto& p : d.pathways) pathways.push_back(pathway_entry_json(d, p));
   j["pathways"] = std::move(pathways);
 
   ordered_json adv;

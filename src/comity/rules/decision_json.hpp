@@ -14,6 +14,10 @@ namespace comity {
 // request id and the assumed defaults.
 nlohmann::ordered_json decision_to_json(const Decision& d, const Request& request);
 
+// One entry of the decision's "pathways" array, exactly as decision_to_json
+// renders it (the case records the entry it was opened on).
+nlohmann::ordered_json pathway_entry_json(const Decision& d, const PathwayResult& p);
+
 // A readable decision memo for people (English).
 std::string decision_to_text(const Decision& d, const Request& request);
 

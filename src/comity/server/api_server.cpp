@@ -567,9 +567,9 @@ struct ApiServer::Impl {
     res.set_content(body, "application/json");
   }
 
-  // The decision the case was opened on, exactly as stored (rule pack
-  // version and evaluation date inside). Not for the addressee: it gets the
-  // order, not the reasoning.
+  // The decision the case was opened on (rendered again from the recorded
+  // request, rule pack and date). Not for the addressee: it gets the order,
+  // not the reasoning.
   void get_decision(const httplib::Request& req, httplib::Response& res) {
     ReadLease db(*this);
     auto who = authenticate(*db, req, res);
@@ -578,7 +578,11 @@ struct ApiServer::Impl {
     if (!found) return;
     if (found->second == CaseView::Order)
       return problem(res, 403, "Forbidden", "the addressee receives the order, not the reasoning (Reg. 2023/1543 Art 9)");
-    res.set_content(found->first.decision_json, "application/json");
+    try {
+      res.set_content(cases.decision_text(found->first), "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
   }
 
   // Authenticates, loads the case the caller may act on (404 if it may not

@@ -77,23 +77,19 @@ CaseRecord CaseService::prepare(std::string_view request_json, std::string_view 
   r.requesting_state = parsed.request->requesting_state.str();
   r.pack_hash = pack_.content_hash;
   r.request_json = std::string(request_json);
-  auto decision = decision_to_json(d, *parsed.request);  // ordered: the same key order as /evaluate
+  // The case keeps the entry it rests on; the whole decision is rendered on
+  // demand from the request, the pack and the date (decision_text).
+  auto entry = pathway_entry_json(d, *chosen);
+  r.entry_json = entry.dump();
+  r.evaluated_on = today.str();
   // The addressee gets the order, not the reasoning (Reg. 2023/1543 Art 9: no
   // necessity grounds or case summary): the chosen entry's terms only.
-  const char* chosen_role = chosen->role == Role::Primary ? "primary" : "preservation_companion";
-  for (const auto& e : decision["pathways"]) {
-    if (e["pathway"] != chosen->def->id || e["role"] != chosen_role || !e["rank"].is_number_integer() ||
-        e["rank"] != chosen->rank)
-      continue;
-    r.order_json = nlohmann::json{{"pathway", e["pathway"]},
-                                  {"role", e["role"]},
-                                  {"data_categories", e["data_categories"]},
-                                  {"deadlines", e["deadlines"]},
-                                  {"use_limitations", e["use_limitations"]}}
-                       .dump();
-    break;
-  }
-  r.decision_json = decision.dump();
+  r.order_json = nlohmann::ordered_json{{"pathway", entry["pathway"]},
+                                        {"role", entry["role"]},
+                                        {"data_categories", entry["data_categories"]},
+                                        {"deadlines", entry["deadlines"]},
+                                        {"use_limitations", entry["use_limitations"]}}
+                     .dump();
   r.created_at = r.updated_at = now;
   r.c = open_case(d, *chosen);
   r.requesting_party_id = actor.party_id;
@@ -238,16 +234,10 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
     throw ServiceError(ServiceError::Kind::Forbidden,
                        "a review is by the requesting side's validator or central authority, or the requested side's "
                        "central or enforcing authority");
-  // The checks of the entry the case was opened on, from the decision as stored.
-  auto decision = nlohmann::json::parse(r.decision_json);
-  auto order = nlohmann::json::parse(r.order_json);
-  const nlohmann::json* entry = nullptr;
-  for (const auto& e : decision["pathways"])
-    if (e["pathway"] == r.c.pathway && e["role"] == order.value("role", "primary") && e["rank"].is_number_integer() &&
-        e["rank"].get<int>() > 0 &&
-        (!entry || e["rank"].get<int>() < (*entry)["rank"].get<int>()))
-      entry = &e;
-  if (!entry) throw ServiceError(ServiceError::Kind::Conflict, "the case's decision has no lawful entry to review");
+  // The checks of the entry the case was opened on, as recorded.
+  if (r.entry_json.empty()) throw ServiceError(ServiceError::Kind::Conflict, "the case records no entry to review");
+  auto recorded = nlohmann::json::parse(r.entry_json);
+  const nlohmann::json* entry = &recorded;
   FieldErrors errors;
   std::map<std::string, const CheckVerdict*> given;
   for (size_t i = 0; i < verdicts.size(); ++i) {
@@ -302,6 +292,20 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
     throw;
   }
   return rv;
+}
+
+std::string CaseService::decision_text(const CaseRecord& r) const {
+  if (!r.decision_json.empty()) return r.decision_json;  // kept whole before schema v7
+  if (r.pack_hash != pack_.content_hash)
+    throw ServiceError(ServiceError::Kind::Conflict, "the case was decided under rule pack " + r.pack_hash +
+                                                         "; this server runs " + pack_.content_hash +
+                                                         ", so it cannot render that decision again");
+  auto parsed = parse_request(r.request_json);
+  auto date = parse_date(r.evaluated_on);
+  if (!parsed.request || !date)
+    throw ServiceError(ServiceError::Kind::Conflict, "the case's recorded request or date cannot be read");
+  Decision d = evaluate(*parsed.request, pack_, *date);
+  return decision_to_json(d, *parsed.request).dump();
 }
 
 std::vector<std::string> CaseService::expire(std::string_view case_id) {

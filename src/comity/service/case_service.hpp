@@ -103,6 +103,12 @@ class CaseService {
   CaseReview review(std::string_view case_id, const Actor& actor, const std::vector<CheckVerdict>& verdicts,
                     bool agree_rest);
 
+  // The decision the case was opened on (comity.decision/1 JSON): rendered
+  // again from the recorded request, rule pack and date — the engine is
+  // deterministic — or, for cases from before schema v7, as stored.
+  // Conflict when this server runs another rule pack than the case's.
+  std::string decision_text(const CaseRecord& r) const;
+
   // Acts on the expired clocks of one case; saves only if something fired.
   // Returns the events fired.
   std::vector<std::string> expire(std::string_view case_id);

@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "comity/service/demo.hpp"
 #include "comity/util/sha256.hpp"
 
@@ -68,6 +70,28 @@ TEST_F(ServiceTest, AnOfficerIssuesOnlyInItsOwnStatesName) {
   Actor german{"o3", PartyRole::Officer, "de-sta", "DE"};
   EXPECT_EQ(svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary, german).requesting_state,
             "DE");
+}
+
+TEST_F(ServiceTest, TheDecisionIsRenderedAgainOnlyUnderTheCasesRulePack) {
+  CaseRecord r = svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary, officer);
+  EXPECT_TRUE(r.decision_json.empty());  // not stored: rendered on demand
+  auto entry = nlohmann::json::parse(r.entry_json);
+  EXPECT_EQ(entry["pathway"], "P_EU_EPOC");
+  EXPECT_FALSE(entry["checks"].empty());
+  auto decision = nlohmann::json::parse(svc.decision_text(*store->load_case(r.id)));
+  EXPECT_EQ(decision["evaluated_at"], "2026-09-15");
+  bool found = false;
+  for (const auto& e : decision["pathways"]) found = found || e == entry;
+  EXPECT_TRUE(found) << "the recorded entry is the decision's own";
+  auto other = test::fresh_pack();
+  other->content_hash = "sha256:another-version";
+  CaseService later(*store, *other, clock, ids);
+  try {
+    later.decision_text(r);
+    FAIL() << "rendered a decision under another rule pack";
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.kind, ServiceError::Kind::Conflict);
+  }
 }
 
 TEST_F(ServiceTest, NotifiedEpocRefusedByTheEnforcingAuthority) {

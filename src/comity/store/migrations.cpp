@@ -139,6 +139,15 @@ CREATE TABLE case_reviews (
 CREATE TRIGGER case_reviews_no_update BEFORE UPDATE ON case_reviews
   BEGIN SELECT RAISE(ABORT, 'a review is final'); END;
 )SQL"},
+    {7, "cases keep the entry they rest on; the whole decision is rendered on demand", R"SQL(
+ALTER TABLE cases ADD COLUMN entry_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN evaluated_on TEXT NOT NULL DEFAULT '';
+UPDATE cases SET evaluated_on = coalesce(json_extract(decision_json, '$.evaluated_at'), ''),
+  entry_json = coalesce((
+    SELECT value FROM json_each(cases.decision_json, '$.pathways')
+    WHERE json_extract(value, '$.pathway') = cases.pathway AND json_extract(value, '$.rank') > 0
+    ORDER BY json_extract(value, '$.rank') LIMIT 1), '');
+)SQL"},
 };
 
 }  // namespace

@@ -56,6 +56,8 @@ void Db::exec(std::string_view sql) {
   }
 }
 
+void Db::run(std::string_view sql) { prepare(sql).run(); }
+
 Stmt Db::prepare(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it != cache_.end() && !it->second.busy) {

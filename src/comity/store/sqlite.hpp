@@ -35,6 +35,7 @@ class Db {
   Db& operator=(const Db&) = delete;
 
   void exec(std::string_view sql);  // for DDL and pragmas; no parameters
+  void run(std::string_view sql);   // one statement, no parameters, through the statement cache
   // A statement for `sql`. Statements are cached per SQL text and reused
   // (reset, bindings cleared) once the previous Stmt for the same text is
   // gone; while one is in use, a fresh one is prepared.
@@ -52,10 +53,10 @@ class Db {
   template <class F>
   void transaction(F&& f) {
     if (in_transaction()) {
-      exec("SAVEPOINT op");
+      run("SAVEPOINT op");
       try {
         f();
-        exec("RELEASE op");
+        run("RELEASE op");
       } catch (...) {
         exec("ROLLBACK TO op");
         exec("RELEASE op");
@@ -63,10 +64,10 @@ class Db {
       }
       return;
     }
-    exec("BEGIN IMMEDIATE");
+    run("BEGIN IMMEDIATE");
     try {
       f();
-      exec("COMMIT");
+      run("COMMIT");
     } catch (...) {
       exec("ROLLBACK");
       throw;

@@ -44,8 +44,8 @@ class SqliteStore final : public Store {
              "INSERT INTO cases(id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, "
              "decision_json, deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
              "requesting_party_id, provider_party_id, counterpart_state, notified, transmitted, via_authorities, "
-             "order_json, notice_mode, notice_status, notice_review_date) "
-             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?)")
+             "order_json, notice_mode, notice_status, notice_review_date, entry_json, evaluated_on) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
           .bind(1, r.id).bind(2, r.request_id).bind(3, r.requesting_state).bind(4, r.c.pathway)
           .bind(5, r.c.workflow).bind(6, r.c.state).bind(7, r.pack_hash).bind(8, r.request_json)
           .bind(9, r.decision_json).bind(10, deadlines_json(r.c)).bind(11, int64_t{r.c.data_marked_for_deletion})
@@ -54,6 +54,7 @@ class SqliteStore final : public Store {
           .bind(16, r.counterpart_state).bind(17, int64_t{r.notified}).bind(18, int64_t{was_transmitted(r.c)})
           .bind(19, int64_t{r.via_authorities}).bind(20, r.order_json)
           .bind(21, r.notice_mode).bind(22, r.notice_status).bind(23, r.notice_review_date)
+          .bind(24, r.entry_json).bind(25, r.evaluated_on)
           .run();
       insert_events(r, 0);
       insert_clocks(r);
@@ -66,8 +67,8 @@ class SqliteStore final : public Store {
         "SELECT id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, decision_json, "
         "deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
         "coalesce(requesting_party_id, ''), coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), "
-        "notified, via_authorities, order_json, notice_mode, notice_status, notice_review_date "
-        "FROM cases WHERE id = ?");
+        "notified, via_authorities, order_json, notice_mode, notice_status, notice_review_date, entry_json, "
+        "evaluated_on FROM cases WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     CaseRecord r;
@@ -94,6 +95,8 @@ class SqliteStore final : public Store {
     r.notice_mode = s.text(20);
     r.notice_status = s.text(21);
     r.notice_review_date = s.text(22);
+    r.entry_json = s.text(23);
+    r.evaluated_on = s.text(24);
     auto ev = db_.prepare(
         "SELECT event, actor_role, at, from_state, to_state, reason, coalesce(idempotency_key, '') FROM case_events "
         "WHERE case_id = ? ORDER BY seq");

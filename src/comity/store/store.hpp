@@ -33,7 +33,14 @@ struct User {
 };
 
 struct CaseRecord {
-  std::string id, request_id, requesting_state, pack_hash, request_json, decision_json;
+  std::string id, request_id, requesting_state, pack_hash, request_json;
+  // The decision the case was opened on is the request evaluated under the
+  // rule pack `pack_hash` on `evaluated_on` (YYYY-MM-DD): the engine is
+  // deterministic, so it is rendered again on demand. The case keeps the
+  // entry it rests on — the chosen pathway with every check, its predicate
+  // id, citation, tag, result and reason — in `entry_json`. Cases from
+  // before schema v7 also keep the whole decision in `decision_json`.
+  std::string evaluated_on, entry_json, decision_json;
   // The chosen pathway's entry as its addressee receives it (pathway, role,
   // data categories, deadlines, use limitations): no reasoning, no facts.
   std::string order_json = "{}";
