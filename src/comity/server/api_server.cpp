@@ -678,40 +678,25 @@ struct ApiServer::Impl {
   }
 
   void post_event(const httplib::Request& req, httplib::Response& res) {
-    std::optional<Principal> who;
-    std::optional<std::pair<CaseRecord, CaseView>> found;
-    {
-      ReadLease db(*this);
-      who = authenticate(*db, req, res);
-      if (!who) return;
-      // Who may see a case depends on facts fixed at its opening and on
-      // transmission, which is never undone: the check stays true for the step.
-      found = visible_case(*db, *who, req.matches[1], res);
-      if (!found) return;
-    }
-    if (!may_act(found->second)) {
-      problem(res, 403, "Forbidden", "this party may read the case but not act on it");
-      return;
-    }
-    auto body = json_body(req, res);
-    if (!body) return;
+    // Who may see a case depends on facts fixed at its opening and on
+    // transmission, which is never undone: act_on's check stays true for the step.
+    auto a = act_on(req, res);
+    if (!a) return;
     FieldErrors errors;
-    refuse_unknown_fields(*body, {"event", "reason"}, errors);
-    if (!body->contains("event") || !(*body)["event"].is_string()) errors.push_back({"$.event", "required: the step, e.g. acknowledge"});
-    if (body->contains("reason") && !(*body)["reason"].is_string()) errors.push_back({"$.reason", "a string"});
-    if (!errors.empty()) {
-      problem(res, 422, "Unprocessable Content", "the body does not match", errors);
-      return;
-    }
+    refuse_unknown_fields(a->body, {"event", "reason"}, errors);
+    if (!a->body.contains("event") || !a->body["event"].is_string())
+      errors.push_back({"$.event", "required: the step, e.g. acknowledge"});
+    if (a->body.contains("reason") && !a->body["reason"].is_string()) errors.push_back({"$.reason", "a string"});
+    if (!errors.empty()) return problem(res, 422, "Unprocessable Content", "the body does not match", errors);
     auto key = idempotency_key(req, res);
     if (!key) return;
     try {
       bool replayed = false;
       CaseRecord r;
-      std::string event = (*body)["event"].get<std::string>(), reason = body->value("reason", std::string());
-      durably([&] { r = cases.step(found->first.id, event, actor_of(*who), reason, *key, &replayed); });
+      std::string event = a->body["event"].get<std::string>(), reason = a->body.value("reason", std::string());
+      durably([&] { r = cases.step(a->record.id, event, actor_of(a->who), reason, *key, &replayed); });
       if (replayed) res.set_header("Idempotent-Replayed", "true");
-      res.set_content(case_json(r, found->second, *who, pack, clock.now()).dump(), "application/json");
+      res.set_content(case_json(r, a->view, a->who, pack, clock.now()).dump(), "application/json");
     } catch (const ServiceError& e) {
       service_error(e, res);
     }

@@ -65,16 +65,9 @@ class SqliteStore final : public Store {
   // The case row, its history and its clocks from one snapshot, so a commit
   // landing between the three queries cannot mix two versions of a case.
   std::optional<CaseRecord> load_case(std::string_view id) override {
-    if (db_.in_transaction()) return load_case_now(id);
-    db_.run("BEGIN");
-    try {
-      auto r = load_case_now(id);
-      db_.run("COMMIT");
-      return r;
-    } catch (...) {
-      db_.exec("ROLLBACK");
-      throw;
-    }
+    std::optional<CaseRecord> r;
+    db_.snapshot([&] { r = load_case_now(id); });
+    return r;
   }
 
   std::optional<CaseRecord> load_case_now(std::string_view id) {
