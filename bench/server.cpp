@@ -36,17 +36,13 @@
 #include "comity/server/api_server.hpp"
 #include "comity/store/store.hpp"
 #include "comity/util/sha256.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 using namespace comity;
 using Clk = std::chrono::steady_clock;
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 struct Result {
   double rps = 0, p50_ms = 0, p99_ms = 0;
@@ -164,7 +160,7 @@ class Nginx {
 };
 
 void seed(Store& store) {
-  auto a = [](const char* action) { return AuditEntry{0, 0, "system:bench", action, "seed", std::string(64, '0')}; };
+  auto a = [](const char* action) { return test::seed_audit(action, "bench"); };
   store.put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft"}, a("create_party"));
   store.put_party({"NL-MAILCO", "provider", "NL", "Mailco B.V."}, a("create_party"));
   store.put_user({"officer", "de-sta", "Officer", PartyRole::Officer}, a("create_user"));
@@ -204,7 +200,7 @@ int main(int argc, char** argv) {
   std::thread serving([&] { server.serve(); });
   server.wait_until_serving(10000);
 
-  nlohmann::json request = nlohmann::json::parse(read_text(source + "/examples/s01-eu-subscriber-prosecutor.json"));
+  nlohmann::json request = nlohmann::json::parse(test::read_text(source + "/examples/s01-eu-subscriber-prosecutor.json"));
   std::string body = nlohmann::json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump();
   httplib::Headers auth = {{"Authorization", "Bearer tok-officer"}};
   std::mutex ids_mu;

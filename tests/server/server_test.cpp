@@ -490,17 +490,24 @@ TEST_F(ServerTest, NotifiedEpocForContentRefusedByTheEnforcingAuthority) {
 // nobody validates it within 48 hours, so the server's own expiry sweep
 // withdraws it and marks the data obtained for deletion. Time is moved
 // through the server's clock file.
-TEST(ServerClock, EmergencyOrderWhoseExPostValidationExpires) {
+// A seeded server whose time the test moves through its clock file
+// (starting 2026-09-15T09:00:00Z), sweeping expiries every 50 ms.
+struct ServerClock : ::testing::Test {
   test::TempDir dir;
   std::string db = (dir.path() / "c.db").string(), clock_file = (dir.path() / "now").string();
-  seed(db);
-  auto set_time = [&](const char* iso) { std::ofstream(clock_file) << iso << "\n"; };
-  set_time("2026-09-15T09:00:00Z");
-  Server server(db, {"--clock-file", clock_file, "--sweep-ms", "50"});
-  httplib::Client http = server.client();
-  auto post = [&](const std::string& path, const json& body, const std::string& user) {
+  void set_time(const char* iso) { std::ofstream(clock_file) << iso << "\n"; }
+  std::unique_ptr<Server> server = [this] {
+    seed(db);
+    set_time("2026-09-15T09:00:00Z");
+    return std::make_unique<Server>(db, std::vector<std::string>{"--clock-file", clock_file, "--sweep-ms", "50"});
+  }();
+  httplib::Client http = server->client();
+  httplib::Result post(const std::string& path, const json& body, const std::string& user) {
     return http.Post(path, bearer(user), body.dump(), "application/json");
-  };
+  }
+};
+
+TEST_F(ServerClock, EmergencyOrderWhoseExPostValidationExpires) {
   json request = json::parse(test::read_text(test::source_dir() + "/examples/s07-eu-emergency-kidnapping.json"));
   // A German officer cannot issue it in Belgium's name.
   auto foreign = post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "officer-de");
@@ -550,7 +557,7 @@ TEST(ServerClock, EmergencyOrderWhoseExPostValidationExpires) {
   EXPECT_EQ(order["data_marked_for_deletion"], true);
   auto metrics = http.Get("/metrics")->body;
   EXPECT_NE(metrics.find("comity_clock_expiry_events_total 1"), std::string::npos) << metrics;
-  EXPECT_EQ(server.stop(), 0);
+  EXPECT_EQ(server->stop(), 0);
 }
 
 TEST_F(ServerTest, AdminRegistersPartiesUsersAndTokensAndEveryChangeIsAudited) {
@@ -711,17 +718,7 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
 
 // One consolidated review per side, and the user-notification plan with its
 // due reviews, on a server whose time the test moves.
-TEST(ServerClock, ConsolidatedReviewAndUserNotificationPlan) {
-  test::TempDir dir;
-  std::string db = (dir.path() / "c.db").string(), clock_file = (dir.path() / "now").string();
-  seed(db);
-  auto set_time = [&](const char* iso) { std::ofstream(clock_file) << iso << "\n"; };
-  set_time("2026-09-15T09:00:00Z");
-  Server server(db, {"--clock-file", clock_file, "--sweep-ms", "50"});
-  httplib::Client http = server.client();
-  auto post = [&](const std::string& path, const json& body, const std::string& user) {
-    return http.Post(path, bearer(user), body.dump(), "application/json");
-  };
+TEST_F(ServerClock, ConsolidatedReviewAndUserNotificationPlan) {
   json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
   auto created = post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "officer-de");
   ASSERT_EQ(created->status, 201);
@@ -787,7 +784,7 @@ TEST(ServerClock, ConsolidatedReviewAndUserNotificationPlan) {
   EXPECT_EQ(json::parse(told->body)["user_notification"]["status"], "notified");
   EXPECT_EQ(due(), 0u);
   problem_of(post(path + "/notice", {{"action", "notified"}}, "officer-de"), 409);
-  EXPECT_EQ(server.stop(), 0);
+  EXPECT_EQ(server->stop(), 0);
 }
 
 TEST_F(ServerTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server->stop(), 0); }
