@@ -165,6 +165,9 @@ void seed(Store& store) {
   store.put_party({"NL-MAILCO", "provider", "NL", "Mailco B.V."}, a("create_party"));
   store.put_user({"officer", "de-sta", "Officer", PartyRole::Officer}, a("create_user"));
   store.put_token("t-officer", "officer", sha256_hex("tok-officer"), 0, a("issue_token"));
+  store.put_party({"eu-oversight", "oversight", "BE", "Oversight body"}, a("create_party"));
+  store.put_user({"oversight", "eu-oversight", "Oversight", PartyRole::Oversight}, a("create_user"));
+  store.put_token("t-oversight", "oversight", sha256_hex("tok-oversight"), 0, a("issue_token"));
 }
 
 void print(const char* what, int conns, const Result& r, const std::string& versus) {
@@ -225,6 +228,23 @@ int main(int argc, char** argv) {
     std::printf("nginx: %s — no ceiling in this run\n", e.what());
   }
 
+  // The HTTP layer alone: the same server answering its liveness probe (no
+  // store, no JSON); the distance to nginx here is what the HTTP library costs.
+  for (int conns : {10, 64}) {
+    Result r = load(port, conns, seconds, "/healthz", [&](httplib::Client& c, uint64_t) {
+      auto res = c.Get("/healthz");
+      return res && res->status == 200;
+    });
+    std::string versus;
+    for (const auto& [n, ng] : ceiling)
+      if (n == conns) {
+        char buf[80];
+        std::snprintf(buf, sizeof buf, "%.2fx nginx (HTTP layer only)", r.rps / ng.rps);
+        versus = buf;
+      }
+    print("GET /healthz (no store)", conns, r, versus);
+  }
+
   for (int conns : {10, 64}) {
     Result r = load(port, conns, seconds, "/healthz", [&](httplib::Client& c, uint64_t) {
       auto res = c.Post("/api/v1/cases", auth, body, "application/json");
@@ -257,6 +277,24 @@ int main(int argc, char** argv) {
         versus = buf;
       }
     print("read: GET case (full view, audited)", conns, r, versus);
+  }
+  // The same read by an oversight body: the metadata view, which shows no
+  // facts and so writes no audit entry; the difference from the line above
+  // is what the durable read record costs.
+  httplib::Headers oversight = {{"Authorization", "Bearer tok-oversight"}};
+  for (int conns : {10, 64}) {
+    Result r = load(port, conns, seconds, "/healthz", [&](httplib::Client& c, uint64_t i) {
+      auto res = c.Get("/api/v1/cases/" + ids[i % ids.size()], oversight);
+      return res && res->status == 200;
+    });
+    std::string versus;
+    for (const auto& [n, ng] : ceiling)
+      if (n == conns) {
+        char buf[80];
+        std::snprintf(buf, sizeof buf, "%.2fx nginx", r.rps / ng.rps);
+        versus = buf;
+      }
+    print("read: GET case (metadata, no audit)", conns, r, versus);
   }
   server.stop();
   serving.join();

@@ -169,10 +169,11 @@ struct ApiServer::Impl {
   struct Job {
     std::function<void()> work;
     std::exception_ptr error;
-    bool done = false;
+    bool done = false;             // guarded by commit_mu
+    std::condition_variable wake;  // the job's own thread waits here
   };
   std::mutex commit_mu;
-  std::condition_variable commit_cv, done_cv;
+  std::condition_variable commit_cv;
   std::deque<Job*> commit_queue;
   bool commit_stopping = false;  // guarded by commit_mu
   std::thread committer;
@@ -241,15 +242,18 @@ struct ApiServer::Impl {
   // commit and returns once that commit is durable. Rethrows what `work`
   // threw, or the commit's failure. REQUIRES: store_mu not held.
   void durably(std::function<void()> work) {
-    Job job{std::move(work), nullptr, false};
+    Job job;
+    job.work = std::move(work);
     {
       std::lock_guard<std::mutex> lock(commit_mu);
       commit_queue.push_back(&job);
     }
     commit_cv.notify_one();
     {
+      // Each waiter sleeps on its own condition, so a commit wakes exactly
+      // the threads whose work it holds, not the herd waiting for the next.
       std::unique_lock<std::mutex> lock(commit_mu);
-      done_cv.wait(lock, [&] { return job.done; });
+      job.wake.wait(lock, [&] { return job.done; });
     }
     if (job.error) std::rethrow_exception(job.error);
   }
@@ -282,8 +286,12 @@ struct ApiServer::Impl {
           if (!j->error) j->error = failed;  // nothing of this group is stored
       }
       lock.lock();
-      for (Job* j : batch) j->done = true;
-      done_cv.notify_all();
+      // Under commit_mu: a job's thread cannot see `done` and destroy the
+      // job before notify_one returns.
+      for (Job* j : batch) {
+        j->done = true;
+        j->wake.notify_one();
+      }
     }
   }
 
