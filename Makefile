@@ -91,6 +91,7 @@ bench: build
 	@dpkg -s nginx-light >/dev/null 2>&1 || dpkg -s nginx >/dev/null 2>&1 || \
 	  ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light)
 	./$(BUILD)/bench/bench_engine --benchmark_min_time=1
+	./$(BUILD)/bench/bench_ledger
 	./$(BUILD)/bench/bench_server --seconds 5 2>$(BUILD)/bench-server.log
 
 format:

@@ -14,7 +14,9 @@
 // along the tree's right edge; its hash (range_hash) recurses down that edge,
 // O(log n) hashes. A proof has at most one such incomplete sibling per
 // level, so a proof at a million leaves costs a few dozen lookups and at most
-// about log² n / 2 hashes in the worst case (far fewer in practice).
+// about log² n / 2 hashes in the worst case (far fewer in practice). Against
+// the current tree size — what parties and monitors ask for — those right-
+// edge hashes are cached until the next append, so a proof is lookups only.
 //
 // Verification follows RFC 9162 §2.1.3.2 and §2.1.4.2 step by step, with
 // the index arithmetic (fn, sn) the RFC gives, so a verifier needs only the
@@ -108,6 +110,7 @@ std::optional<Hash> hash_from_hex(std::string_view hex) {
 }
 
 void MerkleTree::append(const Hash& leaf) {
+  edge_.clear();
   if (levels_.empty()) levels_.emplace_back();
   levels_[0].push_back(leaf);
   for (size_t k = 0; levels_[k].size() % 2 == 0; ++k) {
@@ -123,8 +126,16 @@ Hash MerkleTree::range_hash(uint64_t start, uint64_t count) const {
     unsigned level = static_cast<unsigned>(std::countr_zero(count));
     if (level < levels_.size() && (start >> level) < levels_[level].size()) return levels_[level][start >> level];
   }
+  // The right edge of the current tree: every proof against the current
+  // size needs some of these, so each is hashed once per tree size.
+  bool edge = start + count == size();
+  if (edge)
+    for (const auto& [s, h] : edge_)
+      if (s == start) return h;
   uint64_t k = split_point(count);
-  return node_hash(range_hash(start, k), range_hash(start + k, count - k));
+  Hash h = node_hash(range_hash(start, k), range_hash(start + k, count - k));
+  if (edge) edge_.emplace_back(start, h);
+  return h;
 }
 
 Hash MerkleTree::root(uint64_t tree_size) const {

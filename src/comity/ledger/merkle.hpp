@@ -29,7 +29,8 @@ std::optional<Hash> hash_from_hex(std::string_view hex);
 // complete subtree: level k holds the roots of the aligned subtrees of 2^k
 // leaves. Appending costs one leaf and, amortised, one node hash. Any
 // earlier tree size's root, and proofs against it, come from the same
-// levels. Not thread-safe: callers serialise access.
+// levels. Not thread-safe, not even its const members (they fill a cache):
+// callers serialise every access.
 class MerkleTree {
  public:
   void append(const Hash& leaf);
@@ -54,6 +55,9 @@ class MerkleTree {
   void path(uint64_t index, uint64_t start, uint64_t count, std::vector<Hash>& out) const;
   void subproof(uint64_t m, uint64_t start, uint64_t count, bool whole, std::vector<Hash>& out) const;
   std::vector<std::vector<Hash>> levels_;
+  // Hashes of the incomplete ranges [start, size()) along the right edge of
+  // the current tree, filled as proofs need them; cleared by append.
+  mutable std::vector<std::pair<uint64_t, Hash>> edge_;
 };
 
 // RFC 9162 §2.1.3.2: true iff `proof` shows the leaf with hash `leaf` at

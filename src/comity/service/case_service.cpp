@@ -6,6 +6,7 @@
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
+#include "comity/service/transparency.hpp"
 #include "comity/util/sha256.hpp"
 #include "comity/util/text.hpp"
 
@@ -94,6 +95,7 @@ CaseRecord CaseService::prepare(std::string_view request_json, std::string_view 
   r.c = open_case(d, *chosen);
   r.requesting_party_id = actor.party_id;
   r.counterpart_state = chosen->counterpart.str();
+  r.public_json = public_attributes(entry, r.requesting_state, r.counterpart_state, d.emergency);
   r.notified = chosen->notified;
   r.via_authorities = !chosen->def->addresses_provider();
   // The user-notification plan as the request gave it (Art 13): inform
@@ -126,7 +128,8 @@ CaseRecord CaseService::commit_open(const OpenAttempt& a, bool* replayed) {
     if (!p || p->kind != "provider") r.provider_party_id.clear();
   }
   nlohmann::json payload = {{"case", r.id}, {"pathway", r.c.pathway}, {"request_sha256", sha256_hex(r.request_json)}};
-  store_.create_case(r, audit_entry(a.actor, "open_case", r.id, payload.dump()));
+  store_.create_case(r, audit_entry(a.actor, "open_case", r.id, payload.dump()),
+                     log_leaves(r, true, 0, std::string(role_name(a.actor.role)) + ":" + a.actor.user_id));
   return r;
 }
 
@@ -169,7 +172,8 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
   nlohmann::json payload = {{"case", r.id}, {"event", event}, {"reason", reason}, {"at", now},
                             {"state", r.c.state}};
   try {
-    store_.save_case(r, version, first_new, audit_entry(actor, event, r.id, payload.dump()));
+    store_.save_case(r, version, first_new, audit_entry(actor, event, r.id, payload.dump()),
+                     log_leaves(r, false, first_new));
   } catch (const StoreError& se) {
     if (se.kind == StoreError::Kind::Conflict) throw ServiceError(ServiceError::Kind::Conflict, se.what());
     throw;
@@ -321,7 +325,8 @@ std::vector<std::string> CaseService::expire(std::string_view case_id) {
   r.version = version + 1;
   r.updated_at = clock_.now();
   nlohmann::json payload = {{"case", r.id}, {"expired", fired}, {"at", r.updated_at}};
-  store_.save_case(r, version, first_new, audit_entry({"clock", PartyRole::System, "", ""}, "expire", r.id, payload.dump()));
+  store_.save_case(r, version, first_new, audit_entry({"clock", PartyRole::System, "", ""}, "expire", r.id, payload.dump()),
+                   log_leaves(r, false, first_new));
   return fired;
 }
 

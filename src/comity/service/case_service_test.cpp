@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "comity/service/demo.hpp"
+#include "comity/service/transparency.hpp"
 #include "comity/util/sha256.hpp"
 
 #include <gtest/gtest.h>
@@ -52,6 +53,52 @@ TEST_F(ServiceTest, EpocForSubscriberDataFromRequestToProduction) {
   EXPECT_EQ(audit[0].action, "open_case");
   EXPECT_EQ(audit.back().actor, "provider:p1");
   EXPECT_EQ(audit.back().payload_sha256.size(), 64u);
+}
+
+// Every event lands in the transparency log in the same transaction: the
+// opening and each step, with public attributes only, a commitment the
+// party can open with its salt, and nothing for a refused step.
+TEST_F(ServiceTest, EveryCaseEventAppendsOnePublicLeafWithAnOpenableCommitment) {
+  CaseRecord r = svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary, officer);
+  svc.step(r.id, "submit", officer);
+  EXPECT_THROW(svc.step(r.id, "produce", provider), ServiceError);  // refused: not in this state
+  svc.step(r.id, "mark_ready", officer);
+  ASSERT_EQ(store->log_size(), 3u);
+  auto entries = store->log_entries_for_case(r.id);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].event_seq, -1);
+  EXPECT_EQ(entries[2].event_seq, 1);
+  std::string request = example("s01-eu-subscriber-prosecutor.json");
+  std::set<std::string> tags;
+  for (const auto& e : entries) {
+    auto leaf = nlohmann::json::parse(e.leaf);
+    // Only the public attributes: no case id, no facts, no free text.
+    std::set<std::string> keys;
+    for (auto it = leaf.begin(); it != leaf.end(); ++it) keys.insert(it.key());
+    EXPECT_EQ(keys, (std::set<std::string>{"categories", "commitment", "day", "emergency", "event", "from",
+                                           "measure", "pathway", "state", "tag", "to", "v"}));
+    EXPECT_EQ(e.leaf.find(r.id), std::string::npos);
+    EXPECT_EQ(leaf["pathway"], "P_EU_EPOC");
+    EXPECT_EQ(leaf["from"], "DE");
+    EXPECT_EQ(leaf["day"], "2026-09-15");
+    EXPECT_EQ(leaf.dump(), e.leaf);  // canonical: sorted keys, no spaces
+    tags.insert(leaf["tag"]);
+    // The party's salt opens the commitment to the full event; a wrong salt does not.
+    EXPECT_EQ(leaf["commitment"], commitment(e.salt, e.event_json));
+    EXPECT_NE(leaf["commitment"], commitment(std::string(32, '\0'), e.event_json));
+    EXPECT_EQ(nlohmann::json::parse(e.event_json)["case"], r.id);
+  }
+  EXPECT_EQ(tags.size(), 1u);  // one case, one tag
+  EXPECT_EQ(nlohmann::json::parse(entries[0].leaf)["event"], "open");
+  EXPECT_EQ(nlohmann::json::parse(entries[1].leaf)["event"], "submit");
+  EXPECT_EQ(nlohmann::json::parse(entries[0].event_json)["request_sha256"], sha256_hex(request));
+  // Another case gets another tag.
+  CaseRecord other = svc.open(request, "P_EU_EPOC", Role::Primary, officer);
+  auto first = nlohmann::json::parse(store->log_entries_for_case(other.id).at(0).leaf);
+  EXPECT_FALSE(tags.contains(first["tag"]));
+  EXPECT_EQ(store->log_size(), 4u);
+  EXPECT_EQ(store->log_hashes(0, 10).size(), 4u);
+  EXPECT_EQ(store->log_hashes(0, 10)[3], ledger::leaf_hash(store->log_leaves(3, 1).at(0)));
 }
 
 TEST_F(ServiceTest, AnOfficerIssuesOnlyInItsOwnStatesName) {

@@ -148,6 +148,31 @@ UPDATE cases SET evaluated_on = coalesce(json_extract(decision_json, '$.evaluate
     WHERE json_extract(value, '$.pathway') = cases.pathway AND json_extract(value, '$.rank') > 0
     ORDER BY json_extract(value, '$.rank') LIMIT 1), '');
 )SQL"},
+    {8, "the transparency log: one leaf per case event, and the checkpoints published", R"SQL(
+ALTER TABLE cases ADD COLUMN public_json TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE log_leaves (
+  idx        INTEGER PRIMARY KEY CHECK (idx >= 0),
+  leaf       BLOB NOT NULL,
+  leaf_hash  BLOB NOT NULL CHECK (length(leaf_hash) = 32),
+  case_id    TEXT REFERENCES cases(id) ON DELETE RESTRICT,
+  event_seq  INTEGER NOT NULL,
+  salt       BLOB NOT NULL,
+  event_json TEXT NOT NULL
+) STRICT;
+CREATE INDEX log_leaves_by_case ON log_leaves(case_id);
+CREATE TRIGGER log_leaves_no_update BEFORE UPDATE ON log_leaves
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TRIGGER log_leaves_no_delete BEFORE DELETE ON log_leaves
+  BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;
+CREATE TABLE log_checkpoints (
+  tree_size    INTEGER PRIMARY KEY CHECK (tree_size >= 0),
+  root         BLOB NOT NULL CHECK (length(root) = 32),
+  note         TEXT NOT NULL,
+  published_at INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER log_checkpoints_no_update BEFORE UPDATE ON log_checkpoints
+  BEGIN SELECT RAISE(ABORT, 'a published checkpoint is final'); END;
+)SQL"},
 };
 
 }  // namespace

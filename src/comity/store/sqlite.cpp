@@ -96,6 +96,12 @@ Stmt& Stmt::bind(int i, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::bind_blob(int i, std::string_view v) {
+  int rc = sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) db_->fail(rc, "bind");
+  return *this;
+}
+
 Stmt& Stmt::bind(int i, int64_t v) {
   int rc = sqlite3_bind_int64(s_, i, v);
   if (rc != SQLITE_OK) db_->fail(rc, "bind");
@@ -116,9 +122,10 @@ bool Stmt::step() {
 }
 
 std::string Stmt::text(int col) const {
-  const unsigned char* p = sqlite3_column_text(s_, col);
+  const void* p = sqlite3_column_type(s_, col) == SQLITE_BLOB ? sqlite3_column_blob(s_, col)
+                                                              : static_cast<const void*>(sqlite3_column_text(s_, col));
   int n = sqlite3_column_bytes(s_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+  return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
 
 int64_t Stmt::integer(int col) const { return sqlite3_column_int64(s_, col); }

@@ -109,6 +109,7 @@ class Stmt {
   Stmt& bind(int i, std::string_view v);
   Stmt& bind(int i, int64_t v);
   Stmt& bind_null(int i);
+  Stmt& bind_blob(int i, std::string_view bytes);
   Stmt& bind_opt(int i, const std::optional<int64_t>& v) { return v ? bind(i, *v) : bind_null(i); }
   Stmt& bind_text_or_null(int i, std::string_view v) { return v.empty() ? bind_null(i) : bind(i, v); }
   // Steps once: true when a row is available, false when done. Throws on error.
@@ -117,7 +118,7 @@ class Stmt {
     while (step()) {
     }
   }
-  std::string text(int col) const;
+  std::string text(int col) const;  // TEXT or BLOB bytes
   int64_t integer(int col) const;
   bool is_null(int col) const;
   void reset();

@@ -38,14 +38,14 @@ class SqliteStore final : public Store {
     }
   }
 
-  void create_case(const CaseRecord& r, const AuditEntry& audit) override {
+  void create_case(const CaseRecord& r, const AuditEntry& audit, const std::vector<LogLeaf>& log) override {
     db_.transaction([&] {
       db_.prepare(
              "INSERT INTO cases(id, request_id, requesting_state, pathway, workflow, state, pack_hash, request_json, "
              "decision_json, deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
              "requesting_party_id, provider_party_id, counterpart_state, notified, transmitted, via_authorities, "
-             "order_json, notice_mode, notice_status, notice_review_date, entry_json, evaluated_on) "
-             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+             "order_json, notice_mode, notice_status, notice_review_date, entry_json, evaluated_on, public_json) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
           .bind(1, r.id).bind(2, r.request_id).bind(3, r.requesting_state).bind(4, r.c.pathway)
           .bind(5, r.c.workflow).bind(6, r.c.state).bind(7, r.pack_hash).bind(8, r.request_json)
           .bind(9, r.decision_json).bind(10, deadlines_json(r.c)).bind(11, int64_t{r.c.data_marked_for_deletion})
@@ -54,11 +54,12 @@ class SqliteStore final : public Store {
           .bind(16, r.counterpart_state).bind(17, int64_t{r.notified}).bind(18, int64_t{was_transmitted(r.c)})
           .bind(19, int64_t{r.via_authorities}).bind(20, r.order_json)
           .bind(21, r.notice_mode).bind(22, r.notice_status).bind(23, r.notice_review_date)
-          .bind(24, r.entry_json).bind(25, r.evaluated_on)
+          .bind(24, r.entry_json).bind(25, r.evaluated_on).bind(26, r.public_json)
           .run();
       insert_events(r, 0);
       insert_clocks(r);
       insert_audit(audit);
+      insert_log(log);
     });
   }
 
@@ -76,7 +77,7 @@ class SqliteStore final : public Store {
         "deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
         "coalesce(requesting_party_id, ''), coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), "
         "notified, via_authorities, order_json, notice_mode, notice_status, notice_review_date, entry_json, "
-        "evaluated_on FROM cases WHERE id = ?");
+        "evaluated_on, public_json FROM cases WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     CaseRecord r;
@@ -105,6 +106,7 @@ class SqliteStore final : public Store {
     r.notice_review_date = s.text(22);
     r.entry_json = s.text(23);
     r.evaluated_on = s.text(24);
+    r.public_json = s.text(25);
     auto ev = db_.prepare(
         "SELECT event, actor_role, at, from_state, to_state, reason, coalesce(idempotency_key, '') FROM case_events "
         "WHERE case_id = ? ORDER BY seq");
@@ -125,8 +127,8 @@ class SqliteStore final : public Store {
     return r;
   }
 
-  void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event,
-                 const AuditEntry& audit) override {
+  void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event, const AuditEntry& audit,
+                 const std::vector<LogLeaf>& log) override {
     if (r.version != expected_version + 1)
       throw StoreError(StoreError::Kind::Other, "save_case: version must be expected_version + 1");
     db_.transaction([&] {
@@ -147,7 +149,112 @@ class SqliteStore final : public Store {
       insert_clocks(r);
       insert_events(r, first_new_event);
       insert_audit(audit);
+      insert_log(log);
     });
+  }
+
+  void append_log(const std::vector<LogLeaf>& log) override {
+    db_.transaction([&] { insert_log(log); });
+  }
+
+  uint64_t log_size() override {
+    auto s = db_.prepare("SELECT coalesce(max(idx) + 1, 0) FROM log_leaves");
+    s.step();
+    return static_cast<uint64_t>(s.integer(0));
+  }
+
+  std::vector<ledger::Hash> log_hashes(uint64_t from, uint64_t limit) override {
+    auto s = db_.prepare("SELECT leaf_hash FROM log_leaves WHERE idx >= ? ORDER BY idx LIMIT ?");
+    s.bind(1, static_cast<int64_t>(from)).bind(2, static_cast<int64_t>(limit));
+    std::vector<ledger::Hash> out;
+    while (s.step()) {
+      std::string h = s.text(0);
+      if (h.size() != 32) throw StoreError(StoreError::Kind::Corrupt, "log leaf hash is not 32 bytes");
+      out.emplace_back();
+      std::copy(h.begin(), h.end(), out.back().begin());
+    }
+    return out;
+  }
+
+  std::vector<std::string> log_leaves(uint64_t from, uint64_t limit) override {
+    auto s = db_.prepare("SELECT leaf FROM log_leaves WHERE idx >= ? ORDER BY idx LIMIT ?");
+    s.bind(1, static_cast<int64_t>(from)).bind(2, static_cast<int64_t>(limit));
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+  }
+
+  std::vector<LogEntry> log_entries_for_case(std::string_view case_id) override {
+    auto s = db_.prepare(
+        "SELECT idx, case_id, event_seq, leaf, salt, event_json FROM log_leaves WHERE case_id = ? ORDER BY idx");
+    s.bind(1, case_id);
+    std::vector<LogEntry> out;
+    while (s.step())
+      out.push_back({static_cast<uint64_t>(s.integer(0)), s.text(1), s.integer(2), s.text(3), s.text(4), s.text(5)});
+    return out;
+  }
+
+  void put_checkpoint(const StoredCheckpoint& c) override {
+    db_.transaction([&] {
+      db_.prepare("INSERT INTO log_checkpoints(tree_size, root, note, published_at) VALUES (?,?,?,?)")
+          .bind(1, static_cast<int64_t>(c.tree_size))
+          .bind_blob(2, std::string_view(reinterpret_cast<const char*>(c.root.data()), c.root.size()))
+          .bind(3, c.note)
+          .bind(4, c.published_at)
+          .run();
+    });
+  }
+
+  std::optional<StoredCheckpoint> latest_checkpoint() override {
+    auto s = db_.prepare(
+        "SELECT tree_size, root, note, published_at FROM log_checkpoints ORDER BY tree_size DESC LIMIT 1");
+    auto all = read_checkpoints(s);
+    if (all.empty()) return std::nullopt;
+    return all.front();
+  }
+
+  std::vector<StoredCheckpoint> checkpoints(uint64_t from, int limit) override {
+    auto s = db_.prepare(
+        "SELECT tree_size, root, note, published_at FROM log_checkpoints WHERE tree_size >= ? ORDER BY tree_size "
+        "LIMIT ?");
+    s.bind(1, static_cast<int64_t>(from)).bind(2, int64_t{limit});
+    return read_checkpoints(s);
+  }
+
+  static std::vector<StoredCheckpoint> read_checkpoints(Stmt& s) {
+    std::vector<StoredCheckpoint> out;
+    while (s.step()) {
+      StoredCheckpoint c;
+      c.tree_size = static_cast<uint64_t>(s.integer(0));
+      std::string root = s.text(1);
+      if (root.size() != 32) throw StoreError(StoreError::Kind::Corrupt, "checkpoint root is not 32 bytes");
+      std::copy(root.begin(), root.end(), c.root.begin());
+      c.note = s.text(2);
+      c.published_at = s.integer(3);
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  // Appends leaves at the next indexes (the writer is the only one, inside
+  // its transaction, so max(idx) + 1 is gapless).
+  void insert_log(const std::vector<LogLeaf>& log) {
+    if (log.empty()) return;
+    int64_t next = static_cast<int64_t>(log_size());
+    auto s = db_.prepare(
+        "INSERT INTO log_leaves(idx, leaf, leaf_hash, case_id, event_seq, salt, event_json) VALUES (?,?,?,?,?,?,?)");
+    for (const auto& l : log) {
+      ledger::Hash h = ledger::leaf_hash(l.leaf);
+      s.reset();
+      s.bind(1, next++)
+          .bind_blob(2, l.leaf)
+          .bind_blob(3, std::string_view(reinterpret_cast<const char*>(h.data()), h.size()))
+          .bind_text_or_null(4, l.case_id)
+          .bind(5, l.event_seq)
+          .bind_blob(6, l.salt)
+          .bind(7, l.event_json)
+          .run();
+    }
   }
 
   std::vector<CaseSummary> list_cases(std::string_view after_id, int limit) override {

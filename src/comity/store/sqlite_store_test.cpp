@@ -127,6 +127,41 @@ TEST_F(StoreTest, AFailedTransitionWritesNothing) {
   EXPECT_EQ(store->count_overdue_clocks(kT0 + 365 * 86400), 0);
 }
 
+// The log is appended in the case's transaction: a leaf that cannot be
+// stored undoes the transition and the leaves before it; stored leaves can
+// be neither changed nor removed.
+TEST_F(StoreTest, LogLeavesCommitWithTheirCaseAndAreAppendOnly) {
+  auto store = open_sqlite_store(path);
+  CaseRecord r = s01_case("case-1");
+  store->create_case(r, audit("create", "case-1", "x"), {{"case-1", -1, "{\"event\":\"open\"}", "salt", "{}"}});
+  CaseRecord a = *store->load_case("case-1");
+  size_t first_new = a.c.history.size();
+  ASSERT_FALSE(apply_event(a.c, test::real_pack(), "submit", PartyRole::Officer, kT0));
+  a.version = 2;
+  std::vector<LogLeaf> leaves = {{"case-1", 0, "{\"event\":\"submit\"}", "salt", "{}"},
+                                 {"no-such-case", 0, "{}", "salt", "{}"}};  // fails its foreign key
+  EXPECT_THROW(store->save_case(a, 1, first_new, audit("submit", "case-1", "x"), leaves), StoreError);
+  EXPECT_EQ(store->log_size(), 1u);
+  EXPECT_EQ(store->load_case("case-1")->version, 1);
+  leaves.pop_back();
+  store->save_case(a, 1, first_new, audit("submit", "case-1", "x"), leaves);
+  ASSERT_EQ(store->log_size(), 2u);
+  EXPECT_EQ(store->log_leaves(1, 5), std::vector<std::string>{"{\"event\":\"submit\"}"});
+  EXPECT_EQ(store->log_hashes(1, 5).at(0), ledger::leaf_hash("{\"event\":\"submit\"}"));
+
+  Db raw(path);
+  EXPECT_THROW(raw.exec("UPDATE log_leaves SET leaf = x'00' WHERE idx = 0"), StoreError);
+  EXPECT_THROW(raw.exec("DELETE FROM log_leaves WHERE idx = 1"), StoreError);
+  EXPECT_EQ(store->log_size(), 2u);
+
+  StoredCheckpoint c{2, ledger::leaf_hash("root"), "note", kT0};
+  store->put_checkpoint(c);
+  EXPECT_THROW(store->put_checkpoint(c), StoreError);  // one checkpoint per size
+  EXPECT_EQ(store->latest_checkpoint()->root, c.root);
+  EXPECT_EQ(store->checkpoints(0, 10).size(), 1u);
+  EXPECT_TRUE(store->checkpoints(3, 10).empty());
+}
+
 TEST_F(StoreTest, GroupCommitKeepsEachOperationAtomic) {
   auto store = open_sqlite_store(path);
   store->create_case(s01_case("case-0"), audit("create", "case-0", "x"));

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "comity/ledger/merkle.hpp"
 #include "comity/store/sqlite.hpp"
 #include "comity/workflow/case.hpp"
 
@@ -58,6 +59,10 @@ struct CaseRecord {
   // "delayed": delayed, restricted or omitted until the review date;
   // "notified") and the next review date (YYYY-MM-DD, or "").
   std::string notice_mode, notice_status, notice_review_date;
+  // The case's public attributes for the transparency log (canonical JSON:
+  // pathway, measure, corridor, data categories, emergency, and a random
+  // case tag that links the case's leaves without naming the case).
+  std::string public_json = "{}";
   int64_t version = 1;  // 1 when created; +1 per saved change
   Instant created_at = 0, updated_at = 0;
   Case c;
@@ -81,6 +86,32 @@ struct CaseReview {
   std::string verdicts_json;  // [{predicate, result, verdict: agree|override, reason}]
 };
 
+// A leaf of the transparency log to append: the public leaf bytes, and
+// what only the case's parties see — the salt and the full event the
+// leaf's commitment binds. event_seq: the event's index in the case
+// history, or -1 for the opening of the case.
+struct LogLeaf {
+  std::string case_id;
+  int64_t event_seq = -1;
+  std::string leaf, salt, event_json;
+};
+
+// A stored leaf, with its index in the log.
+struct LogEntry {
+  uint64_t index = 0;
+  std::string case_id;
+  int64_t event_seq = -1;
+  std::string leaf, salt, event_json;
+};
+
+// A published checkpoint: the signed note for a tree size and root.
+struct StoredCheckpoint {
+  uint64_t tree_size = 0;
+  ledger::Hash root{};
+  std::string note;
+  Instant published_at = 0;
+};
+
 // True once the case has been transmitted to its addressee (providers and
 // enforcing authorities see it only from then on).
 bool was_transmitted(const Case& c);
@@ -88,17 +119,23 @@ bool was_transmitted(const Case& c);
 class Store {
  public:
   virtual ~Store() = default;
-  // Creates the case (version 1), its history and clocks, and the audit
-  // entry. Throws StoreError{Constraint} if the id exists.
-  virtual void create_case(const CaseRecord& r, const AuditEntry& audit) = 0;
+  // Creates the case (version 1), its history and clocks, the audit entry,
+  // and appends `log` to the transparency log at the next indexes, all in
+  // one transaction. Throws StoreError{Constraint} if the id exists.
+  virtual void create_case(const CaseRecord& r, const AuditEntry& audit, const std::vector<LogLeaf>& log) = 0;
+  void create_case(const CaseRecord& r, const AuditEntry& audit) { create_case(r, audit, {}); }
   virtual std::optional<CaseRecord> load_case(std::string_view id) = 0;
   // Saves `r` after one or more transitions: the case row, its clocks, the
   // history events from index `first_new_event` on, and the audit entry.
+  // Appends `log` to the transparency log in the same transaction.
   // Throws StoreError{Conflict} if the stored version is no longer
   // `expected_version` (another writer got there first); r.version must be
   // expected_version + 1.
   virtual void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event,
-                         const AuditEntry& audit) = 0;
+                         const AuditEntry& audit, const std::vector<LogLeaf>& log) = 0;
+  void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event, const AuditEntry& audit) {
+    save_case(r, expected_version, first_new_event, audit, {});
+  }
   // Saves the side's review with its audit entries; StoreError{Constraint}
   // if that side has reviewed the case already (one review per side).
   virtual void save_review(const CaseReview& review, const std::vector<AuditEntry>& audit) = 0;
@@ -122,6 +159,23 @@ class Store {
   // A trivial query: throws StoreError if the database cannot be read (readiness).
   virtual void ping() = 0;
   virtual std::vector<AuditEntry> audit_after(int64_t after_id, int limit) = 0;
+
+  // The transparency log. Leaves are appended only with their case's change
+  // (create_case, save_case) or by append_log, never changed or removed.
+  virtual void append_log(const std::vector<LogLeaf>& log) = 0;
+  virtual uint64_t log_size() = 0;
+  // Leaf hashes [from, from+limit) (fewer at the end of the log).
+  virtual std::vector<ledger::Hash> log_hashes(uint64_t from, uint64_t limit) = 0;
+  // Leaf bytes [from, from+limit).
+  virtual std::vector<std::string> log_leaves(uint64_t from, uint64_t limit) = 0;
+  // Every leaf of one case, in log order.
+  virtual std::vector<LogEntry> log_entries_for_case(std::string_view case_id) = 0;
+  // Records a published checkpoint; StoreError{Constraint} if one for that
+  // tree size exists already.
+  virtual void put_checkpoint(const StoredCheckpoint& c) = 0;
+  virtual std::optional<StoredCheckpoint> latest_checkpoint() = 0;
+  // The checkpoints published for tree sizes >= `from`, smallest first, at most `limit`.
+  virtual std::vector<StoredCheckpoint> checkpoints(uint64_t from, int limit) = 0;
 
   // Appends one audit entry on its own (reads of sensitive fields).
   virtual void append_audit(const AuditEntry& audit) = 0;
