@@ -241,8 +241,27 @@ class FileClock final : public comity::Clock {
 // Serves the API until SIGINT or SIGTERM. The signals are blocked before any
 // thread starts and collected with sigwait here, so no work runs in a
 // signal handler.
-int cmd_serve(const std::string& db_path, const std::string& listen, const std::string& pack_dir,
-              const std::string& clock_file, int sweep_ms) {
+struct ServeArgs {
+  std::string db_path, listen, pack_dir, clock_file;
+  int sweep_ms = 1000;
+  std::string log_key, log_origin = "comity.localhost/log";
+  int checkpoint_ms = 10000;
+};
+
+// The log's signing key: read from its file, or created there (mode 0600)
+// on first start. Default: beside the database.
+std::shared_ptr<const comity::crypto::SigningKey> log_signing_key(const ServeArgs& a) {
+  std::string path = a.log_key.empty() ? a.db_path + ".log-key.pem" : a.log_key;
+  if (std::filesystem::exists(path))
+    return std::make_shared<const comity::crypto::SigningKey>(comity::crypto::SigningKey::load_pem(path));
+  auto key = comity::crypto::SigningKey::generate();
+  key.save_pem(path);
+  std::cerr << "created the transparency log's signing key at " << path << "\n";
+  return std::make_shared<const comity::crypto::SigningKey>(std::move(key));
+}
+
+int cmd_serve(const ServeArgs& a) {
+  const std::string &db_path = a.db_path, &listen = a.listen, &pack_dir = a.pack_dir, &clock_file = a.clock_file;
   auto colon = listen.rfind(':');
   int port = -1;
   if (colon != std::string::npos) {
@@ -272,7 +291,10 @@ int cmd_serve(const std::string& db_path, const std::string& listen, const std::
   else clock = std::make_unique<FileClock>(clock_file);
   auto store = comity::open_sqlite_store(db_path);
   comity::ServerOptions options;
-  options.sweep_every = std::chrono::milliseconds(sweep_ms);
+  options.sweep_every = std::chrono::milliseconds(a.sweep_ms);
+  options.log_origin = a.log_origin;
+  options.log_key = log_signing_key(a);
+  options.checkpoint_every = std::chrono::milliseconds(a.checkpoint_ms);
   options.open_reader = [&] { return comity::open_sqlite_store(db_path, comity::StoreAccess::ReadOnly); };
   comity::ApiServer server(*pack, *store, *clock, options);
   if (!clock_file.empty())
@@ -289,6 +311,7 @@ int cmd_serve(const std::string& db_path, const std::string& listen, const std::
   // this line is never lost.
   std::cout << "Comity listening on http://" << host << ":" << bound << "/ (store " << db_path << ", rule pack "
             << pack->content_hash << ")" << std::endl;
+  std::cout << "transparency log " << a.log_origin << ", verifier key " << server.log_verifier_key() << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   server.stop();
@@ -349,8 +372,16 @@ int main(int argc, char** argv) {
   serve->add_option("--db", db_path, "Database file (default: comity.db)");
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default: 127.0.0.1:8080; port 0 picks one)");
   serve->add_option("--pack", pack_dir, "Rule pack directory");
-  std::string clock_file;
-  int sweep_ms = 1000;
+  ServeArgs sa;
+  std::string& clock_file = sa.clock_file;
+  int& sweep_ms = sa.sweep_ms;
+  serve->add_option("--log-key", sa.log_key,
+                    "The transparency log's Ed25519 signing key (PKCS#8 PEM); created if missing (default: DB.log-key.pem)");
+  serve->add_option("--log-origin", sa.log_origin,
+                    "The log's name in its checkpoints and verifier key (default: comity.localhost/log)");
+  serve->add_option("--checkpoint-ms", sa.checkpoint_ms,
+                    "Milliseconds between checkpoints of a growing log (default: 10000)")
+      ->check(CLI::Range(10, 86400000));
   serve->add_option("--clock-file", clock_file,
                     "For tests and demonstrations only: read the current time from FILE (an ISO 8601 instant, "
                     "re-read on every use)");
@@ -385,7 +416,12 @@ int main(int argc, char** argv) {
     if (*list) return cmd_rules_list(pack_dir);
     if (*show) return cmd_rules_show(show_id, pack_dir);
     if (*check) return cmd_rules_check(pack_dir);
-    if (*serve) return cmd_serve(db_path, listen, pack_dir, clock_file, sweep_ms);
+    if (*serve) {
+      sa.db_path = db_path;
+      sa.listen = listen;
+      sa.pack_dir = pack_dir;
+      return cmd_serve(sa);
+    }
     if (*demo_seed) return cmd_demo_seed(db_path, pack_dir);
     if (*db_migrate) return cmd_db_migrate(db_path);
     if (*db_check) return cmd_db_check(db_path);
@@ -399,6 +435,9 @@ int main(int argc, char** argv) {
   } catch (const comity::StoreError& e) {
     std::cerr << "error: store: " << e.what() << "\n";
     return kStoreError;
+  } catch (const comity::crypto::CryptoError& e) {
+    std::cerr << "error: key: " << e.what() << "\n";
+    return kInvalid;
   } catch (const std::exception& e) {
     std::cerr << "error: internal: " << e.what() << "\n";
     return 70;

@@ -103,5 +103,13 @@ printf 'not a database at all, just text that is long enough to fill a header pa
 expect db-check-garbage 4 "$BIN" db check --db "$TMP/garbage.db"
 contains db-check-garbage err "error: store:"
 
+# The transparency log's signing key: one that cannot be created or read
+# stops the server before it listens, with the reason.
+expect serve-key-uncreatable 2 "$BIN" serve --db "$TMP/c.db" --listen 127.0.0.1:0 --log-key "$TMP/no-such-dir/log.pem"
+contains serve-key-uncreatable err "error: key: cannot create the key file"
+echo "not a key" > "$TMP/bad.pem"
+expect serve-key-garbage 2 "$BIN" serve --db "$TMP/c.db" --listen 127.0.0.1:0 --log-key "$TMP/bad.pem"
+contains serve-key-garbage err "not a PEM private key"
+
 echo "$pass passed, $failures failed"
 [ "$failures" = 0 ]

@@ -15,6 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "comity/crypto/ed25519.hpp"
+#include "comity/ledger/checkpoint.hpp"
+#include "comity/ledger/merkle.hpp"
 #include "comity/server/api_server.hpp"
 #include "comity/store/sqlite.hpp"
 #include "comity/store/store.hpp"
@@ -690,6 +693,14 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"POST", "/api/v1/tokens/t-spare/revoke", json::object(),
        {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404}},
       {"GET", "/api/v1/audit", {}, {401, 401, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403}},
+      // The log is public; salts go to the case's parties (the addressee: its own events).
+      {"GET", "/log/checkpoint", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/log/tile/0/000.p/1", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/api/v1/log", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/api/v1/log/inclusion?index=0&tree_size=1", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/api/v1/log/consistency?from=1&to=2", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"POST", "/api/v1/log/checkpoint", json::object(), {401, 401, 403, 403, 403, 403, 403, 403, 201, 403, 201, 403}},
+      {"GET", c + "/log", {}, {401, 401, 404, 200, 200, 404, 404, 404, 403, 200, 404, 200}},
   };
   std::set<std::string> covered;
   for (const auto& row : rows) {
@@ -698,6 +709,8 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
     if (route == "/api/v1/parties/NL-MAILCO") route = "/api/v1/parties/{id}";
     if (route == "/api/v1/users/spare/tokens") route = "/api/v1/users/{id}/tokens";
     if (route == "/api/v1/tokens/t-spare/revoke") route = "/api/v1/tokens/{id}/revoke";
+    if (route.rfind("/log/tile/", 0) == 0) route = "/log/tile/{tile}";
+    route = route.substr(0, route.find('?'));
     covered.insert(row.method + " " + route);
     ASSERT_EQ(row.status.size(), callers.size()) << row.path;
     for (size_t i = 0; i < callers.size(); ++i) {
@@ -788,6 +801,115 @@ TEST_F(ServerClock, ConsolidatedReviewAndUserNotificationPlan) {
 }
 
 TEST_F(ServerTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server->stop(), 0); }
+
+// The transparency log over HTTP: a party proves its events are in a signed
+// checkpoint with its salts; tiles rebuild the same root; checkpoints stay
+// consistent across a hard kill and restart; only parties get salts.
+TEST_F(ServerTest, TransparencyLogProofsTilesAndCheckpoints) {
+  std::string id = open_case(*this, "s01-eu-subscriber-prosecutor.json", "P_EU_EPOC", "officer-de");
+  for (const char* e : {"submit", "mark_ready", "transmit"}) step(*this, id, e, "officer-de");
+  step(*this, id, "acknowledge", "provider-nl");
+
+  auto info = http.Get("/api/v1/log");
+  ASSERT_EQ(info->status, 200);
+  ledger::NoteVerifier v = ledger::parse_verifier_key(json::parse(info->body)["verifier_key"].get<std::string>());
+  problem_of(post("/api/v1/log/checkpoint", json::object(), "officer-de"), 403);
+  auto published = post("/api/v1/log/checkpoint", json::object(), "overseer");
+  ASSERT_EQ(published->status, 201);
+  std::string note = json::parse(published->body)["checkpoint"];
+  ledger::Checkpoint cp = ledger::open_checkpoint(note, v);
+  EXPECT_EQ(cp.size, 5u);  // the opening and four steps
+  EXPECT_EQ(http.Get("/log/checkpoint")->body, note);
+
+  // The officer's case log: every leaf opens with its salt and sits in the checkpoint.
+  auto log = get("/api/v1/cases/" + id + "/log", "officer-de");
+  ASSERT_EQ(log->status, 200) << log->body;
+  json entries = json::parse(log->body)["entries"];
+  ASSERT_EQ(entries.size(), 5u);
+  std::vector<ledger::Hash> leaf_hashes;
+  for (const auto& e : entries) {
+    std::string leaf = e["leaf"], event = e["event"];
+    auto salt = crypto::base64_decode(e["salt"].get<std::string>());
+    ASSERT_TRUE(salt);
+    EXPECT_EQ(json::parse(leaf)["commitment"], sha256_hex(*salt + event));
+    EXPECT_EQ(leaf.find(id), std::string::npos);  // the public leaf does not name the case
+    std::vector<ledger::Hash> proof;
+    for (const auto& h : e["inclusion_proof"]) proof.push_back(*ledger::hash_from_hex(h.get<std::string>()));
+    leaf_hashes.push_back(ledger::leaf_hash(leaf));
+    EXPECT_TRUE(ledger::verify_inclusion(leaf_hashes.back(), e["index"], cp.size, proof, cp.root)) << e.dump();
+    EXPECT_FALSE(ledger::verify_inclusion(ledger::leaf_hash(leaf + " "), e["index"], cp.size, proof, cp.root));
+  }
+  // The addressee gets its own event only; oversight and strangers get no salts.
+  json own = json::parse(get("/api/v1/cases/" + id + "/log", "provider-nl")->body)["entries"];
+  ASSERT_EQ(own.size(), 1u);
+  EXPECT_EQ(json::parse(own[0]["leaf"].get<std::string>())["event"], "acknowledge");
+  problem_of(get("/api/v1/cases/" + id + "/log", "overseer"), 403);
+  problem_of(get("/api/v1/cases/" + id + "/log", "officer-fr"), 404);
+  problem_of(http.Get("/api/v1/cases/" + id + "/log"), 401);
+
+  // Tiles: the partial level-0 tile holds the leaf hashes, the entries tile the leaves.
+  auto tile = http.Get("/log/tile/0/000.p/5");
+  ASSERT_EQ(tile->status, 200);
+  ASSERT_EQ(tile->body.size(), 5u * 32);
+  ledger::MerkleTree rebuilt;
+  for (size_t i = 0; i < 5; ++i) {
+    ledger::Hash h;
+    std::copy(tile->body.begin() + static_cast<long>(32 * i), tile->body.begin() + static_cast<long>(32 * i + 32),
+              h.begin());
+    EXPECT_EQ(h, leaf_hashes[i]);
+    rebuilt.append(h);
+  }
+  EXPECT_EQ(rebuilt.root(), cp.root);
+  auto bundle = http.Get("/log/tile/entries/000.p/5");
+  ASSERT_EQ(bundle->status, 200);
+  size_t at = 0, n = 0;
+  while (at + 2 <= bundle->body.size()) {
+    size_t len = (static_cast<unsigned char>(bundle->body[at]) << 8) | static_cast<unsigned char>(bundle->body[at + 1]);
+    EXPECT_EQ(bundle->body.substr(at + 2, len), entries[n++]["leaf"].get<std::string>());
+    at += 2 + len;
+  }
+  EXPECT_EQ(n, 5u);
+  EXPECT_EQ(http.Get("/log/tile/0/000")->status, 404);      // no full tile yet
+  EXPECT_EQ(http.Get("/log/tile/0/000.p/6")->status, 404);  // beyond the tree
+  EXPECT_EQ(http.Get("/log/tile/0/0000")->status, 404);     // malformed
+
+  // The log grows; the next checkpoint is consistent with the first.
+  step(*this, id, "produce", "provider-nl");
+  ledger::Checkpoint cp2 =
+      ledger::open_checkpoint(json::parse(post("/api/v1/log/checkpoint", json::object(), "admin")->body)["checkpoint"]
+                                  .get<std::string>(),
+                              v);
+  ASSERT_EQ(cp2.size, 6u);
+  auto cons = http.Get("/api/v1/log/consistency?from=5&to=6");
+  ASSERT_EQ(cons->status, 200);
+  std::vector<ledger::Hash> proof;
+  json cons_body = json::parse(cons->body);  // named: a range-for over a temporary's member dangles
+  for (const auto& h : cons_body["proof"]) proof.push_back(*ledger::hash_from_hex(h.get<std::string>()));
+  EXPECT_TRUE(ledger::verify_consistency(5, 6, cp.root, cp2.root, proof));
+  auto incl = json::parse(http.Get("/api/v1/log/inclusion?index=0&tree_size=6")->body);
+  proof.clear();
+  for (const auto& h : incl["proof"]) proof.push_back(*ledger::hash_from_hex(h.get<std::string>()));
+  EXPECT_TRUE(ledger::verify_inclusion(leaf_hashes[0], 0, 6, proof, cp2.root));
+  json p = problem_of(http.Get("/api/v1/log/consistency?from=0&to=6"), 400);
+  EXPECT_EQ(p["errors"][0]["path"], "$query.from");
+  p = problem_of(http.Get("/api/v1/log/inclusion?index=1&tree_size=99"), 400);
+  EXPECT_EQ(p["errors"][0]["path"], "$query.tree_size");
+  problem_of(http.Get("/api/v1/log/inclusion?index=x&tree_size=6"), 400);
+
+  // A hard kill and restart: the same key, the same checkpoint, the same tree.
+  server->kill_hard();
+  server = std::make_unique<Server>(db);
+  httplib::Client again = server->client();
+  EXPECT_EQ(again.Get("/log/checkpoint")->body, json::parse(again.Get("/api/v1/log")->body)["checkpoint"]);
+  ledger::Checkpoint after = ledger::open_checkpoint(again.Get("/log/checkpoint")->body, v);
+  EXPECT_EQ(after.size, 6u);
+  EXPECT_EQ(after.root, cp2.root);
+  // Reading salts is recorded like any read of the facts.
+  json items = json::parse(again.Get("/api/v1/audit?limit=200", bearer("overseer"))->body)["items"];
+  int reads = 0;
+  for (const auto& a : items) reads += a["action"] == "read_case:log";
+  EXPECT_EQ(reads, 2);  // the officer's and the provider's
+}
 
 }  // namespace
 }  // namespace comity

@@ -15,6 +15,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "comity/ledger/checkpoint.hpp"
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
@@ -36,6 +37,9 @@ const std::vector<RouteSpec>& api_routes() {
       {"POST", "/api/v1/cases/{id}/review"}, {"POST", "/api/v1/cases/{id}/notice"}, {"GET", "/api/v1/me"}, {"GET", "/api/v1/parties"},
       {"POST", "/api/v1/parties"}, {"GET", "/api/v1/parties/{id}"}, {"POST", "/api/v1/users"},
       {"POST", "/api/v1/users/{id}/tokens"}, {"POST", "/api/v1/tokens/{id}/revoke"}, {"GET", "/api/v1/audit"},
+      {"GET", "/log/checkpoint"}, {"GET", "/log/tile/{tile}"}, {"GET", "/api/v1/log"},
+      {"POST", "/api/v1/log/checkpoint"}, {"GET", "/api/v1/log/inclusion"}, {"GET", "/api/v1/log/consistency"},
+      {"GET", "/api/v1/cases/{id}/log"},
   };
   return routes;
 }
@@ -219,8 +223,31 @@ struct ApiServer::Impl {
     std::unique_lock<std::mutex> writer_lock_;
   };
 
+  // The transparency log in memory: every committed leaf hash, appended
+  // after each commit (sync_log), so proofs and tiles never show a leaf
+  // that is not durable. Guarded by log_mu; publish_mu orders publishing.
+  ledger::MerkleTree log;
+  std::mutex log_mu, publish_mu;
+  std::shared_ptr<const crypto::SigningKey> log_key;
+  Clk::time_point last_publish = Clk::now();
+
   Impl(const Pack& p, Store& s, const Clock& c, ServerOptions o)
       : pack(p), store(s), clock(c), options(std::move(o)), cases(s, p, c, ids), identity(s, c, ids) {
+    log_key = options.log_key ? options.log_key
+                              : std::make_shared<const crypto::SigningKey>(crypto::SigningKey::generate());
+    {
+      std::lock_guard<std::mutex> lock(store_mu);
+      sync_log();
+      // A published checkpoint the durable log does not extend would mean
+      // history was rewritten (or leaves lost): refuse to serve.
+      if (auto last = store.latest_checkpoint()) {
+        std::lock_guard<std::mutex> l(log_mu);
+        if (last->tree_size > log.size() || log.root(last->tree_size) != last->root)
+          throw StoreError(StoreError::Kind::Corrupt,
+                           "transparency log: the stored leaves do not match the checkpoint published for tree size " +
+                               std::to_string(last->tree_size));
+      }
+    }
     if (options.open_reader)
       for (int i = 0; i < options.readers; ++i) {
         readers.push_back(options.open_reader());
@@ -280,6 +307,7 @@ struct ApiServer::Impl {
             }
           }
         });
+        sync_log();
       } catch (...) {
         auto failed = std::current_exception();
         for (Job* j : batch)
@@ -293,6 +321,46 @@ struct ApiServer::Impl {
         j->wake.notify_one();
       }
     }
+  }
+
+  // Appends to the in-memory tree the leaves committed since it was last
+  // synced. REQUIRES: store_mu held (the writer's view is committed data).
+  void sync_log() {
+    std::lock_guard<std::mutex> lock(log_mu);
+    for (;;) {
+      auto hashes = store.log_hashes(log.size(), 65536);
+      for (const auto& h : hashes) log.append(h);
+      if (hashes.size() < 65536) return;
+    }
+  }
+
+  // Signs and durably records a checkpoint of the committed log, unless the
+  // latest published one has the same size; returns the note to serve.
+  std::string publish_checkpoint() {
+    std::lock_guard<std::mutex> order(publish_mu);
+    ledger::Checkpoint c{options.log_origin, 0, {}};
+    {
+      std::lock_guard<std::mutex> lock(log_mu);
+      c.size = log.size();
+      c.root = log.root();
+    }
+    std::optional<StoredCheckpoint> last;
+    {
+      ReadLease db(*this);
+      last = db->latest_checkpoint();
+    }
+    if (last && last->tree_size == c.size) return last->note;
+    StoredCheckpoint stored{c.size, c.root, ledger::sign_checkpoint(c, *log_key), clock.now()};
+    durably([&] { store.put_checkpoint(stored); });
+    last_publish = Clk::now();
+    return stored.note;
+  }
+
+  std::optional<std::string> latest_note() {
+    ReadLease db(*this);
+    auto last = db->latest_checkpoint();
+    if (!last) return std::nullopt;
+    return last->note;
   }
 
   // Acts on the clocks that ran out, a bounded batch per query. A case that
@@ -310,6 +378,7 @@ struct ApiServer::Impl {
         try {
           std::lock_guard<std::mutex> lock(store_mu);
           auto fired = cases.expire(id);
+          sync_log();
           ++changed;
           {
             std::lock_guard<std::mutex> m(metrics.mu);
@@ -334,6 +403,11 @@ struct ApiServer::Impl {
     while (!stopping) {
       lock.unlock();
       sweep();
+      if (Clk::now() - last_publish >= options.checkpoint_every) try {
+          publish_checkpoint();
+        } catch (const std::exception& e) {
+          std::cerr << json{{"level", "error"}, {"msg", "checkpoint"}, {"error", e.what()}}.dump() << "\n";
+        }
       lock.lock();
       sweep_cv.wait_for(lock, options.sweep_every, [this] { return stopping; });
     }
@@ -853,6 +927,178 @@ struct ApiServer::Impl {
     res.set_content(json{{"items", items}, {"next_cursor", next}}.dump(), "application/json");
   }
 
+  // ---- The transparency log (docs/transparency-log.md). Public: the
+  // leaves carry no personal data. Only a case's parties get its salts.
+
+  // A non-negative integer query parameter, or a 400 naming it.
+  std::optional<uint64_t> count_param(const httplib::Request& req, httplib::Response& res, const char* name) {
+    std::string text = req.has_param(name) ? req.get_param_value(name) : "";
+    bool digits = !text.empty() && text.size() <= 18 &&
+                  std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits) {
+      problem(res, 400, "Bad Request", std::string("query parameter ") + name + " must be a non-negative integer",
+              {{std::string("$query.") + name, "a non-negative integer"}});
+      return std::nullopt;
+    }
+    return std::stoull(text);
+  }
+
+  static json hex_list(const std::vector<ledger::Hash>& hashes) {
+    json out = json::array();
+    for (const auto& h : hashes) out.push_back(ledger::to_hex(h));
+    return out;
+  }
+
+  void get_checkpoint_note(const httplib::Request&, httplib::Response& res) {
+    auto note = latest_note();
+    if (!note) note = publish_checkpoint();
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(*note, "text/plain; charset=utf-8");
+  }
+
+  void get_tile(const httplib::Request& req, httplib::Response& res) {
+    ledger::TileRef t;
+    try {
+      t = ledger::parse_tile_path(std::string(req.matches[1]));
+    } catch (const ledger::LedgerError& e) {
+      return problem(res, 404, "Not Found", e.what());
+    }
+    std::string body;
+    if (!t.entries) {
+      std::lock_guard<std::mutex> lock(log_mu);
+      try {
+        body = ledger::hash_tile(log, t);
+      } catch (const ledger::LedgerError& e) {
+        return problem(res, 404, "Not Found", e.what());
+      }
+    } else {
+      uint64_t size;
+      {
+        std::lock_guard<std::mutex> lock(log_mu);
+        size = log.size();
+      }
+      uint64_t first = t.index * ledger::kTileWidth;
+      if (first + t.width > size) return problem(res, 404, "Not Found", ledger::tile_path(t) + " is beyond the tree");
+      ReadLease db(*this);
+      for (const auto& leaf : db->log_leaves(first, t.width)) ledger::append_bundle_entry(body, leaf);
+    }
+    // A tile's content never changes: a partial tile of width W is a
+    // different path from the full one.
+    res.set_header("Cache-Control", "public, max-age=31536000, immutable");
+    res.set_content(body, "application/octet-stream");
+  }
+
+  void get_log_info(const httplib::Request&, httplib::Response& res) {
+    auto note = latest_note();
+    if (!note) note = publish_checkpoint();
+    res.set_content(json{{"origin", options.log_origin},
+                         {"verifier_key", ledger::verifier_key(options.log_origin, log_key->public_key())},
+                         {"checkpoint", *note},
+                         {"hashing", "RFC 9162 section 2.1 (SHA-256)"},
+                         {"links",
+                          {{"checkpoint", "/log/checkpoint"},
+                           {"tiles", "/log/tile/"},
+                           {"inclusion", "/api/v1/log/inclusion?index=I&tree_size=N"},
+                           {"consistency", "/api/v1/log/consistency?from=M&to=N"}}}}
+                        .dump(),
+                    "application/json");
+  }
+
+  // Publishes a checkpoint now (oversight bodies and admins; the server also
+  // publishes on its own interval).
+  void post_checkpoint(const httplib::Request& req, httplib::Response& res) {
+    {
+      ReadLease db(*this);
+      auto who = authenticate(*db, req, res);
+      if (!who) return;
+      if (who->user.role != PartyRole::Oversight && who->user.role != PartyRole::Admin)
+        return problem(res, 403, "Forbidden", "publishing a checkpoint on demand is for oversight bodies and admins");
+    }
+    std::string note = publish_checkpoint();
+    res.status = 201;
+    res.set_content(json{{"checkpoint", note}}.dump(), "application/json");
+  }
+
+  void get_inclusion(const httplib::Request& req, httplib::Response& res) {
+    auto index = count_param(req, res, "index");
+    if (!index) return;
+    auto size = count_param(req, res, "tree_size");
+    if (!size) return;
+    std::lock_guard<std::mutex> lock(log_mu);
+    if (*size > log.size())
+      return problem(res, 400, "Bad Request", "the log has " + std::to_string(log.size()) + " leaves",
+                     {{"$query.tree_size", "at most " + std::to_string(log.size())}});
+    if (*index >= *size)
+      return problem(res, 400, "Bad Request", "the leaf index must be below the tree size",
+                     {{"$query.index", "below " + std::to_string(*size)}});
+    res.set_content(json{{"index", *index},
+                         {"tree_size", *size},
+                         {"leaf_hash", ledger::to_hex(log.node(0, *index))},
+                         {"proof", hex_list(log.inclusion_proof(*index, *size))}}
+                        .dump(),
+                    "application/json");
+  }
+
+  void get_consistency(const httplib::Request& req, httplib::Response& res) {
+    auto from = count_param(req, res, "from");
+    if (!from) return;
+    auto to = count_param(req, res, "to");
+    if (!to) return;
+    std::lock_guard<std::mutex> lock(log_mu);
+    if (*to > log.size())
+      return problem(res, 400, "Bad Request", "the log has " + std::to_string(log.size()) + " leaves",
+                     {{"$query.to", "at most " + std::to_string(log.size())}});
+    if (*from == 0 || *from > *to)
+      return problem(res, 400, "Bad Request", "from must be 1..to", {{"$query.from", "1.." + std::to_string(*to)}});
+    res.set_content(json{{"from", *from}, {"to", *to}, {"proof", hex_list(log.consistency_proof(*from, *to))}}.dump(),
+                    "application/json");
+  }
+
+  // A case's leaves for its parties: the index, the public leaf, the salt
+  // and full event that open its commitment, and an inclusion proof against
+  // the latest published checkpoint (null until one covers the leaf). Those
+  // who see the whole case get every leaf; an addressee (order view) gets
+  // the leaves of its own events. Audited like any read of the facts.
+  void get_case_log(const httplib::Request& req, httplib::Response& res) {
+    std::string body;
+    std::optional<AuditEntry> read;
+    {
+      ReadLease db(*this);
+      auto who = authenticate(*db, req, res);
+      if (!who) return;
+      auto found = visible_case(*db, *who, req.matches[1], res);
+      if (!found) return;
+      if (found->second != CaseView::Full && found->second != CaseView::Order)
+        return problem(res, 403, "Forbidden", "a case's log salts go to its parties only");
+      auto last = db->latest_checkpoint();
+      auto entries = db->log_entries_for_case(found->first.id);
+      std::string own_role(role_name(who->user.role));
+      json items = json::array();
+      std::lock_guard<std::mutex> lock(log_mu);
+      for (const auto& e : entries) {
+        json event = json::parse(e.event_json);
+        std::string actor = event.value("actor", "");
+        if (found->second == CaseView::Order && actor.substr(0, actor.find(':')) != own_role) continue;
+        json proof = nullptr;
+        if (last && e.index < last->tree_size) proof = hex_list(log.inclusion_proof(e.index, last->tree_size));
+        items.push_back({{"index", e.index},
+                         {"leaf", e.leaf},
+                         {"salt", crypto::base64_encode(e.salt)},
+                         {"event", e.event_json},
+                         {"inclusion_proof", proof}});
+      }
+      body = json{{"case", found->first.id},
+                  {"checkpoint", last ? json(last->note) : json(nullptr)},
+                  {"tree_size", last ? json(last->tree_size) : json(nullptr)},
+                  {"entries", items}}
+                 .dump();
+      read = AuditEntry{0, clock.now(), own_role + ":" + who->user.id, "read_case:log", found->first.id,
+                        sha256_hex(body)};
+    }
+    durably([&] { store.append_audit(*read); });
+    res.set_content(body, "application/json");
+  }
+
   // Registers a handler that records metrics and a structured log line, and
   // turns any escaping exception into a 500 problem without internals.
   template <class F>
@@ -952,6 +1198,20 @@ struct ApiServer::Impl {
        [this](const httplib::Request& req, httplib::Response& res) { revoke_token(req, res); });
     on("GET", "/api/v1/audit", "/api/v1/audit",
        [this](const httplib::Request& req, httplib::Response& res) { list_audit(req, res); });
+    on("GET", "/log/checkpoint", "/log/checkpoint",
+       [this](const httplib::Request& req, httplib::Response& res) { get_checkpoint_note(req, res); });
+    on("GET", R"(/log/(tile/[A-Za-z0-9./]{1,80}))", "/log/tile/{tile}",
+       [this](const httplib::Request& req, httplib::Response& res) { get_tile(req, res); });
+    on("GET", "/api/v1/log", "/api/v1/log",
+       [this](const httplib::Request& req, httplib::Response& res) { get_log_info(req, res); });
+    on("POST", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint",
+       [this](const httplib::Request& req, httplib::Response& res) { post_checkpoint(req, res); });
+    on("GET", "/api/v1/log/inclusion", "/api/v1/log/inclusion",
+       [this](const httplib::Request& req, httplib::Response& res) { get_inclusion(req, res); });
+    on("GET", "/api/v1/log/consistency", "/api/v1/log/consistency",
+       [this](const httplib::Request& req, httplib::Response& res) { get_consistency(req, res); });
+    on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/log)", "/api/v1/cases/{id}/log",
+       [this](const httplib::Request& req, httplib::Response& res) { get_case_log(req, res); });
   }
 
   void evaluate(const httplib::Request& req, httplib::Response& res) {
@@ -1055,6 +1315,12 @@ void ApiServer::serve() {
 }
 
 int ApiServer::sweep_expiries() { return impl_->sweep(); }
+
+std::string ApiServer::publish_checkpoint() { return impl_->publish_checkpoint(); }
+
+std::string ApiServer::log_verifier_key() const {
+  return ledger::verifier_key(impl_->options.log_origin, impl_->log_key->public_key());
+}
 
 bool ApiServer::wait_until_serving(int timeout_ms) const {
   for (int waited = 0; !impl_->http.is_running(); waited += 5) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "comity/crypto/ed25519.hpp"
 #include "comity/rules/pack.hpp"
 #include "comity/store/store.hpp"
 #include "comity/workflow/clock.hpp"
@@ -39,6 +40,12 @@ struct ServerOptions {
   // Empty: reads share the writer.
   std::function<std::unique_ptr<Store>()> open_reader;
   int readers = 4;
+  // The transparency log: its name (the checkpoint origin and signed-note
+  // key name), its signing key (null: a fresh key for this run only, for
+  // tests), and how often a checkpoint is published when the log grew.
+  std::string log_origin = "comity.localhost/log";
+  std::shared_ptr<const crypto::SigningKey> log_key;
+  std::chrono::milliseconds checkpoint_every{10000};
 };
 
 class ApiServer {
@@ -60,6 +67,11 @@ class ApiServer {
   // saves the effects of every clock that ran out by the clock's now.
   // Returns the number of cases changed.
   int sweep_expiries();
+  // Publishes a checkpoint of the log as it is now (signed, stored durably)
+  // unless the latest one already covers it; returns the signed note.
+  std::string publish_checkpoint();
+  // The log's verifier key (name+id+key), for monitors.
+  std::string log_verifier_key() const;
   // Blocks until serve() is accepting connections (stop() before that point
   // would be lost), or until `timeout_ms` passes. Returns whether it runs.
   bool wait_until_serving(int timeout_ms) const;
