@@ -23,6 +23,10 @@ CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 .PHONY: deps build build-asan build-fuzz run test test-unit test-asan fuzz bench rules-check format check-format clean
 
 deps:
+	@# Node.js and npm for the test oracle (and, later, the web app's browser
+	@# tests); an existing installation (e.g. from NodeSource) is kept.
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
+	  ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm)
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing missing packages:" $$missing; \
@@ -69,10 +73,17 @@ run: build
 rules-check: build
 	./$(BUILD)/comity rules check
 
-test-unit: build
+# The npm packages the tests need (tests/oracle: an independent verifier of
+# the transparency log), exactly as locked.
+ORACLE_DEPS := tests/oracle/node_modules/.package-lock.json
+$(ORACLE_DEPS): tests/oracle/package-lock.json | deps
+	cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-unit: build $(ORACLE_DEPS)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-test-asan: build-asan
+test-asan: build-asan $(ORACLE_DEPS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
