@@ -5,6 +5,7 @@
 //   0  decided / ok          2  invalid input or usage (errors on stderr)
 //   1  a check found issues  3  the rule pack cannot be loaded   4  store error
 #include <CLI/CLI.hpp>
+#include <httplib.h>
 
 #include <chrono>
 #include <cstdio>
@@ -25,6 +26,7 @@
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
 #include "comity/server/api_server.hpp"
+#include "comity/service/log_monitor.hpp"
 #include "comity/service/demo.hpp"
 #include "comity/store/store.hpp"
 #include "comity/store/migrations.hpp"
@@ -195,6 +197,42 @@ int cmd_db_check(const std::string& path) {
   }
   if (issues) return kLintIssues;
   std::cout << path << ": ok (schema version " << version << ")\n";
+  return kOk;
+}
+
+// The log monitor (docs/transparency-log.md): fetches over HTTP(S), checks
+// everything it can, and remembers the checkpoint it verified in --state.
+int cmd_log_verify(const std::string& url, const std::string& vkey, const std::string& state,
+                   const std::string& case_log) {
+  comity::MonitorOptions options;
+  try {
+    options.key = comity::ledger::parse_verifier_key(vkey);
+  } catch (const comity::ledger::LedgerError& e) {
+    throw InputError(std::string("--key: ") + e.what());
+  }
+  if (!state.empty() && std::filesystem::exists(state)) options.previous_checkpoint = read_input(state, 1 << 16);
+  if (!case_log.empty()) options.case_log = read_input(case_log, 64 << 20);
+  httplib::Client client(url);
+  if (!client.is_valid()) throw InputError("--url: expected http://HOST:PORT or https://HOST:PORT; got " + url);
+  client.set_connection_timeout(10, 0);
+  client.set_read_timeout(60, 0);
+  auto fetch = [&](const std::string& path) -> std::optional<std::string> {
+    auto r = client.Get(path);
+    if (!r || r->status != 200) return std::nullopt;
+    return r->body;
+  };
+  auto report = comity::monitor_log(fetch, options);
+  if (!state.empty()) {  // replaced atomically: a crash leaves the old or the new checkpoint
+    std::string tmp = state + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << report["checkpoint"].get<std::string>();
+      if (!out.flush()) throw InputError("--state: cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, state);
+  }
+  report.erase("checkpoint");
+  std::cout << report.dump(2) << "\n";
   return kOk;
 }
 
@@ -396,6 +434,17 @@ int main(int argc, char** argv) {
     sub->add_option("--db", db_path, "Database file (default: comity.db)");
   db_backup->add_option("--to", backup_to, "Backup file to create (must not exist)")->required();
 
+  auto* logcmd = app.add_subcommand("log", "The transparency log (docs/transparency-log.md)");
+  logcmd->require_subcommand(1);
+  auto* log_verify = logcmd->add_subcommand(
+      "verify", "Monitor a log: verify its checkpoint, leaves, history, a case's own entries and its statistics");
+  std::string log_url, log_vkey, log_state, log_case;
+  log_verify->add_option("--url", log_url, "The Comity server, e.g. http://127.0.0.1:8080")->required();
+  log_verify->add_option("--key", log_vkey, "The log's verifier key (name+id+key), from a trusted source")->required();
+  log_verify->add_option("--state", log_state,
+                         "File holding the last checkpoint verified: checked as a prefix, then replaced");
+  log_verify->add_option("--case-log", log_case, "A saved GET /api/v1/cases/{id}/log answer to check");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -426,6 +475,7 @@ int main(int argc, char** argv) {
     if (*db_migrate) return cmd_db_migrate(db_path);
     if (*db_check) return cmd_db_check(db_path);
     if (*db_backup) return cmd_db_backup(db_path, backup_to);
+    if (*log_verify) return cmd_log_verify(log_url, log_vkey, log_state, log_case);
   } catch (const InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kInvalid;
@@ -435,6 +485,9 @@ int main(int argc, char** argv) {
   } catch (const comity::StoreError& e) {
     std::cerr << "error: store: " << e.what() << "\n";
     return kStoreError;
+  } catch (const comity::ledger::LedgerError& e) {
+    std::cerr << "error: log: " << e.what() << "\n";
+    return kLintIssues;  // a check failed
   } catch (const comity::crypto::CryptoError& e) {
     std::cerr << "error: key: " << e.what() << "\n";
     return kInvalid;

@@ -72,6 +72,7 @@ class Server {
     return exit_code_;
   }
   int stop() { return end(SIGTERM); }
+  int port() const { return port_; }
   // Kills the server without warning (SIGKILL): no chance to flush anything.
   void kill_hard() { end(SIGKILL); }
   httplib::Client client() const {
@@ -799,6 +800,7 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"GET", "/api/v1/log/inclusion?index=0&tree_size=1", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/api/v1/log/consistency?from=1&to=2", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST", "/api/v1/log/checkpoint", json::object(), {401, 401, 403, 403, 403, 403, 403, 403, 201, 403, 201, 403}},
+      {"GET", "/api/v1/log/statistics", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", c + "/log", {}, {401, 401, 404, 200, 200, 404, 404, 404, 403, 200, 404, 200}},
   };
   std::set<std::string> covered;
@@ -1008,6 +1010,73 @@ TEST_F(ServerTest, TransparencyLogProofsTilesAndCheckpoints) {
   int reads = 0;
   for (const auto& a : items) reads += a["action"] == "read_case:log";
   EXPECT_EQ(reads, 2);  // the officer's and the provider's
+}
+
+// Runs the comity binary with `args`; returns its exit code, with stdout
+// and stderr in `out` and `err`.
+int run_cli(const std::string& args, std::string& out, std::string& err, const test::TempDir& dir) {
+  std::string errfile = (dir.path() / "cli.err").string();
+  FILE* p = popen((std::string(COMITY_BINARY) + " " + args + " 2>" + errfile).c_str(), "r");
+  out.clear();
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  int status = pclose(p);
+  err = test::read_text(errfile);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// `comity log verify`, the monitor, against the real server: it verifies the
+// checkpoint, every leaf, the statistics and a party's saved case log; it
+// remembers the checkpoint and checks the next one extends it; it refuses a
+// log signed by another key and a history rewritten under the right key.
+TEST_F(ServerTest, LogMonitorVerifiesAndCatchesARewrittenHistory) {
+  std::string id = open_case(*this, "s01-eu-subscriber-prosecutor.json", "P_EU_EPOC", "officer-de");
+  for (const char* e : {"submit", "mark_ready", "transmit"}) step(*this, id, e, "officer-de");
+  step(*this, id, "produce", "provider-nl");
+  ASSERT_EQ(post("/api/v1/log/checkpoint", json::object(), "admin")->status, 201);
+  std::string vkey = json::parse(http.Get("/api/v1/log")->body)["verifier_key"];
+  std::string url = "http://127.0.0.1:" + std::to_string(server->port());
+  std::string state = (dir.path() / "monitor.state").string(), case_log = (dir.path() / "case-log.json").string();
+  std::ofstream(case_log) << get("/api/v1/cases/" + id + "/log", "officer-de")->body;
+
+  std::string out, err;
+  std::string base = "log verify --url " + url + " --key '" + vkey + "' --state " + state;
+  ASSERT_EQ(run_cli(base + " --case-log " + case_log, out, err, dir), 0) << err;
+  json report = json::parse(out);
+  EXPECT_EQ(report["tree_size"], 5);
+  EXPECT_EQ(report["case_entries_verified"], 5);
+  EXPECT_EQ(report["statistics"], "match");
+  EXPECT_EQ(report["recomputed_statistics"]["by_outcome"]["produced"], 1);
+  EXPECT_EQ(report["recomputed_statistics"]["time_to_data"]["all"]["cases"], 1);
+  auto csv = http.Get("/api/v1/log/statistics?format=csv");
+  ASSERT_EQ(csv->status, 200);
+  EXPECT_NE(csv->body.find("by_corridor,DE-NL,1\n"), std::string::npos) << csv->body;
+  problem_of(http.Get("/api/v1/log/statistics?format=xml"), 400);
+
+  // The log grows; the next run checks that the remembered checkpoint is a prefix.
+  step(*this, id, "close", "officer-de");
+  ASSERT_EQ(post("/api/v1/log/checkpoint", json::object(), "admin")->status, 201);
+  ASSERT_EQ(run_cli(base, out, err, dir), 0) << err;
+  EXPECT_EQ(json::parse(out)["consistent_with"], 5);
+  EXPECT_EQ(json::parse(out)["tree_size"], 6);
+
+  // Another key: refused.
+  auto other = crypto::SigningKey::generate();
+  std::string wrong = ledger::verifier_key("comity.localhost/log", other.public_key());
+  EXPECT_EQ(run_cli("log verify --url " + url + " --key '" + wrong + "'", out, err, dir), 1);
+  EXPECT_NE(err.find("error: log: note: signed by comity.localhost/log with another key"), std::string::npos) << err;
+  // The right key, but the remembered checkpoint says size 6 had another root:
+  // the monitor reports the rewritten history.
+  auto key = crypto::SigningKey::load_pem(db + ".log-key.pem");
+  std::ofstream(state, std::ios::trunc) << ledger::sign_checkpoint({"comity.localhost/log", 6, ledger::leaf_hash("x")}, key);
+  EXPECT_EQ(run_cli(base, out, err, dir), 1);
+  EXPECT_NE(err.find("history rewritten"), std::string::npos) << err;
+  // A saved case log whose salt was altered does not open its commitment.
+  json saved = json::parse(test::read_text(case_log));
+  saved["entries"][0]["salt"] = crypto::base64_encode(std::string(32, 'x'));
+  std::ofstream(case_log, std::ios::trunc) << saved.dump();
+  EXPECT_EQ(run_cli("log verify --url " + url + " --key '" + vkey + "' --case-log " + case_log, out, err, dir), 1);
+  EXPECT_NE(err.find("the salt does not open the leaf's commitment"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "comity/service/case_service.hpp"
 #include "comity/service/identity.hpp"
 #include "comity/service/permissions.hpp"
+#include "comity/service/transparency.hpp"
 #include "comity/util/sha256.hpp"
 
 #include <openssl/crypto.h>
@@ -39,7 +40,7 @@ const std::vector<RouteSpec>& api_routes() {
       {"POST", "/api/v1/users/{id}/tokens"}, {"POST", "/api/v1/tokens/{id}/revoke"}, {"GET", "/api/v1/audit"},
       {"GET", "/log/checkpoint"}, {"GET", "/log/tile/{tile}"}, {"GET", "/api/v1/log"},
       {"POST", "/api/v1/log/checkpoint"}, {"GET", "/api/v1/log/inclusion"}, {"GET", "/api/v1/log/consistency"},
-      {"GET", "/api/v1/cases/{id}/log"},
+      {"GET", "/api/v1/cases/{id}/log"}, {"GET", "/api/v1/log/statistics"},
   };
   return routes;
 }
@@ -930,6 +931,45 @@ struct ApiServer::Impl {
   // ---- The transparency log (docs/transparency-log.md). Public: the
   // leaves carry no personal data. Only a case's parties get its salts.
 
+  // The statistics of the latest checkpoint's leaves, recomputed when a new
+  // checkpoint is published (guarded by stats_mu).
+  std::mutex stats_mu;
+  uint64_t stats_size = UINT64_MAX;
+  nlohmann::ordered_json stats;
+
+  void get_statistics(const httplib::Request& req, httplib::Response& res) {
+    std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
+    if (format != "json" && format != "csv")
+      return problem(res, 400, "Bad Request", "format is json or csv", {{"$query.format", "json or csv"}});
+    std::optional<StoredCheckpoint> last;
+    {
+      ReadLease db(*this);
+      last = db->latest_checkpoint();
+    }
+    if (!last) {
+      publish_checkpoint();
+      ReadLease db(*this);
+      last = db->latest_checkpoint();
+    }
+    nlohmann::ordered_json report;
+    {
+      std::lock_guard<std::mutex> lock(stats_mu);
+      if (stats_size != last->tree_size) {
+        std::vector<std::string> leaves;
+        {
+          ReadLease db(*this);
+          leaves = db->log_leaves(0, last->tree_size);
+        }
+        stats = log_statistics(leaves, last->tree_size, ledger::to_hex(last->root));
+        stats["checkpoint"] = last->note;
+        stats_size = last->tree_size;
+      }
+      report = stats;
+    }
+    if (format == "csv") return res.set_content(statistics_csv(report), "text/csv; charset=utf-8");
+    res.set_content(report.dump(), "application/json");
+  }
+
   // A non-negative integer query parameter, or a 400 naming it.
   std::optional<uint64_t> count_param(const httplib::Request& req, httplib::Response& res, const char* name) {
     std::string text = req.has_param(name) ? req.get_param_value(name) : "";
@@ -1210,6 +1250,8 @@ struct ApiServer::Impl {
        [this](const httplib::Request& req, httplib::Response& res) { get_inclusion(req, res); });
     on("GET", "/api/v1/log/consistency", "/api/v1/log/consistency",
        [this](const httplib::Request& req, httplib::Response& res) { get_consistency(req, res); });
+    on("GET", "/api/v1/log/statistics", "/api/v1/log/statistics",
+       [this](const httplib::Request& req, httplib::Response& res) { get_statistics(req, res); });
     on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/log)", "/api/v1/cases/{id}/log",
        [this](const httplib::Request& req, httplib::Response& res) { get_case_log(req, res); });
   }

@@ -2,7 +2,12 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <map>
+#include <optional>
 #include <stdexcept>
+
+#include "comity/util/date.hpp"
 
 #include "comity/workflow/clock.hpp"
 #include "comity/util/sha256.hpp"
@@ -86,6 +91,111 @@ std::vector<LogLeaf> log_leaves(const CaseRecord& r, bool opening, size_t first_
                    {"to", e.to},       {"reason", e.reason}};
     out.push_back(make_leaf(r, static_cast<int64_t>(i), e.event, e.to, e.at, full));
   }
+  return out;
+}
+
+namespace {
+
+// Nearest-rank percentile of sorted values (0 when empty).
+int64_t percentile(const std::vector<int64_t>& sorted, int p) {
+  if (sorted.empty()) return 0;
+  size_t rank = (sorted.size() * static_cast<size_t>(p) + 99) / 100;
+  return sorted[std::max<size_t>(rank, 1) - 1];
+}
+
+nlohmann::ordered_json time_json(std::vector<int64_t> days) {
+  std::sort(days.begin(), days.end());
+  return {{"cases", days.size()}, {"p50_days", percentile(days, 50)}, {"p90_days", percentile(days, 90)}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json log_statistics(const std::vector<std::string>& leaves, uint64_t tree_size,
+                                      const std::string& root_hex) {
+  struct CaseFacts {
+    std::string pathway, outcome;
+    std::optional<Date> opened, delivered;
+  };
+  std::map<std::string, CaseFacts> cases;  // by tag
+  std::map<std::string, int64_t> by_pathway, by_corridor, by_category, by_emergency, by_event;
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    Canonical leaf;
+    try {
+      leaf = Canonical::parse(leaves[i]);
+    } catch (const std::exception&) {
+      throw std::invalid_argument("leaf " + std::to_string(i) + " is not JSON");
+    }
+    if (!leaf.is_object() || leaf.value("v", 0) != 1 || !leaf.contains("tag") || !leaf.contains("event") ||
+        !leaf.contains("state") || !leaf.contains("day"))
+      throw std::invalid_argument("leaf " + std::to_string(i) + " is not a v1 leaf");
+    std::string tag = leaf["tag"], event = leaf["event"], state = leaf["state"];
+    auto day = parse_date(leaf["day"].get<std::string>());
+    if (!day) throw std::invalid_argument("leaf " + std::to_string(i) + " has no valid day");
+    ++by_event[event];
+    CaseFacts& c = cases[tag];
+    if (event == "open") {
+      c.pathway = leaf.value("pathway", "");
+      c.opened = *day;
+      ++by_pathway[c.pathway];
+      ++by_corridor[leaf.value("from", "") + "-" + leaf.value("to", "")];
+      ++by_emergency[leaf.value("emergency", false) ? "emergency" : "not_emergency"];
+      for (const auto& cat : leaf.value("categories", Canonical::array())) ++by_category[cat.get<std::string>()];
+    }
+    if (state != "closed") c.outcome = state;
+    if ((state == "produced" || state == "evidence_returned") && !c.delivered) c.delivered = *day;
+  }
+  std::map<std::string, int64_t> by_outcome;
+  std::vector<int64_t> all_days;
+  std::map<std::string, std::vector<int64_t>> days_by_pathway;
+  for (const auto& [tag, c] : cases) {
+    if (!c.opened) continue;  // a case opened before the log began
+    ++by_outcome[c.outcome];
+    if (c.delivered) {
+      int64_t d = c.delivered->days - c.opened->days;
+      all_days.push_back(d);
+      days_by_pathway[c.pathway].push_back(d);
+    }
+  }
+  nlohmann::ordered_json ttd = {{"all", time_json(all_days)}};
+  nlohmann::ordered_json per;
+  for (auto& [p, d] : days_by_pathway) per[p] = time_json(d);
+  ttd["by_pathway"] = per.is_null() ? nlohmann::ordered_json::object() : per;
+  auto obj = [](const std::map<std::string, int64_t>& m) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : m) j[k] = v;
+    return j;
+  };
+  int64_t opened = 0;
+  for (const auto& [p, n] : by_pathway) opened += n;
+  return {{"format", "comity.log-statistics/1"},
+          {"tree_size", tree_size},
+          {"root", root_hex},
+          {"leaves", leaves.size()},
+          {"cases_opened", opened},
+          {"by_pathway", obj(by_pathway)},
+          {"by_corridor", obj(by_corridor)},
+          {"by_data_category", obj(by_category)},
+          {"by_emergency", obj(by_emergency)},
+          {"by_outcome", obj(by_outcome)},
+          {"events", obj(by_event)},
+          {"time_to_data", ttd}};
+}
+
+std::string statistics_csv(const nlohmann::ordered_json& stats) {
+  std::string out = "dimension,key,value\n";
+  out += "checkpoint,tree_size," + std::to_string(stats.at("tree_size").get<uint64_t>()) + "\n";
+  out += "checkpoint,root," + stats.at("root").get<std::string>() + "\n";
+  out += "total,cases_opened," + std::to_string(stats.at("cases_opened").get<int64_t>()) + "\n";
+  for (const char* dim : {"by_pathway", "by_corridor", "by_data_category", "by_emergency", "by_outcome", "events"})
+    for (const auto& [k, v] : stats.at(dim).items()) out += std::string(dim) + "," + k + "," + v.dump() + "\n";
+  const auto& ttd = stats.at("time_to_data");
+  auto times = [&](const std::string& key, const nlohmann::ordered_json& t) {
+    out += "time_to_data," + key + ".cases," + t.at("cases").dump() + "\n";
+    out += "time_to_data," + key + ".p50_days," + t.at("p50_days").dump() + "\n";
+    out += "time_to_data," + key + ".p90_days," + t.at("p90_days").dump() + "\n";
+  };
+  times("all", ttd.at("all"));
+  for (const auto& [k, v] : ttd.at("by_pathway").items()) times(k, v);
   return out;
 }
 

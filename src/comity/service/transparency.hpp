@@ -30,4 +30,18 @@ std::vector<LogLeaf> log_leaves(const CaseRecord& r, bool opening, size_t first_
 // The commitment a leaf carries: hex SHA-256(salt || event_json).
 std::string commitment(const std::string& salt, const std::string& event_json);
 
+// The published statistics, recomputed from the leaves alone (so anyone
+// holding the log can check them): cases opened by pathway, corridor
+// (from-to), data category and emergency; outcomes (each case's last state
+// before closing: produced, refused, inability, objected, rejected,
+// withdrawn, lapsed, evidence_returned, or the state it is still in); and
+// time to data in days (opening to produced / evidence_returned), p50 and
+// p90, overall and by pathway. `tree_size` and `root_hex` bind the report
+// to the checkpoint whose leaves it counts. Throws std::invalid_argument
+// naming the index of a leaf that is not a v1 leaf.
+nlohmann::ordered_json log_statistics(const std::vector<std::string>& leaves, uint64_t tree_size,
+                                      const std::string& root_hex);
+// The same figures as CSV: dimension,key,value lines.
+std::string statistics_csv(const nlohmann::ordered_json& stats);
+
 }  // namespace comity
