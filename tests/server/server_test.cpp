@@ -502,10 +502,15 @@ TEST(ServerCrash, AcknowledgedCasesSurviveSigkill) {
 }
 
 // Takes `event` as `user` and expects `status`; returns the case.
+httplib::Result t_post_event(ServerTest& t, const std::string& id, const json& body, const char* user) {
+  return t.post("/api/v1/cases/" + id + "/events", body, user);
+}
+
 json step(ServerTest& t, const std::string& id, const char* event, const char* user, int status = 200,
-          const char* reason = nullptr) {
+          const char* reason = nullptr, const char* ground = nullptr) {
   json body = {{"event", event}};
   if (reason) body["reason"] = reason;
+  if (ground) body["ground"] = ground;
   auto r = t.post("/api/v1/cases/" + id + "/events", body, user);
   EXPECT_TRUE(r);
   if (!r) return json();
@@ -581,11 +586,26 @@ TEST_F(ServerTest, NotifiedEpocForContentRefusedByTheEnforcingAuthority) {
   ASSERT_EQ(seen->status, 200);
   EXPECT_EQ(json::parse(seen->body)["view"], "full");  // the enforcing authority receives (a)-(j)
   step(*this, id, "refuse", "provider-pl", 403);
-  step(*this, id, "refuse", "enforcing-pl", 422);  // a refusal needs its ground
-  c = step(*this, id, "refuse", "enforcing-pl", 200, "Art 12(1)(d): the conduct is not an offence in PL");
+  step(*this, id, "refuse", "enforcing-pl", 422);  // a refusal needs its reason
+  // ... and its coded ground, from the list the case offers the enforcing authority.
+  json offered = json::parse(get(path, "enforcing-pl")->body)["grounds"]["refuse"];
+  ASSERT_EQ(offered.size(), 4u);
+  EXPECT_EQ(offered[3]["code"], "dual_criminality");
+  EXPECT_EQ(offered[3]["citation"], "Reg. (EU) 2023/1543 Art 12(1)(d)");
+  json p = problem_of(t_post_event(*this, id, {{"event", "refuse"}, {"reason", "x"}}, "enforcing-pl"), 422);
+  EXPECT_EQ(p["errors"][0]["path"], "$.ground");
+  p = problem_of(t_post_event(*this, id, {{"event", "refuse"}, {"reason", "x"}, {"ground", "fiscal_offence"}}, "enforcing-pl"), 422);
+  EXPECT_EQ(p["errors"][0]["path"], "$.ground");
+  c = step(*this, id, "refuse", "enforcing-pl", 200, "Art 12(1)(d): the conduct is not an offence in PL",
+           "dual_criminality");
   EXPECT_EQ(c["state"], "refused");
   for (const auto& k : c["clocks"]) EXPECT_EQ(k["status"], "stopped");
   EXPECT_EQ(c["history"].back()["reason"], "Art 12(1)(d): the conduct is not an offence in PL");
+  EXPECT_EQ(c["history"].back()["ground"], "dual_criminality");
+  // Oversight sees the coded ground, not the words.
+  json meta = json::parse(get(path, "overseer")->body)["history"].back();
+  EXPECT_EQ(meta["ground"], "dual_criminality");
+  EXPECT_FALSE(meta.contains("reason"));
   EXPECT_EQ(get(path, "enforcing-pl")->status, 200);  // it keeps reading the case it refused
 }
 

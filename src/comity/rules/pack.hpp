@@ -102,7 +102,16 @@ struct WorkflowTransition {
   std::vector<std::string> starts, stops;  // deadline ids; stops may be "*" (every running clock)
   int max_times = 0;               // 0 = unlimited (e.g. preservation extension: once)
   bool requires_reason = false;    // refusals, objections, inability, overrides
+  std::string grounds;             // id of the coded-ground list the step must cite ("" = none)
   bool delete_data = false;        // marks obtained data for deletion (failed ex-post validation)
+};
+
+// A coded ground a step cites (a refusal ground, an Annex III reason, an
+// objection): its code, label, the article it rests on and that article's
+// verification tag. `pathways` limits it to those pathways (empty: any).
+struct Ground {
+  std::string code, label, citation, tag;
+  std::vector<std::string> pathways;
 };
 
 // The workflow a preservation companion entry follows, whatever its pathway's own.
@@ -213,6 +222,13 @@ struct IccsCode {
 
 struct Pack {
   std::string name, version, content_hash;  // content_hash: SHA-256 over all pack files
+  // Coded-ground lists by id (workflows.yaml `grounds`).
+  std::vector<std::pair<std::string, std::vector<Ground>>> grounds;
+  const std::vector<Ground>* ground_list(std::string_view id) const {
+    for (const auto& [k, v] : grounds)
+      if (k == id) return &v;
+    return nullptr;
+  }
   Date eu_regulation_applies_from;          // Reg. 2023/1543 Art 34(2)
   Date sap_in_force_from = kNoDateMax;      // CETS 224; kNoDateMax = not in force
   std::vector<StateInfo> states;

@@ -20,6 +20,11 @@ void lint_workflows(const Pack& pack, std::vector<LintIssue>& out) {
   static const std::vector<std::string> kRoles = {"officer", "validator", "requesting_central_authority",
                                                   "requested_central_authority", "provider", "enforcing_authority",
                                                   "oversight", "admin", "system"};
+  for (const auto& [id, list] : pack.grounds)
+    for (const auto& g : list)
+      for (const auto& p : g.pathways)
+        if (std::none_of(pack.pathways.begin(), pack.pathways.end(), [&](const PathwayDef& d) { return d.id == p; }))
+          out.push_back({"workflows.yaml", "grounds." + id + "." + g.code, "unknown pathway \"" + p + "\""});
   for (const auto& pw : pack.pathways)
     if (!pack.workflow(pw.workflow))
       out.push_back({pw.file, pw.id, "pathway has no known workflow (\"" + pw.workflow + "\")"});
@@ -33,6 +38,12 @@ void lint_workflows(const Pack& pack, std::vector<LintIssue>& out) {
     for (const auto& t : wf.terminal)
       if (!contains(wf.states, t)) out.push_back({wf.file, wf.id, "terminal \"" + t + "\" is not a state"});
     for (const auto& t : wf.transitions) {
+      if (!t.grounds.empty()) {
+        if (!pack.ground_list(t.grounds))
+          out.push_back({wf.file, where(t), "unknown ground list \"" + t.grounds + "\""});
+        if (!t.requires_reason)
+          out.push_back({wf.file, where(t), "a step citing coded grounds must also require a reason"});
+      }
       for (const auto& f : t.from)
         if (f != "*" && !contains(wf.states, f)) out.push_back({wf.file, where(t), "unknown state \"" + f + "\""});
       if (t.from.empty()) out.push_back({wf.file, where(t), "transition has no from state"});

@@ -184,7 +184,7 @@ class Loader {
   void load(const YAML::Node& root) {
     if (!root.IsMap()) fail("(top)", "expected a mapping");
     keys(root, "(top)", {"constants", "states", "agreements", "mla_instruments", "policies", "iccs", "predicates",
-                         "pathways", "gate", "advisory", "workflows"});
+                         "pathways", "gate", "advisory", "workflows", "grounds"});
     if (auto n = root["constants"]) load_constants(n);
     if (auto n = root["policies"]) load_policies(n);
     if (auto n = root["states"]) load_states(n);
@@ -194,6 +194,7 @@ class Loader {
     if (auto n = root["predicates"]) load_predicates(n);
     if (auto n = root["pathways"]) load_pathways(n);
     if (auto n = root["workflows"]) load_workflows(n);
+    if (auto n = root["grounds"]) load_grounds(n);
     if (auto n = root["gate"]) append(pack_.gate, strings(n, "gate"));
     if (auto n = root["advisory"]) append(pack_.advisory, strings(n, "advisory"));
   }
@@ -201,6 +202,26 @@ class Loader {
  private:
   static void append(std::vector<std::string>& to, const std::vector<std::string>& from) {
     to.insert(to.end(), from.begin(), from.end());
+  }
+
+  void load_grounds(const YAML::Node& n) {
+    if (!n.IsMap()) fail("grounds", "expected a mapping of list id → grounds");
+    for (auto it : n) {
+      std::string id = it.first.as<std::string>(), w = "grounds." + id;
+      if (!it.second.IsSequence()) fail(w, "expected a list");
+      std::vector<Ground> list;
+      for (size_t i = 0; i < it.second.size(); ++i) {
+        const YAML::Node& g = it.second[i];
+        std::string gw = w + "[" + std::to_string(i) + "]";
+        keys(g, gw, {"code", "label", "citation", "tag", "pathways"});
+        Ground x{str(g["code"], gw + ".code", true), str(g["label"], gw + ".label", true),
+                 str(g["citation"], gw + ".citation", true), str(g["tag"], gw + ".tag", true),
+                 strings(g["pathways"], gw + ".pathways")};
+        if (x.tag != "V" && x.tag != "P" && x.tag != "U") fail(gw + ".tag", "one of V, P, U");
+        list.push_back(std::move(x));
+      }
+      pack_.grounds.emplace_back(id, std::move(list));
+    }
   }
 
   void load_workflows(const YAML::Node& n) {
@@ -220,7 +241,7 @@ class Loader {
       for (size_t k = 0; k < ts.size(); ++k) {
         std::string tw = w + ".transitions[" + std::to_string(k) + "]";
         keys(ts[k], tw, {"event", "from", "to", "roles", "starts", "stops", "max_times", "requires_reason",
-                         "delete_data"});
+                         "delete_data", "grounds"});
         WorkflowTransition t;
         t.event = str(ts[k]["event"], tw + ".event", true);
         t.from = strings(ts[k]["from"], tw + ".from");
@@ -231,6 +252,7 @@ class Loader {
         t.max_times = integer(ts[k]["max_times"], tw + ".max_times");
         t.requires_reason = boolean(ts[k]["requires_reason"], tw + ".requires_reason");
         t.delete_data = boolean(ts[k]["delete_data"], tw + ".delete_data");
+        t.grounds = str(ts[k]["grounds"], tw + ".grounds");
         wf.transitions.push_back(std::move(t));
       }
       if (auto e = y["on_expiry"]) {

@@ -113,6 +113,18 @@ TEST(Pack, LintRefusesDanglingReferences) {
   EXPECT_TRUE(mentions(issues, "P_CLOUD_UKUS.agreement", "US-XX"));
 }
 
+TEST(Pack, LintRefusesBrokenCodedGrounds) {
+  PackCopy a;
+  a.replace("workflows.yaml", "grounds: inability}", "grounds: inabilty}");
+  a.replace("workflows.yaml", "tag: U, pathways: [P_SAP_7]}", "tag: U, pathways: [P_SAP_77]}");
+  auto issues = a.lint();
+  EXPECT_TRUE(mentions(issues, "direct_order.report_inability", "unknown ground list \"inabilty\""));
+  EXPECT_TRUE(mentions(issues, "grounds.direct_order_refusal.prejudice_to_investigations", "P_SAP_77"));
+  PackCopy b;
+  b.replace("workflows.yaml", "tag: V, pathways: [P_EU_EPOC]}", "tag: X, pathways: [P_EU_EPOC]}");
+  EXPECT_THROW(load_pack(b.dir()), PackError);
+}
+
 TEST(Pack, LintRefusesOverlappingEffectiveDates) {
   PackCopy a;
   // A second version of DOM.2 whose dates overlap the first (which has none).

@@ -95,12 +95,29 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
     clocks.push_back(std::move(c));
   }
   j["clocks"] = std::move(clocks);
+  // Oversight sees what happened and on which coded ground, not the
+  // parties' words (free text may carry facts about persons).
   json history = json::array();
-  for (const auto& e : r.c.history)
-    history.push_back({{"event", e.event}, {"by", role_name(e.actor)}, {"at", format_instant(e.at)},
-                       {"from", e.from}, {"to", e.to}, {"reason", e.reason}});
+  for (const auto& e : r.c.history) {
+    json h = {{"event", e.event}, {"by", role_name(e.actor)}, {"at", format_instant(e.at)}, {"from", e.from},
+              {"to", e.to}};
+    if (view != CaseView::Metadata) h["reason"] = e.reason;
+    if (!e.ground.empty()) h["ground"] = e.ground;
+    history.push_back(std::move(h));
+  }
   j["history"] = std::move(history);
-  j["allowed_events"] = may_act(view) ? json(allowed_events(r.c, pack, acting_role(actor_of(who), r))) : json::array();
+  std::vector<std::string> allowed;
+  if (may_act(view)) allowed = allowed_events(r.c, pack, acting_role(actor_of(who), r));
+  j["allowed_events"] = allowed;
+  // The coded grounds each allowed step must cite (refuse, report_inability, object).
+  json grounds = json::object();
+  for (const auto& ev : allowed) {
+    json list = json::array();
+    for (const Ground* g : grounds_for(r.c, pack, ev))
+      list.push_back({{"code", g->code}, {"label", g->label}, {"citation", g->citation}, {"tag", g->tag}});
+    if (!list.empty()) grounds[ev] = std::move(list);
+  }
+  j["grounds"] = std::move(grounds);
   if (view != CaseView::Order) {
     if (!r.notice_mode.empty())
       j["user_notification"] = {{"mode", r.notice_mode}, {"status", r.notice_status},
@@ -459,6 +476,8 @@ struct ApiServer::Impl {
         if (!e.transition || e.transition->kind == TK::RoleNotPermitted) problem(res, 403, "Forbidden", e.what());
         else if (e.transition->kind == TK::ReasonRequired)
           problem(res, 422, "Unprocessable Content", e.what(), {{"$.reason", "a reason is required for this step"}});
+        else if (e.transition->kind == TK::GroundInvalid)
+          problem(res, 422, "Unprocessable Content", e.what(), {{"$.ground", e.what()}});
         else if (e.transition->kind == TK::UnknownEvent)
           problem(res, 422, "Unprocessable Content", e.what(), {{"$.event", e.what()}});
         else problem(res, 409, "Conflict", e.what());
@@ -766,18 +785,21 @@ struct ApiServer::Impl {
     auto a = act_on(req, res);
     if (!a) return;
     FieldErrors errors;
-    refuse_unknown_fields(a->body, {"event", "reason"}, errors);
+    refuse_unknown_fields(a->body, {"event", "reason", "ground"}, errors);
     if (!a->body.contains("event") || !a->body["event"].is_string())
       errors.push_back({"$.event", "required: the step, e.g. acknowledge"});
     if (a->body.contains("reason") && !a->body["reason"].is_string()) errors.push_back({"$.reason", "a string"});
+    if (a->body.contains("ground") && !a->body["ground"].is_string())
+      errors.push_back({"$.ground", "a string: the coded ground, e.g. ne_bis_in_idem"});
     if (!errors.empty()) return problem(res, 422, "Unprocessable Content", "the body does not match", errors);
     auto key = idempotency_key(req, res);
     if (!key) return;
     try {
       bool replayed = false;
       CaseRecord r;
-      std::string event = a->body["event"].get<std::string>(), reason = a->body.value("reason", std::string());
-      durably([&] { r = cases.step(a->record.id, event, actor_of(a->who), reason, *key, &replayed); });
+      std::string event = a->body["event"].get<std::string>(), reason = a->body.value("reason", std::string()),
+                  ground = a->body.value("ground", std::string());
+      durably([&] { r = cases.step(a->record.id, event, actor_of(a->who), reason, *key, &replayed, ground); });
       if (replayed) res.set_header("Idempotent-Replayed", "true");
       res.set_content(case_json(r, a->view, a->who, pack, clock.now()).dump(), "application/json");
     } catch (const ServiceError& e) {

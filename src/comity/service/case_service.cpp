@@ -145,7 +145,8 @@ CaseRecord CaseService::load(std::string_view case_id) {
 }
 
 CaseRecord CaseService::step(std::string_view case_id, std::string_view event, const Actor& actor,
-                             std::string_view reason, std::string_view idempotency_key, bool* replayed) {
+                             std::string_view reason, std::string_view idempotency_key, bool* replayed,
+                             std::string_view ground) {
   if (replayed) *replayed = false;
   CaseRecord r = load(case_id);
   if (!idempotency_key.empty()) {
@@ -161,7 +162,7 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
   size_t first_new = r.c.history.size();
   Instant now = clock_.now();
   tick(r.c, pack_, now);
-  if (auto err = apply_event(r.c, pack_, event, acting_role(actor, r), now, reason)) {
+  if (auto err = apply_event(r.c, pack_, event, acting_role(actor, r), now, reason, ground)) {
     ServiceError e(ServiceError::Kind::StepRefused, err->message);
     e.transition = err;
     throw e;
@@ -169,7 +170,7 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
   r.c.history.back().idempotency_key = std::string(idempotency_key);
   r.version = version + 1;
   r.updated_at = now;
-  nlohmann::json payload = {{"case", r.id}, {"event", event}, {"reason", reason}, {"at", now},
+  nlohmann::json payload = {{"case", r.id}, {"event", event}, {"reason", reason}, {"ground", ground}, {"at", now},
                             {"state", r.c.state}};
   try {
     store_.save_case(r, version, first_new, audit_entry(actor, event, r.id, payload.dump()),

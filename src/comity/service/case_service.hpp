@@ -80,8 +80,10 @@ class CaseService {
   // With an `idempotency_key`, a retry of a step already taken returns the
   // case without taking it again (`replayed` set); the key is stored on the
   // event row, in the same transaction as the step.
+  // `ground`: the coded ground a refusal, inability report or objection
+  // cites (workflows.yaml `grounds`; GroundInvalid otherwise).
   CaseRecord step(std::string_view case_id, std::string_view event, const Actor& actor, std::string_view reason = {},
-                  std::string_view idempotency_key = {}, bool* replayed = nullptr);
+                  std::string_view idempotency_key = {}, bool* replayed = nullptr, std::string_view ground = {});
 
   // The user-notification plan (Reg. 2023/1543 Art 13), by the issuing
   // authority's officer: Notified records that the person was informed;

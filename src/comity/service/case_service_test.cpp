@@ -75,7 +75,7 @@ TEST_F(ServiceTest, EveryCaseEventAppendsOnePublicLeafWithAnOpenableCommitment) 
     // Only the public attributes: no case id, no facts, no free text.
     std::set<std::string> keys;
     for (auto it = leaf.begin(); it != leaf.end(); ++it) keys.insert(it.key());
-    EXPECT_EQ(keys, (std::set<std::string>{"categories", "commitment", "day", "emergency", "event", "from",
+    EXPECT_EQ(keys, (std::set<std::string>{"categories", "commitment", "day", "emergency", "event", "from", "ground",
                                            "measure", "pathway", "state", "tag", "to", "v"}));
     EXPECT_EQ(e.leaf.find(r.id), std::string::npos);
     EXPECT_EQ(leaf["pathway"], "P_EU_EPOC");
@@ -154,7 +154,14 @@ TEST_F(ServiceTest, NotifiedEpocRefusedByTheEnforcingAuthority) {
     ASSERT_TRUE(e.transition);
     EXPECT_EQ(e.transition->kind, TransitionError::Kind::ReasonRequired);
   }
-  EXPECT_EQ(svc.step(r.id, "refuse", enforcing, "Art 12(1)(a): press freedom").c.state, "refused");
+  EXPECT_EQ(svc.step(r.id, "refuse", enforcing, "Art 12(1)(a): press freedom", {}, nullptr, "immunity_or_press_freedom")
+                .c.state,
+            "refused");
+  EXPECT_EQ(store->load_case(r.id)->c.history.back().ground, "immunity_or_press_freedom");
+  // The coded ground is public in the log; the words are not.
+  auto leaf = nlohmann::json::parse(store->log_entries_for_case(r.id).back().leaf);
+  EXPECT_EQ(leaf["ground"], "immunity_or_press_freedom");
+  EXPECT_EQ(store->log_entries_for_case(r.id).back().leaf.find("press freedom"), std::string::npos);
 }
 
 TEST_F(ServiceTest, UnlawfulPathwayAndInvalidRequestsAreRefused) {

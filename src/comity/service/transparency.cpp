@@ -39,7 +39,7 @@ std::string hex(const std::string& bytes) {
 using Canonical = nlohmann::json;
 
 LogLeaf make_leaf(const CaseRecord& r, int64_t seq, const std::string& event, const std::string& state, Instant at,
-                  const Canonical& full) {
+                  const Canonical& full, const std::string& ground = {}) {
   LogLeaf l;
   l.case_id = r.id;
   l.event_seq = seq;
@@ -49,6 +49,7 @@ LogLeaf make_leaf(const CaseRecord& r, int64_t seq, const std::string& event, co
   leaf["v"] = 1;
   leaf["event"] = event;
   leaf["state"] = state;
+  leaf["ground"] = ground;  // the coded refusal / inability / objection ground, or ""
   leaf["day"] = date_of(at).str();
   leaf["commitment"] = commitment(l.salt, l.event_json);
   l.leaf = leaf.dump();
@@ -88,8 +89,8 @@ std::vector<LogLeaf> log_leaves(const CaseRecord& r, bool opening, size_t first_
     Canonical full{{"case", r.id},   {"seq", static_cast<int64_t>(i)},
                    {"event", e.event}, {"actor", std::string(role_name(e.actor))},
                    {"at", e.at},       {"from", e.from},
-                   {"to", e.to},       {"reason", e.reason}};
-    out.push_back(make_leaf(r, static_cast<int64_t>(i), e.event, e.to, e.at, full));
+                   {"to", e.to},       {"reason", e.reason}, {"ground", e.ground}};
+    out.push_back(make_leaf(r, static_cast<int64_t>(i), e.event, e.to, e.at, full, e.ground));
   }
   return out;
 }
@@ -117,7 +118,7 @@ nlohmann::ordered_json log_statistics(const std::vector<std::string>& leaves, ui
     std::optional<Date> opened, delivered;
   };
   std::map<std::string, CaseFacts> cases;  // by tag
-  std::map<std::string, int64_t> by_pathway, by_corridor, by_category, by_emergency, by_event;
+  std::map<std::string, int64_t> by_pathway, by_corridor, by_category, by_emergency, by_event, by_ground;
   for (size_t i = 0; i < leaves.size(); ++i) {
     Canonical leaf;
     try {
@@ -132,6 +133,7 @@ nlohmann::ordered_json log_statistics(const std::vector<std::string>& leaves, ui
     auto day = parse_date(leaf["day"].get<std::string>());
     if (!day) throw std::invalid_argument("leaf " + std::to_string(i) + " has no valid day");
     ++by_event[event];
+    if (!leaf.value("ground", "").empty()) ++by_ground[event + ":" + leaf["ground"].get<std::string>()];
     CaseFacts& c = cases[tag];
     if (event == "open") {
       c.pathway = leaf.value("pathway", "");
@@ -178,6 +180,7 @@ nlohmann::ordered_json log_statistics(const std::vector<std::string>& leaves, ui
           {"by_emergency", obj(by_emergency)},
           {"by_outcome", obj(by_outcome)},
           {"events", obj(by_event)},
+          {"grounds", obj(by_ground)},
           {"time_to_data", ttd}};
 }
 
@@ -186,7 +189,8 @@ std::string statistics_csv(const nlohmann::ordered_json& stats) {
   out += "checkpoint,tree_size," + std::to_string(stats.at("tree_size").get<uint64_t>()) + "\n";
   out += "checkpoint,root," + stats.at("root").get<std::string>() + "\n";
   out += "total,cases_opened," + std::to_string(stats.at("cases_opened").get<int64_t>()) + "\n";
-  for (const char* dim : {"by_pathway", "by_corridor", "by_data_category", "by_emergency", "by_outcome", "events"})
+  for (const char* dim :
+       {"by_pathway", "by_corridor", "by_data_category", "by_emergency", "by_outcome", "events", "grounds"})
     for (const auto& [k, v] : stats.at(dim).items()) out += std::string(dim) + "," + k + "," + v.dump() + "\n";
   const auto& ttd = stats.at("time_to_data");
   auto times = [&](const std::string& key, const nlohmann::ordered_json& t) {

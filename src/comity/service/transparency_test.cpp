@@ -9,11 +9,11 @@ namespace comity {
 namespace {
 
 std::string leaf(const std::string& tag, const std::string& event, const std::string& state, const std::string& day,
-                 const std::string& pathway = "P_EU_EPOC", bool emergency = false) {
+                 const std::string& pathway = "P_EU_EPOC", bool emergency = false, const std::string& ground = "") {
   nlohmann::json j = {{"v", 1},         {"tag", tag},       {"event", event},         {"state", state},
                       {"day", day},     {"pathway", pathway}, {"measure", "produce_stored"},
                       {"from", "DE"},   {"to", "NL"},       {"categories", {"subscriber"}},
-                      {"emergency", emergency}, {"commitment", std::string(64, '0')}};
+                      {"emergency", emergency}, {"commitment", std::string(64, '0')}, {"ground", ground}};
   return j.dump();
 }
 
@@ -25,7 +25,7 @@ TEST(LogStatistics, CountsOutcomesAndTimeToDataFromLeavesAlone) {
       leaf("a", "produce", "produced", "2026-09-04"),  // 3 days
       leaf("a", "close", "closed", "2026-09-05"),
       leaf("c", "open", "draft", "2026-09-02"),
-      leaf("c", "refuse", "refused", "2026-09-03"),
+      leaf("c", "refuse", "refused", "2026-09-03", "P_EU_EPOC", false, "ne_bis_in_idem"),
       leaf("d", "open", "draft", "2026-09-01"),
       leaf("d", "produce", "produced", "2026-09-11"),  // 10 days
       leaf("d", "validate_ex_post", "produced", "2026-09-12"),
@@ -46,6 +46,8 @@ TEST(LogStatistics, CountsOutcomesAndTimeToDataFromLeavesAlone) {
   EXPECT_EQ(s["by_outcome"]["refused"], 1);
   EXPECT_EQ(s["by_outcome"]["draft"], 1);  // b, still open
   EXPECT_EQ(s["events"]["produce"], 4);
+  EXPECT_EQ(s["grounds"]["refuse:ne_bis_in_idem"], 1);
+  EXPECT_EQ(s["grounds"].size(), 1u);
   // Times 1, 3, 10 days: p50 is the 2nd (3), p90 the 3rd (10).
   EXPECT_EQ(s["time_to_data"]["all"]["cases"], 3);
   EXPECT_EQ(s["time_to_data"]["all"]["p50_days"], 3);

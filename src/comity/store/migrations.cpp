@@ -173,6 +173,9 @@ CREATE TABLE log_checkpoints (
 CREATE TRIGGER log_checkpoints_no_update BEFORE UPDATE ON log_checkpoints
   BEGIN SELECT RAISE(ABORT, 'a published checkpoint is final'); END;
 )SQL"},
+    {9, "steps cite coded grounds (refusal grounds, Annex III reasons, objections)", R"SQL(
+ALTER TABLE case_events ADD COLUMN ground TEXT NOT NULL DEFAULT '';
+)SQL"},
 };
 
 }  // namespace

@@ -108,13 +108,13 @@ class SqliteStore final : public Store {
     r.evaluated_on = s.text(24);
     r.public_json = s.text(25);
     auto ev = db_.prepare(
-        "SELECT event, actor_role, at, from_state, to_state, reason, coalesce(idempotency_key, '') FROM case_events "
-        "WHERE case_id = ? ORDER BY seq");
+        "SELECT event, actor_role, at, from_state, to_state, reason, coalesce(idempotency_key, ''), ground "
+        "FROM case_events WHERE case_id = ? ORDER BY seq");
     ev.bind(1, id);
     while (ev.step()) {
       auto role = parse_role(ev.text(1));
       if (!role) throw StoreError(StoreError::Kind::Corrupt, "case " + r.id + ": unknown role " + ev.text(1));
-      r.c.history.push_back({ev.text(0), *role, ev.integer(2), ev.text(3), ev.text(4), ev.text(5), ev.text(6)});
+      r.c.history.push_back({ev.text(0), *role, ev.integer(2), ev.text(3), ev.text(4), ev.text(5), ev.text(7), ev.text(6)});
     }
     auto ck = db_.prepare(
         "SELECT deadline_id, label, started, due, stopped, expiry_handled FROM case_clocks WHERE case_id = ? ORDER BY seq");
@@ -421,13 +421,13 @@ class SqliteStore final : public Store {
  private:
   void insert_events(const CaseRecord& r, size_t from) {
     auto s = db_.prepare(
-        "INSERT INTO case_events(case_id, seq, event, actor_role, at, from_state, to_state, reason, idempotency_key) "
-        "VALUES (?,?,?,?,?,?,?,?,?)");
+        "INSERT INTO case_events(case_id, seq, event, actor_role, at, from_state, to_state, reason, idempotency_key, "
+        "ground) VALUES (?,?,?,?,?,?,?,?,?,?)");
     for (size_t i = from; i < r.c.history.size(); ++i) {
       const auto& e = r.c.history[i];
       s.reset();
       s.bind(1, r.id).bind(2, static_cast<int64_t>(i)).bind(3, e.event).bind(4, role_name(e.actor)).bind(5, e.at);
-      s.bind(6, e.from).bind(7, e.to).bind(8, e.reason).bind_text_or_null(9, e.idempotency_key).run();
+      s.bind(6, e.from).bind(7, e.to).bind(8, e.reason).bind_text_or_null(9, e.idempotency_key).bind(10, e.ground).run();
     }
   }
 

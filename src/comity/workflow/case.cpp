@@ -71,7 +71,7 @@ Case open_case(const Decision& d, const PathwayResult& entry) {
 }
 
 std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::string_view event, PartyRole actor, Instant now,
-                                           std::string_view reason) {
+                                           std::string_view reason, std::string_view ground) {
   using K = TransitionError::Kind;
   const WorkflowDef& wf = workflow_of(c, pack);
   if (wf.is_terminal(c.state))
@@ -94,6 +94,23 @@ std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::strin
                            "\"" + std::string(event) + "\" is for " + join(t->roles) + ", not " + std::string(role_name(actor))};
   if (t->requires_reason && is_blank(reason))
     return TransitionError{K::ReasonRequired, "\"" + std::string(event) + "\" requires a reason"};
+  if (t->grounds.empty() && !ground.empty())
+    return TransitionError{K::GroundInvalid, "\"" + std::string(event) + "\" cites no coded ground"};
+  if (!t->grounds.empty()) {
+    std::vector<std::string> codes;
+    bool valid = false;
+    if (const auto* list = pack.ground_list(t->grounds))
+      for (const auto& g : *list)
+        if (g.pathways.empty() || has(g.pathways, c.pathway)) {
+          codes.push_back(g.code);
+          valid = valid || g.code == ground;
+        }
+    if (!valid)
+      return TransitionError{K::GroundInvalid,
+                             codes.empty() ? "\"" + std::string(event) + "\" has no ground in law for " + c.pathway
+                                           : "\"" + std::string(event) + "\" must cite one of its grounds for " +
+                                                 c.pathway + ": " + join(codes)};
+  }
   if (t->max_times > 0) {
     int done = static_cast<int>(std::count_if(c.history.begin(), c.history.end(),
                                               [&](const CaseEvent& e) { return e.event == event; }));
@@ -123,7 +140,7 @@ std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::strin
   std::string from = c.state;
   if (t->to != "stay") c.state = t->to;
   if (t->delete_data) c.data_marked_for_deletion = true;
-  c.history.push_back({std::string(event), actor, now, from, c.state, std::string(reason), {}});
+  c.history.push_back({std::string(event), actor, now, from, c.state, std::string(reason), std::string(ground), {}});
   return std::nullopt;
 }
 
@@ -154,6 +171,20 @@ ClockStatus clock_status(const CaseClock& k, Instant now) {
   int64_t span = k.due - k.started;
   int64_t soon = std::max<int64_t>(3600, span / 4);
   return k.due - now <= soon ? ClockStatus::DueSoon : ClockStatus::Running;
+}
+
+std::vector<const Ground*> grounds_for(const Case& c, const Pack& pack, std::string_view event) {
+  std::vector<const Ground*> out;
+  const WorkflowDef* wf = pack.workflow(c.workflow);
+  if (!wf) return out;
+  for (const auto& t : wf->transitions) {
+    if (t.event != event || t.grounds.empty() || !(has(t.from, c.state) || has(t.from, "*"))) continue;
+    if (const auto* list = pack.ground_list(t.grounds))
+      for (const auto& g : *list)
+        if (g.pathways.empty() || has(g.pathways, c.pathway)) out.push_back(&g);
+    break;
+  }
+  return out;
 }
 
 std::vector<std::string> allowed_events(const Case& c, const Pack& pack, PartyRole actor) {

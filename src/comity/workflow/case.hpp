@@ -50,6 +50,7 @@ struct CaseEvent {
   PartyRole actor = PartyRole::System;
   Instant at = 0;
   std::string from, to, reason;
+  std::string ground;  // the coded ground the step cited (refusal, inability, objection), or ""
   std::string idempotency_key;  // the client's Idempotency-Key, if it sent one
 };
 
@@ -73,16 +74,24 @@ struct WorkflowError : std::runtime_error {
 Case open_case(const Decision& d, const PathwayResult& entry);
 
 struct TransitionError {
-  enum class Kind : uint8_t { UnknownEvent, NotAllowedInState, RoleNotPermitted, ReasonRequired, LimitReached, Closed };
+  enum class Kind : uint8_t {
+    UnknownEvent, NotAllowedInState, RoleNotPermitted, ReasonRequired, GroundInvalid, LimitReached, Closed
+  };
   Kind kind;
   std::string message;
 };
 
 // Applies `event` by `actor` at `now`. On success updates the case (state,
 // clocks started and stopped, history) and returns nullopt; on error leaves
-// the case untouched and says why.
+// the case untouched and says why. A step with a coded-ground list must cite
+// one of its grounds valid for the case's pathway (GroundInvalid otherwise,
+// listing them); any other step must cite none.
 std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::string_view event, PartyRole actor, Instant now,
-                                           std::string_view reason = {});
+                                           std::string_view reason = {}, std::string_view ground = {});
+
+// The grounds `event` may cite in the case's current state and pathway
+// (empty if it cites none).
+std::vector<const Ground*> grounds_for(const Case& c, const Pack& pack, std::string_view event);
 
 // Acts on clocks that expired by `now`: fires the workflow's on_expiry event
 // as "system" at the clock's due time. Returns the events fired, in order.

@@ -34,8 +34,8 @@ const CaseClock* clock(const Case& c, std::string_view id) {
   return nullptr;
 }
 
-void step(Case& c, const char* event, PartyRole who, Instant at, const char* reason = "") {
-  auto err = apply_event(c, test::real_pack(), event, who, at, reason);
+void step(Case& c, const char* event, PartyRole who, Instant at, const char* reason = "", const char* ground = "") {
+  auto err = apply_event(c, test::real_pack(), event, who, at, reason, ground);
   ASSERT_FALSE(err) << event << ": " << err->message;
 }
 
@@ -80,8 +80,28 @@ TEST(Workflow, NotifiedEpocCanBeRefusedByTheEnforcingAuthorityWithAReason) {
   ASSERT_TRUE(err);
   EXPECT_EQ(err->kind, K::ReasonRequired);
   EXPECT_EQ(c.state, "transmitted");  // nothing changed on error
-  step(c, "refuse", PartyRole::EnforcingAuthority, kT0 + 2 * kDay, "Art 12(1)(d): no double criminality");
+  // A refusal cites an Art 12(1) ground by its code; an invented one, or
+  // one the law gives another pathway, is refused with the valid list.
+  err = apply_event(c, test::real_pack(), "refuse", PartyRole::EnforcingAuthority, kT0 + kDay, "no", "");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->kind, K::GroundInvalid);
+  EXPECT_NE(err->message.find("immunity_or_press_freedom, fundamental_rights, ne_bis_in_idem, dual_criminality"),
+            std::string::npos) << err->message;
+  for (const char* wrong : {"fiscal_offence", "prejudice_to_investigations"}) {
+    err = apply_event(c, test::real_pack(), "refuse", PartyRole::EnforcingAuthority, kT0 + kDay, "no", wrong);
+    ASSERT_TRUE(err) << wrong;
+    EXPECT_EQ(err->kind, K::GroundInvalid);
+  }
+  // A step without a ground list cites none.
+  err = apply_event(c, test::real_pack(), "confirm_no_refusal", PartyRole::EnforcingAuthority, kT0 + kDay, "",
+                    "dual_criminality");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->kind, K::GroundInvalid);
+  EXPECT_EQ(c.state, "transmitted");
+  ASSERT_FALSE(apply_event(c, test::real_pack(), "refuse", PartyRole::EnforcingAuthority, kT0 + 2 * kDay,
+                           "Art 12(1)(d): no double criminality", "dual_criminality"));
   EXPECT_EQ(c.state, "refused");
+  EXPECT_EQ(c.history.back().ground, "dual_criminality");
   for (const auto& k : c.clocks) EXPECT_FALSE(k.running()) << k.deadline_id;
 }
 
