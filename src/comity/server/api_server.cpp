@@ -145,8 +145,22 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
     j["decision_url"] = "/api/v1/cases/" + r.id + "/decision";
     j["rule_pack"] = r.pack_hash;
   }
-  if (view == CaseView::Full) j["request"] = json::parse(r.request_json);
   return j;
+}
+
+// The case document as sent: case_json, and in the full view the request as
+// stored — the compact JSON the case was opened with, checked then by the
+// strict parser — spliced in rather than parsed and printed again.
+std::string case_text(const CaseRecord& r, CaseView view, const Principal& who, const Pack& pack, Instant now,
+                      const std::vector<CaseReview>& reviews = {}) {
+  std::string out = case_json(r, view, who, pack, now, reviews).dump();
+  if (view == CaseView::Full) {
+    out.pop_back();  // the closing brace
+    out += ",\"request\":";
+    out += r.request_json;
+    out += '}';
+  }
+  return out;
 }
 
 struct Metrics {
@@ -588,7 +602,7 @@ struct ApiServer::Impl {
       if (replayed) res.set_header("Idempotent-Replayed", "true");
       res.status = 201;
       res.set_header("Location", "/api/v1/cases/" + r.id);
-      res.set_content(case_json(r, CaseView::Full, *who, pack, clock.now()).dump(), "application/json");
+      res.set_content(case_text(r, CaseView::Full, *who, pack, clock.now()), "application/json");
     } catch (const ServiceError& e) {
       // Field errors of the embedded request sit under $.request.
       ServiceError moved = e;
@@ -656,7 +670,7 @@ struct ApiServer::Impl {
       if (!who) return;
       auto found = visible_case(*db, *who, req.matches[1], res);
       if (!found) return;
-      body = case_json(found->first, found->second, *who, pack, clock.now(), db->reviews(found->first.id)).dump();
+      body = case_text(found->first, found->second, *who, pack, clock.now(), db->reviews(found->first.id));
       // Reading the request's facts or an order is recorded: who, when, which
       // case, and the SHA-256 of exactly what was shown.
       if (found->second == CaseView::Full || found->second == CaseView::Order)
@@ -773,7 +787,7 @@ struct ApiServer::Impl {
                                 action == "notified" ? NoticeAction::Notified : NoticeAction::Delay,
                                 a->body.value("review_date", std::string()), a->body.value("reason", std::string()));
       });
-      res.set_content(case_json(r, a->view, a->who, pack, clock.now()).dump(), "application/json");
+      res.set_content(case_text(r, a->view, a->who, pack, clock.now()), "application/json");
     } catch (const ServiceError& e) {
       service_error(e, res);
     }
@@ -801,7 +815,7 @@ struct ApiServer::Impl {
                   ground = a->body.value("ground", std::string());
       durably([&] { r = cases.step(a->record.id, event, actor_of(a->who), reason, *key, &replayed, ground); });
       if (replayed) res.set_header("Idempotent-Replayed", "true");
-      res.set_content(case_json(r, a->view, a->who, pack, clock.now()).dump(), "application/json");
+      res.set_content(case_text(r, a->view, a->who, pack, clock.now()), "application/json");
     } catch (const ServiceError& e) {
       service_error(e, res);
     }
