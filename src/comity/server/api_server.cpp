@@ -595,7 +595,7 @@ struct ApiServer::Impl {
       CaseRecord r;
       // Parse, evaluate and render here, in parallel with other handlers; only
       // the insert joins the group commit.
-      OpenAttempt attempt = cases.attempt_open((*body)["request"].dump(), (*body)["pathway"].get<std::string>(),
+      OpenAttempt attempt = cases.attempt_open((*body)["request"], (*body)["pathway"].get<std::string>(),
                                                role_text == "primary" ? Role::Primary : Role::PreservationCompanion,
                                                actor_of(*who), *key);
       durably([&] { r = cases.commit_open(attempt, &replayed); });

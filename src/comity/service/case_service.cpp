@@ -30,26 +30,37 @@ std::string idempotent_case_id(std::string_view user_id, std::string_view key) {
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20, 12);
 }
 
-OpenAttempt CaseService::attempt_open(std::string_view request_json, std::string_view pathway, Role role,
-                                      const Actor& actor, std::string_view idempotency_key) {
+OpenAttempt CaseService::attempt(std::string request_json, const std::function<RequestParse()>& parse,
+                                 std::string_view pathway, Role role, const Actor& actor,
+                                 std::string_view idempotency_key) {
   OpenAttempt a;
-  a.request_json = std::string(request_json);
+  a.request_json = std::move(request_json);
   a.pathway = std::string(pathway);
   a.idempotency_key = std::string(idempotency_key);
   a.actor = actor;
   try {
-    a.prepared = prepare(request_json, pathway, role, actor, idempotency_key);
+    if (actor.role != PartyRole::Officer)
+      throw ServiceError(ServiceError::Kind::StepRefused, "only an officer of the issuing authority opens a case");
+    a.prepared = prepare(parse(), a.request_json, pathway, role, actor, idempotency_key);
   } catch (const ServiceError&) {
     a.failure = std::current_exception();
   }
   return a;
 }
 
-CaseRecord CaseService::prepare(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
-                                std::string_view idempotency_key) {
-  if (actor.role != PartyRole::Officer)
-    throw ServiceError(ServiceError::Kind::StepRefused, "only an officer of the issuing authority opens a case");
-  auto parsed = parse_request(request_json);
+OpenAttempt CaseService::attempt_open(std::string_view request_json, std::string_view pathway, Role role,
+                                      const Actor& actor, std::string_view idempotency_key) {
+  return attempt(std::string(request_json), [&] { return parse_request(request_json); }, pathway, role, actor,
+                 idempotency_key);
+}
+
+OpenAttempt CaseService::attempt_open(const nlohmann::json& request, std::string_view pathway, Role role,
+                                      const Actor& actor, std::string_view idempotency_key) {
+  return attempt(request.dump(), [&] { return parse_request_value(request); }, pathway, role, actor, idempotency_key);
+}
+
+CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_json, std::string_view pathway, Role role,
+                                const Actor& actor, std::string_view idempotency_key) {
   if (!parsed.request) {
     ServiceError e(ServiceError::Kind::InvalidRequest, "the request is invalid");
     e.field_errors = std::move(parsed.errors);

@@ -8,10 +8,12 @@
 #pragma once
 
 #include <exception>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "comity/model/request_json.hpp"
 #include "comity/rules/pack.hpp"
 #include "comity/service/actor.hpp"
 #include "comity/service/ids.hpp"
@@ -72,6 +74,10 @@ class CaseService {
   // REQUIRES for concurrent attempt_open calls: a thread-safe IdSource and Clock.
   OpenAttempt attempt_open(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
                            std::string_view idempotency_key = {});
+  // The same for a request already parsed as JSON (the server's body): it is
+  // checked by the same strict rules and stored as its compact dump.
+  OpenAttempt attempt_open(const nlohmann::json& request, std::string_view pathway, Role role, const Actor& actor,
+                           std::string_view idempotency_key = {});
   CaseRecord commit_open(const OpenAttempt& attempt, bool* replayed = nullptr);
 
   // Applies `event` by `actor` and saves the case with an audit entry whose
@@ -116,8 +122,10 @@ class CaseService {
   std::vector<std::string> expire(std::string_view case_id);
 
  private:
-  CaseRecord prepare(std::string_view request_json, std::string_view pathway, Role role, const Actor& actor,
-                     std::string_view idempotency_key);
+  CaseRecord prepare(RequestParse parsed, std::string_view request_json, std::string_view pathway, Role role,
+                     const Actor& actor, std::string_view idempotency_key);
+  OpenAttempt attempt(std::string request_json, const std::function<RequestParse()>& parse, std::string_view pathway,
+                      Role role, const Actor& actor, std::string_view idempotency_key);
   CaseRecord load(std::string_view case_id);
   AuditEntry audit_entry(const Actor& actor, std::string_view action, std::string_view object,
                          std::string_view payload) const;
