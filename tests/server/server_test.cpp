@@ -943,6 +943,8 @@ TEST_F(ServerTest, TransparencyLogProofsTilesAndCheckpoints) {
   EXPECT_EQ(http.Get("/log/checkpoint")->body, note);
 
   // The officer's case log: every leaf opens with its salt and sits in the checkpoint.
+  EXPECT_EQ(json::parse(get("/api/v1/cases/" + id, "officer-de")->body)["log_url"], "/api/v1/cases/" + id + "/log");
+  EXPECT_FALSE(json::parse(get("/api/v1/cases/" + id, "overseer")->body).contains("log_url"));
   auto log = get("/api/v1/cases/" + id + "/log", "officer-de");
   ASSERT_EQ(log->status, 200) << log->body;
   json entries = json::parse(log->body)["entries"];

@@ -137,6 +137,9 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
     }
     j["reviews"] = std::move(rv);
   }
+  // The case's parties get its leaves in the transparency log, with the
+  // salts that open them and inclusion proofs.
+  if (view == CaseView::Full || view == CaseView::Order) j["log_url"] = "/api/v1/cases/" + r.id + "/log";
   if (view == CaseView::Order) {
     // The addressee gets the order, not the reasoning: the chosen entry's terms.
     j["order"] = json::parse(r.order_json);
