@@ -200,6 +200,8 @@ TileRef parse_tile_path(std::string_view path) {
     if (index > (UINT64_MAX - v) / 1000) throw bad("the index is too large");
     index = index * 1000 + v;
   }
+  // Tile N starts at node 256·N: keep that within 64 bits.
+  if (index > (UINT64_MAX >> 8)) throw bad("the index is too large");
   t.index = index;
   if (tile_path(t) != path) throw bad("not in canonical form");
   return t;

@@ -227,7 +227,8 @@ TEST(Tiles, PathsFollowTheC2spLayout) {
   EXPECT_EQ(t.width, 256u);
   for (std::string p : {"tile/0/1234", "tile/0/x001", "tile/00/000", "tile/0/000.p/256", "tile/0/000.p/0",
                         "tile/0/x000/001", "tile/0/000/", "tile/8/000", "tile/0/0a0", "tiles/0/000",
-                        "tile/0/000.p/017", "tile/entries"}) {
+                        "tile/0/000.p/017", "tile/entries", "tile/0/x072/x057/x594/x037/x927/936",
+                        "tile/0/x999/x999/x999/x999/x999/x999/x999/999"}) {
     EXPECT_THROW(parse_tile_path(p), LedgerError) << p;
   }
 }

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -264,7 +265,7 @@ struct ApiServer::Impl {
   ledger::MerkleTree log;
   std::mutex log_mu, publish_mu;
   std::shared_ptr<const crypto::SigningKey> log_key;
-  Clk::time_point last_publish = Clk::now();
+  std::atomic<Clk::rep> last_publish{Clk::now().time_since_epoch().count()};  // read by the sweeper
 
   Impl(const Pack& p, Store& s, const Clock& c, ServerOptions o)
       : pack(p), store(s), clock(c), options(std::move(o)), cases(s, p, c, ids), identity(s, c, ids) {
@@ -387,7 +388,7 @@ struct ApiServer::Impl {
     if (last && last->tree_size == c.size) return last->note;
     StoredCheckpoint stored{c.size, c.root, ledger::sign_checkpoint(c, *log_key), clock.now()};
     durably([&] { store.put_checkpoint(stored); });
-    last_publish = Clk::now();
+    last_publish = Clk::now().time_since_epoch().count();
     return stored.note;
   }
 
@@ -438,7 +439,7 @@ struct ApiServer::Impl {
     while (!stopping) {
       lock.unlock();
       sweep();
-      if (Clk::now() - last_publish >= options.checkpoint_every) try {
+      if (Clk::now() - Clk::time_point(Clk::duration(last_publish.load())) >= options.checkpoint_every) try {
           publish_checkpoint();
         } catch (const std::exception& e) {
           std::cerr << json{{"level", "error"}, {"msg", "checkpoint"}, {"error", e.what()}}.dump() << "\n";
