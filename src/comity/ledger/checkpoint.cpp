@@ -5,8 +5,6 @@
 #include <charconv>
 #include <vector>
 
-#include "comity/util/sha256.hpp"
-
 namespace comity::ledger {
 
 namespace {

@@ -8,9 +8,8 @@
 #include <stdexcept>
 
 #include "comity/util/date.hpp"
-
-#include "comity/workflow/clock.hpp"
 #include "comity/util/sha256.hpp"
+#include "comity/workflow/clock.hpp"
 
 namespace comity {
 
