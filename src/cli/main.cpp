@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "comity/model/request_json.hpp"
@@ -25,6 +26,7 @@
 #include "comity/rules/engine.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
+#include "comity/crypto/age.hpp"
 #include "comity/server/api_server.hpp"
 #include "comity/service/log_monitor.hpp"
 #include "comity/service/demo.hpp"
@@ -197,6 +199,65 @@ int cmd_db_check(const std::string& path) {
   }
   if (issues) return kLintIssues;
   std::cout << path << ": ok (schema version " << version << ")\n";
+  return kOk;
+}
+
+// Evidence encryption (docs/evidence-encryption.md). The output is written
+// to OUT.partial and renamed only when the whole stream is sealed or opened
+// and authenticated: a failure leaves nothing behind.
+nlohmann::json facts_json(const comity::crypto::AgeStreamFacts& f) {
+  return {{"plaintext_bytes", f.plaintext_bytes},
+          {"plaintext_sha256", f.plaintext_sha256},
+          {"ciphertext_bytes", f.ciphertext_bytes},
+          {"ciphertext_sha256", f.ciphertext_sha256}};
+}
+
+int cmd_evidence(bool sealing, const std::vector<std::string>& recipients, const std::string& identity_file,
+                 const std::string& in_path, const std::string& out_path) {
+  std::vector<comity::crypto::X25519Public> to;
+  std::optional<comity::crypto::AgeIdentity> identity;
+  try {
+    for (const auto& r : recipients) to.push_back(comity::crypto::parse_age_recipient(r));
+    if (!sealing) identity = comity::crypto::AgeIdentity::parse_file_text(read_input(identity_file, 1 << 16));
+  } catch (const comity::crypto::AgeError& e) {
+    throw InputError(std::string(sealing ? "--to: " : "--identity: ") + e.what());
+  }
+  std::ifstream in(in_path, std::ios::binary);
+  if (!in) throw InputError(in_path + ": cannot be opened");
+  if (std::filesystem::exists(out_path)) throw InputError(out_path + ": exists already; choose a new file");
+  std::string partial = out_path + ".partial";
+  comity::crypto::AgeStreamFacts facts;
+  try {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    if (!out) throw InputError(partial + ": cannot be created");
+    facts = sealing ? comity::crypto::age_seal(in, out, to) : comity::crypto::age_open(in, out, *identity);
+    out.close();
+    if (!out) throw InputError(partial + ": write failed");
+  } catch (...) {
+    std::filesystem::remove(partial);
+    throw;
+  }
+  std::filesystem::rename(partial, out_path);
+  if (identity) identity->clear();
+  std::cout << facts_json(facts).dump(2) << "\n";
+  return kOk;
+}
+
+// A new X25519 identity in age's identity-file format (mode 0600).
+int cmd_keys_gen(const std::string& out_path) {
+  auto id = comity::crypto::AgeIdentity::generate();
+  std::string recipient = comity::crypto::age_recipient(id.public_key());
+  int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) throw InputError(out_path + ": cannot be created (it may exist already)");
+  std::string text = "# public key: " + recipient + "\n" + id.to_string() + "\n";
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  id.clear();
+  if (!ok) {
+    std::filesystem::remove(out_path);
+    throw InputError(out_path + ": write failed");
+  }
+  std::cout << recipient << "\n";
   return kOk;
 }
 
@@ -434,6 +495,24 @@ int main(int argc, char** argv) {
     sub->add_option("--db", db_path, "Database file (default: comity.db)");
   db_backup->add_option("--to", backup_to, "Backup file to create (must not exist)")->required();
 
+  auto* evidence = app.add_subcommand("evidence", "Evidence encryption in the age v1 format (docs/evidence-encryption.md)");
+  evidence->require_subcommand(1);
+  std::vector<std::string> ev_to;
+  std::string ev_identity, ev_in, ev_out;
+  auto* ev_seal = evidence->add_subcommand("seal", "Encrypt a file to one or more age X25519 recipients");
+  ev_seal->add_option("--to", ev_to, "Recipient (age1…), repeatable")->required();
+  auto* ev_open = evidence->add_subcommand("open", "Decrypt an age file with an identity file");
+  ev_open->add_option("--identity", ev_identity, "Identity file (AGE-SECRET-KEY-1…)")->required();
+  for (auto* sub : {ev_seal, ev_open}) {
+    sub->add_option("in", ev_in, "Input file")->required();
+    sub->add_option("out", ev_out, "Output file (must not exist)")->required();
+  }
+  auto* keys = app.add_subcommand("keys", "Keys");
+  keys->require_subcommand(1);
+  std::string keys_out;
+  auto* keys_gen = keys->add_subcommand("gen", "Create an X25519 encryption identity (age format); print its recipient");
+  keys_gen->add_option("--out", keys_out, "Identity file to create (mode 0600)")->required();
+
   auto* logcmd = app.add_subcommand("log", "The transparency log (docs/transparency-log.md)");
   logcmd->require_subcommand(1);
   auto* log_verify = logcmd->add_subcommand(
@@ -476,6 +555,9 @@ int main(int argc, char** argv) {
     if (*db_check) return cmd_db_check(db_path);
     if (*db_backup) return cmd_db_backup(db_path, backup_to);
     if (*log_verify) return cmd_log_verify(log_url, log_vkey, log_state, log_case);
+    if (*ev_seal) return cmd_evidence(true, ev_to, "", ev_in, ev_out);
+    if (*ev_open) return cmd_evidence(false, {}, ev_identity, ev_in, ev_out);
+    if (*keys_gen) return cmd_keys_gen(keys_out);
   } catch (const InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kInvalid;
@@ -485,6 +567,9 @@ int main(int argc, char** argv) {
   } catch (const comity::StoreError& e) {
     std::cerr << "error: store: " << e.what() << "\n";
     return kStoreError;
+  } catch (const comity::crypto::AgeError& e) {
+    std::cerr << "error: evidence: " << e.what() << "\n";
+    return kLintIssues;  // the file does not open: altered, cut short, or not for this identity
   } catch (const comity::ledger::LedgerError& e) {
     std::cerr << "error: log: " << e.what() << "\n";
     return kLintIssues;  // a check failed
