@@ -16,7 +16,7 @@ JOBS         ?= $(shell nproc)
 APT_PACKAGES := build-essential cmake ninja-build ccache clang libclang-rt-14-dev \
                 libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libjemalloc-dev pkg-config curl \
-                age
+                age time
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
@@ -105,6 +105,7 @@ bench: build
 	  ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light)
 	./$(BUILD)/bench/bench_engine --benchmark_min_time=1
 	./$(BUILD)/bench/bench_ledger
+	bash bench/evidence.sh ./$(BUILD)/comity 1024
 	./$(BUILD)/bench/bench_server --seconds 5 2>$(BUILD)/bench-server.log
 
 format:
