@@ -212,8 +212,11 @@ nlohmann::json facts_json(const comity::crypto::AgeStreamFacts& f) {
           {"ciphertext_sha256", f.ciphertext_sha256}};
 }
 
-int cmd_evidence(bool sealing, const std::vector<std::string>& recipients, const std::string& identity_file,
+enum class EvidenceOp : uint8_t { Seal, Open };
+
+int cmd_evidence(EvidenceOp op, const std::vector<std::string>& recipients, const std::string& identity_file,
                  const std::string& in_path, const std::string& out_path) {
+  bool sealing = op == EvidenceOp::Seal;
   std::vector<comity::crypto::X25519Public> to;
   std::optional<comity::crypto::AgeIdentity> identity;
   try {
@@ -235,6 +238,7 @@ int cmd_evidence(bool sealing, const std::vector<std::string>& recipients, const
     if (!out) throw InputError(partial + ": write failed");
   } catch (...) {
     std::filesystem::remove(partial);
+    if (identity) identity->clear();
     throw;
   }
   std::filesystem::rename(partial, out_path);
@@ -555,8 +559,8 @@ int main(int argc, char** argv) {
     if (*db_check) return cmd_db_check(db_path);
     if (*db_backup) return cmd_db_backup(db_path, backup_to);
     if (*log_verify) return cmd_log_verify(log_url, log_vkey, log_state, log_case);
-    if (*ev_seal) return cmd_evidence(true, ev_to, "", ev_in, ev_out);
-    if (*ev_open) return cmd_evidence(false, {}, ev_identity, ev_in, ev_out);
+    if (*ev_seal) return cmd_evidence(EvidenceOp::Seal, ev_to, "", ev_in, ev_out);
+    if (*ev_open) return cmd_evidence(EvidenceOp::Open, {}, ev_identity, ev_in, ev_out);
     if (*keys_gen) return cmd_keys_gen(keys_out);
   } catch (const InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
