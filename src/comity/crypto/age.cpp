@@ -31,7 +31,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cctype>
@@ -182,13 +181,6 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
             data.size(), md, &len))
     throw AgeError("OpenSSL: HMAC failed");
   return std::string(reinterpret_cast<char*>(md), len);
-}
-
-std::string random_bytes(size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
-    throw AgeError("OpenSSL: no randomness");
-  return out;
 }
 
 // ChaCha20-Poly1305 with a 12-byte nonce; the tag follows the ciphertext.

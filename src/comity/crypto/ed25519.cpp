@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -94,6 +95,13 @@ bool verify(const PublicKey& key, std::string_view message, const Signature& sig
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(k);
   return ok;
+}
+
+std::string random_bytes(size_t n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
+    throw CryptoError("OpenSSL: no randomness");
+  return out;
 }
 
 std::string base64_encode(std::string_view bytes) {

@@ -46,6 +46,9 @@ class SigningKey {
 // True iff `signature` is `key`'s Ed25519 signature of `message`.
 bool verify(const PublicKey& key, std::string_view message, const Signature& signature);
 
+// `n` bytes from OpenSSL's CSPRNG. Throws CryptoError if it has none.
+std::string random_bytes(size_t n);
+
 // Standard base64 (RFC 4648 §4, with padding).
 std::string base64_encode(std::string_view bytes);
 // nullopt unless `text` is canonical padded base64.

@@ -28,6 +28,8 @@
 #include <bit>
 #include <stdexcept>
 
+#include "comity/util/sha256.hpp"
+
 namespace comity::ledger {
 
 namespace {
@@ -83,13 +85,7 @@ Hash empty_root() {
 }
 
 std::string to_hex(const Hash& h) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s(64, '0');
-  for (size_t i = 0; i < h.size(); ++i) {
-    s[2 * i] = kHex[h[i] >> 4];
-    s[2 * i + 1] = kHex[h[i] & 15];
-  }
-  return s;
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
 }
 
 std::optional<Hash> hash_from_hex(std::string_view hex) {

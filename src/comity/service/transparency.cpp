@@ -1,12 +1,11 @@
 #include "comity/service/transparency.hpp"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <stdexcept>
 
+#include "comity/crypto/ed25519.hpp"
 #include "comity/util/date.hpp"
 #include "comity/util/sha256.hpp"
 #include "comity/workflow/clock.hpp"
@@ -15,22 +14,7 @@ namespace comity {
 
 namespace {
 
-std::string random_bytes(size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
-    throw std::runtime_error("OpenSSL: no randomness for the log salt");
-  return out;
-}
-
-std::string hex(const std::string& bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
+using crypto::random_bytes;
 
 // nlohmann::json (not ordered_json) keeps keys sorted, and dump() with no
 // indent writes no spaces: a canonical form for these flat documents of
@@ -70,7 +54,7 @@ std::string public_attributes(const nlohmann::ordered_json& entry, const std::st
   j["from"] = requesting_state;
   j["to"] = counterpart_state;
   j["emergency"] = emergency;
-  j["tag"] = hex(random_bytes(16));
+  j["tag"] = hex_encode(random_bytes(16));
   return j.dump();
 }
 

@@ -23,4 +23,7 @@ class Sha256 {
 
 std::string sha256_hex(std::string_view bytes);
 
+// Lower-case hex of arbitrary bytes (two digits a byte).
+std::string hex_encode(std::string_view bytes);
+
 }  // namespace comity
