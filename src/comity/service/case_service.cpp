@@ -42,6 +42,7 @@ OpenAttempt CaseService::attempt(std::string request_json, const std::function<R
     if (actor.role != PartyRole::Officer)
       throw ServiceError(ServiceError::Kind::StepRefused, "only an officer of the issuing authority opens a case");
     a.prepared = prepare(parse(), a.request_json, pathway, role, actor, idempotency_key);
+    a.log = log_leaves(*a.prepared, true, 0, std::string(role_name(actor.role)) + ":" + actor.user_id);
   } catch (const ServiceError&) {
     a.failure = std::current_exception();
   }
@@ -139,8 +140,7 @@ CaseRecord CaseService::commit_open(const OpenAttempt& a, bool* replayed) {
     if (!p || p->kind != "provider") r.provider_party_id.clear();
   }
   nlohmann::json payload = {{"case", r.id}, {"pathway", r.c.pathway}, {"request_sha256", sha256_hex(r.request_json)}};
-  store_.create_case(r, audit_entry(a.actor, "open_case", r.id, payload.dump()),
-                     log_leaves(r, true, 0, std::string(role_name(a.actor.role)) + ":" + a.actor.user_id));
+  store_.create_case(r, audit_entry(a.actor, "open_case", r.id, payload.dump()), a.log);
   return r;
 }
 

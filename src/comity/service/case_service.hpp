@@ -34,6 +34,7 @@ PartyRole acting_role(const Actor& actor, const CaseRecord& r);
 // in one group.
 struct OpenAttempt {
   std::optional<CaseRecord> prepared;
+  std::vector<LogLeaf> log;    // the opening's leaf, made with `prepared` (outside the commit)
   std::exception_ptr failure;  // a ServiceError, when not prepared
   std::string request_json, pathway, idempotency_key;
   Actor actor;
