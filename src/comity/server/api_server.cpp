@@ -371,8 +371,8 @@ struct ApiServer::Impl {
   }
 
   // Signs and durably records a checkpoint of the committed log, unless the
-  // latest published one has the same size; returns the note to serve.
-  std::string publish_checkpoint() {
+  // latest published one has the same size; returns the one to serve.
+  StoredCheckpoint publish_checkpoint() {
     std::lock_guard<std::mutex> order(publish_mu);
     ledger::Checkpoint c{options.log_origin, 0, {}};
     {
@@ -385,18 +385,20 @@ struct ApiServer::Impl {
       ReadLease db(*this);
       last = db->latest_checkpoint();
     }
-    if (last && last->tree_size == c.size) return last->note;
+    if (last && last->tree_size == c.size) return *last;
     StoredCheckpoint stored{c.size, c.root, ledger::sign_checkpoint(c, *log_key), clock.now()};
     durably([&] { store.put_checkpoint(stored); });
     last_publish = Clk::now().time_since_epoch().count();
-    return stored.note;
+    return stored;
   }
 
-  std::optional<std::string> latest_note() {
-    ReadLease db(*this);
-    auto last = db->latest_checkpoint();
-    if (!last) return std::nullopt;
-    return last->note;
+  // The latest published checkpoint; the first is published when asked for.
+  StoredCheckpoint current_checkpoint() {
+    {
+      ReadLease db(*this);
+      if (auto last = db->latest_checkpoint()) return *last;
+    }
+    return publish_checkpoint();
   }
 
   // Acts on the clocks that ran out, a bounded batch per query. A case that
@@ -981,28 +983,19 @@ struct ApiServer::Impl {
     std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
     if (format != "json" && format != "csv")
       return problem(res, 400, "Bad Request", "format is json or csv", {{"$query.format", "json or csv"}});
-    std::optional<StoredCheckpoint> last;
-    {
-      ReadLease db(*this);
-      last = db->latest_checkpoint();
-    }
-    if (!last) {
-      publish_checkpoint();
-      ReadLease db(*this);
-      last = db->latest_checkpoint();
-    }
+    StoredCheckpoint last = current_checkpoint();
     nlohmann::ordered_json report;
     {
       std::lock_guard<std::mutex> lock(stats_mu);
-      if (stats_size != last->tree_size) {
+      if (stats_size != last.tree_size) {
         std::vector<std::string> leaves;
         {
           ReadLease db(*this);
-          leaves = db->log_leaves(0, last->tree_size);
+          leaves = db->log_leaves(0, last.tree_size);
         }
-        stats = log_statistics(leaves, last->tree_size, ledger::to_hex(last->root));
-        stats["checkpoint"] = last->note;
-        stats_size = last->tree_size;
+        stats = log_statistics(leaves, last.tree_size, ledger::to_hex(last.root));
+        stats["checkpoint"] = last.note;
+        stats_size = last.tree_size;
       }
       report = stats;
     }
@@ -1030,10 +1023,8 @@ struct ApiServer::Impl {
   }
 
   void get_checkpoint_note(const httplib::Request&, httplib::Response& res) {
-    auto note = latest_note();
-    if (!note) note = publish_checkpoint();
     res.set_header("Cache-Control", "no-cache");
-    res.set_content(*note, "text/plain; charset=utf-8");
+    res.set_content(current_checkpoint().note, "text/plain; charset=utf-8");
   }
 
   void get_tile(const httplib::Request& req, httplib::Response& res) {
@@ -1069,11 +1060,9 @@ struct ApiServer::Impl {
   }
 
   void get_log_info(const httplib::Request&, httplib::Response& res) {
-    auto note = latest_note();
-    if (!note) note = publish_checkpoint();
     res.set_content(json{{"origin", options.log_origin},
                          {"verifier_key", ledger::verifier_key(options.log_origin, log_key->public_key())},
-                         {"checkpoint", *note},
+                         {"checkpoint", current_checkpoint().note},
                          {"hashing", "RFC 9162 section 2.1 (SHA-256)"},
                          {"links",
                           {{"checkpoint", "/log/checkpoint"},
@@ -1094,7 +1083,7 @@ struct ApiServer::Impl {
       if (who->user.role != PartyRole::Oversight && who->user.role != PartyRole::Admin)
         return problem(res, 403, "Forbidden", "publishing a checkpoint on demand is for oversight bodies and admins");
     }
-    std::string note = publish_checkpoint();
+    std::string note = publish_checkpoint().note;
     res.status = 201;
     res.set_content(json{{"checkpoint", note}}.dump(), "application/json");
   }
@@ -1397,8 +1386,6 @@ void ApiServer::serve() {
 }
 
 int ApiServer::sweep_expiries() { return impl_->sweep(); }
-
-std::string ApiServer::publish_checkpoint() { return impl_->publish_checkpoint(); }
 
 std::string ApiServer::log_verifier_key() const {
   return ledger::verifier_key(impl_->options.log_origin, impl_->log_key->public_key());

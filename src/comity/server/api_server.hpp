@@ -67,9 +67,6 @@ class ApiServer {
   // saves the effects of every clock that ran out by the clock's now.
   // Returns the number of cases changed.
   int sweep_expiries();
-  // Publishes a checkpoint of the log as it is now (signed, stored durably)
-  // unless the latest one already covers it; returns the signed note.
-  std::string publish_checkpoint();
   // The log's verifier key (name+id+key), for monitors.
   std::string log_verifier_key() const;
   // Blocks until serve() is accepting connections (stop() before that point
