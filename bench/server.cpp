@@ -26,6 +26,7 @@
 #include <functional>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -228,6 +229,21 @@ int main(int argc, char** argv) {
     std::printf("nginx: %s — no ceiling in this run\n", e.what());
   }
 
+  // The ratio of a result to nginx's at the same connection count, if the
+  // ceiling was measured in this run; and that ratio as printed.
+  auto ratio_to_nginx = [&](const Result& r, int conns) -> std::optional<double> {
+    for (const auto& [n, ng] : ceiling)
+      if (n == conns) return r.rps / ng.rps;
+    return std::nullopt;
+  };
+  auto versus_nginx = [&](const Result& r, int conns, const char* note) -> std::string {
+    auto ratio = ratio_to_nginx(r, conns);
+    if (!ratio) return "";
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "%.2fx nginx%s%s", *ratio, *note ? " " : "", note);
+    return buf;
+  };
+
   // The HTTP layer alone: the same server answering its liveness probe (no
   // store, no JSON); the distance to nginx here is what the HTTP library costs.
   for (int conns : {10, 64}) {
@@ -235,14 +251,7 @@ int main(int argc, char** argv) {
       auto res = c.Get("/healthz");
       return res && res->status == 200;
     });
-    std::string versus;
-    for (const auto& [n, ng] : ceiling)
-      if (n == conns) {
-        char buf[80];
-        std::snprintf(buf, sizeof buf, "%.2fx nginx (HTTP layer only)", r.rps / ng.rps);
-        versus = buf;
-      }
-    print("GET /healthz (no store)", conns, r, versus);
+    print("GET /healthz (no store)", conns, r, versus_nginx(r, conns, "(HTTP layer only)"));
   }
 
   for (int conns : {10, 64}) {
@@ -267,16 +276,10 @@ int main(int argc, char** argv) {
       auto res = c.Get("/api/v1/cases/" + ids[i % ids.size()], auth);
       return res && res->status == 200;
     });
-    std::string versus;
-    for (const auto& [n, ng] : ceiling)
-      if (n == conns) {
-        double ratio = r.rps / ng.rps;
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "%.2fx nginx; target >= 0.5x, p99 < 20 ms: %s", ratio,
-                      ratio >= 0.5 && r.p99_ms < 20 ? "met" : "NOT met");
-        versus = buf;
-      }
-    print("read: GET case (full view, audited)", conns, r, versus);
+    std::string verdict;
+    if (auto ratio = ratio_to_nginx(r, conns))
+      verdict = std::string("; target >= 0.5x, p99 < 20 ms: ") + (*ratio >= 0.5 && r.p99_ms < 20 ? "met" : "NOT met");
+    print("read: GET case (full view, audited)", conns, r, versus_nginx(r, conns, "") + verdict);
   }
   // The same read by an oversight body: the metadata view, which shows no
   // facts and so writes no audit entry; the difference from the line above
@@ -287,14 +290,7 @@ int main(int argc, char** argv) {
       auto res = c.Get("/api/v1/cases/" + ids[i % ids.size()], oversight);
       return res && res->status == 200;
     });
-    std::string versus;
-    for (const auto& [n, ng] : ceiling)
-      if (n == conns) {
-        char buf[80];
-        std::snprintf(buf, sizeof buf, "%.2fx nginx", r.rps / ng.rps);
-        versus = buf;
-      }
-    print("read: GET case (metadata, no audit)", conns, r, versus);
+    print("read: GET case (metadata, no audit)", conns, r, versus_nginx(r, conns, ""));
   }
   server.stop();
   serving.join();
