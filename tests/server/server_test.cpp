@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -348,6 +349,32 @@ TEST_F(ServerTest, IdempotencyKeysMakePostsRetrySafe) {
   problem_of(http.Post("/api/v1/cases", bad, body.dump(), "application/json"), 400);
 }
 
+// Three rounds of load and a hard kill: each starts the server on `db` (with
+// `extra` arguments; `started` runs first, if given), lets four clients make
+// calls — call(client, round, client number, call number), false once the
+// server stopped answering — and kills the server with SIGKILL after 600 ms.
+void load_and_kill(const std::string& db, const std::vector<std::string>& extra,
+                   const std::function<bool(httplib::Client&, int, int, int)>& call,
+                   const std::function<void(Server&)>& started = nullptr) {
+  for (int round = 0; round < 3; ++round) {
+    Server server(db, extra);
+    if (started) started(server);
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 4; ++t)
+      clients.emplace_back([&, t] {
+        httplib::Client c = server.client();
+        c.set_connection_timeout(2, 0);
+        for (int i = 0; !stop && i < 10000; ++i)
+          if (!call(c, round, t, i)) break;
+      });
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    server.kill_hard();
+    stop = true;
+    for (auto& t : clients) t.join();
+  }
+}
+
 // The log under SIGKILL: cases opened by four clients while checkpoints are
 // published every 20 ms and on demand; three hard kills. After restart the
 // log has no gap, every acknowledged case has its leaf, and the tree rebuilt
@@ -363,34 +390,27 @@ TEST(ServerCrash, TransparencyLogHasNoGapAndNoForkAfterSigkill) {
   std::vector<std::string> acknowledged, notes;
   std::mutex mu;
   std::optional<ledger::NoteVerifier> v;
-  for (int round = 0; round < 3; ++round) {
-    Server server(db, {"--checkpoint-ms", "20"});
-    if (!v) v = ledger::parse_verifier_key(json::parse(server.client().Get("/api/v1/log")->body)["verifier_key"].get<std::string>());
-    std::atomic<bool> stop{false};
-    std::vector<std::thread> clients;
-    for (int t = 0; t < 4; ++t)
-      clients.emplace_back([&, t] {
-        httplib::Client c = server.client();
-        c.set_connection_timeout(2, 0);
-        for (int i = 0; !stop && i < 10000; ++i) {
-          if (t == 0 && i % 5 == 0) {  // one client also asks for checkpoints
-            auto r = c.Post("/api/v1/log/checkpoint", bearer("admin"), "{}", "application/json");
-            if (!r) break;
-            std::lock_guard<std::mutex> lock(mu);
-            if (r->status == 201) notes.push_back(json::parse(r->body)["checkpoint"]);
-            continue;
-          }
-          auto r = c.Post("/api/v1/cases", bearer("officer-de"), body, "application/json");
-          if (!r) break;
+  load_and_kill(
+      db, {"--checkpoint-ms", "20"},
+      [&](httplib::Client& c, int, int t, int i) {
+        if (t == 0 && i % 5 == 0) {  // one client also asks for checkpoints
+          auto r = c.Post("/api/v1/log/checkpoint", bearer("admin"), "{}", "application/json");
+          if (!r) return false;
           std::lock_guard<std::mutex> lock(mu);
-          if (r->status == 201) acknowledged.push_back(json::parse(r->body)["id"]);
+          if (r->status == 201) notes.push_back(json::parse(r->body)["checkpoint"]);
+          return true;
         }
+        auto r = c.Post("/api/v1/cases", bearer("officer-de"), body, "application/json");
+        if (!r) return false;
+        std::lock_guard<std::mutex> lock(mu);
+        if (r->status == 201) acknowledged.push_back(json::parse(r->body)["id"]);
+        return true;
+      },
+      [&](Server& server) {
+        if (!v)
+          v = ledger::parse_verifier_key(
+              json::parse(server.client().Get("/api/v1/log")->body)["verifier_key"].get<std::string>());
       });
-    std::this_thread::sleep_for(std::chrono::milliseconds(600));
-    server.kill_hard();
-    stop = true;
-    for (auto& t : clients) t.join();
-  }
   ASSERT_GE(acknowledged.size(), 5u) << "the load never got going";
   ASSERT_GE(notes.size(), 3u);
 
@@ -457,31 +477,18 @@ TEST(ServerCrash, AcknowledgedCasesSurviveSigkill) {
   std::string body = json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump();
   std::vector<std::string> acknowledged;
   std::mutex mu;
-  for (int round = 0; round < 3; ++round) {
-    Server server(db);
-    std::atomic<bool> stop{false};
-    std::vector<std::thread> clients;
-    for (int t = 0; t < 4; ++t)
-      clients.emplace_back([&, t] {
-        httplib::Client c = server.client();
-        c.set_connection_timeout(2, 0);
-        for (int i = 0; !stop && i < 10000; ++i) {
-          auto h = bearer("officer-de");
-          std::string key = "r" + std::to_string(round) + "-t" + std::to_string(t) + "-" + std::to_string(i);
-          h.emplace("Idempotency-Key", key);
-          auto r = c.Post("/api/v1/cases", h, body, "application/json");
-          if (!r) break;  // the server is gone
-          if (r->status == 201) {
-            std::lock_guard<std::mutex> lock(mu);
-            acknowledged.push_back(json::parse(r->body)["id"]);
-          }
-        }
-      });
-    std::this_thread::sleep_for(std::chrono::milliseconds(600));
-    server.kill_hard();
-    stop = true;
-    for (auto& t : clients) t.join();
-  }
+  load_and_kill(db, {}, [&](httplib::Client& c, int round, int t, int i) {
+    auto h = bearer("officer-de");
+    std::string key = "r" + std::to_string(round) + "-t" + std::to_string(t) + "-" + std::to_string(i);
+    h.emplace("Idempotency-Key", key);
+    auto r = c.Post("/api/v1/cases", h, body, "application/json");
+    if (!r) return false;  // the server is gone
+    if (r->status == 201) {
+      std::lock_guard<std::mutex> lock(mu);
+      acknowledged.push_back(json::parse(r->body)["id"]);
+    }
+    return true;
+  });
   ASSERT_GE(acknowledged.size(), 5u) << "the load never got going";
   Server server(db);
   httplib::Client c = server.client();
