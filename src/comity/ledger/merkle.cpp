@@ -65,6 +65,15 @@ Hasher& hasher() {
   return h;
 }
 
+// RFC 9162 §2.1.3.2 step 4b / §2.1.4.2 step 6b: "if LSB(fn) is not set,
+// right-shift fn and sn equally until either LSB(fn) is set or fn is 0".
+void climb_right_border(uint64_t& fn, uint64_t& sn) {
+  while (!(fn & 1) && fn != 0) {
+    fn >>= 1;
+    sn >>= 1;
+  }
+}
+
 // The largest power of two strictly less than n. REQUIRES: n > 1.
 uint64_t split_point(uint64_t n) { return std::bit_floor(n - 1); }
 
@@ -190,11 +199,7 @@ bool verify_inclusion(const Hash& leaf, uint64_t index, uint64_t tree_size, cons
     if (sn == 0) return false;
     if ((fn & 1) || fn == sn) {
       r = node_hash(p, r);
-      if (!(fn & 1))
-        while (!(fn & 1) && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
+      climb_right_border(fn, sn);
     } else {
       r = node_hash(r, p);
     }
@@ -226,11 +231,7 @@ bool verify_consistency(uint64_t m, uint64_t n, const Hash& root_m, const Hash& 
     if ((fn & 1) || fn == sn) {
       fr = node_hash(c, fr);
       sr = node_hash(c, sr);
-      if (!(fn & 1))
-        while (!(fn & 1) && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
+      climb_right_border(fn, sn);
     } else {
       sr = node_hash(sr, c);
     }
