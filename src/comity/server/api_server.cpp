@@ -54,6 +54,12 @@ using Clk = std::chrono::steady_clock;
 constexpr size_t kMaxBody = 1 << 20;
 constexpr double kBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
+// 1-18 decimal digits: a count or id that fits in 64 bits, without sign or spaces.
+bool small_decimal(const std::string& text) {
+  return !text.empty() && text.size() <= 18 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // RFC 9457 problem details; `errors` carries field paths for validation errors.
 void problem(httplib::Response& res, int status, const std::string& title, const std::string& detail,
              const FieldErrors& errors = {}) {
@@ -955,9 +961,7 @@ struct ApiServer::Impl {
     int64_t after = 0;
     if (req.has_param("cursor")) {
       std::string text = req.get_param_value("cursor");
-      bool digits = !text.empty() && text.size() <= 18 &&
-                    std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (!digits)
+      if (!small_decimal(text))
         return problem(res, 400, "Bad Request", "cursor must be an audit entry id", {{"$query.cursor", "a non-negative integer"}});
       after = std::stoll(text);
     }
@@ -1006,9 +1010,7 @@ struct ApiServer::Impl {
   // A non-negative integer query parameter, or a 400 naming it.
   std::optional<uint64_t> count_param(const httplib::Request& req, httplib::Response& res, const char* name) {
     std::string text = req.has_param(name) ? req.get_param_value(name) : "";
-    bool digits = !text.empty() && text.size() <= 18 &&
-                  std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits) {
+    if (!small_decimal(text)) {
       problem(res, 400, "Bad Request", std::string("query parameter ") + name + " must be a non-negative integer",
               {{std::string("$query.") + name, "a non-negative integer"}});
       return std::nullopt;
