@@ -28,4 +28,15 @@ std::optional<Date> parse_datetime_date(std::string_view s);
 
 Date date_from_ymd(int y, unsigned m, unsigned d);
 
+using Instant = int64_t;  // seconds since 1970-01-01T00:00:00Z
+
+// Parses an ISO 8601 date-time with zone to an instant; nullopt if malformed.
+std::optional<Instant> parse_instant(std::string_view iso);
+
+// The UTC calendar date of an instant.
+Date date_of(Instant t);
+
+// "2026-09-15T10:00:00Z".
+std::string format_instant(Instant t);
+
 }  // namespace comity

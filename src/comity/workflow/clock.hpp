@@ -1,5 +1,4 @@
-// Time for the workflow: instants in seconds since 1970-01-01T00:00:00Z, an
-// injectable clock (the system clock in production, a fake in tests), and
+// Time for the workflow: an injectable clock (the system clock in production, a fake in tests), and
 // ISO 8601 durations.
 #pragma once
 
@@ -8,11 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "comity/util/date.hpp"
+#include "comity/util/date.hpp"  // Instant, parse_instant, format_instant, date_of
 
 namespace comity {
-
-using Instant = int64_t;  // seconds since the Unix epoch, UTC
 
 class Clock {
  public:
@@ -41,14 +38,5 @@ class FakeClock final : public Clock {
 // (P2W, P10D, PT8H, P1DT12H, PT0S). Years and months are refused: their
 // length depends on the calendar. Returns nullopt when malformed.
 std::optional<int64_t> parse_duration_seconds(std::string_view iso);
-
-// Parses an ISO 8601 date-time with zone to an instant; nullopt if malformed.
-std::optional<Instant> parse_instant(std::string_view iso);
-
-// The UTC calendar date of an instant.
-Date date_of(Instant t);
-
-// "2026-09-15T10:00:00Z".
-std::string format_instant(Instant t);
 
 }  // namespace comity
