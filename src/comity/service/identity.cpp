@@ -1,5 +1,7 @@
 #include "comity/service/identity.hpp"
 
+#include "comity/trust/credentials.hpp"
+
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -58,17 +60,7 @@ std::string random_token() {
 }
 
 bool role_fits_party(PartyRole role, std::string_view kind) {
-  switch (role) {
-    case PartyRole::Officer: return kind == "issuing_authority";
-    case PartyRole::Validator: return kind == "validating_authority" || kind == "issuing_authority";
-    case PartyRole::CentralAuthority: return kind == "central_authority";
-    case PartyRole::EnforcingAuthority:
-      return kind == "central_authority" || kind == "issuing_authority" || kind == "validating_authority";
-    case PartyRole::Provider: return kind == "provider";
-    case PartyRole::Oversight: return kind == "oversight";
-    case PartyRole::Admin: return kind == "admin";
-    default: return false;  // workflow-only roles are never held by a user
-  }
+  return trust::role_fits_party_kind(role_name(role), kind);
 }
 
 AuditEntry IdentityService::audit(const Actor& actor, std::string_view action, std::string_view object,

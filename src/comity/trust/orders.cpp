@@ -1,0 +1,172 @@
+#include "comity/trust/orders.hpp"
+
+#include <algorithm>
+
+#include "comity/util/jcs.hpp"
+
+namespace comity::trust {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kOrderType = "comity.order/v1";
+constexpr int64_t kClockSkew = 300;  // seconds an issuer's clock may run ahead
+
+[[noreturn]] void malformed(const std::string& path, const std::string& message) {
+  throw TrustError(TrustError::Kind::Malformed, path, path + ": " + message);
+}
+
+const std::string& text_member(const json& obj, const char* key, const std::string& path) {
+  auto it = obj.find(key);
+  if (it == obj.end()) malformed(path + "." + key, "required");
+  if (!it->is_string() || it->get_ref<const std::string&>().empty() || it->get_ref<const std::string&>().size() > 256)
+    malformed(path + "." + key, "expected a non-empty string of at most 256 bytes");
+  return it->get_ref<const std::string&>();
+}
+
+Instant instant_member(const json& obj, const char* key, const std::string& path) {
+  auto t = parse_instant(text_member(obj, key, path));
+  if (!t) malformed(path + "." + key, "expected an ISO 8601 date-time with zone");
+  return *t;
+}
+
+// The authority id a signer must belong to, from the request.
+std::string authority_id(const json& request, const char* member, const std::string& path) {
+  auto it = request.find(member);
+  if (it == request.end() || it->is_null()) return {};
+  if (!it->is_object()) malformed(path + "." + member, "expected an object");
+  return text_member(*it, "id", path + "." + member);
+}
+
+}  // namespace
+
+json make_order(const json& request, const std::string& id, const std::string& nonce, Instant issued_at,
+                Instant expires_at) {
+  return {{"order",
+           {{"type", kOrderType},
+            {"id", id},
+            {"nonce", nonce},
+            {"issued_at", format_instant(issued_at)},
+            {"expires_at", format_instant(expires_at)},
+            {"request", request}}},
+          {"signatures", json::array()}};
+}
+
+json sign_order(json envelope, const std::string& role, const crypto::SigningKey& key) {
+  if (!envelope.is_object() || !envelope.contains("order") || !envelope["order"].is_object())
+    malformed("$.order", "expected an object");
+  if (role != "officer" && role != "validator") malformed("role", "expected officer or validator");
+  if (!envelope.contains("signatures")) envelope["signatures"] = json::array();
+  if (!envelope["signatures"].is_array()) malformed("$.signatures", "expected an array");
+  auto sig = key.sign(canonical_json(envelope["order"]));
+  envelope["signatures"].push_back(
+      {{"role", role},
+       {"signer", key_text(key.public_key())},
+       {"signature", crypto::base64_encode(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size()))}});
+  return envelope;
+}
+
+VerifiedOrder verify_order(const json& envelope, const TrustStore& trust, Instant at, Completeness completeness) {
+  if (!envelope.is_object()) malformed("$", "expected an object {order, signatures}");
+  for (auto it = envelope.begin(); it != envelope.end(); ++it)
+    if (it.key() != "order" && it.key() != "signatures") malformed("$." + it.key(), "unknown member");
+  auto o = envelope.find("order");
+  if (o == envelope.end() || !o->is_object()) malformed("$.order", "expected an object");
+  for (auto it = o->begin(); it != o->end(); ++it)
+    if (it.key() != "type" && it.key() != "id" && it.key() != "nonce" && it.key() != "issued_at" &&
+        it.key() != "expires_at" && it.key() != "request")
+      malformed("$.order." + it.key(), "unknown member");
+  if (text_member(*o, "type", "$.order") != kOrderType) malformed("$.order.type", std::string("expected \"") + kOrderType + "\"");
+
+  VerifiedOrder v;
+  v.order = *o;
+  v.id = text_member(*o, "id", "$.order");
+  v.nonce = text_member(*o, "nonce", "$.order");
+  auto nonce = crypto::base64_decode(v.nonce);
+  if (!nonce || nonce->size() < 16 || nonce->size() > 64)
+    malformed("$.order.nonce", "expected 16 to 64 random bytes in base64");
+  v.issued_at = instant_member(*o, "issued_at", "$.order");
+  v.expires_at = instant_member(*o, "expires_at", "$.order");
+  if (v.expires_at <= v.issued_at) malformed("$.order.expires_at", "must be after issued_at");
+  auto rq = o->find("request");
+  if (rq == o->end() || !rq->is_object()) malformed("$.order.request", "expected the request object");
+  const std::string issuer = authority_id(*rq, "issuing_authority", "$.order.request");
+  if (issuer.empty()) malformed("$.order.request.issuing_authority.id", "required: the authority whose officer signs");
+  const std::string validator = authority_id(*rq, "validating_authority", "$.order.request");
+  const std::string state = rq->contains("requesting_state") && (*rq)["requesting_state"].is_string()
+                                ? (*rq)["requesting_state"].get<std::string>()
+                                : "";
+  if (state.empty()) malformed("$.order.request.requesting_state", "required");
+
+  if (at + kClockSkew < v.issued_at)
+    throw TrustError(TrustError::Kind::NotYetValid, "$.order.issued_at",
+                     "the order is dated " + format_instant(v.issued_at) + ", in the future");
+  if (at >= v.expires_at)
+    throw TrustError(TrustError::Kind::Expired, "$.order.expires_at",
+                     "the order expired at " + format_instant(v.expires_at));
+
+  auto sigs = envelope.find("signatures");
+  if (sigs == envelope.end() || !sigs->is_array()) malformed("$.signatures", "expected an array");
+  if (sigs->size() > 4) malformed("$.signatures", "at most one officer's and one validator's signature");
+  const std::string bytes = canonical_json(*o);
+  bool have_officer = false, have_validator = false;
+  for (size_t i = 0; i < sigs->size(); ++i) {
+    const std::string path = "$.signatures[" + std::to_string(i) + "]";
+    const json& s = (*sigs)[i];
+    if (!s.is_object()) malformed(path, "expected an object {role, signer, signature}");
+    for (auto it = s.begin(); it != s.end(); ++it)
+      if (it.key() != "role" && it.key() != "signer" && it.key() != "signature") malformed(path + "." + it.key(), "unknown member");
+    const std::string& role = text_member(s, "role", path);
+    if (role != "officer" && role != "validator") malformed(path + ".role", "expected officer or validator");
+    bool& seen = role == "officer" ? have_officer : have_validator;
+    if (seen) malformed(path + ".role", "a second " + role + " signature");
+    seen = true;
+    const std::string& signer = text_member(s, "signer", path);
+    crypto::PublicKey key = parse_key_text(signer, path + ".signer");
+    auto raw = crypto::base64_decode(text_member(s, "signature", path));
+    if (!raw || raw->size() != 64) malformed(path + ".signature", "expected the base64 of a 64-byte Ed25519 signature");
+    crypto::Signature sig;
+    std::copy(raw->begin(), raw->end(), sig.begin());
+    if (!crypto::verify(key, bytes, sig))
+      throw TrustError(TrustError::Kind::BadSignature, path + ".signature",
+                       "the " + role + "'s signature does not verify: the order was altered after signing, or it "
+                       "was not signed by " + signer);
+    if (role == "validator" && validator.empty())
+      throw TrustError(TrustError::Kind::WrongChain, path,
+                       "a validator signed, but the request names no validating authority");
+    Chain chain = trust.verify_signer(signer, at, path + ".signer");
+    const ChainLink& who = chain.front();
+    const std::string& must = role == "officer" ? issuer : validator;
+    const bool state_ok = role != "officer" || who.state == state;
+    if (who.level != "user" || who.role != role || who.party != must || !state_ok)
+      throw TrustError(TrustError::Kind::WrongChain, path + ".signer",
+                       "the " + role + " must be a " + role + " of " + must + (role == "officer" ? " (" + state + ")" : "") +
+                           "; " + signer + " is " + (who.role.empty() ? "the party key" : "a " + who.role) + " of " +
+                           who.party + " (" + who.state + ")");
+    v.signatures.push_back({role, std::move(chain)});
+  }
+  if (!have_officer)
+    throw TrustError(TrustError::Kind::MissingSignature, "$.signatures",
+                     "no officer of " + issuer + " signed the order");
+  if (!validator.empty() && !have_validator) {
+    if (completeness == Completeness::AllSignatures)
+      throw TrustError(TrustError::Kind::MissingSignature, "$.signatures",
+                       "the request names " + validator + " as validating authority, and no validator of it signed");
+    v.awaiting_validator = true;
+  }
+  return v;
+}
+
+json verified_json(const VerifiedOrder& order) {
+  json sigs = json::array();
+  for (const auto& s : order.signatures)
+    sigs.push_back({{"role", s.role}, {"signer", s.chain.front().signing_key}, {"chain", chain_json(s.chain)}});
+  return {{"id", order.id},
+          {"issued_at", format_instant(order.issued_at)},
+          {"expires_at", format_instant(order.expires_at)},
+          {"signatures", std::move(sigs)},
+          {"awaiting_validator", order.awaiting_validator}};
+}
+
+}  // namespace comity::trust
