@@ -26,7 +26,11 @@
 #include "comity/rules/engine.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
+#include "cli/trust_commands.hpp"
 #include "comity/crypto/age.hpp"
+#include "comity/trust/credentials.hpp"
+#include "comity/util/jcs.hpp"
+#include "comity/util/sha256.hpp"
 #include "comity/server/api_server.hpp"
 #include "comity/service/log_monitor.hpp"
 #include "comity/service/demo.hpp"
@@ -247,21 +251,50 @@ int cmd_evidence(EvidenceOp op, const std::vector<std::string>& recipients, cons
   return kOk;
 }
 
-// A new X25519 identity in age's identity-file format (mode 0600).
-int cmd_keys_gen(const std::string& out_path) {
-  auto id = comity::crypto::AgeIdentity::generate();
-  std::string recipient = comity::crypto::age_recipient(id.public_key());
-  int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) throw InputError(out_path + ": cannot be created (it may exist already)");
-  std::string text = "# public key: " + recipient + "\n" + id.to_string() + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  id.clear();
-  if (!ok) {
-    std::filesystem::remove(out_path);
-    throw InputError(out_path + ": write failed");
+// What a database trusts, as a bundle (docs/trust.md).
+comity::trust::TrustStore stored_trust(comity::Store& store) {
+  comity::trust::TrustStore t;
+  for (const auto& imp : store.trust_imports())
+    t.add_bundle(nlohmann::json::parse(imp.bundle), imp.anchor_change == "operator_override"
+                                                        ? comity::trust::AnchorChange::OperatorOverride
+                                                        : comity::trust::AnchorChange::RequireCrossSignature);
+  return t;
+}
+
+int cmd_trust_export(const std::string& db_path, const std::string& out) {
+  auto store = comity::open_sqlite_store(db_path, comity::StoreAccess::ReadOnly);
+  std::string text = stored_trust(*store).bundle().dump(2) + "\n";
+  std::string tmp = out + ".partial";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.close();
+    if (!f) {
+      std::filesystem::remove(tmp);
+      throw InputError(out + ": cannot be written");
+    }
   }
-  std::cout << recipient << "\n";
+  std::filesystem::rename(tmp, out);
+  std::cout << out << "\n";
+  return kOk;
+}
+
+// Checks the bundle against what the database trusts already and stores it
+// with an audit entry; all or nothing.
+int cmd_trust_import(const std::string& db_path, const std::string& file, comity::trust::AnchorChange change) {
+  std::string text = read_input(file, 16 << 20);
+  auto bundle = nlohmann::json::parse(text, nullptr, false);
+  if (bundle.is_discarded()) throw InputError(file + ": not JSON");
+  auto store = comity::open_sqlite_store(db_path, comity::StoreAccess::ReadWrite);
+  auto trust = stored_trust(*store);
+  trust.add_bundle(bundle, change);
+  const char* how = change == comity::trust::AnchorChange::OperatorOverride ? "operator_override" : "cross_signed";
+  comity::Instant now = comity::SystemClock().now();
+  store->add_trust_import({bundle.dump(), how, now},
+                          {0, now, "admin:cli", "import_trust", how, comity::sha256_hex(bundle.dump())});
+  auto b = trust.bundle();
+  std::cout << db_path << ": now trusts " << b["anchors"].size() << " anchors, " << b["credentials"].size()
+            << " credentials, " << b["revocations"].size() << " revocation lists\n";
   return kOk;
 }
 
@@ -349,6 +382,7 @@ struct ServeArgs {
   int sweep_ms = 1000;
   std::string log_key, log_origin = "comity.localhost/log";
   int checkpoint_ms = 10000;
+  std::string orders = "signed";
 };
 
 // The log's signing key: read from its file, or created there (mode 0600)
@@ -398,6 +432,9 @@ int cmd_serve(const ServeArgs& a) {
   options.log_origin = a.log_origin;
   options.log_key = log_signing_key(a);
   options.checkpoint_every = std::chrono::milliseconds(a.checkpoint_ms);
+  options.orders = a.orders == "signed" ? comity::OrderPolicy::SignedOnly : comity::OrderPolicy::SignedOrUnsigned;
+  if (options.orders == comity::OrderPolicy::SignedOrUnsigned)
+    std::cerr << "warning: --orders unsigned: cases open on requests nobody signed (for tests only)\n";
   options.open_reader = [&] { return comity::open_sqlite_store(db_path, comity::StoreAccess::ReadOnly); };
   comity::ApiServer server(*pack, *store, *clock, options);
   if (!clock_file.empty())
@@ -485,6 +522,9 @@ int main(int argc, char** argv) {
   serve->add_option("--checkpoint-ms", sa.checkpoint_ms,
                     "Milliseconds between checkpoints of a growing log (default: 10000)")
       ->check(CLI::Range(10, 86400000));
+  serve->add_option("--orders", sa.orders,
+                    "signed (default): cases open only on signed orders; unsigned: plain requests too (tests only)")
+      ->check(CLI::IsMember({"signed", "unsigned"}));
   serve->add_option("--clock-file", clock_file,
                     "For tests and demonstrations only: read the current time from FILE (an ISO 8601 instant, "
                     "re-read on every use)");
@@ -511,11 +551,101 @@ int main(int argc, char** argv) {
     sub->add_option("in", ev_in, "Input file")->required();
     sub->add_option("out", ev_out, "Output file (must not exist)")->required();
   }
-  auto* keys = app.add_subcommand("keys", "Keys");
+  // Keys, trust and signed orders (docs/trust.md); all offline.
+  namespace cc = comity::cli;
+  auto* keys = app.add_subcommand("keys", "Key directories, rotation and revocation (docs/trust.md)");
   keys->require_subcommand(1);
-  std::string keys_out;
-  auto* keys_gen = keys->add_subcommand("gen", "Create an X25519 encryption identity (age format); print its recipient");
-  keys_gen->add_option("--out", keys_out, "Identity file to create (mode 0600)")->required();
+  std::string keys_dir, keys_name, show_path;
+  auto* keys_gen = keys->add_subcommand(
+      "gen", "Create a key directory: Ed25519 signing key, X25519 encryption identity (age), public.json");
+  keys_gen->add_option("--out", keys_dir, "Directory to create the keys in (files mode 0600)")->required();
+  keys_gen->add_option("--name", keys_name, "Who the keys are for, recorded in public.json");
+  auto* keys_show = keys->add_subcommand("show", "Show a key directory's public keys, or what a trust document holds");
+  keys_show->add_option("path", show_path, "Key directory, anchor, credential, revocation list, bundle or order")
+      ->required();
+  cc::RotateArgs rot;
+  auto* keys_rotate = keys->add_subcommand(
+      "rotate", "Renew a key directory; issue the new credential (or cross-signed anchor) and retire the old key");
+  keys_rotate->add_option("--keys", rot.keys_dir, "The key directory to renew")->required();
+  keys_rotate->add_option("--current", rot.current, "Its current credential or anchor document")->required();
+  keys_rotate->add_option("--issuer", rot.issuer_dir, "The issuer's key directory (credentials only)");
+  keys_rotate->add_option("--revocations", rot.revocations,
+                          "The issuer's revocation list: the old key is added as superseded (created if missing)");
+  keys_rotate->add_option("--out", rot.out, "The new credential or anchor document to write")->required();
+  keys_rotate->add_option("--days", rot.days, "Validity of the new document in days (default 365)")
+      ->check(CLI::Range(1, 3650));
+  cc::RevokeArgs rev;
+  auto* keys_revoke = keys->add_subcommand("revoke", "Add a key to the issuer's signed revocation list");
+  keys_revoke->add_option("--issuer", rev.issuer_dir, "The issuer's key directory")->required();
+  keys_revoke->add_option("--key", rev.key, "The revoked signing key (ed25519:…)")->required();
+  keys_revoke->add_option("--reason", rev.reason, "Why")
+      ->required()
+      ->check(CLI::IsMember({"superseded", "compromised", "left_office", "other"}));
+  keys_revoke->add_option("--effective", rev.effective, "From when (ISO 8601; default now; may be earlier)");
+  keys_revoke->add_option("--list", rev.list, "The revocation list file (created if missing, else extended)")
+      ->required();
+
+  auto* trust = app.add_subcommand("trust", "Anchors, credentials and trust bundles (docs/trust.md)");
+  trust->require_subcommand(1);
+  cc::AnchorArgs anc;
+  auto* trust_anchor = trust->add_subcommand("anchor", "Make a state's central-authority anchor (self-signed)");
+  trust_anchor->add_option("--keys", anc.keys_dir, "The central authority's key directory")->required();
+  trust_anchor->add_option("--state", anc.state, "Two-letter state code")->required();
+  trust_anchor->add_option("--party", anc.party, "The central authority's party id")->required();
+  trust_anchor->add_option("--name", anc.name, "Its name")->required();
+  trust_anchor->add_option("--days", anc.days, "Validity in days (default 1825)")->check(CLI::Range(1, 7300));
+  trust_anchor->add_option("--out", anc.out, "Anchor file to write")->required();
+  cc::IssueArgs iss;
+  auto* trust_issue = trust->add_subcommand(
+      "issue", "Issue a credential: an anchor certifies a party, a party certifies one of its people");
+  trust_issue->add_option("--issuer", iss.issuer_dir, "The issuer's key directory")->required();
+  trust_issue->add_option("--subject", iss.subject_file, "The subject's public.json")->required();
+  trust_issue->add_option("--party", iss.party, "The subject's party id (an authority's id as requests name it)")
+      ->required();
+  trust_issue->add_option("--state", iss.state, "The party's state")->required();
+  trust_issue->add_option("--kind", iss.kind, "The party's kind")
+      ->required()
+      ->check(CLI::IsMember({"issuing_authority", "validating_authority", "central_authority", "provider", "oversight"}));
+  trust_issue->add_option("--user", iss.user, "For a person: their user id");
+  trust_issue->add_option("--role", iss.role, "For a person: officer, validator, central_authority, provider, …");
+  trust_issue->add_option("--name", iss.name, "The subject's name")->required();
+  trust_issue->add_option("--id", iss.id, "Credential id (default: a random one)");
+  trust_issue->add_option("--days", iss.days, "Validity in days (default 365)")->check(CLI::Range(1, 3650));
+  trust_issue->add_option("--out", iss.out, "Credential file to write")->required();
+  std::vector<std::string> bundle_files;
+  std::string bundle_out, trust_db;
+  auto* trust_export = trust->add_subcommand(
+      "export", "Write a trust bundle: from documents given as files, or from a server's database (--db)");
+  trust_export->add_option("files", bundle_files, "Anchors, credentials, revocation lists, bundles");
+  trust_export->add_option("--db", trust_db, "Export what this database trusts");
+  trust_export->add_option("--out", bundle_out, "Bundle file to write (replaced atomically)")->required();
+  std::string import_file;
+  bool replace_anchor = false;
+  auto* trust_import = trust->add_subcommand("import", "Import a trust bundle into a server's database");
+  trust_import->add_option("bundle", import_file, "Bundle file")->required();
+  trust_import->add_option("--db", trust_db, "Database file (default: comity.db)");
+  trust_import->add_flag("--replace-anchor", replace_anchor,
+                         "Operator override: accept a new anchor for a state without its old anchor's signature");
+
+  auto* ordercmd = app.add_subcommand("order", "Signed orders (docs/trust.md)");
+  ordercmd->require_subcommand(1);
+  std::string sign_keys, sign_role = "officer", sign_in, sign_out;
+  int sign_days = 30;
+  auto* order_sign = ordercmd->add_subcommand(
+      "sign", "Sign a request (making a new order) or add a signature to a signed order");
+  order_sign->add_option("--keys", sign_keys, "The signer's key directory")->required();
+  order_sign->add_option("--role", sign_role, "officer or validator")->check(CLI::IsMember({"officer", "validator"}));
+  order_sign->add_option("--days", sign_days, "A new order's validity in days (default 30)")->check(CLI::Range(1, 366));
+  order_sign->add_option("in", sign_in, "Request JSON or signed order")->required();
+  order_sign->add_option("out", sign_out, "Signed order to write (must not exist)")->required();
+  std::string verify_file, verify_bundle, verify_at;
+  bool verify_pending = false;
+  auto* verify = app.add_subcommand("verify", "Verify a signed order offline against a trust bundle; print the chain");
+  verify->add_option("order", verify_file, "Signed order file")->required();
+  verify->add_option("--trust", verify_bundle, "Trust bundle (comity trust export)")->required();
+  verify->add_option("--at", verify_at, "Verify as of this instant (ISO 8601; default now)");
+  verify->add_flag("--allow-pending-validation", verify_pending,
+                   "Accept an order whose validator has not signed yet (as at submission)");
 
   auto* logcmd = app.add_subcommand("log", "The transparency log (docs/transparency-log.md)");
   logcmd->require_subcommand(1);
@@ -561,8 +691,45 @@ int main(int argc, char** argv) {
     if (*log_verify) return cmd_log_verify(log_url, log_vkey, log_state, log_case);
     if (*ev_seal) return cmd_evidence(EvidenceOp::Seal, ev_to, "", ev_in, ev_out);
     if (*ev_open) return cmd_evidence(EvidenceOp::Open, {}, ev_identity, ev_in, ev_out);
-    if (*keys_gen) return cmd_keys_gen(keys_out);
+    auto now = [] { return comity::SystemClock().now(); };
+    if (*keys_gen) return cc::keys_gen(keys_dir, keys_name);
+    if (*keys_show) return cc::keys_show(show_path);
+    if (*keys_rotate) return cc::keys_rotate(rot, now());
+    if (*keys_revoke) return cc::keys_revoke(rev, now());
+    if (*trust_anchor) return cc::trust_anchor(anc, now());
+    if (*trust_issue) return cc::trust_issue(iss, now());
+    if (*trust_export && trust_db.empty()) {
+      if (bundle_files.empty()) throw InputError("trust export: give documents as files, or --db");
+      return cc::trust_bundle(bundle_files, bundle_out);
+    }
+    if (*trust_export) return cmd_trust_export(trust_db, bundle_out);
+    if (*trust_import)
+      return cmd_trust_import(trust_db.empty() ? db_path : trust_db, import_file,
+                              replace_anchor ? comity::trust::AnchorChange::OperatorOverride
+                                             : comity::trust::AnchorChange::RequireCrossSignature);
+    if (*order_sign)
+      return cc::order_sign(sign_keys, sign_role == "officer" ? cc::SignRole::Officer : cc::SignRole::Validator,
+                            sign_days, sign_in, sign_out, now());
+    if (*verify) {
+      comity::Instant when = now();
+      if (!verify_at.empty()) {
+        auto t = comity::parse_instant(verify_at);
+        if (!t) throw InputError("--at: expected an ISO 8601 date-time with zone");
+        when = *t;
+      }
+      return cc::verify_order_file(verify_file, verify_bundle, when,
+                                   verify_pending ? cc::Pending::AllowValidatorToFollow : cc::Pending::Refuse);
+    }
   } catch (const InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kInvalid;
+  } catch (const comity::cli::UsageError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kInvalid;
+  } catch (const comity::trust::TrustError& e) {
+    std::cerr << "error: trust: " << comity::trust::error_code(e.kind) << " at " << e.path << ": " << e.what() << "\n";
+    return kLintIssues;  // the document does not verify
+  } catch (const comity::CanonicalJsonError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kInvalid;
   } catch (const comity::PackError& e) {

@@ -13,9 +13,12 @@ command -v age >/dev/null || { echo "age is not installed (make deps)"; exit 1; 
 
 age-keygen -o "$TMP/theirs.key" 2>/dev/null
 THEIRS=$(age-keygen -y "$TMP/theirs.key")
-MINE=$("$BIN" keys gen --out "$TMP/mine.key")
-[ "$(stat -c %a "$TMP/mine.key")" = 600 ] && ok || fail "identity file mode"
-[ "$(age-keygen -y "$TMP/mine.key")" = "$MINE" ] && ok || fail "age reads comity's identity file"
+# A comity key directory: its encryption.age is an age identity file.
+MINE=$("$BIN" keys gen --out "$TMP/keys" | sed -n 's/.*"encryption_key": "\(age1[a-z0-9]*\)".*/\1/p')
+ln -s "$TMP/keys/encryption.age" "$TMP/mine.key"
+[ "$(stat -c %a "$TMP/keys/encryption.age")" = 600 ] && ok || fail "identity file mode"
+[ "$(stat -c %a "$TMP/keys/signing.pem")" = 600 ] && ok || fail "signing key file mode"
+[ -n "$MINE" ] && [ "$(age-keygen -y "$TMP/mine.key")" = "$MINE" ] && ok || fail "age reads comity's identity file"
 
 for size in 0 1 65536 65537 300000; do
   head -c "$size" /dev/urandom > "$TMP/p$size"

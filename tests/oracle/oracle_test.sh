@@ -16,7 +16,7 @@ trap cleanup EXIT
 
 "$BIN" demo seed --db "$TMP/o.db" --pack "$SRC/rules" > "$TMP/tokens"
 token() { awk -v who="$1" '$1 == who { getline; print $1 }' "$TMP/tokens"; }
-"$BIN" serve --db "$TMP/o.db" --listen 127.0.0.1:0 --pack "$SRC/rules" > "$TMP/out" 2> "$TMP/err" &
+"$BIN" serve --db "$TMP/o.db" --listen 127.0.0.1:0 --pack "$SRC/rules" --orders unsigned > "$TMP/out" 2> "$TMP/err" &
 SERVER=$!
 for _ in $(seq 1 200); do grep -q "listening on" "$TMP/out" 2>/dev/null && break; sleep 0.05; done
 PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$TMP/out")

@@ -30,13 +30,19 @@ namespace {
 
 using nlohmann::json;
 
+// Which cases the server opens: most tests exercise other things with
+// plain requests; the signed-order tests run the default, signed only.
+enum class Orders : uint8_t { AcceptUnsigned, SignedOnly };
+
 // Starts `comity serve` on a free port and stops it with SIGTERM.
 class Server {
  public:
   // `extra`: more arguments for `comity serve`, e.g. {"--clock-file", path}.
-  explicit Server(const std::string& db, std::vector<std::string> extra = {}) {
+  explicit Server(const std::string& db, std::vector<std::string> extra = {}, Orders orders = Orders::AcceptUnsigned) {
+    const bool orders_unsigned = orders == Orders::AcceptUnsigned;
     std::string pack = test::source_dir() + "/rules";
     std::vector<std::string> args = {COMITY_BINARY, "serve", "--db", db, "--listen", "127.0.0.1:0", "--pack", pack};
+    if (orders_unsigned) args.insert(args.end(), {"--orders", "unsigned"});
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -829,6 +835,10 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"POST", "/api/v1/log/checkpoint", json::object(), {401, 401, 403, 403, 403, 403, 403, 403, 201, 403, 201, 403}},
       {"GET", "/api/v1/log/statistics", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", c + "/log", {}, {401, 401, 404, 200, 200, 404, 404, 404, 403, 200, 404, 200}},
+      // What the exchange trusts is public; only an admin imports.
+      {"GET", "/api/v1/trust", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"POST", "/api/v1/trust", {{"type", "comity.trust-bundle/v1"}},
+       {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
   };
   std::set<std::string> covered;
   for (const auto& row : rows) {

@@ -24,6 +24,7 @@
 #include "comity/service/identity.hpp"
 #include "comity/service/permissions.hpp"
 #include "comity/service/transparency.hpp"
+#include "comity/trust/credentials.hpp"
 #include "comity/util/sha256.hpp"
 
 #include <openssl/crypto.h>
@@ -42,6 +43,7 @@ const std::vector<RouteSpec>& api_routes() {
       {"GET", "/log/checkpoint"}, {"GET", "/log/tile/{tile}"}, {"GET", "/api/v1/log"},
       {"POST", "/api/v1/log/checkpoint"}, {"GET", "/api/v1/log/inclusion"}, {"GET", "/api/v1/log/consistency"},
       {"GET", "/api/v1/cases/{id}/log"}, {"GET", "/api/v1/log/statistics"},
+      {"GET", "/api/v1/trust"}, {"POST", "/api/v1/trust"},
   };
   return routes;
 }
@@ -147,6 +149,11 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
   // The case's parties get its leaves in the transparency log, with the
   // salts that open them and inclusion proofs.
   if (view == CaseView::Full || view == CaseView::Order) j["log_url"] = "/api/v1/cases/" + r.id + "/log";
+  // The signatures the exchange verified, each with its chain to the
+  // state's anchor (docs/trust.md); the order's parties see them, the
+  // addressee included. null for a case opened on an unsigned request.
+  if (view == CaseView::Full || view == CaseView::Order)
+    j["signed_order"] = r.order_verification_json.empty() ? json(nullptr) : json::parse(r.order_verification_json);
   if (view == CaseView::Order) {
     // The addressee gets the order, not the reasoning: the chosen entry's terms.
     j["order"] = json::parse(r.order_json);
@@ -204,6 +211,12 @@ struct ApiServer::Impl {
   RandomIds ids;
   CaseService cases;
   IdentityService identity;
+  // What the exchange trusts (docs/trust.md), rebuilt from the store's
+  // imports at start and replaced whole on each import; readers take a copy
+  // of the pointer.
+  std::mutex trust_mu;
+  std::shared_ptr<const trust::TrustStore> trust_store;
+  std::mutex trust_import_mu;  // one import at a time, so none is lost
   std::mutex sweep_mu;
   std::condition_variable sweep_cv;
   bool stopping = false;  // guarded by sweep_mu
@@ -279,6 +292,12 @@ struct ApiServer::Impl {
                               : std::make_shared<const crypto::SigningKey>(crypto::SigningKey::generate());
     {
       std::lock_guard<std::mutex> lock(store_mu);
+      auto t = std::make_shared<trust::TrustStore>();
+      for (const auto& imp : store.trust_imports())
+        t->add_bundle(json::parse(imp.bundle), imp.anchor_change == "operator_override"
+                                                   ? trust::AnchorChange::OperatorOverride
+                                                   : trust::AnchorChange::RequireCrossSignature);
+      trust_store = std::move(t);
       sync_log();
       // A published checkpoint the durable log does not extend would mean
       // history was rewritten (or leaves lost): refuse to serve.
@@ -495,6 +514,16 @@ struct ApiServer::Impl {
       case SK::NotFound: problem(res, 404, "Not Found", e.what()); return;
       case SK::Forbidden: problem(res, 403, "Forbidden", e.what()); return;
       case SK::Conflict: problem(res, 409, "Conflict", e.what()); return;
+      case SK::Untrusted: {
+        // A replayed order conflicts with the case it opened; any other
+        // refusal is about the order's content. `reason` names which check.
+        bool replay = e.reason == "replayed";
+        problem(res, replay ? 409 : 422, replay ? "Conflict" : "Unprocessable Content", e.what(), e.field_errors);
+        auto body = json::parse(res.body);
+        body["reason"] = e.reason;
+        res.set_content(body.dump(), "application/problem+json");
+        return;
+      }
       case SK::KeyReused:  // draft-ietf-httpapi-idempotency-key-header: a reused key with a different payload
         problem(res, 422, "Unprocessable Content", e.what(), {{"$header.Idempotency-Key", e.what()}});
         return;
@@ -588,8 +617,16 @@ struct ApiServer::Impl {
     auto body = json_body(req, res);
     if (!body) return;
     FieldErrors errors;
-    refuse_unknown_fields(*body, {"request", "pathway", "role"}, errors);
-    if (!body->contains("request") || !(*body)["request"].is_object())
+    refuse_unknown_fields(*body, {"request", "signed_order", "pathway", "role"}, errors);
+    const bool is_signed = body->contains("signed_order");
+    if (is_signed && body->contains("request"))
+      errors.push_back({"$.request", "give the request inside signed_order, not beside it"});
+    else if (!is_signed && options.orders == OrderPolicy::SignedOnly)
+      errors.push_back({"$.signed_order",
+                        "required: this exchange accepts signed orders only (docs/trust.md; comity order sign)"});
+    else if (is_signed && !(*body)["signed_order"].is_object())
+      errors.push_back({"$.signed_order", "an object {order, signatures} (docs/trust.md)"});
+    else if (!is_signed && (!body->contains("request") || !(*body)["request"].is_object()))
       errors.push_back({"$.request", "required: the request (an object, docs/request-format.md)"});
     if (!body->contains("pathway") || !(*body)["pathway"].is_string())
       errors.push_back({"$.pathway", "required: the chosen pathway id, e.g. P_EU_EPOC"});
@@ -607,18 +644,24 @@ struct ApiServer::Impl {
       CaseRecord r;
       // Parse, evaluate and render here, in parallel with other handlers; only
       // the insert joins the group commit.
-      OpenAttempt attempt = cases.attempt_open((*body)["request"], (*body)["pathway"].get<std::string>(),
-                                               role_text == "primary" ? Role::Primary : Role::PreservationCompanion,
-                                               actor_of(*who), *key);
+      const Role role = role_text == "primary" ? Role::Primary : Role::PreservationCompanion;
+      const std::string pathway = (*body)["pathway"].get<std::string>();
+      OpenAttempt attempt = is_signed ? cases.attempt_open_signed((*body)["signed_order"], *trusted(), pathway, role,
+                                                                  actor_of(*who), *key)
+                                      : cases.attempt_open((*body)["request"], pathway, role, actor_of(*who), *key);
       durably([&] { r = cases.commit_open(attempt, &replayed); });
       if (replayed) res.set_header("Idempotent-Replayed", "true");
       res.status = 201;
       res.set_header("Location", "/api/v1/cases/" + r.id);
       res.set_content(case_text(r, CaseView::Full, *who, pack, clock.now()), "application/json");
     } catch (const ServiceError& e) {
-      // Field errors of the embedded request sit under $.request.
+      // Field errors sit under the member that carried them: the request,
+      // or the signed order (whose request is at order.request).
       ServiceError moved = e;
-      for (auto& fe : moved.field_errors) fe.path = "$.request" + fe.path.substr(1);
+      const std::string base = !is_signed ? "$.request"
+                               : e.kind == ServiceError::Kind::Untrusted ? "$.signed_order"
+                                                                         : "$.signed_order.order.request";
+      for (auto& fe : moved.field_errors) fe.path = base + fe.path.substr(1);
       service_error(moved, res);
     }
   }
@@ -811,7 +854,9 @@ struct ApiServer::Impl {
     auto a = act_on(req, res);
     if (!a) return;
     FieldErrors errors;
-    refuse_unknown_fields(a->body, {"event", "reason", "ground"}, errors);
+    refuse_unknown_fields(a->body, {"event", "reason", "ground", "signature"}, errors);
+    if (a->body.contains("signature") && !a->body["signature"].is_object())
+      errors.push_back({"$.signature", "an object {role: validator, signer, signature} (docs/trust.md)"});
     if (!a->body.contains("event") || !a->body["event"].is_string())
       errors.push_back({"$.event", "required: the step, e.g. acknowledge"});
     if (a->body.contains("reason") && !a->body["reason"].is_string()) errors.push_back({"$.reason", "a string"});
@@ -825,12 +870,70 @@ struct ApiServer::Impl {
       CaseRecord r;
       std::string event = a->body["event"].get<std::string>(), reason = a->body.value("reason", std::string()),
                   ground = a->body.value("ground", std::string());
-      durably([&] { r = cases.step(a->record.id, event, actor_of(a->who), reason, *key, &replayed, ground); });
+      auto trust_now = trusted();
+      std::optional<CaseService::Countersignature> counter;
+      if (a->body.contains("signature")) counter.emplace(CaseService::Countersignature{a->body["signature"], *trust_now});
+      durably([&] {
+        r = cases.step(a->record.id, event, actor_of(a->who), reason, *key, &replayed, ground,
+                       counter ? &*counter : nullptr);
+      });
       if (replayed) res.set_header("Idempotent-Replayed", "true");
       res.set_content(case_text(r, a->view, a->who, pack, clock.now()), "application/json");
     } catch (const ServiceError& e) {
       service_error(e, res);
     }
+  }
+
+  std::shared_ptr<const trust::TrustStore> trusted() {
+    std::lock_guard<std::mutex> lock(trust_mu);
+    return trust_store;
+  }
+
+  // What the exchange trusts, as a bundle anyone may fetch to verify orders
+  // and manifests offline (comity verify --trust).
+  void get_trust(const httplib::Request&, httplib::Response& res) {
+    res.set_content(trusted()->bundle().dump(), "application/json");
+  }
+
+  // An admin imports a bundle: every document is checked against what is
+  // trusted already, and the import is stored with its audit entry before
+  // it takes effect. ?anchor_change=operator_override replaces a state's
+  // anchor without the old anchor's signature.
+  void post_trust(const httplib::Request& req, httplib::Response& res) {
+    auto who = authenticated(req, res);
+    if (!who) return;
+    if (who->user.role != PartyRole::Admin) return problem(res, 403, "Forbidden", "only an admin imports trust bundles");
+    std::string change = req.has_param("anchor_change") ? req.get_param_value("anchor_change") : "cross_signed";
+    if (change != "cross_signed" && change != "operator_override")
+      return problem(res, 400, "Bad Request", "anchor_change must be cross_signed or operator_override",
+                     {{"$query.anchor_change", "cross_signed or operator_override"}});
+    auto body = json_body(req, res);
+    if (!body) return;
+    std::lock_guard<std::mutex> one_import(trust_import_mu);
+    auto next = std::make_shared<trust::TrustStore>(*trusted());
+    try {
+      next->add_bundle(*body, change == "operator_override" ? trust::AnchorChange::OperatorOverride
+                                                            : trust::AnchorChange::RequireCrossSignature);
+    } catch (const trust::TrustError& e) {
+      problem(res, 422, "Unprocessable Content", e.what(), {{e.path, e.what()}});
+      auto p = json::parse(res.body);
+      p["reason"] = std::string(trust::error_code(e.kind));
+      res.set_content(p.dump(), "application/problem+json");
+      return;
+    }
+    std::string text = body->dump();
+    AuditEntry audit{0, clock.now(), std::string(role_name(who->user.role)) + ":" + who->user.id, "import_trust",
+                     change, sha256_hex(text)};
+    durably([&] { store.add_trust_import({text, change, clock.now()}, audit); });
+    {
+      std::lock_guard<std::mutex> lock(trust_mu);
+      trust_store = next;
+    }
+    json b = next->bundle();
+    res.status = 201;
+    res.set_content(json{{"anchors", b["anchors"].size()}, {"credentials", b["credentials"].size()},
+                         {"revocations", b["revocations"].size()}}.dump(),
+                    "application/json");
   }
 
   static json party_json(const Party& p) {
@@ -1285,6 +1388,10 @@ struct ApiServer::Impl {
        [this](const httplib::Request& req, httplib::Response& res) { get_statistics(req, res); });
     on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/log)", "/api/v1/cases/{id}/log",
        [this](const httplib::Request& req, httplib::Response& res) { get_case_log(req, res); });
+    on("GET", "/api/v1/trust", "/api/v1/trust",
+       [this](const httplib::Request& req, httplib::Response& res) { get_trust(req, res); });
+    on("POST", "/api/v1/trust", "/api/v1/trust",
+       [this](const httplib::Request& req, httplib::Response& res) { post_trust(req, res); });
   }
 
   void evaluate(const httplib::Request& req, httplib::Response& res) {

@@ -27,7 +27,13 @@ const std::vector<RouteSpec>& api_routes();
 // The OpenAPI 3.1 document served at /api/v1/openapi.json.
 const std::string& openapi_document();
 
+// Whether POST /api/v1/cases takes plain requests as well as signed orders
+// (docs/trust.md). Signed only is the default; plain requests are for tests
+// and benchmarks that exercise something else.
+enum class OrderPolicy : uint8_t { SignedOnly, SignedOrUnsigned };
+
 struct ServerOptions {
+  OrderPolicy orders = OrderPolicy::SignedOnly;
   // How often the expiry sweep acts on legal clocks that ran out (e.g. an
   // emergency order whose 48-hour ex-post validation lapsed is withdrawn and
   // its data marked for deletion without waiting for anyone to touch the case).

@@ -19,10 +19,14 @@ struct Actor {
 };
 
 struct ServiceError : std::runtime_error {
-  enum class Kind : uint8_t { InvalidRequest, NotLawful, NotFound, StepRefused, Conflict, KeyReused, Forbidden };
+  // Untrusted: a signed order that does not verify (docs/trust.md); `reason`
+  // is the trust error code (bad_signature, wrong_chain, revoked, replayed, …)
+  // and field_errors holds the member at fault.
+  enum class Kind : uint8_t { InvalidRequest, NotLawful, NotFound, StepRefused, Conflict, KeyReused, Forbidden, Untrusted };
   ServiceError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
   Kind kind;
-  FieldErrors field_errors;                   // InvalidRequest
+  std::string reason;                         // Untrusted
+  FieldErrors field_errors;                   // InvalidRequest, Untrusted
   std::optional<TransitionError> transition;  // StepRefused
 };
 

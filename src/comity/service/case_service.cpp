@@ -1,5 +1,7 @@
 #include "comity/service/case_service.hpp"
 
+#include "comity/trust/orders.hpp"
+
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -123,6 +125,42 @@ CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_js
   return r;
 }
 
+namespace {
+
+ServiceError untrusted(const trust::TrustError& e, std::string path) {
+  ServiceError se(ServiceError::Kind::Untrusted, e.what());
+  se.reason = std::string(trust::error_code(e.kind));
+  se.field_errors.push_back({std::move(path), e.what()});
+  return se;
+}
+
+}  // namespace
+
+OpenAttempt CaseService::attempt_open_signed(const nlohmann::json& envelope, const trust::TrustStore& trust,
+                                             std::string_view pathway, Role role, const Actor& actor,
+                                             std::string_view idempotency_key) {
+  trust::VerifiedOrder v;
+  try {
+    v = trust::verify_order(envelope, trust, clock_.now(), trust::Completeness::ValidatorMayFollow);
+  } catch (const trust::TrustError& e) {
+    OpenAttempt a;
+    a.failure = std::make_exception_ptr(untrusted(e, e.path));
+    a.request_json = envelope.dump();
+    a.pathway = std::string(pathway);
+    a.idempotency_key = std::string(idempotency_key);
+    a.actor = actor;
+    return a;
+  }
+  OpenAttempt a = attempt_open(envelope["order"]["request"], pathway, role, actor, idempotency_key);
+  if (a.prepared) {
+    a.prepared->signed_order_id = v.id;
+    a.prepared->signed_order_nonce = v.nonce;
+    a.prepared->signed_order_json = envelope.dump();
+    a.prepared->order_verification_json = trust::verified_json(v).dump();
+  }
+  return a;
+}
+
 CaseRecord CaseService::commit_open(const OpenAttempt& a, bool* replayed) {
   if (replayed) *replayed = false;
   if (!a.idempotency_key.empty()) {
@@ -135,6 +173,13 @@ CaseRecord CaseService::commit_open(const OpenAttempt& a, bool* replayed) {
   }
   if (a.failure) std::rethrow_exception(a.failure);
   CaseRecord r = *a.prepared;
+  if (!r.signed_order_id.empty() && store_.signed_order_used(r.signed_order_id, r.signed_order_nonce)) {
+    ServiceError e(ServiceError::Kind::Untrusted, "order " + r.signed_order_id +
+                                                      " (or its nonce) opened a case already: an order is used once");
+    e.reason = "replayed";
+    e.field_errors.push_back({"$.order.id", e.what()});
+    throw e;
+  }
   if (!r.provider_party_id.empty()) {
     auto p = store_.party(r.provider_party_id);
     if (!p || p->kind != "provider") r.provider_party_id.clear();
@@ -157,7 +202,7 @@ CaseRecord CaseService::load(std::string_view case_id) {
 
 CaseRecord CaseService::step(std::string_view case_id, std::string_view event, const Actor& actor,
                              std::string_view reason, std::string_view idempotency_key, bool* replayed,
-                             std::string_view ground) {
+                             std::string_view ground, const Countersignature* countersign) {
   if (replayed) *replayed = false;
   CaseRecord r = load(case_id);
   if (!idempotency_key.empty()) {
@@ -179,6 +224,7 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
     throw e;
   }
   r.c.history.back().idempotency_key = std::string(idempotency_key);
+  countersign_order(r, event, countersign, now);
   r.version = version + 1;
   r.updated_at = now;
   nlohmann::json payload = {{"case", r.id}, {"event", event}, {"reason", reason}, {"ground", ground}, {"at", now},
@@ -191,6 +237,40 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
     throw;
   }
   return r;
+}
+
+void CaseService::countersign_order(CaseRecord& r, std::string_view event, const Countersignature* countersign,
+                                    Instant now) {
+  bool due = false;
+  if (!r.signed_order_json.empty() && (event == "validate" || event == "validate_ex_post"))
+    due = nlohmann::json::parse(r.order_verification_json).value("awaiting_validator", false);
+  if (!due) {
+    if (countersign) {
+      ServiceError e(ServiceError::Kind::InvalidRequest, "no signature is due at this step");
+      e.field_errors.push_back({"$.signature", "only a validation step of a signed order awaiting its validator takes one"});
+      throw e;
+    }
+    return;
+  }
+  if (!countersign) {
+    ServiceError e(ServiceError::Kind::Untrusted,
+                   "the order names a validating authority: its validator signs the order with this step");
+    e.reason = "missing_signature";
+    e.field_errors.push_back({"$.signature", "required: {role: validator, signer, signature} over the order"});
+    throw e;
+  }
+  auto envelope = nlohmann::json::parse(r.signed_order_json);
+  envelope["signatures"].push_back(countersign->signature);
+  const std::string mine = "$.signatures[" + std::to_string(envelope["signatures"].size() - 1) + "]";
+  try {
+    auto v = trust::verify_order(envelope, countersign->trust, now, trust::Completeness::AllSignatures);
+    r.signed_order_json = envelope.dump();
+    r.order_verification_json = trust::verified_json(v).dump();
+  } catch (const trust::TrustError& e) {
+    // The new signature's members are reported under $.signature.
+    std::string path = e.path.rfind(mine, 0) == 0 ? "$.signature" + e.path.substr(mine.size()) : e.path;
+    throw untrusted(e, path);
+  }
 }
 
 CaseRecord CaseService::record_notice(std::string_view case_id, const Actor& actor, NoticeAction action,

@@ -19,6 +19,10 @@
 #include "comity/service/ids.hpp"
 #include "comity/store/store.hpp"
 
+namespace comity::trust {
+class TrustStore;
+}
+
 namespace comity {
 
 // The role `actor` holds in the workflow of case `r`: its own role, except
@@ -79,7 +83,24 @@ class CaseService {
   // checked by the same strict rules and stored as its compact dump.
   OpenAttempt attempt_open(const nlohmann::json& request, std::string_view pathway, Role role, const Actor& actor,
                            std::string_view idempotency_key = {});
+  // A signed order (docs/trust.md): verifies `envelope` against `trust` as
+  // of now — a validator's signature may follow at the validation step — and
+  // prepares the case for the request it carries, as attempt_open does. A
+  // refusal is recorded as ServiceError{Untrusted}, with the trust error's
+  // code as `reason` and the member at fault (a path into the envelope).
+  // commit_open then refuses an order whose id or nonce opened a case before
+  // (Untrusted, reason "replayed").
+  OpenAttempt attempt_open_signed(const nlohmann::json& envelope, const trust::TrustStore& trust,
+                                  std::string_view pathway, Role role, const Actor& actor,
+                                  std::string_view idempotency_key = {});
   CaseRecord commit_open(const OpenAttempt& attempt, bool* replayed = nullptr);
+
+  // A validator's signature over a case's signed order, given with the
+  // validation step, and what it is checked against.
+  struct Countersignature {
+    const nlohmann::json& signature;  // {role: "validator", signer, signature}
+    const trust::TrustStore& trust;
+  };
 
   // Applies `event` by `actor` and saves the case with an audit entry whose
   // payload is the step (case, event, actor, reason, time). Expired clocks
@@ -89,8 +110,15 @@ class CaseService {
   // event row, in the same transaction as the step.
   // `ground`: the coded ground a refusal, inability report or objection
   // cites (workflows.yaml `grounds`; GroundInvalid otherwise).
+  // A case opened on a signed order that names a validating authority takes
+  // `validate` or `validate_ex_post` only with the validator's
+  // `countersign`ature, verified with every other signature as of now and
+  // saved with the step (Untrusted otherwise: missing_signature, or what the
+  // verification found, at $.signature); a countersignature where none is due
+  // is InvalidRequest at $.signature.
   CaseRecord step(std::string_view case_id, std::string_view event, const Actor& actor, std::string_view reason = {},
-                  std::string_view idempotency_key = {}, bool* replayed = nullptr, std::string_view ground = {});
+                  std::string_view idempotency_key = {}, bool* replayed = nullptr, std::string_view ground = {},
+                  const Countersignature* countersign = nullptr);
 
   // The user-notification plan (Reg. 2023/1543 Art 13), by the issuing
   // authority's officer: Notified records that the person was informed;
@@ -123,6 +151,8 @@ class CaseService {
   std::vector<std::string> expire(std::string_view case_id);
 
  private:
+  // Adds a due validator's signature to the case's signed order (see step).
+  void countersign_order(CaseRecord& r, std::string_view event, const Countersignature* countersign, Instant now);
   CaseRecord prepare(RequestParse parsed, std::string_view request_json, std::string_view pathway, Role role,
                      const Actor& actor, std::string_view idempotency_key);
   OpenAttempt attempt(std::string request_json, const std::function<RequestParse()>& parse, std::string_view pathway,

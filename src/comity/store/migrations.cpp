@@ -176,6 +176,25 @@ CREATE TRIGGER log_checkpoints_no_update BEFORE UPDATE ON log_checkpoints
     {9, "steps cite coded grounds (refusal grounds, Annex III reasons, objections)", R"SQL(
 ALTER TABLE case_events ADD COLUMN ground TEXT NOT NULL DEFAULT '';
 )SQL"},
+    {10, "trust bundles the operator imported; the register of signed orders", R"SQL(
+CREATE TABLE trust_imports (
+  seq           INTEGER PRIMARY KEY,
+  bundle        TEXT NOT NULL,
+  anchor_change TEXT NOT NULL CHECK (anchor_change IN ('cross_signed', 'operator_override')),
+  imported_at   INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER trust_imports_no_update BEFORE UPDATE ON trust_imports
+  BEGIN SELECT RAISE(ABORT, 'trust imports are a history'); END;
+CREATE TRIGGER trust_imports_no_delete BEFORE DELETE ON trust_imports
+  BEGIN SELECT RAISE(ABORT, 'trust imports are a history'); END;
+CREATE TABLE signed_orders (
+  case_id      TEXT PRIMARY KEY REFERENCES cases(id) ON DELETE RESTRICT,
+  order_id     TEXT NOT NULL UNIQUE,
+  nonce        TEXT NOT NULL UNIQUE,
+  envelope     TEXT NOT NULL,
+  verification TEXT NOT NULL
+) STRICT;
+)SQL"},
 };
 
 }  // namespace

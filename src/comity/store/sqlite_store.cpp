@@ -58,9 +58,35 @@ class SqliteStore final : public Store {
           .run();
       insert_events(r, 0);
       insert_clocks(r);
+      if (!r.signed_order_json.empty())
+        db_.prepare("INSERT INTO signed_orders(case_id, order_id, nonce, envelope, verification) VALUES (?,?,?,?,?)")
+            .bind(1, r.id).bind(2, r.signed_order_id).bind(3, r.signed_order_nonce).bind(4, r.signed_order_json)
+            .bind(5, r.order_verification_json).run();
       insert_audit(audit);
       insert_log(log);
     });
+  }
+
+  bool signed_order_used(std::string_view order_id, std::string_view nonce) override {
+    auto s = db_.prepare("SELECT count(*) FROM signed_orders WHERE order_id = ? OR nonce = ?");
+    s.bind(1, order_id).bind(2, nonce);
+    s.step();
+    return s.integer(0) > 0;
+  }
+
+  void add_trust_import(const TrustImport& t, const AuditEntry& audit) override {
+    db_.transaction([&] {
+      db_.prepare("INSERT INTO trust_imports(bundle, anchor_change, imported_at) VALUES (?,?,?)")
+          .bind(1, t.bundle).bind(2, t.anchor_change).bind(3, t.imported_at).run();
+      insert_audit(audit);
+    });
+  }
+
+  std::vector<TrustImport> trust_imports() override {
+    auto s = db_.prepare("SELECT bundle, anchor_change, imported_at FROM trust_imports ORDER BY seq");
+    std::vector<TrustImport> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.integer(2)});
+    return out;
   }
 
   // The case row, its history and its clocks from one snapshot, so a commit
@@ -77,7 +103,9 @@ class SqliteStore final : public Store {
         "deadlines_json, data_marked_for_deletion, version, created_at, updated_at, "
         "coalesce(requesting_party_id, ''), coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), "
         "notified, via_authorities, order_json, notice_mode, notice_status, notice_review_date, entry_json, "
-        "evaluated_on, public_json FROM cases WHERE id = ?");
+        "evaluated_on, public_json, coalesce(so.order_id, ''), coalesce(so.nonce, ''), coalesce(so.envelope, ''), "
+        "coalesce(so.verification, '') FROM cases LEFT JOIN signed_orders so ON so.case_id = cases.id "
+        "WHERE cases.id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     CaseRecord r;
@@ -107,6 +135,10 @@ class SqliteStore final : public Store {
     r.entry_json = s.text(23);
     r.evaluated_on = s.text(24);
     r.public_json = s.text(25);
+    r.signed_order_id = s.text(26);
+    r.signed_order_nonce = s.text(27);
+    r.signed_order_json = s.text(28);
+    r.order_verification_json = s.text(29);
     auto ev = db_.prepare(
         "SELECT event, actor_role, at, from_state, to_state, reason, coalesce(idempotency_key, ''), ground "
         "FROM case_events WHERE case_id = ? ORDER BY seq");
@@ -148,6 +180,9 @@ class SqliteStore final : public Store {
       db_.prepare("DELETE FROM case_clocks WHERE case_id = ?").bind(1, r.id).run();
       insert_clocks(r);
       insert_events(r, first_new_event);
+      if (!r.signed_order_json.empty())  // a validator's signature may have joined it
+        db_.prepare("UPDATE signed_orders SET envelope = ?, verification = ? WHERE case_id = ?")
+            .bind(1, r.signed_order_json).bind(2, r.order_verification_json).bind(3, r.id).run();
       insert_audit(audit);
       insert_log(log);
     });

@@ -63,6 +63,11 @@ struct CaseRecord {
   // pathway, measure, corridor, data categories, emergency, and a random
   // case tag that links the case's leaves without naming the case).
   std::string public_json = "{}";
+  // The signed order the case was opened on (docs/trust.md), empty for an
+  // unsigned request: the envelope with its signatures, and the verified
+  // chains as shown to the parties. Its id and nonce are used once; the
+  // envelope and verification are saved again with every save_case.
+  std::string signed_order_id, signed_order_nonce, signed_order_json, order_verification_json;
   int64_t version = 1;  // 1 when created; +1 per saved change
   Instant created_at = 0, updated_at = 0;
   Case c;
@@ -179,6 +184,19 @@ class Store {
 
   // Appends one audit entry on its own (reads of sensitive fields).
   virtual void append_audit(const AuditEntry& audit) = 0;
+
+  // Whether a signed order with this id or this nonce opened a case already.
+  virtual bool signed_order_used(std::string_view order_id, std::string_view nonce) = 0;
+
+  // Trust bundles in the order the operator imported them (anchor_change:
+  // cross_signed or operator_override); replaying them rebuilds what the
+  // exchange trusts.
+  struct TrustImport {
+    std::string bundle, anchor_change;
+    Instant imported_at = 0;
+  };
+  virtual void add_trust_import(const TrustImport& import, const AuditEntry& audit) = 0;
+  virtual std::vector<TrustImport> trust_imports() = 0;
 
   // Identity. Each change is saved with its audit entry in one transaction.
   // put_* insert (StoreError{Constraint} on a duplicate id or a missing party/user).
