@@ -285,6 +285,12 @@ int cmd_trust_import(const std::string& db_path, const std::string& file, comity
   std::string text = read_input(file, 16 << 20);
   auto bundle = nlohmann::json::parse(text, nullptr, false);
   if (bundle.is_discarded()) throw InputError(file + ": not JSON");
+  // One document alone is imported as a bundle of one.
+  std::string type = bundle.is_object() ? bundle.value("type", "") : "";
+  if (type == "comity.anchor/v1" || type == "comity.credential/v1" || type == "comity.revocations/v1") {
+    const char* member = type == "comity.anchor/v1" ? "anchors" : type == "comity.credential/v1" ? "credentials" : "revocations";
+    bundle = {{"type", "comity.trust-bundle/v1"}, {member, nlohmann::json::array({bundle})}};
+  }
   auto store = comity::open_sqlite_store(db_path, comity::StoreAccess::ReadWrite);
   auto trust = stored_trust(*store);
   trust.add_bundle(bundle, change);
@@ -727,7 +733,9 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << "\n";
     return kInvalid;
   } catch (const comity::trust::TrustError& e) {
-    std::cerr << "error: trust: " << comity::trust::error_code(e.kind) << " at " << e.path << ": " << e.what() << "\n";
+    std::string what = e.what();
+    std::cerr << "error: trust: " << comity::trust::error_code(e.kind)
+              << (what.rfind(e.path + ":", 0) == 0 ? "" : " at " + e.path) << ": " << what << "\n";
     return kLintIssues;  // the document does not verify
   } catch (const comity::CanonicalJsonError& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -16,7 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "comity/crypto/age.hpp"
 #include "comity/crypto/ed25519.hpp"
+#include "comity/trust/credentials.hpp"
+#include "comity/trust/orders.hpp"
 #include "comity/ledger/checkpoint.hpp"
 #include "comity/ledger/merkle.hpp"
 #include "comity/server/api_server.hpp"
@@ -1116,6 +1119,222 @@ TEST_F(ServerTest, LogMonitorVerifiesAndCatchesARewrittenHistory) {
   std::ofstream(case_log, std::ios::trunc) << saved.dump();
   EXPECT_EQ(run_cli("log verify --url " + url + " --key '" + vkey + "' --case-log " + case_log, out, err, dir), 1);
   EXPECT_NE(err.find("the salt does not open the leaf's commitment"), std::string::npos) << err;
+}
+
+// --- Signed orders (docs/trust.md) -----------------------------------------
+// A server run as shipped (signed orders only) and a trust world: Germany's
+// anchor certifies the Berlin prosecutor's office and a court, each of which
+// certifies one of its people; France's anchor a Paris office and officer.
+struct SignedOrders : ::testing::Test {
+  test::TempDir dir;
+  std::string db = (dir.path() / "c.db").string();
+  std::unique_ptr<Server> server = [this] {
+    seed(db);
+    return std::make_unique<Server>(db, std::vector<std::string>{}, Orders::SignedOnly);
+  }();
+  httplib::Client http = server->client();
+  const Instant now = SystemClock().now();
+  crypto::SigningKey de_anchor = crypto::SigningKey::generate(), fr_anchor = crypto::SigningKey::generate();
+  crypto::SigningKey sta = crypto::SigningKey::generate(), court = crypto::SigningKey::generate(),
+                     parquet = crypto::SigningKey::generate();
+  crypto::SigningKey officer = crypto::SigningKey::generate(), judge = crypto::SigningKey::generate(),
+                     fr_officer = crypto::SigningKey::generate(), lapsed = crypto::SigningKey::generate();
+  json bundle;
+
+  static std::string recipient() { return crypto::age_recipient(crypto::AgeIdentity::generate().public_key()); }
+  static trust::Subject party(const char* id, const char* state, const char* kind, const crypto::SigningKey& k) {
+    return {id, state, kind, "", "", id, trust::key_text(k.public_key()), recipient()};
+  }
+  static trust::Subject person(const char* user, const char* party_id, const char* state, const char* kind,
+                               const char* role, const crypto::SigningKey& k) {
+    return {party_id, state, kind, user, role, user, trust::key_text(k.public_key()), recipient()};
+  }
+
+  SignedOrders() {
+    const Instant day = 86400, start = now - day;
+    auto anchor = [&](const char* state, const crypto::SigningKey& k) {
+      return trust::make_anchor({state, std::string(state) + "-central", "central authority", "", recipient(), start,
+                                 start + 1000 * day, "", {}},
+                                k);
+    };
+    bundle = {{"type", "comity.trust-bundle/v1"},
+              {"anchors", {anchor("DE", de_anchor), anchor("FR", fr_anchor)}},
+              {"credentials",
+               {trust::issue_credential("c-sta", party("DE-STA-BERLIN", "DE", "issuing_authority", sta), de_anchor, start,
+                                        start + 365 * day),
+                trust::issue_credential("c-court", party("DE-AG-BERLIN", "DE", "validating_authority", court), de_anchor,
+                                        start, start + 365 * day),
+                trust::issue_credential("c-parquet", party("FR-PUBLIC_PROSECUTOR", "FR", "issuing_authority", parquet),
+                                        fr_anchor, start, start + 365 * day),
+                trust::issue_credential("c-officer",
+                                        person("officer-de", "DE-STA-BERLIN", "DE", "issuing_authority", "officer", officer),
+                                        sta, start, start + 90 * day),
+                trust::issue_credential("c-judge",
+                                        person("validator-de", "DE-AG-BERLIN", "DE", "validating_authority", "validator", judge),
+                                        court, start, start + 90 * day),
+                trust::issue_credential("c-fr-officer",
+                                        person("officer-fr", "FR-PUBLIC_PROSECUTOR", "FR", "issuing_authority", "officer",
+                                               fr_officer),
+                                        parquet, start, start + 90 * day),
+                // A credential that ran out yesterday.
+                trust::issue_credential("c-lapsed",
+                                        person("officer-old", "DE-STA-BERLIN", "DE", "issuing_authority", "officer", lapsed),
+                                        sta, start - 30 * day, start)}}};
+  }
+
+  httplib::Result post(const std::string& path, const json& body, const std::string& user,
+                       const std::string& idempotency_key = "") {
+    httplib::Headers h = bearer(user);
+    if (!idempotency_key.empty()) h.emplace("Idempotency-Key", idempotency_key);
+    return http.Post(path, h, body.dump(), "application/json");
+  }
+  void import_trust() {
+    auto r = post("/api/v1/trust", bundle, "admin");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 201) << r->body;
+  }
+  static json s01() {
+    return json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  }
+  json order(const json& request, const std::string& id) {
+    std::string nonce = crypto::base64_encode(crypto::random_bytes(18));
+    return trust::make_order(request, id, nonce, now - 60, now + 7 * 86400);
+  }
+  httplib::Result open(const json& signed_order, const std::string& user = "officer-de", const std::string& key = "") {
+    return post("/api/v1/cases", {{"signed_order", signed_order}, {"pathway", "P_EU_EPOC"}}, user, key);
+  }
+  // The refusal's reason and the path of its first error.
+  static std::pair<std::string, std::string> refusal(const httplib::Result& r, int status) {
+    json p = problem_of(r, status);
+    return {p.value("reason", ""), p["errors"].empty() ? "" : p["errors"][0]["path"].get<std::string>()};
+  }
+};
+
+TEST_F(SignedOrders, VerifiedBeforeACaseOpensAndShownWithTheirChain) {
+  // Plain requests are refused, emergencies included (no exception).
+  json emergency = json::parse(test::read_text(test::source_dir() + "/examples/s07-eu-emergency-kidnapping.json"));
+  auto plain = post("/api/v1/cases", {{"request", emergency}, {"pathway", "P_EU_EPOC"}}, "officer-be");
+  EXPECT_EQ(problem_of(plain, 422)["errors"][0]["path"], "$.signed_order");
+  // Before the bundle is imported nobody's key is known.
+  json signed_order = trust::sign_order(order(s01(), "ord-1"), "officer", officer);
+  EXPECT_EQ(refusal(open(signed_order), 422),
+            std::make_pair(std::string("unknown_signer"), std::string("$.signed_order.signatures[0].signer")));
+  import_trust();
+  auto created = open(signed_order);
+  ASSERT_EQ(created->status, 201) << created->body;
+  json c = json::parse(created->body);
+  ASSERT_TRUE(c["signed_order"].is_object());
+  const json& chain = c["signed_order"]["signatures"][0]["chain"];
+  ASSERT_EQ(chain.size(), 3u);
+  EXPECT_EQ(chain[0]["user"], "officer-de");
+  EXPECT_EQ(chain[1]["party"], "DE-STA-BERLIN");
+  EXPECT_EQ(chain[2]["level"], "anchor");
+  EXPECT_EQ(chain[2]["state"], "DE");
+  // The request stored is the one signed.
+  EXPECT_EQ(c["request"], s01());
+
+  // The addressee sees the verified chain with the order, once transmitted.
+  std::string path = "/api/v1/cases/" + c["id"].get<std::string>();
+  for (const char* e : {"submit", "mark_ready", "transmit"})
+    ASSERT_EQ(post(path + "/events", {{"event", e}}, "officer-de")->status, 200) << e;
+  auto seen = http.Get(path, bearer("provider-nl"));
+  ASSERT_EQ(seen->status, 200);
+  json view = json::parse(seen->body);
+  EXPECT_EQ(view["view"], "order");
+  EXPECT_EQ(view["signed_order"]["signatures"][0]["chain"][2]["state"], "DE");
+  EXPECT_FALSE(view.contains("request"));
+
+  // The same order again, under another Idempotency-Key: a replay.
+  EXPECT_EQ(refusal(open(signed_order, "officer-de", "again"), 409),
+            std::make_pair(std::string("replayed"), std::string("$.signed_order.order.id")));
+  // A new id with the old nonce is a replay too.
+  json renamed = signed_order;
+  renamed["order"]["id"] = "ord-1b";
+  renamed["signatures"] = json::array();
+  EXPECT_EQ(refusal(open(trust::sign_order(renamed, "officer", officer)), 409).first, "replayed");
+  // The export is what was imported, for offline verification.
+  EXPECT_EQ(json::parse(http.Get("/api/v1/trust")->body)["credentials"].size(), bundle["credentials"].size());
+}
+
+TEST_F(SignedOrders, EveryRefusalNamesItsReason) {
+  import_trust();
+  // Tampered after signing.
+  json tampered = trust::sign_order(order(s01(), "ord-t"), "officer", officer);
+  tampered["order"]["request"]["data_categories"] = {"CONTENT"};
+  EXPECT_EQ(refusal(open(tampered), 422),
+            std::make_pair(std::string("bad_signature"), std::string("$.signed_order.signatures[0].signature")));
+  // Forged: another key's signature under the officer's name.
+  json forged = trust::sign_order(order(s01(), "ord-f"), "officer", crypto::SigningKey::generate());
+  forged["signatures"][0]["signer"] = trust::key_text(officer.public_key());
+  EXPECT_EQ(refusal(open(forged), 422).first, "bad_signature");
+  // Wrong chain: a French officer signs the Berlin office's order.
+  EXPECT_EQ(refusal(open(trust::sign_order(order(s01(), "ord-w"), "officer", fr_officer)), 422),
+            std::make_pair(std::string("wrong_chain"), std::string("$.signed_order.signatures[0].signer")));
+  // Expired credential.
+  EXPECT_EQ(refusal(open(trust::sign_order(order(s01(), "ord-e"), "officer", lapsed)), 422).first, "expired");
+  // Expired order.
+  json old = trust::make_order(s01(), "ord-o", crypto::base64_encode(crypto::random_bytes(18)), now - 9 * 86400,
+                               now - 86400);
+  EXPECT_EQ(refusal(open(trust::sign_order(old, "officer", officer)), 422),
+            std::make_pair(std::string("expired"), std::string("$.signed_order.order.expires_at")));
+  // Revoked key: the office revokes its officer's key (compromised).
+  json list = trust::sign_revocations(sta, 1, now, {{trust::key_text(officer.public_key()), "compromised", now - 1}});
+  ASSERT_EQ(post("/api/v1/trust", {{"type", "comity.trust-bundle/v1"}, {"revocations", {list}}}, "admin")->status, 201);
+  EXPECT_EQ(refusal(open(trust::sign_order(order(s01(), "ord-r"), "officer", officer)), 422).first, "revoked");
+  // A malformed envelope names the member.
+  json bad = trust::sign_order(order(s01(), "ord-m"), "officer", lapsed);
+  bad["order"]["nonce"] = "c2hvcnQ=";
+  EXPECT_EQ(refusal(open(bad), 422),
+            std::make_pair(std::string("malformed"), std::string("$.signed_order.order.nonce")));
+  // A second anchor for Germany without the first one's signature is refused, and so is an import by a non-admin.
+  json rogue = {{"type", "comity.trust-bundle/v1"},
+                {"anchors", {trust::make_anchor({"DE", "de-rogue", "rogue", "", recipient(), now - 10, now + 86400, "", {}},
+                                                crypto::SigningKey::generate())}}};
+  EXPECT_EQ(refusal(post("/api/v1/trust", rogue, "admin"), 422).first, "anchor_conflict");
+  problem_of(post("/api/v1/trust", bundle, "officer-de"), 403);
+  // Nothing refused opened a case.
+  auto list_cases = http.Get("/api/v1/cases", bearer("officer-de"));
+  EXPECT_EQ(json::parse(list_cases->body)["items"].size(), 0u);
+}
+
+TEST_F(SignedOrders, TheValidatorSignsWithTheValidationStep) {
+  import_trust();
+  json request = s01();
+  request["validating_authority"] = {{"id", "DE-AG-BERLIN"}, {"name", "Amtsgericht Berlin"}, {"state", "DE"},
+                                     {"type", "JUDGE"}, {"contact", "ag@berlin.example"}};
+  json signed_order = trust::sign_order(order(request, "ord-v"), "officer", officer);
+  auto created = open(signed_order);
+  ASSERT_EQ(created->status, 201) << created->body;
+  json c = json::parse(created->body);
+  EXPECT_TRUE(c["signed_order"]["awaiting_validator"].get<bool>());
+  std::string path = "/api/v1/cases/" + c["id"].get<std::string>();
+  ASSERT_EQ(post(path + "/events", {{"event", "submit"}}, "officer-de")->status, 200);
+  // Not ready on the officer's word alone.
+  EXPECT_EQ(refusal(post(path + "/events", {{"event", "mark_ready"}}, "officer-de"), 422),
+            std::make_pair(std::string("missing_signature"), std::string("$.event")));
+  ASSERT_EQ(post(path + "/events", {{"event", "request_validation"}}, "officer-de")->status, 200);
+  // Validation without the signature, or with a signature by someone else, is refused.
+  EXPECT_EQ(refusal(post(path + "/events", {{"event", "validate"}}, "validator-de"), 422),
+            std::make_pair(std::string("missing_signature"), std::string("$.signature")));
+  json by_officer = trust::sign_order(signed_order, "validator", officer)["signatures"][1];
+  EXPECT_EQ(refusal(post(path + "/events", {{"event", "validate"}, {"signature", by_officer}}, "validator-de"), 422),
+            std::make_pair(std::string("wrong_chain"), std::string("$.signature.signer")));
+  json forged = trust::sign_order(signed_order, "validator", crypto::SigningKey::generate())["signatures"][1];
+  forged["signer"] = trust::key_text(judge.public_key());
+  EXPECT_EQ(refusal(post(path + "/events", {{"event", "validate"}, {"signature", forged}}, "validator-de"), 422),
+            std::make_pair(std::string("bad_signature"), std::string("$.signature.signature")));
+  // The judge's signature: validated, both chains shown.
+  json sig = trust::sign_order(signed_order, "validator", judge)["signatures"][1];
+  auto validated = post(path + "/events", {{"event", "validate"}, {"signature", sig}}, "validator-de");
+  ASSERT_EQ(validated->status, 200) << validated->body;
+  json v = json::parse(validated->body);
+  EXPECT_EQ(v["state"], "ready");
+  EXPECT_FALSE(v["signed_order"]["awaiting_validator"].get<bool>());
+  ASSERT_EQ(v["signed_order"]["signatures"].size(), 2u);
+  EXPECT_EQ(v["signed_order"]["signatures"][1]["chain"][1]["party"], "DE-AG-BERLIN");
+  // A signature where none is due is refused.
+  EXPECT_EQ(problem_of(post(path + "/events", {{"event", "transmit"}, {"signature", sig}}, "officer-de"), 422)["errors"][0]["path"],
+            "$.signature");
 }
 
 }  // namespace

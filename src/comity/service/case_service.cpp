@@ -241,9 +241,20 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
 
 void CaseService::countersign_order(CaseRecord& r, std::string_view event, const Countersignature* countersign,
                                     Instant now) {
-  bool due = false;
-  if (!r.signed_order_json.empty() && (event == "validate" || event == "validate_ex_post"))
-    due = nlohmann::json::parse(r.order_verification_json).value("awaiting_validator", false);
+  const bool awaiting = !r.signed_order_json.empty() &&
+                        nlohmann::json::parse(r.order_verification_json).value("awaiting_validator", false);
+  // An order that names a validating authority reaches its addressee only
+  // validated, or in an emergency with ex-post validation (Reg. 2023/1543
+  // Art 4(5)): it is not marked ready on the officer's word alone.
+  if (awaiting && event == "mark_ready") {
+    ServiceError e(ServiceError::Kind::Untrusted,
+                   "the order names a validating authority: it goes to its validator (request_validation) or, in an "
+                   "emergency, out with ex-post validation (transmit_emergency)");
+    e.reason = "missing_signature";
+    e.field_errors.push_back({"$.event", e.what()});
+    throw e;
+  }
+  const bool due = awaiting && (event == "validate" || event == "validate_ex_post");
   if (!due) {
     if (countersign) {
       ServiceError e(ServiceError::Kind::InvalidRequest, "no signature is due at this step");

@@ -115,7 +115,8 @@ class CaseService {
   // `countersign`ature, verified with every other signature as of now and
   // saved with the step (Untrusted otherwise: missing_signature, or what the
   // verification found, at $.signature); a countersignature where none is due
-  // is InvalidRequest at $.signature.
+  // is InvalidRequest at $.signature. Such an order is never `mark_ready`
+  // without its validator (Untrusted, missing_signature, at $.event).
   CaseRecord step(std::string_view case_id, std::string_view event, const Actor& actor, std::string_view reason = {},
                   std::string_view idempotency_key = {}, bool* replayed = nullptr, std::string_view ground = {},
                   const Countersignature* countersign = nullptr);
