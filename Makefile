@@ -61,12 +61,14 @@ run: build
 	@echo
 	@echo "Full decision memo:  ./$(BUILD)/comity evaluate examples/s02-eu-content-prosecutor-no-judge.json --at $(EVAL_DATE)"
 	@echo
-	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).log-key.pem  # a fresh demo: a fresh log and log key
+	@rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).log-key.pem $(DEMO_DB).keys  # a fresh demo: fresh log, keys
 	@./$(BUILD)/comity demo seed --db $(DEMO_DB)
 	@echo
 	@echo "Comity API:   http://127.0.0.1:$(PORT)/  (OpenAPI: http://127.0.0.1:$(PORT)/api/v1/openapi.json)"
 	@echo "Try:          curl -s -H 'Authorization: Bearer <officer token above>' -H 'Content-Type: application/json' \\"
 	@echo "                --data-binary @examples/s01-eu-subscriber-prosecutor.json 'http://127.0.0.1:$(PORT)/api/v1/evaluate?at=$(EVAL_DATE)'"
+	@echo "Open a case:  ./$(BUILD)/comity order sign --keys $(DEMO_DB).keys/officer examples/s01-eu-subscriber-prosecutor.json /tmp/order.json"
+	@echo "              then POST {\"signed_order\": <order.json>, \"pathway\": \"P_EU_EPOC\"} to /api/v1/cases (docs/trust.md)"
 	@echo "Public log:   http://127.0.0.1:$(PORT)/log/checkpoint  (docs/transparency-log.md)"
 	@echo "Stop with Ctrl-C."
 	@exec ./$(BUILD)/comity serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT)

@@ -476,6 +476,18 @@ int cmd_demo_seed(const std::string& db_path, const std::string& pack_dir) {
     std::cout << "  " << c.user << std::string(c.user.size() < 22 ? 22 - c.user.size() : 1, ' ') << c.role
               << std::string(c.role.size() < 21 ? 21 - c.role.size() : 1, ' ') << c.party << "\n    " << c.token
               << "\n";
+  // Signing keys: the exchange opens cases on signed orders only.
+  std::string keys_dir = db_path + ".keys";
+  if (std::filesystem::exists(keys_dir)) {
+    std::cout << "Demo keys: " << keys_dir << " exists already; left as it is.\n";
+    return kOk;
+  }
+  auto bundle = comity::cli::demo_trust(keys_dir, clock.now());
+  comity::Instant now = clock.now();
+  store->add_trust_import({bundle.dump(), "cross_signed", now},
+                          {0, now, "system:demo-seed", "import_trust", "cross_signed", comity::sha256_hex(bundle.dump())});
+  std::cout << "Demo keys (signing and evidence): " << keys_dir << "/<user>/, trusted by this exchange.\n"
+            << "Sign a request:  comity order sign --keys " << keys_dir << "/officer REQUEST.json ORDER.json\n";
   return kOk;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -294,6 +295,59 @@ int trust_bundle(const std::vector<std::string>& files, const std::string& out) 
   std::cout << out << ": " << bundle["anchors"].size() << " anchors, " << bundle["credentials"].size()
             << " credentials, " << bundle["revocations"].size() << " revocation lists\n";
   return kOk;
+}
+
+json demo_trust(const std::string& dir, Instant now) {
+  const Instant year = 365 * 86400;
+  auto keys = [&](const std::string& name) {
+    make_keys(dir + "/" + name, name);
+    return load_keys(dir + "/" + name);
+  };
+  auto recipient = [](const KeyDir& k) { return crypto::age_recipient(k.encryption.public_key()); };
+  json bundle = {{"type", "comity.trust-bundle/v1"}, {"anchors", json::array()}, {"credentials", json::array()}};
+  std::map<std::string, KeyDir> anchors;
+  for (const char* state : {"DE", "GB", "NL", "US"}) {
+    std::string name = std::string(1, static_cast<char>(state[0] + 32)) + static_cast<char>(state[1] + 32) + "-ca";
+    KeyDir k = keys(name);
+    bundle["anchors"].push_back(
+        trust::make_anchor({state, name, std::string(state) + " central authority", "", recipient(k), now, now + 5 * year, "", {}},
+                           k.signing));
+    anchors.emplace(state, std::move(k));
+  }
+  struct PartySpec {
+    const char *dir, *id, *state, *kind, *name;
+  };
+  const PartySpec parties[] = {
+      {"de-sta-berlin", "DE-STA-BERLIN", "DE", "issuing_authority", "Staatsanwaltschaft Berlin"},
+      {"de-ag-tiergarten", "DE-AG-TIERGARTEN", "DE", "validating_authority", "Amtsgericht Tiergarten"},
+      {"gb-nca", "GB-NCA", "GB", "issuing_authority", "National Crime Agency"},
+      {"NL-MAILCO", "NL-MAILCO", "NL", "provider", "Mailco B.V."},
+      {"US-CLOUDCO", "US-CLOUDCO", "US", "provider", "Cloudco Inc."}};
+  std::map<std::string, KeyDir> party_keys;
+  for (const auto& p : parties) {
+    KeyDir k = keys(p.dir);
+    trust::Subject s{p.id, p.state, p.kind, "", "", p.name, trust::key_text(k.signing.public_key()), recipient(k)};
+    bundle["credentials"].push_back(
+        trust::issue_credential(new_id("cred-"), s, anchors.at(p.state).signing, now, now + 2 * year));
+    party_keys.emplace(p.dir, std::move(k));
+  }
+  struct UserSpec {
+    const char *user, *party_dir, *role;
+  };
+  const UserSpec users[] = {{"officer", "de-sta-berlin", "officer"},
+                            {"validator", "de-ag-tiergarten", "validator"},
+                            {"officer-gb", "gb-nca", "officer"},
+                            {"provider", "NL-MAILCO", "provider"},
+                            {"provider-us", "US-CLOUDCO", "provider"}};
+  for (const auto& u : users) {
+    const PartySpec& p = *std::find_if(std::begin(parties), std::end(parties),
+                                       [&](const PartySpec& q) { return std::string(q.dir) == u.party_dir; });
+    KeyDir k = keys(u.user);
+    trust::Subject s{p.id, p.state, p.kind, u.user, u.role, u.user, trust::key_text(k.signing.public_key()), recipient(k)};
+    bundle["credentials"].push_back(
+        trust::issue_credential(new_id("cred-"), s, party_keys.at(u.party_dir).signing, now, now + year));
+  }
+  return bundle;
 }
 
 int order_sign(const std::string& keys_dir, SignRole role, int days, const std::string& in, const std::string& out,

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "comity/util/date.hpp"
 
 namespace comity::cli {
@@ -56,6 +58,13 @@ int trust_issue(const IssueArgs& args, Instant now);
 // Checks every file (anchors, credentials, revocation lists, bundles)
 // together and writes one bundle.
 int trust_bundle(const std::vector<std::string>& files, const std::string& out);
+
+// Key directories and credentials for the demo world (`comity demo seed`):
+// anchors for DE, GB, NL and US; the demo's authorities and providers as
+// parties (under the ids the sample requests name them by); one credential
+// per demo user who signs (officer, validator, officer-gb, provider,
+// provider-us). Writes DIR/<name>/ key directories and returns the bundle.
+nlohmann::json demo_trust(const std::string& dir, Instant now);
 
 enum class SignRole : uint8_t { Officer, Validator };
 int order_sign(const std::string& keys_dir, SignRole role, int days, const std::string& in, const std::string& out,

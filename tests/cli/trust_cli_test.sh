@@ -106,5 +106,14 @@ expect export-db 0 "$BIN" trust export --db "$TMP/c.db" --out "$TMP/from-db.json
 expect verify-from-db 0 "$BIN" verify "$TMP/order.json" --trust "$TMP/from-db.json"
 expect import-override 0 "$BIN" trust import --db "$TMP/c.db" --replace-anchor "$TMP/rogue-bundle.json"
 
+# The demo world enrols its signers: the demo officer's order verifies
+# against what the demo database trusts.
+expect demo-seed 0 "$BIN" demo seed --db "$TMP/demo.db" --pack "$REPO/rules"
+contains demo-seed out "demo.db.keys/officer"
+expect demo-sign 0 "$BIN" order sign --keys "$TMP/demo.db.keys/officer" "$S01" "$TMP/demo-order.json"
+expect demo-export 0 "$BIN" trust export --db "$TMP/demo.db" --out "$TMP/demo-bundle.json"
+expect demo-verify 0 "$BIN" verify "$TMP/demo-order.json" --trust "$TMP/demo-bundle.json"
+contains demo-verify out '"user": "officer"'
+
 echo "$pass passed, $failures failed"
 [ "$failures" = 0 ]
