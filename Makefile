@@ -107,6 +107,7 @@ bench: build
 	  ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light)
 	./$(BUILD)/bench/bench_engine --benchmark_min_time=1
 	./$(BUILD)/bench/bench_ledger
+	./$(BUILD)/bench/bench_trust
 	bash bench/evidence.sh ./$(BUILD)/comity 1024
 	./$(BUILD)/bench/bench_server --seconds 5 2>$(BUILD)/bench-server.log
 

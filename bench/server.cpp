@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
   SystemClock clock;
   ServerOptions options;  // as `comity serve` runs it: a writer and a pool of read-only connections
   // Plain requests: this measures the exchange's path; verifying a signed
-  // order's chain costs about three Ed25519 verifications on top (bench/trust).
+  // order costs about one Ed25519 verification more (bench/trust.cpp).
   options.orders = OrderPolicy::SignedOrUnsigned;
   std::string db_path = (dir / "bench.db").string();
   options.open_reader = [&] { return open_sqlite_store(db_path, StoreAccess::ReadOnly); };

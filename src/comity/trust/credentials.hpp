@@ -154,9 +154,11 @@ class TrustStore {
   // Adds an anchor. Throws TrustError (Malformed, BadSignature,
   // AnchorConflict when the state has another anchor that did not sign it).
   void add_anchor(const nlohmann::json& doc, AnchorChange change);
-  // Adds a credential after checking its shape; its chain is checked when
-  // it is used, so credentials may arrive before their issuer. Throws
-  // TrustError: Malformed, also for a different document under a known id.
+  // Adds a credential after checking its shape and its signature under the
+  // issuer key it names; whether that key may issue it (its chain) is
+  // checked when it is used, so credentials may arrive before their issuer.
+  // Throws TrustError: Malformed (also a different document under a known
+  // id), BadSignature.
   void add_credential(const nlohmann::json& doc);
   // Adds a revocation list signed by a key this store knows (an anchor or a
   // credential's subject); an older or equal sequence from the same issuer
