@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "comity/crypto/age.hpp"
 #include "comity/trust/credentials.hpp"
 #include "comity/trust/orders.hpp"
+#include "comity/trust/production.hpp"
 
 namespace comity::trust {
 namespace {
@@ -299,6 +303,94 @@ TEST(TrustCredentials, RolesMustFitTheirPartyKind) {
   } catch (const TrustError& e) {
     EXPECT_EQ(e.path, "$.subject.role");
   }
+}
+
+// A provider in the Netherlands, certified by the Dutch anchor, signs what it produces.
+struct ProviderWorld : World {
+  crypto::SigningKey nl_anchor = crypto::SigningKey::generate(), mailco = crypto::SigningKey::generate(),
+                     clerk = crypto::SigningKey::generate();
+  ProviderWorld() {
+    store.add_anchor(make_anchor({"NL", "nl-central", "Ministerie van Justitie", "", recipient(), T0, T0 + 5 * kYear, "", {}},
+                                 nl_anchor),
+                     AnchorChange::RequireCrossSignature);
+    store.add_credential(
+        issue_credential("c-mailco", World::party("NL-MAILCO", "NL", "provider", mailco), nl_anchor, T0, T0 + kYear));
+    store.add_credential(issue_credential(
+        "c-clerk", World::user("u-clerk", "NL-MAILCO", "NL", "provider", "provider", clerk), mailco, T0, T0 + kYear));
+  }
+  static Manifest manifest() {
+    Manifest m;
+    m.id = "prod-1";
+    m.case_id = "case-1";
+    m.order_id = "ord-1";
+    m.provider = "NL-MAILCO";
+    m.recipients = {recipient()};
+    m.files = {{"mailbox.mbox", 1000, 1100, std::string(64, 'a'), std::string(64, 'b'), T0 + kDay},
+               {"subscriber.csv", 10, 210, std::string(64, 'c'), std::string(64, 'd'), T0 + kDay}};
+    return m;
+  }
+};
+
+TEST(ProductionManifests, SignedByTheProvidersPersonAndVerified) {
+  ProviderWorld w;
+  json doc = sign_manifest(ProviderWorld::manifest(), w.clerk, T0 + kDay);
+  auto v = verify_manifest(doc, w.store, T0 + 2 * kDay);
+  EXPECT_EQ(v.manifest.files.size(), 2u);
+  EXPECT_EQ(v.chain.back().state, "NL");
+  EXPECT_EQ(v.chain.front().role, "provider");
+
+  auto reason = [&](const json& d, std::string* path = nullptr) {
+    try {
+      verify_manifest(d, w.store, T0 + 2 * kDay);
+    } catch (const TrustError& e) {
+      if (path) *path = e.path;
+      return e.kind;
+    }
+    ADD_FAILURE() << "accepted " << d.dump();
+    return TrustError::Kind::Malformed;
+  };
+  json altered = doc;
+  altered["files"][0]["plaintext_sha256"] = std::string(64, 'e');
+  EXPECT_EQ(reason(altered), TrustError::Kind::BadSignature);
+  // Signed by an officer, or for another provider: the wrong chain.
+  EXPECT_EQ(reason(sign_manifest(ProviderWorld::manifest(), w.officer, T0 + kDay)), TrustError::Kind::WrongChain);
+  Manifest other = ProviderWorld::manifest();
+  other.provider = "US-CLOUDCO";
+  EXPECT_EQ(reason(sign_manifest(other, w.clerk, T0 + kDay)), TrustError::Kind::WrongChain);
+  // A file name that is a path.
+  Manifest sneaky = ProviderWorld::manifest();
+  sneaky.files[0].name = "../../etc/passwd";
+  std::string path;
+  EXPECT_EQ(reason(sign_manifest(sneaky, w.clerk, T0 + kDay), &path), TrustError::Kind::Malformed);
+  EXPECT_EQ(path, "$.files[0].name");
+  // Revoked.
+  TrustStore s = w.store;
+  s.add_revocations(sign_revocations(w.mailco, 1, T0, {{key_text(w.clerk.public_key()), "left_office", T0}}));
+  EXPECT_THROW(verify_manifest(doc, s, T0 + 2 * kDay), TrustError);
+}
+
+TEST(ProductionManifests, CaseUcoExportCarriesEveryFileAndHash) {
+  ProviderWorld w;
+  auto v = verify_manifest(sign_manifest(ProviderWorld::manifest(), w.clerk, T0 + kDay), w.store, T0 + 2 * kDay);
+  json ld = case_uco(v);
+  ASSERT_TRUE(ld.contains("@context"));
+  std::map<std::string, int> types;
+  std::set<std::string> hashes, names;
+  for (const auto& node : ld["@graph"]) {
+    ++types[node["@type"].get<std::string>()];
+    for (const auto& facet : node.value("uco-core:hasFacet", json::array())) {
+      if (facet.contains("uco-observable:fileName")) names.insert(facet["uco-observable:fileName"]);
+      for (const auto& h : facet.value("uco-observable:hash", json::array()))
+        hashes.insert(h["uco-types:hashValue"]["@value"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(types["uco-observable:File"], 2);
+  EXPECT_EQ(types["uco-observable:ContentData"], 2);
+  EXPECT_EQ(types["case-investigation:InvestigativeAction"], 1);
+  EXPECT_EQ(types["case-investigation:ProvenanceRecord"], 1);
+  EXPECT_EQ(names, (std::set<std::string>{"mailbox.mbox", "subscriber.csv"}));
+  EXPECT_EQ(hashes, (std::set<std::string>{std::string(64, 'a'), std::string(64, 'b'), std::string(64, 'c'),
+                                           std::string(64, 'd')}));
 }
 
 }  // namespace
