@@ -61,7 +61,7 @@ run: build
 	@echo
 	@echo "Full decision memo:  ./$(BUILD)/comity evaluate examples/s02-eu-content-prosecutor-no-judge.json --at $(EVAL_DATE)"
 	@echo
-	@rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).log-key.pem $(DEMO_DB).keys  # a fresh demo: fresh log, keys
+	@rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).log-key.pem $(DEMO_DB).keys $(DEMO_DB).evidence  # fresh log, keys
 	@./$(BUILD)/comity demo seed --db $(DEMO_DB)
 	@echo
 	@echo "Comity API:   http://127.0.0.1:$(PORT)/  (OpenAPI: http://127.0.0.1:$(PORT)/api/v1/openapi.json)"

@@ -26,6 +26,7 @@
 #include "comity/rules/engine.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
+#include "cli/evidence_commands.hpp"
 #include "cli/trust_commands.hpp"
 #include "comity/crypto/age.hpp"
 #include "comity/trust/credentials.hpp"
@@ -206,51 +207,6 @@ int cmd_db_check(const std::string& path) {
   return kOk;
 }
 
-// Evidence encryption (docs/evidence-encryption.md). The output is written
-// to OUT.partial and renamed only when the whole stream is sealed or opened
-// and authenticated: a failure leaves nothing behind.
-nlohmann::json facts_json(const comity::crypto::AgeStreamFacts& f) {
-  return {{"plaintext_bytes", f.plaintext_bytes},
-          {"plaintext_sha256", f.plaintext_sha256},
-          {"ciphertext_bytes", f.ciphertext_bytes},
-          {"ciphertext_sha256", f.ciphertext_sha256}};
-}
-
-enum class EvidenceOp : uint8_t { Seal, Open };
-
-int cmd_evidence(EvidenceOp op, const std::vector<std::string>& recipients, const std::string& identity_file,
-                 const std::string& in_path, const std::string& out_path) {
-  bool sealing = op == EvidenceOp::Seal;
-  std::vector<comity::crypto::X25519Public> to;
-  std::optional<comity::crypto::AgeIdentity> identity;
-  try {
-    for (const auto& r : recipients) to.push_back(comity::crypto::parse_age_recipient(r));
-    if (!sealing) identity = comity::crypto::AgeIdentity::parse_file_text(read_input(identity_file, 1 << 16));
-  } catch (const comity::crypto::AgeError& e) {
-    throw InputError(std::string(sealing ? "--to: " : "--identity: ") + e.what());
-  }
-  std::ifstream in(in_path, std::ios::binary);
-  if (!in) throw InputError(in_path + ": cannot be opened");
-  if (std::filesystem::exists(out_path)) throw InputError(out_path + ": exists already; choose a new file");
-  std::string partial = out_path + ".partial";
-  comity::crypto::AgeStreamFacts facts;
-  try {
-    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(partial + ": cannot be created");
-    facts = sealing ? comity::crypto::age_seal(in, out, to) : comity::crypto::age_open(in, out, *identity);
-    out.close();
-    if (!out) throw InputError(partial + ": write failed");
-  } catch (...) {
-    std::filesystem::remove(partial);
-    if (identity) identity->clear();
-    throw;
-  }
-  std::filesystem::rename(partial, out_path);
-  if (identity) identity->clear();
-  std::cout << facts_json(facts).dump(2) << "\n";
-  return kOk;
-}
-
 // What a database trusts, as a bundle (docs/trust.md).
 comity::trust::TrustStore stored_trust(comity::Store& store) {
   comity::trust::TrustStore t;
@@ -389,6 +345,8 @@ struct ServeArgs {
   std::string log_key, log_origin = "comity.localhost/log";
   int checkpoint_ms = 10000;
   std::string orders = "signed";
+  std::string evidence_dir;  // default: DB.evidence
+  int evidence_days = 90;
 };
 
 // The log's signing key: read from its file, or created there (mode 0600)
@@ -438,6 +396,8 @@ int cmd_serve(const ServeArgs& a) {
   options.log_origin = a.log_origin;
   options.log_key = log_signing_key(a);
   options.checkpoint_every = std::chrono::milliseconds(a.checkpoint_ms);
+  options.evidence_dir = a.evidence_dir.empty() ? db_path + ".evidence" : a.evidence_dir;
+  options.evidence_holding_days = a.evidence_days;
   options.orders = a.orders == "signed" ? comity::OrderPolicy::SignedOnly : comity::OrderPolicy::SignedOrUnsigned;
   if (options.orders == comity::OrderPolicy::SignedOrUnsigned)
     std::cerr << "warning: --orders unsigned: cases open on requests nobody signed (for tests only)\n";
@@ -540,6 +500,12 @@ int main(int argc, char** argv) {
   serve->add_option("--checkpoint-ms", sa.checkpoint_ms,
                     "Milliseconds between checkpoints of a growing log (default: 10000)")
       ->check(CLI::Range(10, 86400000));
+  serve->add_option("--evidence-dir", sa.evidence_dir,
+                    "Where evidence ciphertext is kept in transit (default: DB.evidence)");
+  serve->add_option("--evidence-days", sa.evidence_days,
+                    "The longest the exchange keeps a production, in days (default 90; a request's "
+                    "retention_period_days shortens it)")
+      ->check(CLI::Range(1, 3650));
   serve->add_option("--orders", sa.orders,
                     "signed (default): cases open only on signed orders; unsigned: plain requests too (tests only)")
       ->check(CLI::IsMember({"signed", "unsigned"}));
@@ -557,18 +523,56 @@ int main(int argc, char** argv) {
     sub->add_option("--db", db_path, "Database file (default: comity.db)");
   db_backup->add_option("--to", backup_to, "Backup file to create (must not exist)")->required();
 
-  auto* evidence = app.add_subcommand("evidence", "Evidence encryption in the age v1 format (docs/evidence-encryption.md)");
+  auto* evidence = app.add_subcommand("evidence", "Evidence in the age v1 format, its manifest and its transfer "
+                                                  "(docs/evidence-encryption.md)");
   evidence->require_subcommand(1);
-  std::vector<std::string> ev_to;
-  std::string ev_identity, ev_in, ev_out;
-  auto* ev_seal = evidence->add_subcommand("seal", "Encrypt a file to one or more age X25519 recipients");
-  ev_seal->add_option("--to", ev_to, "Recipient (age1…), repeatable")->required();
-  auto* ev_open = evidence->add_subcommand("open", "Decrypt an age file with an identity file");
-  ev_open->add_option("--identity", ev_identity, "Identity file (AGE-SECRET-KEY-1…)")->required();
-  for (auto* sub : {ev_seal, ev_open}) {
-    sub->add_option("in", ev_in, "Input file")->required();
-    sub->add_option("out", ev_out, "Output file (must not exist)")->required();
+  comity::cli::SealArgs seal;
+  auto* ev_seal = evidence->add_subcommand(
+      "seal", "Encrypt a file to age X25519 recipients; with --manifest, add it to the signed production manifest");
+  ev_seal->add_option("--to", seal.recipients, "Recipient (age1…), repeatable")->required();
+  ev_seal->add_option("--manifest", seal.manifest, "The production manifest to add the file to (created if missing)");
+  ev_seal->add_option("--keys", seal.keys_dir, "The producing person's key directory (signs the manifest)");
+  ev_seal->add_option("--case", seal.case_id, "A new manifest's case id");
+  ev_seal->add_option("--order", seal.order_id, "A new manifest's signed order id");
+  ev_seal->add_option("--provider", seal.provider, "A new manifest's provider party id");
+  ev_seal->add_option("in", seal.in, "Input file")->required();
+  ev_seal->add_option("out", seal.out, "Output file (must not exist)")->required();
+  comity::cli::OpenArgs open_args;
+  auto* ev_open = evidence->add_subcommand(
+      "open", "Decrypt an age file; with --manifest and --trust, check the producer's signature and the digests");
+  ev_open->add_option("--identity", open_args.identity, "Identity file (AGE-SECRET-KEY-1…)")->required();
+  ev_open->add_option("--manifest", open_args.manifest, "The production's signed manifest");
+  ev_open->add_option("--trust", open_args.bundle, "Trust bundle to verify the manifest against");
+  ev_open->add_option("in", open_args.in, "Input file")->required();
+  ev_open->add_option("out", open_args.out, "Output file (must not exist)")->required();
+  std::string ev_manifest, ev_trust, ev_at, ev_out_file, ev_case, ev_production, ev_url, ev_token;
+  std::vector<std::string> ev_files;
+  int ev_index = 0;
+  auto* ev_verify = evidence->add_subcommand(
+      "verify", "Verify a production manifest's signature and chain, and ciphertext files against it");
+  ev_verify->add_option("--manifest", ev_manifest, "The production's signed manifest")->required();
+  ev_verify->add_option("--trust", ev_trust, "Trust bundle")->required();
+  ev_verify->add_option("--at", ev_at, "Verify as of this instant (ISO 8601; default now)");
+  ev_verify->add_option("files", ev_files, "Sealed files to check against the manifest");
+  auto* ev_export = evidence->add_subcommand("export", "Write a verified manifest as CASE/UCO JSON-LD");
+  ev_export->add_option("--manifest", ev_manifest, "The production's signed manifest")->required();
+  ev_export->add_option("--trust", ev_trust, "Trust bundle")->required();
+  ev_export->add_option("--out", ev_out_file, "JSON-LD file to write (must not exist)")->required();
+  auto* ev_upload = evidence->add_subcommand(
+      "upload", "Register a production and upload its sealed files to the exchange, resuming where it stopped");
+  ev_upload->add_option("--case", ev_case, "The case id")->required();
+  ev_upload->add_option("--manifest", ev_manifest, "The production's signed manifest")->required();
+  ev_upload->add_option("--production", ev_production, "Resume this registered production");
+  ev_upload->add_option("files", ev_files, "Sealed files")->required();
+  auto* ev_download = evidence->add_subcommand("download", "Download one sealed file of a production");
+  ev_download->add_option("--production", ev_production, "The production id")->required();
+  ev_download->add_option("--file", ev_index, "The file's index in the manifest")->required()->check(CLI::Range(0, 999));
+  ev_download->add_option("out", ev_out_file, "Output file (must not exist)")->required();
+  for (auto* sub : {ev_upload, ev_download}) {
+    sub->add_option("--url", ev_url, "The Comity server, e.g. http://127.0.0.1:8080")->required();
+    sub->add_option("--token", ev_token, "API token (default: $COMITY_TOKEN, which keeps it out of the process list)");
   }
+
   // Keys, trust and signed orders (docs/trust.md); all offline.
   namespace cc = comity::cli;
   auto* keys = app.add_subcommand("keys", "Key directories, rotation and revocation (docs/trust.md)");
@@ -707,8 +711,26 @@ int main(int argc, char** argv) {
     if (*db_check) return cmd_db_check(db_path);
     if (*db_backup) return cmd_db_backup(db_path, backup_to);
     if (*log_verify) return cmd_log_verify(log_url, log_vkey, log_state, log_case);
-    if (*ev_seal) return cmd_evidence(EvidenceOp::Seal, ev_to, "", ev_in, ev_out);
-    if (*ev_open) return cmd_evidence(EvidenceOp::Open, {}, ev_identity, ev_in, ev_out);
+    if (*ev_seal) return comity::cli::evidence_seal(seal, comity::SystemClock().now());
+    if (*ev_open) return comity::cli::evidence_open(open_args, comity::SystemClock().now());
+    if (*ev_verify || *ev_export) {
+      comity::Instant when = comity::SystemClock().now();
+      if (!ev_at.empty()) {
+        auto t = comity::parse_instant(ev_at);
+        if (!t) throw InputError("--at: expected an ISO 8601 date-time with zone");
+        when = *t;
+      }
+      return *ev_verify ? comity::cli::evidence_verify(ev_manifest, ev_trust, ev_files, when)
+                        : comity::cli::evidence_export(ev_manifest, ev_trust, ev_out_file, when);
+    }
+    if (*ev_upload || *ev_download) {
+      if (ev_token.empty())
+        if (const char* env = std::getenv("COMITY_TOKEN")) ev_token = env;
+      if (ev_token.empty()) throw InputError("--token: an API token is required (or set COMITY_TOKEN)");
+      comity::cli::TransferArgs t{ev_url, ev_token};
+      return *ev_upload ? comity::cli::evidence_upload(t, ev_case, ev_manifest, ev_production, ev_files)
+                        : comity::cli::evidence_download(t, ev_production, ev_index, ev_out_file);
+    }
     auto now = [] { return comity::SystemClock().now(); };
     if (*keys_gen) return cc::keys_gen(keys_dir, keys_name);
     if (*keys_show) return cc::keys_show(show_path);
@@ -758,6 +780,9 @@ int main(int argc, char** argv) {
   } catch (const comity::StoreError& e) {
     std::cerr << "error: store: " << e.what() << "\n";
     return kStoreError;
+  } catch (const comity::cli::EvidenceMismatch& e) {
+    std::cerr << "error: evidence: " << e.what() << "\n";
+    return kLintIssues;  // the bytes are not what the manifest says
   } catch (const comity::crypto::AgeError& e) {
     std::cerr << "error: evidence: " << e.what() << "\n";
     return kLintIssues;  // the file does not open: altered, cut short, or not for this identity

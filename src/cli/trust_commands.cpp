@@ -44,7 +44,6 @@ json read_json(const std::string& path) {
 }
 
 enum class Secrecy : uint8_t { Secret, Public };
-enum class Existing : uint8_t { Refuse, ReplaceAtomically };
 
 // Writes `text` to `path` through a temporary file, fsynced, then renamed:
 // readers see the old file or the new one, never half of either.
@@ -137,6 +136,17 @@ json extend_revocations(const std::string& list_file, const crypto::SigningKey& 
 }
 
 }  // namespace
+
+crypto::SigningKey signing_key_of(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw UsageError(dir + ": not a key directory (make one with comity keys gen)");
+  return crypto::SigningKey::load_pem(dir + "/signing.pem");
+}
+
+json read_json_file(const std::string& path) { return read_json(path); }
+
+void write_file_atomically(const std::string& path, const std::string& text, Existing existing) {
+  write_file(path, text, Secrecy::Public, existing);
+}
 
 int keys_gen(const std::string& dir, const std::string& name) {
   print(make_keys(dir, name));

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "comity/crypto/ed25519.hpp"
 #include "comity/util/date.hpp"
 
 namespace comity::cli {
@@ -58,6 +59,16 @@ int trust_issue(const IssueArgs& args, Instant now);
 // Checks every file (anchors, credentials, revocation lists, bundles)
 // together and writes one bundle.
 int trust_bundle(const std::vector<std::string>& files, const std::string& out);
+
+// The signing key of a key directory (DIR/signing.pem). Throws UsageError,
+// crypto::CryptoError.
+crypto::SigningKey signing_key_of(const std::string& dir);
+// Reads a JSON file of at most 16 MiB. Throws UsageError.
+nlohmann::json read_json_file(const std::string& path);
+// Writes `text` to `path` through PATH.partial, fsynced and renamed;
+// `replace` allows an existing file to be replaced.
+enum class Existing : uint8_t { Refuse, ReplaceAtomically };
+void write_file_atomically(const std::string& path, const std::string& text, Existing existing);
 
 // Key directories and credentials for the demo world (`comity demo seed`):
 // anchors for DE, GB, NL and US; the demo's authorities and providers as

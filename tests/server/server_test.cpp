@@ -842,6 +842,14 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"GET", "/api/v1/trust", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST", "/api/v1/trust", {{"type", "comity.trust-bundle/v1"}},
        {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
+      // Evidence: the addressed provider registers (an empty manifest is refused
+      // as malformed); nobody else finds the case; productions that do not exist
+      // are 404 to everyone; chunks must be application/octet-stream.
+      {"POST", c + "/productions", json::object(), {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 422}},
+      {"GET", "/api/v1/productions/nope", {}, {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      {"POST", "/api/v1/productions/nope/files/0?offset=0", json::object(),
+       {401, 401, 415, 415, 415, 415, 415, 415, 415, 415, 415, 415}},
+      {"GET", "/api/v1/productions/nope/files/0", {}, {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
   };
   std::set<std::string> covered;
   for (const auto& row : rows) {
@@ -851,6 +859,8 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
     if (route == "/api/v1/users/spare/tokens") route = "/api/v1/users/{id}/tokens";
     if (route == "/api/v1/tokens/t-spare/revoke") route = "/api/v1/tokens/{id}/revoke";
     if (route.rfind("/log/tile/", 0) == 0) route = "/log/tile/{tile}";
+    if (route.rfind("/api/v1/productions/nope/files/0", 0) == 0) route = "/api/v1/productions/{id}/files/{n}";
+    if (route == "/api/v1/productions/nope") route = "/api/v1/productions/{id}";
     route = route.substr(0, route.find('?'));
     covered.insert(row.method + " " + route);
     ASSERT_EQ(row.status.size(), callers.size()) << row.path;

@@ -23,6 +23,7 @@
 #include "comity/service/case_service.hpp"
 #include "comity/service/identity.hpp"
 #include "comity/service/permissions.hpp"
+#include "comity/service/evidence.hpp"
 #include "comity/service/transparency.hpp"
 #include "comity/trust/credentials.hpp"
 #include "comity/util/sha256.hpp"
@@ -44,6 +45,8 @@ const std::vector<RouteSpec>& api_routes() {
       {"POST", "/api/v1/log/checkpoint"}, {"GET", "/api/v1/log/inclusion"}, {"GET", "/api/v1/log/consistency"},
       {"GET", "/api/v1/cases/{id}/log"}, {"GET", "/api/v1/log/statistics"},
       {"GET", "/api/v1/trust"}, {"POST", "/api/v1/trust"},
+      {"POST", "/api/v1/cases/{id}/productions"}, {"GET", "/api/v1/productions/{id}"},
+      {"POST", "/api/v1/productions/{id}/files/{n}"}, {"GET", "/api/v1/productions/{id}/files/{n}"},
   };
   return routes;
 }
@@ -84,7 +87,7 @@ bool notice_review_due(std::string_view status, std::string_view review_date, In
 }
 
 json case_json(const CaseRecord& r, CaseView view, const Principal& who, const Pack& pack, Instant now,
-               const std::vector<CaseReview>& reviews = {}) {
+               const std::vector<CaseReview>& reviews = {}, const std::vector<Production>& productions = {}) {
   json j = {{"id", r.id},
             {"pathway", r.c.pathway},
             {"workflow", r.c.workflow},
@@ -152,8 +155,11 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
   // The signatures the exchange verified, each with its chain to the
   // state's anchor (docs/trust.md); the order's parties see them, the
   // addressee included. null for a case opened on an unsigned request.
-  if (view == CaseView::Full || view == CaseView::Order)
+  if (view == CaseView::Full || view == CaseView::Order) {
     j["signed_order"] = r.order_verification_json.empty() ? json(nullptr) : json::parse(r.order_verification_json);
+    // Evidence produced for the case (docs/evidence-encryption.md).
+    j["productions"] = productions_summary(productions);
+  }
   if (view == CaseView::Order) {
     // The addressee gets the order, not the reasoning: the chosen entry's terms.
     j["order"] = json::parse(r.order_json);
@@ -169,8 +175,8 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
 // stored — the compact JSON the case was opened with, checked then by the
 // strict parser — spliced in rather than parsed and printed again.
 std::string case_text(const CaseRecord& r, CaseView view, const Principal& who, const Pack& pack, Instant now,
-                      const std::vector<CaseReview>& reviews = {}) {
-  std::string out = case_json(r, view, who, pack, now, reviews).dump();
+                      const std::vector<CaseReview>& reviews = {}, const std::vector<Production>& productions = {}) {
+  std::string out = case_json(r, view, who, pack, now, reviews, productions).dump();
   if (view == CaseView::Full) {
     out.pop_back();  // the closing brace
     out += ",\"request\":";
@@ -217,6 +223,9 @@ struct ApiServer::Impl {
   std::mutex trust_mu;
   std::shared_ptr<const trust::TrustStore> trust_store;
   std::mutex trust_import_mu;  // one import at a time, so none is lost
+  // Evidence in transit (null without ServerOptions::evidence_dir).
+  std::unique_ptr<EvidenceVault> vault;
+  std::unique_ptr<EvidenceService> evidence;
   std::mutex sweep_mu;
   std::condition_variable sweep_cv;
   bool stopping = false;  // guarded by sweep_mu
@@ -298,6 +307,10 @@ struct ApiServer::Impl {
                                                    ? trust::AnchorChange::OperatorOverride
                                                    : trust::AnchorChange::RequireCrossSignature);
       trust_store = std::move(t);
+      if (!options.evidence_dir.empty()) {
+        vault = std::make_unique<EvidenceVault>(options.evidence_dir);
+        evidence = std::make_unique<EvidenceService>(store, *vault, clock, ids, options.evidence_holding_days);
+      }
       sync_log();
       // A published checkpoint the durable log does not extend would mean
       // history was rewritten (or leaves lost): refuse to serve.
@@ -457,6 +470,20 @@ struct ApiServer::Impl {
         }
       }
       if (due.size() < 100) break;
+    }
+    // Evidence whose retention ended, or whose case must delete what it obtained.
+    if (evidence) {
+      try {
+        std::lock_guard<std::mutex> lock(store_mu);
+        int deleted = evidence->purge();
+        changed += deleted;
+        if (deleted)
+          std::cerr << json{{"ts", format_instant(clock.now())}, {"level", "info"}, {"msg", "evidence deleted"},
+                            {"productions", deleted}}.dump()
+                    << "\n";
+      } catch (const std::exception& e) {
+        std::cerr << json{{"level", "error"}, {"msg", "evidence retention"}, {"error", e.what()}}.dump() << "\n";
+      }
     }
     return changed;
   }
@@ -725,7 +752,8 @@ struct ApiServer::Impl {
       if (!who) return;
       auto found = visible_case(*db, *who, req.matches[1], res);
       if (!found) return;
-      body = case_text(found->first, found->second, *who, pack, clock.now(), db->reviews(found->first.id));
+      body = case_text(found->first, found->second, *who, pack, clock.now(), db->reviews(found->first.id),
+                       db->productions_for_case(found->first.id));
       // Reading the request's facts or an order is recorded: who, when, which
       // case, and the SHA-256 of exactly what was shown.
       if (found->second == CaseView::Full || found->second == CaseView::Order)
@@ -882,6 +910,117 @@ struct ApiServer::Impl {
     } catch (const ServiceError& e) {
       service_error(e, res);
     }
+  }
+
+  bool evidence_configured(httplib::Response& res) {
+    if (evidence) return true;
+    problem(res, 503, "Service Unavailable", "this server keeps no evidence (no evidence directory configured)");
+    return false;
+  }
+
+  // The provider registers a production with its signed manifest.
+  void post_production(const httplib::Request& req, httplib::Response& res) {
+    if (!evidence_configured(res)) return;
+    auto who = authenticated(req, res);
+    if (!who) return;
+    auto body = json_body(req, res);
+    if (!body) return;
+    try {
+      json out;
+      auto trust_now = trusted();
+      {
+        std::lock_guard<std::mutex> lock(store_mu);
+        Production p = evidence->register_production(req.matches[1].str(), *body, actor_of(*who), *trust_now);
+        out = evidence->describe(p.id, actor_of(*who));
+      }
+      res.status = 201;
+      res.set_header("Location", "/api/v1/productions/" + out["id"].get<std::string>());
+      res.set_content(out.dump(), "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
+  }
+
+  void get_production(const httplib::Request& req, httplib::Response& res) {
+    if (!evidence_configured(res)) return;
+    auto who = authenticated(req, res);
+    if (!who) return;
+    try {
+      json out;
+      {
+        std::lock_guard<std::mutex> lock(store_mu);
+        out = evidence->describe(req.matches[1].str(), actor_of(*who));
+      }
+      res.set_content(out.dump(), "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
+  }
+
+  // One chunk of a file's ciphertext at ?offset=N (resumable: GET the
+  // production for received_bytes). Checked on a read connection, written
+  // to the vault outside every store lock, committed only when complete.
+  void post_chunk(const httplib::Request& req, httplib::Response& res) {
+    if (!evidence_configured(res)) return;
+    auto who = authenticated(req, res);
+    if (!who) return;
+    if (req.get_header_value("Content-Type") != "application/octet-stream")
+      return problem(res, 415, "Unsupported Media Type", "send the ciphertext as application/octet-stream");
+    std::string offset_text = req.get_param_value("offset");
+    if (!small_decimal(offset_text))
+      return problem(res, 400, "Bad Request", "offset must be the byte offset the chunk starts at",
+                     {{"$query.offset", "a non-negative integer"}});
+    const std::string index_text = req.matches[2].str();
+    if (!small_decimal(index_text)) return problem(res, 404, "Not Found", "no such file");
+    const uint64_t offset = std::stoull(offset_text);
+    const int64_t index = std::stoll(index_text);
+    uint64_t received = 0;
+    try {
+      EvidenceService::UploadSlot slot;
+      {
+        ReadLease db(*this);
+        slot = evidence->prepare_upload(*db, req.matches[1].str(), index, offset, req.body.size(), actor_of(*who),
+                                        &received);
+      }
+      auto out = evidence->write_chunk(slot, offset, req.body);
+      if (out.complete) durably([&] { evidence->record_complete(store, slot, actor_of(*who)); });
+      res.set_header("Upload-Offset", std::to_string(out.received));
+      res.set_content(json{{"received_bytes", out.received}, {"complete", out.complete}}.dump(), "application/json");
+    } catch (const ServiceError& e) {
+      if (e.kind == ServiceError::Kind::Conflict) res.set_header("Upload-Offset", std::to_string(received));
+      service_error(e, res);
+    }
+  }
+
+  // The ciphertext, streamed from the vault, for the requesting authority's
+  // officers; the read is audited before the first byte leaves.
+  void get_file(const httplib::Request& req, httplib::Response& res) {
+    if (!evidence_configured(res)) return;
+    auto who = authenticated(req, res);
+    if (!who) return;
+    const std::string id = req.matches[1].str(), index_text = req.matches[2].str();
+    if (!small_decimal(index_text)) return problem(res, 404, "Not Found", "no such file");
+    const int64_t index = std::stoll(index_text);
+    uint64_t size = 0;
+    try {
+      std::lock_guard<std::mutex> lock(store_mu);
+      size = evidence->authorize_download(id, index, actor_of(*who));
+    } catch (const ServiceError& e) {
+      if (e.kind == ServiceError::Kind::Conflict) return problem(res, 410, "Gone", e.what());
+      return service_error(e, res);
+    }
+    EvidenceVault* v = vault.get();
+    res.set_header("Content-Disposition", "attachment; filename=\"" + id + "-" + index_text + ".age\"");
+    res.set_content_provider(
+        static_cast<size_t>(size), "application/octet-stream",
+        [v, id, index](size_t offset, size_t, httplib::DataSink& sink) {
+          bool ok = true;
+          v->read(id, index, offset, [&](std::string_view piece) {
+            ok = sink.write(piece.data(), piece.size());
+            return false;  // one piece per call; httplib asks again from the new offset
+          });
+          return ok;
+        });
   }
 
   std::shared_ptr<const trust::TrustStore> trusted() {
@@ -1388,6 +1527,14 @@ struct ApiServer::Impl {
        [this](const httplib::Request& req, httplib::Response& res) { get_statistics(req, res); });
     on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/log)", "/api/v1/cases/{id}/log",
        [this](const httplib::Request& req, httplib::Response& res) { get_case_log(req, res); });
+    on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/productions)", "/api/v1/cases/{id}/productions",
+       [this](const httplib::Request& req, httplib::Response& res) { post_production(req, res); });
+    on("GET", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64}))", "/api/v1/productions/{id}",
+       [this](const httplib::Request& req, httplib::Response& res) { get_production(req, res); });
+    on("POST", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64})/files/([0-9]{1,6}))", "/api/v1/productions/{id}/files/{n}",
+       [this](const httplib::Request& req, httplib::Response& res) { post_chunk(req, res); });
+    on("GET", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64})/files/([0-9]{1,6}))", "/api/v1/productions/{id}/files/{n}",
+       [this](const httplib::Request& req, httplib::Response& res) { get_file(req, res); });
     on("GET", "/api/v1/trust", "/api/v1/trust",
        [this](const httplib::Request& req, httplib::Response& res) { get_trust(req, res); });
     on("POST", "/api/v1/trust", "/api/v1/trust",

@@ -52,6 +52,11 @@ struct ServerOptions {
   std::string log_origin = "comity.localhost/log";
   std::shared_ptr<const crypto::SigningKey> log_key;
   std::chrono::milliseconds checkpoint_every{10000};
+  // The evidence vault's directory (ciphertext only; docs/evidence-encryption.md),
+  // and the longest the exchange keeps a production. Empty: the evidence
+  // routes answer 503.
+  std::string evidence_dir;
+  int evidence_holding_days = 90;
 };
 
 class ApiServer {

@@ -195,6 +195,30 @@ CREATE TABLE signed_orders (
   verification TEXT NOT NULL
 ) STRICT;
 )SQL"},
+    {11, "evidence productions: signed manifests, the files received, retention and deletion", R"SQL(
+CREATE TABLE productions (
+  id              TEXT PRIMARY KEY,
+  case_id         TEXT NOT NULL REFERENCES cases(id) ON DELETE RESTRICT,
+  manifest_id     TEXT NOT NULL,
+  manifest        TEXT NOT NULL,
+  verification    TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL,
+  deleted_at      INTEGER,
+  deletion_reason TEXT NOT NULL DEFAULT '',
+  UNIQUE (case_id, manifest_id)
+) STRICT;
+CREATE INDEX productions_live ON productions(expires_at) WHERE deleted_at IS NULL;
+CREATE TABLE production_files (
+  production_id     TEXT NOT NULL REFERENCES productions(id) ON DELETE RESTRICT,
+  idx               INTEGER NOT NULL CHECK (idx >= 0),
+  name              TEXT NOT NULL,
+  ciphertext_bytes  INTEGER NOT NULL CHECK (ciphertext_bytes >= 0),
+  ciphertext_sha256 TEXT NOT NULL,
+  complete          INTEGER NOT NULL DEFAULT 0 CHECK (complete IN (0, 1)),
+  PRIMARY KEY (production_id, idx)
+) STRICT;
+)SQL"},
 };
 
 }  // namespace

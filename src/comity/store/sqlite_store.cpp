@@ -74,6 +74,79 @@ class SqliteStore final : public Store {
     return s.integer(0) > 0;
   }
 
+  void put_production(const Production& p, const AuditEntry& audit) override {
+    db_.transaction([&] {
+      auto dup = db_.prepare("SELECT count(*) FROM productions WHERE case_id = ? AND manifest_id = ?");
+      dup.bind(1, p.case_id).bind(2, p.manifest_id);
+      dup.step();
+      if (dup.integer(0) > 0)
+        throw StoreError(StoreError::Kind::Conflict, "case " + p.case_id + " has a production " + p.manifest_id + " already");
+      db_.prepare("INSERT INTO productions(id, case_id, manifest_id, manifest, verification, created_at, expires_at) "
+                  "VALUES (?,?,?,?,?,?,?)")
+          .bind(1, p.id).bind(2, p.case_id).bind(3, p.manifest_id).bind(4, p.manifest_json)
+          .bind(5, p.verification_json).bind(6, p.created_at).bind(7, p.expires_at).run();
+      auto f = db_.prepare(
+          "INSERT INTO production_files(production_id, idx, name, ciphertext_bytes, ciphertext_sha256) VALUES (?,?,?,?,?)");
+      for (const auto& file : p.files) {
+        f.reset();
+        f.bind(1, p.id).bind(2, file.index).bind(3, file.name).bind(4, static_cast<int64_t>(file.ciphertext_bytes))
+            .bind(5, file.ciphertext_sha256).run();
+      }
+      insert_audit(audit);
+    });
+  }
+
+  std::optional<Production> production(std::string_view id) override {
+    std::optional<Production> out;
+    db_.snapshot([&] {
+      auto v = load_productions("WHERE id = ?", id, 1);
+      if (!v.empty()) out = std::move(v.front());
+    });
+    return out;
+  }
+
+  std::vector<Production> productions_for_case(std::string_view case_id) override {
+    std::vector<Production> out;
+    db_.snapshot([&] { out = load_productions("WHERE case_id = ? ORDER BY created_at, id", case_id, 1000); });
+    return out;
+  }
+
+  void mark_file_complete(std::string_view production_id, int64_t index, const AuditEntry& audit) override {
+    db_.transaction([&] {
+      db_.prepare("UPDATE production_files SET complete = 1 WHERE production_id = ? AND idx = ?")
+          .bind(1, production_id).bind(2, index).run();
+      if (db_.changes() != 1) throw StoreError(StoreError::Kind::NotFound, "no such production file");
+      insert_audit(audit);
+    });
+  }
+
+  std::vector<Production> productions_to_delete(Instant now, int limit) override {
+    std::vector<Production> out;
+    db_.snapshot([&] {
+      auto s = db_.prepare(
+          "SELECT p.id FROM productions p JOIN cases c ON c.id = p.case_id WHERE p.deleted_at IS NULL AND "
+          "(p.expires_at <= ? OR c.data_marked_for_deletion = 1) ORDER BY p.created_at LIMIT ?");
+      s.bind(1, now).bind(2, int64_t{limit});
+      std::vector<std::string> ids;
+      while (s.step()) ids.push_back(s.text(0));
+      for (const auto& id : ids) {
+        auto v = load_productions("WHERE id = ?", id, 1);
+        if (!v.empty()) out.push_back(std::move(v.front()));
+      }
+    });
+    return out;
+  }
+
+  void mark_production_deleted(std::string_view id, std::string_view reason, Instant at,
+                               const AuditEntry& audit) override {
+    db_.transaction([&] {
+      db_.prepare("UPDATE productions SET deleted_at = ?, deletion_reason = ? WHERE id = ? AND deleted_at IS NULL")
+          .bind(1, at).bind(2, reason).bind(3, id).run();
+      if (db_.changes() != 1) throw StoreError(StoreError::Kind::NotFound, "no live production " + std::string(id));
+      insert_audit(audit);
+    });
+  }
+
   void add_trust_import(const TrustImport& t, const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare("INSERT INTO trust_imports(bundle, anchor_change, imported_at) VALUES (?,?,?)")
@@ -454,6 +527,31 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // Productions matching `where` (one text parameter), with their files.
+  std::vector<Production> load_productions(const char* where, std::string_view param, int limit) {
+    auto s = db_.prepare(std::string("SELECT id, case_id, manifest_id, manifest, verification, created_at, expires_at, "
+                                     "deleted_at, deletion_reason FROM productions ") +
+                         where + " LIMIT " + std::to_string(limit));
+    s.bind(1, param);
+    std::vector<Production> out;
+    while (s.step()) {
+      Production p{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.integer(5), s.integer(6), std::nullopt,
+                   s.text(8), {}};
+      if (!s.is_null(7)) p.deleted_at = s.integer(7);
+      out.push_back(std::move(p));
+    }
+    auto f = db_.prepare(
+        "SELECT idx, name, ciphertext_bytes, ciphertext_sha256, complete FROM production_files WHERE production_id = ? "
+        "ORDER BY idx");
+    for (auto& p : out) {
+      f.reset();
+      f.bind(1, p.id);
+      while (f.step())
+        p.files.push_back({f.integer(0), f.text(1), static_cast<uint64_t>(f.integer(2)), f.text(3), f.integer(4) != 0});
+    }
+    return out;
+  }
+
   void insert_events(const CaseRecord& r, size_t from) {
     auto s = db_.prepare(
         "INSERT INTO case_events(case_id, seq, event, actor_role, at, from_state, to_state, reason, idempotency_key, "

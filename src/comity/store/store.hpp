@@ -117,6 +117,26 @@ struct StoredCheckpoint {
   Instant published_at = 0;
 };
 
+// Evidence a provider produced for a case (docs/evidence-encryption.md): its
+// signed manifest, the chain the exchange verified, and each file's
+// ciphertext as received. The ciphertext itself lives in the evidence vault
+// (store/evidence_vault.hpp), never in the database.
+struct ProductionFile {
+  int64_t index = 0;
+  std::string name;
+  uint64_t ciphertext_bytes = 0;
+  std::string ciphertext_sha256;
+  bool complete = false;  // every byte received and the digest matched
+};
+
+struct Production {
+  std::string id, case_id, manifest_id, manifest_json, verification_json;
+  Instant created_at = 0, expires_at = 0;
+  std::optional<Instant> deleted_at;
+  std::string deletion_reason;  // retention_ended, case_requires_deletion
+  std::vector<ProductionFile> files;
+};
+
 // True once the case has been transmitted to its addressee (providers and
 // enforcing authorities see it only from then on).
 bool was_transmitted(const Case& c);
@@ -191,6 +211,19 @@ class Store {
   // Trust bundles in the order the operator imported them (anchor_change:
   // cross_signed or operator_override); replaying them rebuilds what the
   // exchange trusts.
+  // Productions. put_production: the production and its files, with the
+  // audit entry (Conflict if the case has a production with that manifest
+  // id). mark_file_complete: a file received whole and checked.
+  virtual void put_production(const Production& p, const AuditEntry& audit) = 0;
+  virtual std::optional<Production> production(std::string_view id) = 0;
+  virtual std::vector<Production> productions_for_case(std::string_view case_id) = 0;
+  virtual void mark_file_complete(std::string_view production_id, int64_t index, const AuditEntry& audit) = 0;
+  // Live productions whose retention ended by `now`, or whose case must
+  // delete the data it obtained; oldest first.
+  virtual std::vector<Production> productions_to_delete(Instant now, int limit) = 0;
+  virtual void mark_production_deleted(std::string_view id, std::string_view reason, Instant at,
+                                       const AuditEntry& audit) = 0;
+
   struct TrustImport {
     std::string bundle, anchor_change;
     Instant imported_at = 0;
