@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -20,6 +22,7 @@
 #include "comity/crypto/ed25519.hpp"
 #include "comity/trust/credentials.hpp"
 #include "comity/trust/orders.hpp"
+#include "comity/trust/production.hpp"
 #include "comity/ledger/checkpoint.hpp"
 #include "comity/ledger/merkle.hpp"
 #include "comity/server/api_server.hpp"
@@ -1345,6 +1348,140 @@ TEST_F(SignedOrders, TheValidatorSignsWithTheValidationStep) {
   // A signature where none is due is refused.
   EXPECT_EQ(problem_of(post(path + "/events", {{"event", "transmit"}, {"signature", sig}}, "officer-de"), 422)["errors"][0]["path"],
             "$.signature");
+}
+
+// --- Evidence: ciphertext in transit, and gone when its retention ends -----
+// A signed-orders server whose time the test moves; Germany's officer and
+// the Dutch provider's clerk hold credentials; the officer's X25519 key is
+// the one evidence is sealed to.
+struct EvidenceRetention : ::testing::Test {
+  test::TempDir dir;
+  std::string db = (dir.path() / "c.db").string(), clock_file = (dir.path() / "now").string();
+  void set_time(const std::string& iso) { std::ofstream(clock_file) << iso << "\n"; }
+  const Instant start = *parse_instant("2026-11-23T09:00:00Z");
+  std::unique_ptr<Server> server = [this] {
+    seed(db);
+    set_time(format_instant(start));
+    return std::make_unique<Server>(db, std::vector<std::string>{"--clock-file", clock_file, "--sweep-ms", "50"},
+                                    Orders::SignedOnly);
+  }();
+  httplib::Client http = server->client();
+  crypto::SigningKey de_anchor = crypto::SigningKey::generate(), nl_anchor = crypto::SigningKey::generate(),
+                     sta = crypto::SigningKey::generate(), mailco = crypto::SigningKey::generate(),
+                     officer = crypto::SigningKey::generate(), clerk = crypto::SigningKey::generate();
+  crypto::AgeIdentity officer_box = crypto::AgeIdentity::generate();
+
+  static std::string recipient() { return crypto::age_recipient(crypto::AgeIdentity::generate().public_key()); }
+
+  httplib::Result post(const std::string& path, const json& body, const std::string& user) {
+    return http.Post(path, bearer(user), body.dump(), "application/json");
+  }
+  void trust_world() {
+    const Instant year = 365 * 86400;
+    auto anchor = [&](const char* state, const crypto::SigningKey& k) {
+      return trust::make_anchor({state, std::string(state) + "-central", "central authority", "", recipient(), start - 10,
+                                 start + 3 * year, "", {}},
+                                k);
+    };
+    trust::Subject office{"DE-STA-BERLIN", "DE", "issuing_authority", "", "", "StA", trust::key_text(sta.public_key()),
+                          recipient()};
+    trust::Subject person{"DE-STA-BERLIN", "DE", "issuing_authority", "officer-de", "officer", "A. Richter",
+                          trust::key_text(officer.public_key()), crypto::age_recipient(officer_box.public_key())};
+    trust::Subject provider{"NL-MAILCO", "NL", "provider", "", "", "Mailco", trust::key_text(mailco.public_key()), recipient()};
+    trust::Subject desk{"NL-MAILCO", "NL", "provider", "provider-nl", "provider", "Law desk",
+                        trust::key_text(clerk.public_key()), recipient()};
+    json bundle = {{"type", "comity.trust-bundle/v1"},
+                   {"anchors", {anchor("DE", de_anchor), anchor("NL", nl_anchor)}},
+                   {"credentials",
+                    {trust::issue_credential("c1", office, de_anchor, start - 10, start + year),
+                     trust::issue_credential("c2", person, sta, start - 10, start + year),
+                     trust::issue_credential("c3", provider, nl_anchor, start - 10, start + year),
+                     trust::issue_credential("c4", desk, mailco, start - 10, start + year)}}};
+    ASSERT_EQ(post("/api/v1/trust", bundle, "admin")->status, 201);
+  }
+};
+
+TEST_F(EvidenceRetention, CiphertextOnlyInTransitAndTheBytesAreGoneAfterRetention) {
+  trust_world();
+  // The officer's order, kept 30 days by the requesting authority.
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  request["retention_period_days"] = 30;
+  json order = trust::sign_order(trust::make_order(request, "ord-r", crypto::base64_encode(crypto::random_bytes(18)),
+                                                   start - 60, start + 7 * 86400),
+                                 "officer", officer);
+  auto created = post("/api/v1/cases", {{"signed_order", order}, {"pathway", "P_EU_EPOC"}}, "officer-de");
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id = json::parse(created->body)["id"];
+  const std::string path = "/api/v1/cases/" + id;
+  for (const char* e : {"submit", "mark_ready", "transmit"}) ASSERT_EQ(post(path + "/events", {{"event", e}}, "officer-de")->status, 200);
+  ASSERT_EQ(post(path + "/events", {{"event", "acknowledge"}}, "provider-nl")->status, 200);
+
+  // The provider seals 200 kB to the officer's key and signs the manifest.
+  std::string plaintext = crypto::random_bytes(200000);
+  std::istringstream in(plaintext);
+  std::ostringstream sealed;
+  auto facts = crypto::age_seal(in, sealed, {officer_box.public_key()});
+  const std::string ciphertext = sealed.str();
+  trust::Manifest m;
+  m.id = "prod-1";
+  m.case_id = id;
+  m.order_id = "ord-r";
+  m.provider = "NL-MAILCO";
+  m.recipients = {crypto::age_recipient(officer_box.public_key())};
+  m.files = {{"mailbox.mbox", facts.plaintext_bytes, facts.ciphertext_bytes, facts.plaintext_sha256,
+              facts.ciphertext_sha256, start}};
+  auto registered = post(path + "/productions", trust::sign_manifest(m, clerk, start), "provider-nl");
+  ASSERT_EQ(registered->status, 201) << registered->body;
+  json production = json::parse(registered->body);
+  const std::string pid = production["id"];
+  EXPECT_EQ(production["expires_at"], format_instant(start + 30 * 86400));  // the request's 30 days
+  EXPECT_EQ(production["signer_chain"][0]["user"], "provider-nl");
+  // Only the addressed provider registers; a second registration of the same manifest conflicts.
+  problem_of(post(path + "/productions", trust::sign_manifest(m, clerk, start), "provider-nl"), 409);
+
+  auto chunk = http.Post("/api/v1/productions/" + pid + "/files/0?offset=0", bearer("provider-nl"), ciphertext,
+                         "application/octet-stream");
+  ASSERT_EQ(chunk->status, 200) << chunk->body;
+  EXPECT_TRUE(json::parse(chunk->body)["complete"].get<bool>());
+  // The exchange holds exactly the ciphertext; the officer gets it back, audited.
+  const std::filesystem::path vault = db + ".evidence";
+  EXPECT_EQ(test::read_text((vault / pid / "0.age").string()), ciphertext);
+  auto download = http.Get("/api/v1/productions/" + pid + "/files/0", bearer("officer-de"));
+  ASSERT_EQ(download->status, 200);
+  EXPECT_EQ(download->body, ciphertext);
+  problem_of(http.Get("/api/v1/productions/" + pid + "/files/0", bearer("provider-nl")), 403);
+  auto seen = http.Get(path, bearer("officer-de"));
+  EXPECT_EQ(json::parse(seen->body)["productions"][0]["complete_files"], 1);
+
+  // Day 31: the sweep deletes the ciphertext.
+  set_time(format_instant(start + 31 * 86400));
+  json after;
+  for (int i = 0; i < 200; ++i) {
+    after = json::parse(http.Get("/api/v1/productions/" + pid, bearer("officer-de"))->body);
+    if (!after["deleted_at"].is_null()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_FALSE(after["deleted_at"].is_null()) << after.dump();
+  EXPECT_EQ(after["deletion_reason"], "retention_ended");
+  // The bytes are gone: no file, no directory, and no file anywhere in the
+  // vault or beside the database holds any 64-byte run of the ciphertext.
+  EXPECT_FALSE(std::filesystem::exists(vault / pid));
+  const std::string probe = ciphertext.substr(100000, 64);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path())) {
+    if (entry.is_regular_file()) {
+      EXPECT_EQ(test::read_text(entry.path().string()).find(probe), std::string::npos) << entry.path();
+    }
+  }
+  problem_of(http.Get("/api/v1/productions/" + pid + "/files/0", bearer("officer-de")), 410);
+  problem_of(http.Post("/api/v1/productions/" + pid + "/files/0?offset=0", bearer("provider-nl"), "x",
+                       "application/octet-stream"),
+             409);
+  // And the deletion is on the audit trail.
+  json audit = json::parse(http.Get("/api/v1/audit?limit=200", bearer("overseer"))->body);
+  std::set<std::string> actions;
+  for (const auto& a : audit["items"]) actions.insert(a["action"].get<std::string>());
+  for (const char* a : {"register_production", "receive_evidence", "read_evidence", "delete_evidence"})
+    EXPECT_TRUE(actions.count(a)) << a;
 }
 
 }  // namespace

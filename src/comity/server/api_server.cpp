@@ -958,9 +958,10 @@ struct ApiServer::Impl {
   }
 
   // One chunk of a file's ciphertext at ?offset=N (resumable: GET the
-  // production for received_bytes). Checked on a read connection, written
-  // to the vault outside every store lock, committed only when complete.
-  void post_chunk(const httplib::Request& req, httplib::Response& res) {
+  // production for received_bytes). Checked on a read connection, streamed
+  // to the vault as it arrives (never held whole in memory) outside every
+  // store lock, committed only when the file is complete.
+  void post_chunk(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
     if (!evidence_configured(res)) return;
     auto who = authenticated(req, res);
     if (!who) return;
@@ -972,17 +973,25 @@ struct ApiServer::Impl {
                      {{"$query.offset", "a non-negative integer"}});
     const std::string index_text = req.matches[2].str();
     if (!small_decimal(index_text)) return problem(res, 404, "Not Found", "no such file");
-    const uint64_t offset = std::stoull(offset_text);
+    const std::string length_text = req.get_header_value("Content-Length");
+    if (!small_decimal(length_text))
+      return problem(res, 411, "Length Required", "send the chunk with a Content-Length (at most 1048576 bytes)");
+    const uint64_t offset = std::stoull(offset_text), length = std::stoull(length_text);
     const int64_t index = std::stoll(index_text);
     uint64_t received = 0;
     try {
       EvidenceService::UploadSlot slot;
       {
         ReadLease db(*this);
-        slot = evidence->prepare_upload(*db, req.matches[1].str(), index, offset, req.body.size(), actor_of(*who),
-                                        &received);
+        slot = evidence->prepare_upload(*db, req.matches[1].str(), index, offset, static_cast<size_t>(length),
+                                        actor_of(*who), &received);
       }
-      auto out = evidence->write_chunk(slot, offset, req.body);
+      auto out = evidence->write_chunk_from(slot, offset, [&](const EvidenceVault::PieceWriter& write) {
+        reader([&](const char* data, size_t n) { return write(std::string_view(data, n)); });
+      });
+      if (out.received != offset + length)
+        return problem(res, 400, "Bad Request",
+                       "the chunk arrived incomplete; the upload continues at offset " + std::to_string(out.received));
       if (out.complete) durably([&] { evidence->record_complete(store, slot, actor_of(*who)); });
       res.set_header("Upload-Offset", std::to_string(out.received));
       res.set_content(json{{"received_bytes", out.received}, {"complete", out.complete}}.dump(), "application/json");
@@ -1417,22 +1426,37 @@ struct ApiServer::Impl {
   template <class F>
   void on(const char* method, const std::string& pattern, const std::string& route, F&& handler) {
     auto wrapped = [this, method, route, handler](const httplib::Request& req, httplib::Response& res) {
-      auto t0 = Clk::now();
-      try {
-        handler(req, res);
-      } catch (const std::exception& e) {
-        std::cerr << json{{"level", "error"}, {"route", route}, {"error", e.what()}}.dump() << "\n";
-        problem(res, 500, "Internal Server Error", "the request could not be completed");
-      }
-      if (res.status == -1) res.status = 200;  // httplib's "not set yet" means 200
-      double secs = std::chrono::duration<double>(Clk::now() - t0).count();
-      metrics.record(method, route, res.status, secs);
-      std::cerr << json{{"ts", format_instant(clock.now())}, {"method", method}, {"route", route},
-                        {"status", res.status}, {"ms", std::round(secs * 1e6) / 1e3}}.dump()
-                << "\n";
+      observed(method, route, res, [&] { handler(req, res); });
     };
     if (std::string(method) == "GET") http.Get(pattern, wrapped);
     else http.Post(pattern, wrapped);
+  }
+
+  // A POST route whose body the handler reads as it arrives.
+  template <typename F>
+  void on_stream(const std::string& pattern, const std::string& route, F&& handler) {
+    http.Post(pattern, [this, route, handler](const httplib::Request& req, httplib::Response& res,
+                                              const httplib::ContentReader& reader) {
+      observed("POST", route, res, [&] { handler(req, res, reader); });
+    });
+  }
+
+  // Runs a handler: a 500 problem for what it throws, then metrics and the request log.
+  template <typename F>
+  void observed(const char* method, const std::string& route, httplib::Response& res, F&& run) {
+    auto t0 = Clk::now();
+    try {
+      run();
+    } catch (const std::exception& e) {
+      std::cerr << json{{"level", "error"}, {"route", route}, {"error", e.what()}}.dump() << "\n";
+      problem(res, 500, "Internal Server Error", "the request could not be completed");
+    }
+    if (res.status == -1) res.status = 200;  // httplib's "not set yet" means 200
+    double secs = std::chrono::duration<double>(Clk::now() - t0).count();
+    metrics.record(method, route, res.status, secs);
+    std::cerr << json{{"ts", format_instant(clock.now())}, {"method", method}, {"route", route},
+                      {"status", res.status}, {"ms", std::round(secs * 1e6) / 1e3}}.dump()
+              << "\n";
   }
 
   void routes() {
@@ -1531,8 +1555,10 @@ struct ApiServer::Impl {
        [this](const httplib::Request& req, httplib::Response& res) { post_production(req, res); });
     on("GET", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64}))", "/api/v1/productions/{id}",
        [this](const httplib::Request& req, httplib::Response& res) { get_production(req, res); });
-    on("POST", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64})/files/([0-9]{1,6}))", "/api/v1/productions/{id}/files/{n}",
-       [this](const httplib::Request& req, httplib::Response& res) { post_chunk(req, res); });
+    on_stream(R"(/api/v1/productions/([A-Za-z0-9_-]{1,64})/files/([0-9]{1,6}))", "/api/v1/productions/{id}/files/{n}",
+              [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                post_chunk(req, res, reader);
+              });
     on("GET", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64})/files/([0-9]{1,6}))", "/api/v1/productions/{id}/files/{n}",
        [this](const httplib::Request& req, httplib::Response& res) { get_file(req, res); });
     on("GET", "/api/v1/trust", "/api/v1/trust",

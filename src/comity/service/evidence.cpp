@@ -58,7 +58,8 @@ Production EvidenceService::register_production(std::string_view case_id, const 
     // Only the requesting side may be able to open the evidence: the keys of
     // the order's signers and of their authorities.
     std::set<std::string> allowed;
-    for (const auto& sig : json::parse(r->order_verification_json)["signatures"])
+    const json verification = json::parse(r->order_verification_json);
+    for (const auto& sig : verification["signatures"])
       for (const auto& link : sig["chain"])
         if (link["level"] != "anchor" && link.contains("encryption_key"))
           allowed.insert(link["encryption_key"].get<std::string>());
@@ -123,9 +124,22 @@ EvidenceService::UploadSlot EvidenceService::prepare_upload(Store& db, std::stri
 }
 
 EvidenceService::ChunkOutcome EvidenceService::write_chunk(const UploadSlot& slot, uint64_t offset, std::string_view bytes) {
+  return write_chunk_from(slot, offset, [&](const EvidenceVault::PieceWriter& write) { write(bytes); });
+}
+
+EvidenceService::ChunkOutcome EvidenceService::write_chunk_from(
+    const UploadSlot& slot, uint64_t offset, const std::function<void(const EvidenceVault::PieceWriter&)>& source) {
   ChunkOutcome out;
   try {
-    out.received = vault_.append(slot.production_id, slot.index, offset, bytes);
+    uint64_t limit = slot.ciphertext_bytes;  // never past the manifest's size, whatever arrives
+    out.received = vault_.append_from(slot.production_id, slot.index, offset, [&](const EvidenceVault::PieceWriter& write) {
+      uint64_t at = offset;
+      source([&](std::string_view piece) {
+        if (at + piece.size() > limit) return false;
+        at += piece.size();
+        return write(piece);
+      });
+    });
   } catch (const VaultError& e) {
     // Another upload got there first (the vault checks the offset under a lock).
     throw ServiceError(ServiceError::Kind::Conflict, std::string("the upload moved on: ") + e.what());

@@ -77,6 +77,10 @@ class EvidenceService {
   UploadSlot prepare_upload(Store& db, std::string_view production_id, int64_t index, uint64_t offset, size_t size,
                             const Actor& actor, uint64_t* received = nullptr);
   ChunkOutcome write_chunk(const UploadSlot& slot, uint64_t offset, std::string_view bytes);
+  // The same for a chunk that arrives in pieces (EvidenceVault::append_from);
+  // a chunk cut short is kept (the upload resumes after it).
+  ChunkOutcome write_chunk_from(const UploadSlot& slot, uint64_t offset,
+                                const std::function<void(const EvidenceVault::PieceWriter&)>& source);
   void record_complete(Store& db, const UploadSlot& slot, const Actor& actor);
   // The three steps on this service's store (tests, single-threaded users).
   ChunkOutcome append(std::string_view production_id, int64_t index, uint64_t offset, std::string_view bytes,

@@ -65,6 +65,11 @@ uint64_t EvidenceVault::size(std::string_view production_id, int64_t index) cons
 }
 
 uint64_t EvidenceVault::append(std::string_view production_id, int64_t index, uint64_t offset, std::string_view bytes) {
+  return append_from(production_id, index, offset, [&](const PieceWriter& write) { write(bytes); });
+}
+
+uint64_t EvidenceVault::append_from(std::string_view production_id, int64_t index, uint64_t offset,
+                                    const std::function<void(const PieceWriter&)>& source) {
   std::string p = path(production_id, index);
   std::string d = dir_ + "/" + std::string(production_id);
   bool fresh_dir = ::mkdir(d.c_str(), 0700) == 0;
@@ -79,20 +84,31 @@ uint64_t EvidenceVault::append(std::string_view production_id, int64_t index, ui
   if (::fstat(f.fd, &st) != 0) fail("cannot stat", p);
   if (static_cast<uint64_t>(st.st_size) != offset)
     throw VaultError("offset " + std::to_string(offset) + " is not the end of the file (" + std::to_string(st.st_size) + ")");
-  const char* at = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {
-    ssize_t n = ::write(f.fd, at, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("cannot write", p);
+  uint64_t written = 0;
+  int write_errno = 0;
+  source([&](std::string_view piece) {
+    const char* at = piece.data();
+    size_t left = piece.size();
+    while (left > 0) {
+      ssize_t n = ::write(f.fd, at, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        write_errno = errno;
+        return false;
+      }
+      at += n;
+      left -= static_cast<size_t>(n);
+      written += static_cast<uint64_t>(n);
     }
-    at += n;
-    left -= static_cast<size_t>(n);
-  }
+    return true;
+  });
   if (::fdatasync(f.fd) != 0) fail("cannot sync", p);
   if (offset == 0) sync_dir(d);  // the file's directory entry, once
-  return offset + bytes.size();
+  if (write_errno != 0) {
+    errno = write_errno;
+    fail("cannot write", p);
+  }
+  return offset + written;
 }
 
 void EvidenceVault::truncate(std::string_view production_id, int64_t index) {

@@ -31,6 +31,13 @@ class EvidenceVault {
   // Appends `bytes` at `offset`, which must be size(). Returns the new size.
   // Throws VaultError (including an offset that is not the end).
   uint64_t append(std::string_view production_id, int64_t index, uint64_t offset, std::string_view bytes);
+  // The same for bytes that arrive in pieces: `source` is called once with a
+  // writer, which it calls with each piece (the writer returns false after a
+  // write error). Whatever was written is made durable before this returns,
+  // also when `source` stops early; the new size is returned either way.
+  using PieceWriter = std::function<bool(std::string_view)>;
+  uint64_t append_from(std::string_view production_id, int64_t index, uint64_t offset,
+                       const std::function<void(const PieceWriter&)>& source);
   // Empties a file (a wrong upload starts again).
   void truncate(std::string_view production_id, int64_t index);
   // SHA-256 (hex) of a file, read in 64 KiB pieces.

@@ -3,9 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <set>
+
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
+#include "comity/store/evidence_vault.hpp"
 #include "comity/store/migrations.hpp"
 #include "comity/util/sha256.hpp"
 #include "test_support.hpp"
@@ -317,6 +321,59 @@ TEST_F(StoreTest, CasesRecordTheirPartiesAndTransmission) {
   r.id = "case-2";
   r.provider_party_id = "unregistered";
   EXPECT_THROW(store->create_case(r, audit("create", "case-2", "x")), StoreError);  // foreign key
+}
+
+// Productions are due for deletion when their retention ends or when their
+// case must delete the data it obtained (failed ex-post validation), and
+// never twice; the vault's bytes go with them.
+TEST_F(StoreTest, ProductionsAreDueForDeletionByRetentionOrByTheirCase) {
+  auto store = open_sqlite_store(path);
+  CaseRecord keep = s01_case("c-keep"), purge = s01_case("c-purge");
+  store->create_case(keep, audit("open_case", "c-keep", "{}"), {});
+  purge.c.data_marked_for_deletion = true;
+  store->create_case(purge, audit("open_case", "c-purge", "{}"), {});
+  auto production = [&](const std::string& id, const std::string& case_id, Instant expires,
+                        const std::string& manifest_id = "") {
+    Production p{id, case_id, manifest_id.empty() ? "m-" + id : manifest_id, "{}", "[]", kT0, expires, std::nullopt, "", {}};
+    p.files = {{0, "a.bin", 10, std::string(64, 'a'), false}, {1, "b.bin", 20, std::string(64, 'b'), false}};
+    store->put_production(p, audit("register_production", id, "{}"));
+  };
+  production("p-live", "c-keep", kT0 + 100);
+  production("p-old", "c-keep", kT0 + 10);
+  production("p-case", "c-purge", kT0 + 100);
+  // A case's manifest id registers once.
+  EXPECT_THROW(production("p-again", "c-keep", kT0 + 100, "m-p-live"), StoreError);
+  EXPECT_FALSE(store->production("p-again"));
+  auto due = [&](Instant now) {
+    std::set<std::string> ids;
+    for (const auto& p : store->productions_to_delete(now, 10)) ids.insert(p.id);
+    return ids;
+  };
+  EXPECT_EQ(due(kT0), (std::set<std::string>{"p-case"}));
+  EXPECT_EQ(due(kT0 + 10), (std::set<std::string>{"p-case", "p-old"}));
+  store->mark_production_deleted("p-case", "case_requires_deletion", kT0 + 10, audit("delete_evidence", "p-case", "{}"));
+  EXPECT_THROW(store->mark_production_deleted("p-case", "again", kT0 + 11, audit("delete_evidence", "p-case", "{}")),
+               StoreError);
+  EXPECT_EQ(due(kT0 + 10), (std::set<std::string>{"p-old"}));
+  auto p = store->production("p-case");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->deletion_reason, "case_requires_deletion");
+  EXPECT_EQ(p->files.size(), 2u);
+  store->mark_file_complete("p-live", 1, audit("receive_evidence", "p-live", "{}"));
+  EXPECT_TRUE(store->production("p-live")->files[1].complete);
+  EXPECT_FALSE(store->production("p-live")->files[0].complete);
+
+  // The vault: appends only at the end, durable, and removal leaves nothing.
+  EvidenceVault vault((dir.path() / "vault").string());
+  EXPECT_EQ(vault.append("p-live", 0, 0, "01234"), 5u);
+  EXPECT_THROW(vault.append("p-live", 0, 3, "xx"), VaultError);  // not the end
+  EXPECT_EQ(vault.append("p-live", 0, 5, "56789"), 10u);
+  EXPECT_EQ(vault.sha256("p-live", 0), sha256_hex("0123456789"));
+  EXPECT_THROW(vault.append("../escape", 0, 0, "x"), VaultError);
+  vault.remove("p-live");
+  vault.remove("p-live");  // idempotent
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "vault" / "p-live"));
+  EXPECT_EQ(vault.size("p-live", 0), 0u);
 }
 
 TEST_F(StoreTest, SqlIsParameterised) {

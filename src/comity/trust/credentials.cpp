@@ -272,8 +272,10 @@ json sign_revocations(const crypto::SigningKey& issuer, int64_t sequence, Instan
 json chain_json(const Chain& chain) {
   json out = json::array();
   for (const auto& l : chain) {
-    json j = {{"level", l.level}, {"party", l.party}, {"state", l.state}, {"kind", l.kind}, {"name", l.name},
-              {"signing_key", l.signing_key}, {"expires_at", when(l.expires_at)}};
+    json j = {{"level", l.level},         {"party", l.party},
+              {"state", l.state},         {"kind", l.kind},
+              {"name", l.name},           {"signing_key", l.signing_key},
+              {"encryption_key", l.encryption_key}, {"expires_at", when(l.expires_at)}};
     if (!l.user.empty()) j["user"] = l.user;
     if (!l.role.empty()) j["role"] = l.role;
     if (!l.credential.empty()) j["credential"] = l.credential;
