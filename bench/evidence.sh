@@ -2,8 +2,9 @@
 # Evidence benchmark (trust issue, item 7): `comity evidence seal|open`
 # against the standard `age` on the same file in one run — throughput, the
 # ratio to age, and peak memory (GNU time's maximum resident set). Comity
-# also computes the plaintext and ciphertext SHA-256 in the same pass; age
-# computes neither. Not a test. Usage: evidence.sh COMITY_BINARY [MiB]
+# computes the plaintext SHA-256 in the same pass (the target), and, sealing
+# into a manifest, the ciphertext's too; age computes neither. Not a test.
+# Usage: evidence.sh COMITY_BINARY [MiB]
 set -euo pipefail
 BIN=$1
 MIB=${2:-1024}
@@ -32,7 +33,11 @@ run() {  # OUTPUT CMD... → "best_seconds peak_kib"
   done
   echo "$best $peak"
 }
+"$BIN" keys gen --out "$DIR/keys" > /dev/null
 read -r cs cm < <(run "$DIR/c.age" "$BIN" evidence seal --to "$R" "$DIR/plain" "$DIR/c.age")
+read -r ms mm < <(run "$DIR/m.age" sh -c 'rm -f "$1/m.json"; exec "$2" evidence seal --to "$3" --manifest "$1/m.json" \
+  --keys "$1/keys" --case c --provider p "$1/plain" "$1/m.age"' sh "$DIR" "$BIN" "$R")
+rm -f "$DIR/m.age"
 read -r as am < <(run "$DIR/a.age" age -r "$R" -o "$DIR/a.age" "$DIR/plain")
 read -r co com < <(run "$DIR/c.out" "$BIN" evidence open --identity "$DIR/id" "$DIR/a.age" "$DIR/c.out")
 read -r ao aom < <(run "$DIR/a.out" age -d -i "$DIR/id" -o "$DIR/a.out" "$DIR/c.age")
@@ -43,6 +48,8 @@ report() {  # WHAT comity_s comity_kib age_s age_kib
     printf "%-6s comity %7.0f MiB/s (peak %5.1f MiB)   age %7.0f MiB/s (peak %5.1f MiB)   ratio %.2fx  target >= 1.0x: %s\n",
            w, mib / cs, cm / 1024, mib / as, am / 1024, r, (r >= 1.0 ? "met" : "NOT met") }'
 }
-echo "Evidence benchmark: $MIB MiB of random bytes in $DIR, one X25519 recipient, best of 3; comity with both SHA-256 digests"
+echo "Evidence benchmark: $MIB MiB of random bytes in $DIR, one X25519 recipient, best of 3;"
+echo "comity computes the plaintext SHA-256 in the same pass; 'seal+m' seals into a signed manifest (both digests)"
 report seal "$cs" "$cm" "$as" "$am"
+report seal+m "$ms" "$mm" "$as" "$am"
 report open "$co" "$com" "$ao" "$aom"

@@ -22,8 +22,9 @@ ln -s "$TMP/keys/encryption.age" "$TMP/mine.key"
 
 for size in 0 1 65536 65537 300000; do
   head -c "$size" /dev/urandom > "$TMP/p$size"
-  # Comity seals (to both keys), age opens.
-  "$BIN" evidence seal --to "$THEIRS" --to "$MINE" "$TMP/p$size" "$TMP/c$size.age" > "$TMP/facts" || fail "seal $size"
+  # Comity seals (to both keys, into a manifest, so both digests are computed), age opens.
+  "$BIN" evidence seal --to "$THEIRS" --to "$MINE" --manifest "$TMP/m$size.json" --keys "$TMP/keys" --case c-1 \
+    --provider p-1 "$TMP/p$size" "$TMP/c$size.age" > "$TMP/facts" || fail "seal $size"
   # (age creates no output file for an empty plaintext.)
   age -d -i "$TMP/theirs.key" -o "$TMP/a$size" "$TMP/c$size.age" && { [ -e "$TMP/a$size" ] || : > "$TMP/a$size"; } \
     && cmp -s "$TMP/p$size" "$TMP/a$size" && ok || fail "age opens comity's $size bytes"

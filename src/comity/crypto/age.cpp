@@ -21,8 +21,9 @@
 // a last-chunk flag byte. Only the final chunk may be short, and it may be
 // empty only when the whole plaintext is: so truncation at a chunk boundary,
 // reordering and appended data all fail authentication or the framing
-// checks. Memory is a few chunks whatever the file size; both SHA-256
-// digests are updated in the same pass, on a second thread (DigestPipe).
+// checks. Memory is a few chunks whatever the file size; the SHA-256
+// digests are updated in the same pass, each on its own thread (DigestPipe):
+// the plaintext's always, the ciphertext's when asked for.
 //
 // Base64 in the header is the standard alphabet without padding, and must
 // be canonical; stanza bodies wrap at 64 columns, the last line shorter.
@@ -38,6 +39,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <tuple>
 
@@ -339,14 +341,21 @@ void set_nonce(uint8_t nonce[12], uint64_t counter, bool last) {
   nonce[11] = last ? 1 : 0;
 }
 
-// Plaintext and ciphertext digests, each on its own thread.
+// The plaintext digest and, if asked for, the ciphertext's, each on its own thread.
 struct DigestPipe {
-  HashPipe plain, cipher;
+  explicit DigestPipe(Digests which) {
+    if (which == Digests::PlaintextAndCiphertext) cipher.emplace();
+  }
+  HashPipe plain;
+  std::optional<HashPipe> cipher;
   void add(std::string_view p, std::string_view c) {
     plain.add(p);
-    cipher.add(c);
+    if (cipher) cipher->add(c);
   }
-  std::pair<std::string, std::string> finish() { return {plain.finish(), cipher.finish()}; }
+  std::pair<std::string, std::string> finish() {
+    std::string p = plain.finish();
+    return {p, cipher ? cipher->finish() : std::string()};
+  }
 };
 
 }  // namespace
@@ -401,10 +410,11 @@ std::string age_recipient(const X25519Public& key) { return bech32_encode("age",
 
 X25519Public parse_age_recipient(std::string_view text) { return bech32_decode32(text, "age", "age recipient"); }
 
-AgeStreamFacts age_seal(std::istream& in, std::ostream& out, const std::vector<X25519Public>& recipients) {
+AgeStreamFacts age_seal(std::istream& in, std::ostream& out, const std::vector<X25519Public>& recipients,
+                        Digests which) {
   if (recipients.empty()) throw AgeError("seal: no recipient");
   AgeStreamFacts facts;
-  DigestPipe digests;
+  DigestPipe digests(which);
   auto emit = [&](std::string_view plain, std::string_view bytes) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     digests.add(plain, bytes);
@@ -450,9 +460,9 @@ AgeStreamFacts age_seal(std::istream& in, std::ostream& out, const std::vector<X
   return facts;
 }
 
-AgeStreamFacts age_open(std::istream& in, std::ostream& out, const AgeIdentity& identity) {
+AgeStreamFacts age_open(std::istream& in, std::ostream& out, const AgeIdentity& identity, Digests which) {
   AgeStreamFacts facts;
-  DigestPipe digests;
+  DigestPipe digests(which);
   // The header, line by line, keeping its exact bytes for the MAC.
   std::string header;
   auto next_line = [&]() -> std::string {

@@ -48,15 +48,22 @@ X25519Public parse_age_recipient(std::string_view text);  // throws AgeError
 
 struct AgeStreamFacts {
   uint64_t plaintext_bytes = 0, ciphertext_bytes = 0;
-  std::string plaintext_sha256, ciphertext_sha256;  // hex
+  std::string plaintext_sha256, ciphertext_sha256;  // hex; ciphertext_sha256 empty unless asked for
 };
+
+// Which SHA-256 digests a pass computes, each on its own thread beside the
+// cipher. On two cores a third busy thread costs a quarter of the speed, so
+// the ciphertext's digest is computed only where it is needed (a manifest).
+enum class Digests : uint8_t { Plaintext, PlaintextAndCiphertext };
 
 // Encrypts `in` to every recipient, writing the age file to `out`.
 // REQUIRES: at least one recipient.
-AgeStreamFacts age_seal(std::istream& in, std::ostream& out, const std::vector<X25519Public>& recipients);
+AgeStreamFacts age_seal(std::istream& in, std::ostream& out, const std::vector<X25519Public>& recipients,
+                        Digests digests = Digests::PlaintextAndCiphertext);
 // Decrypts an age file with `identity`. Each chunk is authenticated before
 // it is written, but a stream cut short is detected only at its end: write
 // to a temporary file and keep it only if this returns. Throws AgeError.
-AgeStreamFacts age_open(std::istream& in, std::ostream& out, const AgeIdentity& identity);
+AgeStreamFacts age_open(std::istream& in, std::ostream& out, const AgeIdentity& identity,
+                        Digests digests = Digests::PlaintextAndCiphertext);
 
 }  // namespace comity::crypto

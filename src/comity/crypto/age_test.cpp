@@ -77,6 +77,22 @@ TEST(Age, EverySizeAroundTheChunkBoundaryRoundTrips) {
   }
 }
 
+TEST(Age, TheCiphertextDigestOnlyWhenAskedFor) {
+  AgeIdentity id = AgeIdentity::generate();
+  std::string plain(100000, 'x');
+  std::istringstream in(plain);
+  std::ostringstream out;
+  AgeStreamFacts f = age_seal(in, out, {id.public_key()}, Digests::Plaintext);
+  EXPECT_EQ(f.plaintext_sha256, sha256_hex(plain));
+  EXPECT_TRUE(f.ciphertext_sha256.empty());
+  std::istringstream back(out.str());
+  std::ostringstream opened;
+  AgeStreamFacts g = age_open(back, opened, id, Digests::Plaintext);
+  EXPECT_EQ(opened.str(), plain);
+  EXPECT_EQ(g.plaintext_sha256, sha256_hex(plain));
+  EXPECT_TRUE(g.ciphertext_sha256.empty());
+}
+
 TEST(Age, AnyRecipientOpensAndOthersCannot) {
   AgeIdentity a = AgeIdentity::generate(), b = AgeIdentity::generate(), c = AgeIdentity::generate();
   std::string file = seal("evidence", {a.public_key(), b.public_key()});
