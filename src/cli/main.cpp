@@ -711,15 +711,18 @@ int main(int argc, char** argv) {
     if (*db_check) return cmd_db_check(db_path);
     if (*db_backup) return cmd_db_backup(db_path, backup_to);
     if (*log_verify) return cmd_log_verify(log_url, log_vkey, log_state, log_case);
-    if (*ev_seal) return comity::cli::evidence_seal(seal, comity::SystemClock().now());
-    if (*ev_open) return comity::cli::evidence_open(open_args, comity::SystemClock().now());
+    auto now = [] { return comity::SystemClock().now(); };
+    // An --at option: the instant it names, or now.
+    auto at_or_now = [&](const std::string& text) {
+      if (text.empty()) return now();
+      auto t = comity::parse_instant(text);
+      if (!t) throw InputError("--at: expected an ISO 8601 date-time with zone, e.g. 2026-11-23T10:00:00Z");
+      return *t;
+    };
+    if (*ev_seal) return comity::cli::evidence_seal(seal, now());
+    if (*ev_open) return comity::cli::evidence_open(open_args, now());
     if (*ev_verify || *ev_export) {
-      comity::Instant when = comity::SystemClock().now();
-      if (!ev_at.empty()) {
-        auto t = comity::parse_instant(ev_at);
-        if (!t) throw InputError("--at: expected an ISO 8601 date-time with zone");
-        when = *t;
-      }
+      const comity::Instant when = at_or_now(ev_at);
       return *ev_verify ? comity::cli::evidence_verify(ev_manifest, ev_trust, ev_files, when)
                         : comity::cli::evidence_export(ev_manifest, ev_trust, ev_out_file, when);
     }
@@ -731,7 +734,6 @@ int main(int argc, char** argv) {
       return *ev_upload ? comity::cli::evidence_upload(t, ev_case, ev_manifest, ev_production, ev_files)
                         : comity::cli::evidence_download(t, ev_production, ev_index, ev_out_file);
     }
-    auto now = [] { return comity::SystemClock().now(); };
     if (*keys_gen) return cc::keys_gen(keys_dir, keys_name);
     if (*keys_show) return cc::keys_show(show_path);
     if (*keys_rotate) return cc::keys_rotate(rot, now());
@@ -751,13 +753,7 @@ int main(int argc, char** argv) {
       return cc::order_sign(sign_keys, sign_role == "officer" ? cc::SignRole::Officer : cc::SignRole::Validator,
                             sign_days, sign_in, sign_out, now());
     if (*verify) {
-      comity::Instant when = now();
-      if (!verify_at.empty()) {
-        auto t = comity::parse_instant(verify_at);
-        if (!t) throw InputError("--at: expected an ISO 8601 date-time with zone");
-        when = *t;
-      }
-      return cc::verify_order_file(verify_file, verify_bundle, when,
+      return cc::verify_order_file(verify_file, verify_bundle, at_or_now(verify_at),
                                    verify_pending ? cc::Pending::AllowValidatorToFollow : cc::Pending::Refuse);
     }
   } catch (const InputError& e) {

@@ -6,26 +6,7 @@ BIN=$1
 REPO=$2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-failures=0
-pass=0
-
-expect() {  # expect NAME WANT_EXIT CMD...  (stdout → $TMP/out, stderr → $TMP/err)
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL $name: exit $got, want $want"; sed 's/^/  stderr: /' "$TMP/err" | head -5; failures=$((failures + 1))
-  else
-    pass=$((pass + 1))
-  fi
-}
-contains() {  # contains NAME FILE TEXT
-  if grep -qF -- "$3" "$TMP/$2"; then pass=$((pass + 1)); else echo "FAIL $1: $2 lacks '$3'"; failures=$((failures + 1)); fi
-}
-empty() {
-  if [ ! -s "$TMP/$2" ]; then pass=$((pass + 1)); else echo "FAIL $1: $2 not empty"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/../test_lib.sh"
 
 S01=$REPO/examples/s01-eu-subscriber-prosecutor.json
 S02=$REPO/examples/s02-eu-content-prosecutor-no-judge.json
@@ -111,5 +92,4 @@ echo "not a key" > "$TMP/bad.pem"
 expect serve-key-garbage 2 "$BIN" serve --db "$TMP/c.db" --listen 127.0.0.1:0 --log-key "$TMP/bad.pem"
 contains serve-key-garbage err "not a PEM private key"
 
-echo "$pass passed, $failures failed"
-[ "$failures" = 0 ]
+finish

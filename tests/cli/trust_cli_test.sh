@@ -8,22 +8,7 @@ BIN=$1
 REPO=$2
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-failures=0
-pass=0
-expect() {  # expect NAME WANT_EXIT CMD...  (stdout → $TMP/out, stderr → $TMP/err)
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL $name: exit $got, want $want"; sed 's/^/  stderr: /' "$TMP/err" | head -5; failures=$((failures + 1))
-  else
-    pass=$((pass + 1))
-  fi
-}
-contains() {  # contains NAME FILE TEXT
-  if grep -qF -- "$3" "$TMP/$2"; then pass=$((pass + 1)); else echo "FAIL $1: $2 lacks '$3'"; sed 's/^/  /' "$TMP/$2" | head -5; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/../test_lib.sh"
 S01=$REPO/examples/s01-eu-subscriber-prosecutor.json
 K=$TMP/keys
 
@@ -115,5 +100,4 @@ expect demo-export 0 "$BIN" trust export --db "$TMP/demo.db" --out "$TMP/demo-bu
 expect demo-verify 0 "$BIN" verify "$TMP/demo-order.json" --trust "$TMP/demo-bundle.json"
 contains demo-verify out '"user": "officer"'
 
-echo "$pass passed, $failures failed"
-[ "$failures" = 0 ]
+finish

@@ -3,9 +3,9 @@
 # opens a case on a signed order, the demo provider seals a SIZE_MIB file to
 # the officer's key with a signed manifest and uploads it in resumable
 # chunks, the officer downloads and opens it with every check. Each client
-# step's peak memory must stay under 64 MiB (GNU time, max RSS); the
-# server's is reported. Then every refusal: tampered, truncated, wrong
-# recipient, forged manifest, wrong downloader, a replayed upload offset.
+# step's peak memory must stay under 64 MiB (GNU time, max RSS), and so must
+# the server's (VmHWM). Then every refusal: tampered, truncated, wrong
+# recipient, forged manifest, wrong downloader, a stale upload offset.
 # Usage: evidence_flow_test.sh COMITY_BINARY SOURCE_DIR [SIZE_MIB [memory|no-memory-limits]]
 # (the sanitizer build passes no-memory-limits: its shadow memory is not the program's)
 set -uo pipefail
@@ -14,15 +14,8 @@ SRC=$2
 SIZE_MIB=${3:-2048}
 MEMORY=${4:-memory}
 TMP=$(mktemp -d)
-SERVER=
-cleanup() {
-  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT
-failures=0
-pass=0
+source "$(dirname "$0")/../test_lib.sh"
+trap 'stop_server; rm -rf "$TMP"' EXIT
 ok() { pass=$((pass + 1)); }
 fail() { echo "FAIL $1"; failures=$((failures + 1)); }
 check() { if eval "$2"; then ok; else fail "$1"; fi; }
@@ -45,12 +38,7 @@ token() { awk -v who="$1" '$1 == who { getline; print $1 }' "$TMP/tokens"; }
 OFFICER=$(token officer)
 PROVIDER=$(token provider)
 K=$TMP/d.db.keys
-"$BIN" serve --db "$TMP/d.db" --listen 127.0.0.1:0 --pack "$SRC/rules" > "$TMP/serve.out" 2> "$TMP/serve.err" &
-SERVER=$!
-for _ in $(seq 1 200); do grep -q "listening on" "$TMP/serve.out" 2>/dev/null && break; sleep 0.05; done
-PORT=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$TMP/serve.out")
-[ -n "$PORT" ] || die "the server did not start"
-URL=http://127.0.0.1:$PORT
+start_server "$TMP/d.db" --pack "$SRC/rules"
 IDLE_KIB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER/status")
 api() {  # api TOKEN METHOD PATH [JSON]
   curl -s -D "$TMP/headers" -o "$TMP/body" -w '%{http_code}' -X "$2" -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
@@ -168,5 +156,4 @@ check "encrypting to a key outside the requesting side is refused" \
 "$BIN" evidence export --manifest "$TMP/manifest.json" --trust "$TMP/bundle.json" --out "$TMP/case.jsonld" > /dev/null
 check "CASE/UCO export" 'grep -q "case-investigation:ProvenanceRecord" "$TMP/case.jsonld" && grep -q "uco-observable:File" "$TMP/case.jsonld"'
 
-echo "$pass passed, $failures failed"
-[ "$failures" = 0 ]
+finish
