@@ -962,6 +962,9 @@ struct ApiServer::Impl {
   // to the vault as it arrives (never held whole in memory) outside every
   // store lock, committed only when the file is complete.
   void post_chunk(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    // A refused chunk's body may be left unread, so the connection cannot
+    // carry another request: it closes unless the chunk was taken whole.
+    res.set_header("Connection", "close");
     if (!evidence_configured(res)) return;
     auto who = authenticated(req, res);
     if (!who) return;
@@ -993,6 +996,7 @@ struct ApiServer::Impl {
         return problem(res, 400, "Bad Request",
                        "the chunk arrived incomplete; the upload continues at offset " + std::to_string(out.received));
       if (out.complete) durably([&] { evidence->record_complete(store, slot, actor_of(*who)); });
+      res.headers.erase("Connection");
       res.set_header("Upload-Offset", std::to_string(out.received));
       res.set_content(json{{"received_bytes", out.received}, {"complete", out.complete}}.dump(), "application/json");
     } catch (const ServiceError& e) {
@@ -1024,10 +1028,15 @@ struct ApiServer::Impl {
         static_cast<size_t>(size), "application/octet-stream",
         [v, id, index](size_t offset, size_t, httplib::DataSink& sink) {
           bool ok = true;
-          v->read(id, index, offset, [&](std::string_view piece) {
-            ok = sink.write(piece.data(), piece.size());
-            return false;  // one piece per call; httplib asks again from the new offset
-          });
+          try {
+            v->read(id, index, offset, [&](std::string_view piece) {
+              ok = sink.write(piece.data(), piece.size());
+              return false;  // one piece per call; httplib asks again from the new offset
+            });
+          } catch (const VaultError& e) {  // deleted meanwhile: the transfer stops short
+            std::cerr << json{{"level", "error"}, {"msg", "evidence download"}, {"error", e.what()}}.dump() << "\n";
+            return false;
+          }
           return ok;
         });
   }
