@@ -347,6 +347,7 @@ struct ServeArgs {
   std::string orders = "signed";
   std::string evidence_dir;  // default: DB.evidence
   int evidence_days = 90;
+  bool secure_cookies = false;
 };
 
 // The log's signing key: read from its file, or created there (mode 0600)
@@ -398,6 +399,7 @@ int cmd_serve(const ServeArgs& a) {
   options.checkpoint_every = std::chrono::milliseconds(a.checkpoint_ms);
   options.evidence_dir = a.evidence_dir.empty() ? db_path + ".evidence" : a.evidence_dir;
   options.evidence_holding_days = a.evidence_days;
+  options.secure_cookies = a.secure_cookies;
   options.orders = a.orders == "signed" ? comity::OrderPolicy::SignedOnly : comity::OrderPolicy::SignedOrUnsigned;
   if (options.orders == comity::OrderPolicy::SignedOrUnsigned)
     std::cerr << "warning: --orders unsigned: cases open on requests nobody signed (for tests only)\n";
@@ -431,11 +433,12 @@ int cmd_demo_seed(const std::string& db_path, const std::string& pack_dir) {
   auto store = comity::open_sqlite_store(db_path);
   comity::SystemClock clock;
   auto creds = comity::seed_demo(*store, *pack, clock.now());
-  std::cout << "Demo world in " << db_path << ". API tokens (shown once; use as Authorization: Bearer TOKEN):\n";
+  std::cout << "Demo world in " << db_path << ". API tokens (shown once; use as Authorization: Bearer TOKEN)\n"
+            << "and passwords for the browser (POST /api/v1/session):\n";
   for (const auto& c : creds)
     std::cout << "  " << c.user << std::string(c.user.size() < 22 ? 22 - c.user.size() : 1, ' ') << c.role
               << std::string(c.role.size() < 21 ? 21 - c.role.size() : 1, ' ') << c.party << "\n    " << c.token
-              << "\n";
+              << "\n    password: " << c.password << "\n";
   // Signing keys: the exchange opens cases on signed orders only.
   std::string keys_dir = db_path + ".keys";
   if (std::filesystem::exists(keys_dir)) {
@@ -506,6 +509,8 @@ int main(int argc, char** argv) {
                     "The longest the exchange keeps a production, in days (default 90; a request's "
                     "retention_period_days shortens it)")
       ->check(CLI::Range(1, 3650));
+  serve->add_flag("--secure-cookies", sa.secure_cookies,
+                  "Mark browser-session cookies Secure: the server is reached over TLS (directly or via a proxy)");
   serve->add_option("--orders", sa.orders,
                     "signed (default): cases open only on signed orders; unsigned: plain requests too (tests only)")
       ->check(CLI::IsMember({"signed", "unsigned"}));

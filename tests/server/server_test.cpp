@@ -26,6 +26,8 @@
 #include "comity/ledger/checkpoint.hpp"
 #include "comity/ledger/merkle.hpp"
 #include "comity/server/api_server.hpp"
+#include "comity/service/identity.hpp"
+#include "comity/service/ids.hpp"
 #include "comity/store/sqlite.hpp"
 #include "comity/store/store.hpp"
 #include "comity/util/sha256.hpp"
@@ -853,6 +855,11 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"POST", "/api/v1/productions/nope/files/0?offset=0", json::object(),
        {401, 401, 415, 415, 415, 415, 415, 415, 415, 415, 415, 415}},
       {"GET", "/api/v1/productions/nope/files/0", {}, {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      // Browser sessions: a login for nobody fails for everyone; API tokens are not sessions.
+      {"POST", "/api/v1/session", {{"user", "nobody"}, {"password", "not a password"}},
+       {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
+      {"GET", "/api/v1/session", {}, {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
+      {"POST", "/api/v1/session/logout", json::object(), {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
   };
   std::set<std::string> covered;
   for (const auto& row : rows) {
@@ -1482,6 +1489,111 @@ TEST_F(EvidenceRetention, CiphertextOnlyInTransitAndTheBytesAreGoneAfterRetentio
   for (const auto& a : audit["items"]) actions.insert(a["action"].get<std::string>());
   for (const char* a : {"register_production", "receive_evidence", "read_evidence", "delete_evidence"})
     EXPECT_TRUE(actions.count(a)) << a;
+}
+
+// --- Browser sessions: argon2id passwords, cookies, CSRF, lock-out ---------
+struct Sessions : ::testing::Test {
+  test::TempDir dir;
+  std::string db = (dir.path() / "c.db").string(), clock_file = (dir.path() / "now").string();
+  const Instant start = *parse_instant("2026-11-23T09:00:00Z");
+  void set_time(Instant t) { std::ofstream(clock_file) << format_instant(t) << "\n"; }
+  std::unique_ptr<Server> server = [this] {
+    seed(db);
+    {
+      auto store = open_sqlite_store(db);
+      FakeClock at(start);
+      RandomIds ids;
+      IdentityService identity(*store, at, ids);
+      identity.set_password("officer-de", "correct horse battery", Actor{"admin", PartyRole::Admin, "comity-admin", "BE"});
+    }
+    set_time(start);
+    return std::make_unique<Server>(db, std::vector<std::string>{"--clock-file", clock_file});
+  }();
+  httplib::Client http = server->client();
+
+  httplib::Result login(const std::string& user, const std::string& password) {
+    return http.Post("/api/v1/session", json{{"user", user}, {"password", password}}.dump(), "application/json");
+  }
+  static std::string cookie_of(const httplib::Result& r) {
+    std::string c = r->get_header_value("Set-Cookie");
+    return c.substr(0, c.find(';'));
+  }
+};
+
+TEST_F(Sessions, LoginSetsAStrictCookieAndChangesNeedTheCsrfToken) {
+  // The password is stored as an argon2id PHC string, never in clear.
+  {
+    auto store = open_sqlite_store(db, StoreAccess::ReadOnly);
+    auto phc = store->password_of("officer-de");
+    ASSERT_TRUE(phc);
+    EXPECT_EQ(phc->rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u) << *phc;
+  }
+  auto r = login("officer-de", "correct horse battery");
+  ASSERT_EQ(r->status, 201) << r->body;
+  std::string set_cookie = r->get_header_value("Set-Cookie");
+  for (const char* attr : {"HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"})
+    EXPECT_NE(set_cookie.find(attr), std::string::npos) << attr << " in " << set_cookie;
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos);  // plain HTTP on loopback
+  const std::string csrf = json::parse(r->body)["csrf_token"];
+  httplib::Headers cookie = {{"Cookie", cookie_of(r)}};
+
+  // Reads work with the cookie alone; the session reports the CSRF token again.
+  auto me = http.Get("/api/v1/me", cookie);
+  ASSERT_EQ(me->status, 200);
+  EXPECT_EQ(json::parse(me->body)["user"]["id"], "officer-de");
+  EXPECT_EQ(json::parse(http.Get("/api/v1/session", cookie)->body)["csrf_token"], csrf);
+  // A change without the CSRF token (what a cross-site form could send) is refused; with it, done.
+  std::string body = test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json");
+  problem_of(http.Post("/api/v1/evaluate", cookie, body, "application/json"), 403);
+  httplib::Headers with_csrf = cookie;
+  with_csrf.emplace("X-CSRF-Token", std::string(csrf.size(), '0'));
+  problem_of(http.Post("/api/v1/evaluate", with_csrf, body, "application/json"), 403);
+  with_csrf = cookie;
+  with_csrf.emplace("X-CSRF-Token", csrf);
+  EXPECT_EQ(http.Post("/api/v1/evaluate", with_csrf, body, "application/json")->status, 200);
+
+  // Logout ends it; the cookie no longer opens anything.
+  problem_of(http.Post("/api/v1/session/logout", cookie, "", "application/json"), 403);  // CSRF here too
+  auto out = http.Post("/api/v1/session/logout", with_csrf, "", "application/json");
+  ASSERT_EQ(out->status, 200) << out->body;
+  EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  problem_of(http.Get("/api/v1/me", cookie), 401);
+
+  // A session expires after 12 hours.
+  auto again = login("officer-de", "correct horse battery");
+  httplib::Headers second = {{"Cookie", cookie_of(again)}};
+  EXPECT_EQ(http.Get("/api/v1/me", second)->status, 200);
+  set_time(start + 12 * 3600);
+  problem_of(http.Get("/api/v1/me", second), 401);
+}
+
+TEST_F(Sessions, FailedLoginsLockTheUserOutWithBackOff) {
+  // Unknown user and wrong password get the same answer.
+  auto unknown = problem_of(login("nobody", "correct horse battery"), 401);
+  auto wrong = problem_of(login("officer-de", "wrong password!!"), 401);
+  EXPECT_EQ(unknown["detail"], wrong["detail"]);
+  problem_of(login("officer-de", ""), 401);
+  for (int i = 0; i < 2; ++i) problem_of(login("officer-de", "still wrong!!!"), 401);
+  // The fifth failure locks the user for 30 s — even the right password waits.
+  problem_of(login("officer-de", "wrong again!!!"), 401);
+  auto locked = login("officer-de", "correct horse battery");
+  problem_of(locked, 429);
+  EXPECT_EQ(locked->get_header_value("Retry-After"), "30");
+  set_time(start + 31);
+  // One more failure doubles the lock.
+  problem_of(login("officer-de", "wrong once more"), 401);
+  auto longer = login("officer-de", "correct horse battery");
+  problem_of(longer, 429);
+  EXPECT_EQ(longer->get_header_value("Retry-After"), "60");
+  set_time(start + 31 + 61);
+  auto ok = login("officer-de", "correct horse battery");
+  ASSERT_EQ(ok->status, 201) << ok->body;
+  // A success clears the count: the next failure does not lock.
+  problem_of(login("officer-de", "wrong after success"), 401);
+  EXPECT_EQ(login("officer-de", "correct horse battery")->status, 201);
+  // Malformed bodies name the field.
+  auto bad = http.Post("/api/v1/session", R"({"user": 1})", "application/json");
+  EXPECT_EQ(problem_of(bad, 422)["errors"][0]["path"], "$.user");
 }
 
 }  // namespace

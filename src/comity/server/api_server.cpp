@@ -45,6 +45,7 @@ const std::vector<RouteSpec>& api_routes() {
       {"POST", "/api/v1/log/checkpoint"}, {"GET", "/api/v1/log/inclusion"}, {"GET", "/api/v1/log/consistency"},
       {"GET", "/api/v1/cases/{id}/log"}, {"GET", "/api/v1/log/statistics"},
       {"GET", "/api/v1/trust"}, {"POST", "/api/v1/trust"},
+      {"POST", "/api/v1/session"}, {"GET", "/api/v1/session"}, {"POST", "/api/v1/session/logout"},
       {"POST", "/api/v1/cases/{id}/productions"}, {"GET", "/api/v1/productions/{id}"},
       {"POST", "/api/v1/productions/{id}/files/{n}"}, {"GET", "/api/v1/productions/{id}/files/{n}"},
   };
@@ -510,6 +511,10 @@ struct ApiServer::Impl {
   // computed one in constant time, so acceptance never rests on a store's
   // notion of equality (collations, truncation). REQUIRES: `db` is a read
   // lease or the writer under store_mu.
+  // The caller: an API token (Authorization: Bearer), or a browser session
+  // cookie. A request that changes something under a session must carry the
+  // session's CSRF token in X-CSRF-Token (403 otherwise): a cross-site page
+  // can make the browser send the cookie, but cannot read the token.
   std::optional<Principal> authenticate(Store& db, const httplib::Request& req, httplib::Response& res) {
     std::string h = req.get_header_value("Authorization");
     constexpr std::string_view kBearer = "Bearer ";
@@ -520,10 +525,104 @@ struct ApiServer::Impl {
             CRYPTO_memcmp(who->stored_sha256.data(), digest.data(), digest.size()) == 0)
           return Principal{who->user, who->party, who->token_id};
       }
+    } else if (std::string token = session_cookie(req); !token.empty()) {
+      std::string digest = sha256_hex(token);
+      if (auto who = db.user_by_session(digest, clock.now())) {
+        if (who->stored_sha256.size() == digest.size() &&
+            CRYPTO_memcmp(who->stored_sha256.data(), digest.data(), digest.size()) == 0) {
+          if (req.method != "GET" && req.method != "HEAD") {
+            std::string sent = req.get_header_value("X-CSRF-Token"), expected = csrf_token_for(token);
+            if (sent.size() != expected.size() || CRYPTO_memcmp(sent.data(), expected.data(), sent.size()) != 0) {
+              problem(res, 403, "Forbidden", "a change under a browser session needs its X-CSRF-Token header");
+              return std::nullopt;
+            }
+          }
+          return Principal{who->user, who->party, who->token_id};
+        }
+      }
     }
     res.set_header("WWW-Authenticate", "Bearer");
-    problem(res, 401, "Unauthorized", "send a valid API token: Authorization: Bearer TOKEN");
+    problem(res, 401, "Unauthorized", "send a valid API token (Authorization: Bearer TOKEN) or log in");
     return std::nullopt;
+  }
+
+  // The comity_session cookie's value, or "".
+  static std::string session_cookie(const httplib::Request& req) {
+    std::string cookies = req.get_header_value("Cookie");
+    constexpr std::string_view kName = "comity_session=";
+    size_t at = 0;
+    while (at < cookies.size()) {
+      while (at < cookies.size() && (cookies[at] == ' ' || cookies[at] == ';')) ++at;
+      size_t end = cookies.find(';', at);
+      std::string_view c = std::string_view(cookies).substr(at, end == std::string::npos ? std::string::npos : end - at);
+      if (c.substr(0, kName.size()) == kName && c.size() - kName.size() <= 128) return std::string(c.substr(kName.size()));
+      if (end == std::string::npos) break;
+      at = end + 1;
+    }
+    return {};
+  }
+
+  std::string session_cookie_header(const std::string& value, int64_t max_age) const {
+    return "comity_session=" + value + "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict" +
+           (options.secure_cookies ? "; Secure" : "");
+  }
+
+  // POST /api/v1/session {user, password}: a browser session.
+  void post_session(const httplib::Request& req, httplib::Response& res) {
+    auto body = json_body(req, res);
+    if (!body) return;
+    FieldErrors errors;
+    refuse_unknown_fields(*body, {"user", "password"}, errors);
+    for (const char* k : {"user", "password"})
+      if (!body->contains(k) || !(*body)[k].is_string() || (*body)[k].get_ref<const std::string&>().size() > 256)
+        errors.push_back({std::string("$.") + k, "a string of at most 256 bytes"});
+    if (!errors.empty()) return problem(res, 422, "Unprocessable Content", "the body does not match", errors);
+    try {
+      Session s;
+      {
+        std::lock_guard<std::mutex> lock(store_mu);
+        s = identity.login((*body)["user"].get<std::string>(), (*body)["password"].get<std::string>());
+      }
+      res.status = 201;
+      res.set_header("Set-Cookie", session_cookie_header(s.token, kSessionSeconds));
+      res.set_header("Cache-Control", "no-store");
+      res.set_content(json{{"user", s.user_id}, {"session", s.id}, {"csrf_token", s.csrf_token},
+                           {"expires_at", format_instant(s.expires_at)}}.dump(),
+                      "application/json");
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
+  }
+
+  // GET /api/v1/session: the browser session's user and CSRF token.
+  void get_session(const httplib::Request& req, httplib::Response& res) {
+    std::string token = session_cookie(req);
+    auto who = token.empty() ? std::nullopt : authenticated(req, res);
+    if (!who) {
+      if (token.empty()) problem(res, 401, "Unauthorized", "no browser session: log in with POST /api/v1/session");
+      return;
+    }
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(json{{"user", {{"id", who->user.id}, {"name", who->user.name}, {"role", role_name(who->user.role)}}},
+                         {"party", party_json(who->party)}, {"session", who->token_id},
+                         {"csrf_token", csrf_token_for(token)}}.dump(),
+                    "application/json");
+  }
+
+  // POST /api/v1/session/logout: ends the browser session (CSRF-checked).
+  void post_logout(const httplib::Request& req, httplib::Response& res) {
+    std::string token = session_cookie(req);
+    if (token.empty()) return problem(res, 401, "Unauthorized", "no browser session");
+    auto who = authenticated(req, res);
+    if (!who) return;
+    try {
+      std::lock_guard<std::mutex> lock(store_mu);
+      identity.logout(who->token_id, actor_of(*who));
+    } catch (const ServiceError& e) {
+      return service_error(e, res);
+    }
+    res.set_header("Set-Cookie", session_cookie_header("", 0));
+    res.set_content(json{{"ended", who->token_id}}.dump(), "application/json");
   }
 
   // authenticate() on a read lease, released before returning.
@@ -541,6 +640,11 @@ struct ApiServer::Impl {
       case SK::NotFound: problem(res, 404, "Not Found", e.what()); return;
       case SK::Forbidden: problem(res, 403, "Forbidden", e.what()); return;
       case SK::Conflict: problem(res, 409, "Conflict", e.what()); return;
+      case SK::Unauthenticated: problem(res, 401, "Unauthorized", e.what()); return;
+      case SK::TooManyAttempts:
+        res.set_header("Retry-After", std::to_string(std::max<int64_t>(1, e.retry_after)));
+        problem(res, 429, "Too Many Requests", e.what());
+        return;
       case SK::Untrusted: {
         // A replayed order conflicts with the case it opened; any other
         // refusal is about the order's content. `reason` names which check.
@@ -1570,6 +1674,12 @@ struct ApiServer::Impl {
               });
     on("GET", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64})/files/([0-9]{1,6}))", "/api/v1/productions/{id}/files/{n}",
        [this](const httplib::Request& req, httplib::Response& res) { get_file(req, res); });
+    on("POST", "/api/v1/session", "/api/v1/session",
+       [this](const httplib::Request& req, httplib::Response& res) { post_session(req, res); });
+    on("GET", "/api/v1/session", "/api/v1/session",
+       [this](const httplib::Request& req, httplib::Response& res) { get_session(req, res); });
+    on("POST", "/api/v1/session/logout", "/api/v1/session/logout",
+       [this](const httplib::Request& req, httplib::Response& res) { post_logout(req, res); });
     on("GET", "/api/v1/trust", "/api/v1/trust",
        [this](const httplib::Request& req, httplib::Response& res) { get_trust(req, res); });
     on("POST", "/api/v1/trust", "/api/v1/trust",

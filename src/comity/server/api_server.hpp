@@ -57,6 +57,9 @@ struct ServerOptions {
   // routes answer 503.
   std::string evidence_dir;
   int evidence_holding_days = 90;
+  // Browser sessions' cookies carry Secure: set when the server is reached
+  // over TLS (directly or through a proxy).
+  bool secure_cookies = false;
 };
 
 class ApiServer {

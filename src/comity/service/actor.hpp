@@ -22,10 +22,17 @@ struct ServiceError : std::runtime_error {
   // Untrusted: a signed order that does not verify (docs/trust.md); `reason`
   // is the trust error code (bad_signature, wrong_chain, revoked, replayed, …)
   // and field_errors holds the member at fault.
-  enum class Kind : uint8_t { InvalidRequest, NotLawful, NotFound, StepRefused, Conflict, KeyReused, Forbidden, Untrusted };
+  // Unauthenticated: a login that failed (the same answer whether the user
+  // or the password was wrong). TooManyAttempts: the user is locked out for
+  // `retry_after` more seconds.
+  enum class Kind : uint8_t {
+    InvalidRequest, NotLawful, NotFound, StepRefused, Conflict, KeyReused, Forbidden, Untrusted, Unauthenticated,
+    TooManyAttempts
+  };
   ServiceError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
   Kind kind;
   std::string reason;                         // Untrusted
+  int64_t retry_after = 0;                    // TooManyAttempts
   FieldErrors field_errors;                   // InvalidRequest, Untrusted
   std::optional<TransitionError> transition;  // StepRefused
 };

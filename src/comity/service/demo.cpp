@@ -51,6 +51,9 @@ std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant no
   };
   std::vector<DemoCredential> out;
   RandomIds ids;
+  FakeClock at(now);  // the seeding instant, for the identity service
+  IdentityService identity(store, at, ids);
+  const Actor system{"demo-seed", PartyRole::Admin, "", ""};
   for (const auto& u : users) {
     try {
       store.put_user({u.id, u.party, u.id, u.role}, seeded("create_user", u.id));
@@ -60,7 +63,9 @@ std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant no
     std::string token = random_token();
     std::string token_id = ids.next();
     store.put_token(token_id, u.id, sha256_hex(token), now, seeded("issue_token", token_id));
-    out.push_back({u.id, std::string(role_name(u.role)), u.party, token});
+    std::string password = "demo-" + random_token().substr(4, 16);
+    identity.set_password(u.id, password, system);
+    out.push_back({u.id, std::string(role_name(u.role)), u.party, token, password});
   }
   return out;
 }

@@ -16,10 +16,12 @@ namespace comity {
 
 struct DemoCredential {
   std::string user, role, party, token;  // the token is shown once, here; the store keeps its digest
+  std::string password;                  // for the browser; the store keeps its argon2id hash
 };
 
-// Creates the demo parties and users if absent, and issues a new token for
-// every demo user. Party names come from the pack's registry.
+// Creates the demo parties and users if absent, and issues a new token and
+// sets a new random password for every demo user. Party names come from the
+// pack's registry.
 std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant now);
 
 }  // namespace comity

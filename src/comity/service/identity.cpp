@@ -2,6 +2,10 @@
 
 #include "comity/trust/credentials.hpp"
 
+#include <argon2.h>
+
+#include "comity/crypto/ed25519.hpp"
+
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -123,6 +127,85 @@ void IdentityService::revoke_token(std::string_view token_id, const Actor& actor
   nlohmann::json payload = {{"token_id", token_id}, {"user_id", *holder}};
   if (!store_.revoke_token(token_id, clock_.now(), audit(actor, "revoke_token", token_id, payload.dump())))
     throw ServiceError(ServiceError::Kind::Conflict, "token " + std::string(token_id) + " is already revoked");
+}
+
+std::string csrf_token_for(std::string_view session_token) {
+  return sha256_hex("comity-csrf:" + std::string(session_token));
+}
+
+namespace {
+
+constexpr uint32_t kArgonT = 2, kArgonM = 19456, kArgonP = 1;  // OWASP's argon2id floor
+constexpr size_t kArgonLen = 32, kSaltLen = 16;
+
+std::string argon2id_hash(std::string_view password) {
+  const std::string salt = crypto::random_bytes(kSaltLen);
+  char encoded[256];
+  int rc = argon2id_hash_encoded(kArgonT, kArgonM, kArgonP, password.data(), password.size(), salt.data(), kSaltLen,
+                                 kArgonLen, encoded, sizeof encoded);
+  if (rc != ARGON2_OK) throw std::runtime_error(std::string("argon2id: ") + argon2_error_message(rc));
+  return encoded;
+}
+
+// A hash nobody's password matches, verified when the user is unknown so
+// that the answer takes as long as for a known user.
+const std::string& decoy_hash() {
+  static const std::string h = argon2id_hash(random_token());
+  return h;
+}
+
+}  // namespace
+
+void IdentityService::set_password(std::string_view user_id, std::string_view password, const Actor& actor) {
+  if (actor.role != PartyRole::Admin && actor.user_id != user_id)
+    throw ServiceError(ServiceError::Kind::Forbidden, "only an admin sets another user's password");
+  if (!store_.user(user_id)) throw ServiceError(ServiceError::Kind::NotFound, "no user " + std::string(user_id));
+  if (password.size() < 12 || password.size() > 256) {
+    ServiceError e(ServiceError::Kind::InvalidRequest, "the password does not fit");
+    e.field_errors.push_back({"$.password", "12 to 256 bytes"});
+    throw e;
+  }
+  std::string phc = argon2id_hash(password);
+  store_.put_password(user_id, phc, clock_.now(), audit(actor, "set_password", user_id, user_id));
+}
+
+Session IdentityService::login(std::string_view user_id, std::string_view password) {
+  const Instant now = clock_.now();
+  auto failures = store_.login_failures(user_id);
+  if (failures.locked_until > now) {
+    ServiceError e(ServiceError::Kind::TooManyAttempts, "too many failed logins; try again later");
+    e.retry_after = failures.locked_until - now;
+    throw e;
+  }
+  auto phc = store_.user(user_id) ? store_.password_of(user_id) : std::nullopt;
+  bool ok = argon2id_verify(phc ? phc->c_str() : decoy_hash().c_str(), password.data(), password.size()) == ARGON2_OK;
+  if (!ok || !phc) {
+    if (store_.user(user_id)) {
+      ++failures.failures;
+      if (failures.failures >= kFailuresBeforeLock) {
+        int64_t shift = std::min<int64_t>(failures.failures - kFailuresBeforeLock, 7);  // 30 s · 2^7 > 1 h
+        failures.locked_until = now + std::min<int64_t>(int64_t{30} << shift, 3600);
+      }
+      store_.set_login_failures(user_id, failures);
+    }
+    throw ServiceError(ServiceError::Kind::Unauthenticated, "unknown user or wrong password");
+  }
+  if (failures.failures > 0) store_.set_login_failures(user_id, {});
+  Session s;
+  s.id = ids_.next();
+  s.user_id = std::string(user_id);
+  s.token = "cms_" + random_token().substr(4);
+  s.csrf_token = csrf_token_for(s.token);
+  s.expires_at = now + kSessionSeconds;
+  auto u = store_.user(user_id);
+  Actor who{u->id, u->role, u->party_id, ""};
+  store_.put_session(s.id, s.user_id, sha256_hex(s.token), now, s.expires_at, audit(who, "login", s.id, s.id));
+  return s;
+}
+
+void IdentityService::logout(std::string_view session_id, const Actor& actor) {
+  if (!store_.end_session(session_id, clock_.now(), audit(actor, "logout", session_id, session_id)))
+    throw ServiceError(ServiceError::Kind::NotFound, "no live session " + std::string(session_id));
 }
 
 }  // namespace comity

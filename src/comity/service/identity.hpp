@@ -29,6 +29,24 @@ struct IssuedToken {
   std::string id, user_id, token;  // the token itself is never stored
 };
 
+// A browser session (docs/api.md, "Sessions"): the cookie's token, shown
+// once, stored only as its SHA-256; and the CSRF token the page sends back
+// with every change, derived from the session token so that only a holder
+// of the cookie can know it.
+struct Session {
+  std::string id, user_id, token, csrf_token;
+  Instant expires_at = 0;
+};
+
+// The CSRF token of a session token: hex SHA-256 of "comity-csrf:" + token.
+std::string csrf_token_for(std::string_view session_token);
+
+// How long a session lives, and the lock-out after repeated failed logins:
+// from the 5th consecutive failure, 30 s doubling with each further one,
+// at most an hour.
+inline constexpr int64_t kSessionSeconds = 12 * 3600;
+inline constexpr int64_t kFailuresBeforeLock = 5;
+
 class IdentityService {
  public:
   // REQUIRES: all three outlive the service.
@@ -50,6 +68,21 @@ class IdentityService {
   // (another's is NotFound, so token ids cannot be probed). Revoking an
   // already revoked token is Conflict.
   void revoke_token(std::string_view token_id, const Actor& actor);
+
+  // Sets a user's password, hashed with argon2id (t=2, m=19 MiB, p=1, a
+  // random 16-byte salt; the PHC string is stored). An admin sets anyone's,
+  // a user its own. InvalidRequest at $.password unless 12-256 bytes;
+  // NotFound for an unknown user; Forbidden otherwise.
+  void set_password(std::string_view user_id, std::string_view password, const Actor& actor);
+
+  // Logs a user in: Unauthenticated for an unknown user, a user without a
+  // password or a wrong password (the same answer and about the same time
+  // for each); TooManyAttempts while locked out. A success clears the
+  // failures and starts a session of kSessionSeconds.
+  Session login(std::string_view user_id, std::string_view password);
+
+  // Ends the session `session_id` of `actor` (NotFound if not live).
+  void logout(std::string_view session_id, const Actor& actor);
 
  private:
   AuditEntry audit(const Actor& actor, std::string_view action, std::string_view object, std::string_view payload) const;

@@ -219,6 +219,26 @@ CREATE TABLE production_files (
   PRIMARY KEY (production_id, idx)
 ) STRICT;
 )SQL"},
+    {12, "passwords (argon2id), browser sessions and login lock-out", R"SQL(
+CREATE TABLE user_passwords (
+  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE RESTRICT,
+  phc     TEXT NOT NULL CHECK (phc LIKE '$argon2id$%'),
+  set_at  INTEGER NOT NULL
+) STRICT;
+CREATE TABLE sessions (
+  id           TEXT PRIMARY KEY,
+  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE RESTRICT,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  ended_at     INTEGER
+) STRICT;
+CREATE TABLE login_failures (
+  user_id      TEXT PRIMARY KEY REFERENCES users(id) ON DELETE RESTRICT,
+  failures     INTEGER NOT NULL CHECK (failures >= 0),
+  locked_until INTEGER NOT NULL
+) STRICT;
+)SQL"},
 };
 
 }  // namespace

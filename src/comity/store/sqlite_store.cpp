@@ -147,6 +147,73 @@ class SqliteStore final : public Store {
     });
   }
 
+  void put_password(std::string_view user_id, std::string_view phc, Instant at, const AuditEntry& audit) override {
+    db_.transaction([&] {
+      db_.prepare("INSERT INTO user_passwords(user_id, phc, set_at) VALUES (?,?,?) "
+                  "ON CONFLICT(user_id) DO UPDATE SET phc = excluded.phc, set_at = excluded.set_at")
+          .bind(1, user_id).bind(2, phc).bind(3, at).run();
+      insert_audit(audit);
+    });
+  }
+
+  std::optional<std::string> password_of(std::string_view user_id) override {
+    auto s = db_.prepare("SELECT phc FROM user_passwords WHERE user_id = ?");
+    s.bind(1, user_id);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+  }
+
+  LoginFailures login_failures(std::string_view user_id) override {
+    auto s = db_.prepare("SELECT failures, locked_until FROM login_failures WHERE user_id = ?");
+    s.bind(1, user_id);
+    if (!s.step()) return {};
+    return {s.integer(0), s.integer(1)};
+  }
+
+  void set_login_failures(std::string_view user_id, const LoginFailures& f) override {
+    db_.transaction([&] {
+      if (f.failures == 0) {
+        db_.prepare("DELETE FROM login_failures WHERE user_id = ?").bind(1, user_id).run();
+      } else {
+        db_.prepare("INSERT INTO login_failures(user_id, failures, locked_until) VALUES (?,?,?) ON CONFLICT(user_id) "
+                    "DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until")
+            .bind(1, user_id).bind(2, f.failures).bind(3, f.locked_until).run();
+      }
+    });
+  }
+
+  void put_session(std::string_view id, std::string_view user_id, std::string_view token_sha256, Instant created_at,
+                   Instant expires_at, const AuditEntry& audit) override {
+    db_.transaction([&] {
+      db_.prepare("INSERT INTO sessions(id, user_id, token_sha256, created_at, expires_at) VALUES (?,?,?,?,?)")
+          .bind(1, id).bind(2, user_id).bind(3, token_sha256).bind(4, created_at).bind(5, expires_at).run();
+      insert_audit(audit);
+    });
+  }
+
+  std::optional<TokenOwner> user_by_session(std::string_view token_sha256, Instant now) override {
+    auto s = db_.prepare(
+        "SELECT u.id, u.party_id, u.name, u.role, p.id, p.kind, p.state, p.name, t.token_sha256, t.id "
+        "FROM sessions t JOIN users u ON u.id = t.user_id JOIN parties p ON p.id = u.party_id "
+        "WHERE t.token_sha256 = ? AND t.ended_at IS NULL AND t.expires_at > ?");
+    s.bind(1, token_sha256).bind(2, now);
+    if (!s.step()) return std::nullopt;
+    auto role = parse_role(s.text(3));
+    if (!role) throw StoreError(StoreError::Kind::Corrupt, "user " + s.text(0) + ": unknown role");
+    return TokenOwner{User{s.text(0), s.text(1), s.text(2), *role}, Party{s.text(4), s.text(5), s.text(6), s.text(7)},
+                      s.text(8), s.text(9)};
+  }
+
+  bool end_session(std::string_view id, Instant at, const AuditEntry& audit) override {
+    bool ended = false;
+    db_.transaction([&] {
+      db_.prepare("UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL").bind(1, at).bind(2, id).run();
+      ended = db_.changes() == 1;
+      if (ended) insert_audit(audit);
+    });
+    return ended;
+  }
+
   void add_trust_import(const TrustImport& t, const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare("INSERT INTO trust_imports(bundle, anchor_change, imported_at) VALUES (?,?,?)")

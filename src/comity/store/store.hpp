@@ -254,6 +254,24 @@ class Store {
   virtual std::optional<TokenOwner> user_by_token(std::string_view token_sha256) = 0;
   // Returns false (and writes nothing) if no such live token.
   virtual bool revoke_token(std::string_view token_id, Instant at, const AuditEntry& audit) = 0;
+
+  // Passwords (argon2id PHC strings), browser sessions, login lock-out.
+  virtual void put_password(std::string_view user_id, std::string_view phc, Instant at, const AuditEntry& audit) = 0;
+  virtual std::optional<std::string> password_of(std::string_view user_id) = 0;
+  struct LoginFailures {
+    int64_t failures = 0;
+    Instant locked_until = 0;
+  };
+  virtual LoginFailures login_failures(std::string_view user_id) = 0;
+  // Sets (or, with failures 0, clears) a user's failure count and lock.
+  virtual void set_login_failures(std::string_view user_id, const LoginFailures& f) = 0;
+  virtual void put_session(std::string_view id, std::string_view user_id, std::string_view token_sha256,
+                           Instant created_at, Instant expires_at, const AuditEntry& audit) = 0;
+  // The user and party of a live session (not ended, not expired at `now`);
+  // token_id is the session id.
+  virtual std::optional<TokenOwner> user_by_session(std::string_view token_sha256, Instant now) = 0;
+  // Ends a live session; false if none.
+  virtual bool end_session(std::string_view id, Instant at, const AuditEntry& audit) = 0;
 };
 
 enum class StoreAccess : uint8_t { ReadWrite, ReadOnly };
