@@ -69,7 +69,7 @@ run: build
 	@echo "                --data-binary @examples/s01-eu-subscriber-prosecutor.json 'http://127.0.0.1:$(PORT)/api/v1/evaluate?at=$(EVAL_DATE)'"
 	@echo "Open a case:  ./$(BUILD)/comity order sign --keys $(DEMO_DB).keys/officer examples/s01-eu-subscriber-prosecutor.json /tmp/order.json"
 	@echo "              then POST {\"signed_order\": <order.json>, \"pathway\": \"P_EU_EPOC\"} to /api/v1/cases (docs/trust.md)"
-	@echo "Public log:   http://127.0.0.1:$(PORT)/log/checkpoint  (docs/transparency-log.md)"
+	@echo "Public log:   http://127.0.0.1:$(PORT)/transparency  (report) and /log/checkpoint  (docs/transparency-log.md)"
 	@echo "Stop with Ctrl-C."
 	@exec ./$(BUILD)/comity serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT)
 

@@ -547,6 +547,23 @@ std::string open_case(ServerTest& t, const char* example, const char* pathway, c
   return json::parse(r->body)["id"];
 }
 
+// The public transparency page counts what the latest checkpoint holds.
+TEST_F(ServerTest, PublicTransparencyPage) {
+  open_case(*this, "s01-eu-subscriber-prosecutor.json", "P_EU_EPOC", "officer-de");
+  ASSERT_EQ(post("/api/v1/log/checkpoint", json::object(), "admin")->status, 201);
+  auto r = http.Get("/transparency");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(r->get_header_value("Content-Security-Policy").rfind("default-src 'none'", 0), 0u);
+  EXPECT_NE(r->body.find("<tr><th scope=\"row\">Cases opened</th><td>1</td></tr>"), std::string::npos);
+  EXPECT_NE(r->body.find("<tr><th scope=\"row\">P_EU_EPOC</th><td>1</td></tr>"), std::string::npos);
+  EXPECT_NE(r->body.find("<tr><th scope=\"row\">DE-NL</th><td>1</td></tr>"), std::string::npos);
+  // Nothing of the request's facts: no authority, no case reference.
+  EXPECT_EQ(r->body.find("DE-STA-BERLIN"), std::string::npos);
+  EXPECT_EQ(r->body.find("254 Js"), std::string::npos);
+}
+
 TEST_F(ServerTest, MlaThroughBothCentralAuthorities) {
   // S13: a UK request for a dual national's content from a US provider: the CLOUD
   // agreement is barred, so it goes by MLA (the US-UK treaty).
@@ -859,6 +876,7 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"POST", "/api/v1/session", {{"user", "nobody"}, {"password", "not a password"}},
        {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
       {"GET", "/api/v1/session", {}, {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
+      {"GET", "/transparency", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST", "/api/v1/session/logout", json::object(), {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
   };
   std::set<std::string> covered;

@@ -23,6 +23,7 @@
 #include "comity/service/case_service.hpp"
 #include "comity/service/identity.hpp"
 #include "comity/service/permissions.hpp"
+#include "comity/report/transparency_page.hpp"
 #include "comity/service/evidence.hpp"
 #include "comity/service/transparency.hpp"
 #include "comity/trust/credentials.hpp"
@@ -46,6 +47,7 @@ const std::vector<RouteSpec>& api_routes() {
       {"GET", "/api/v1/cases/{id}/log"}, {"GET", "/api/v1/log/statistics"},
       {"GET", "/api/v1/trust"}, {"POST", "/api/v1/trust"},
       {"POST", "/api/v1/session"}, {"GET", "/api/v1/session"}, {"POST", "/api/v1/session/logout"},
+      {"GET", "/transparency"},
       {"POST", "/api/v1/cases/{id}/productions"}, {"GET", "/api/v1/productions/{id}"},
       {"POST", "/api/v1/productions/{id}/files/{n}"}, {"GET", "/api/v1/productions/{id}/files/{n}"},
   };
@@ -1347,26 +1349,37 @@ struct ApiServer::Impl {
   uint64_t stats_size = UINT64_MAX;
   nlohmann::ordered_json stats;
 
+  // The statistics of the latest checkpoint (recomputed when the log grew).
+  nlohmann::ordered_json statistics_report() {
+    StoredCheckpoint last = current_checkpoint();
+    std::lock_guard<std::mutex> lock(stats_mu);
+    if (stats_size != last.tree_size) {
+      std::vector<std::string> leaves;
+      {
+        ReadLease db(*this);
+        leaves = db->log_leaves(0, last.tree_size);
+      }
+      stats = log_statistics(leaves, last.tree_size, ledger::to_hex(last.root));
+      stats["checkpoint"] = last.note;
+      stats_size = last.tree_size;
+    }
+    return stats;
+  }
+
+  // The public transparency page: the same figures as HTML, charts and tables.
+  void get_transparency(const httplib::Request&, httplib::Response& res) {
+    std::string page = transparency_page(statistics_report(), options.log_origin,
+                                         ledger::verifier_key(options.log_origin, log_key->public_key()));
+    res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(page, "text/html; charset=utf-8");
+  }
+
   void get_statistics(const httplib::Request& req, httplib::Response& res) {
     std::string format = req.has_param("format") ? req.get_param_value("format") : "json";
     if (format != "json" && format != "csv")
       return problem(res, 400, "Bad Request", "format is json or csv", {{"$query.format", "json or csv"}});
-    StoredCheckpoint last = current_checkpoint();
-    nlohmann::ordered_json report;
-    {
-      std::lock_guard<std::mutex> lock(stats_mu);
-      if (stats_size != last.tree_size) {
-        std::vector<std::string> leaves;
-        {
-          ReadLease db(*this);
-          leaves = db->log_leaves(0, last.tree_size);
-        }
-        stats = log_statistics(leaves, last.tree_size, ledger::to_hex(last.root));
-        stats["checkpoint"] = last.note;
-        stats_size = last.tree_size;
-      }
-      report = stats;
-    }
+    nlohmann::ordered_json report = statistics_report();
     if (format == "csv") return res.set_content(statistics_csv(report), "text/csv; charset=utf-8");
     res.set_content(report.dump(), "application/json");
   }
@@ -1674,6 +1687,8 @@ struct ApiServer::Impl {
               });
     on("GET", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64})/files/([0-9]{1,6}))", "/api/v1/productions/{id}/files/{n}",
        [this](const httplib::Request& req, httplib::Response& res) { get_file(req, res); });
+    on("GET", "/transparency", "/transparency",
+       [this](const httplib::Request& req, httplib::Response& res) { get_transparency(req, res); });
     on("POST", "/api/v1/session", "/api/v1/session",
        [this](const httplib::Request& req, httplib::Response& res) { post_session(req, res); });
     on("GET", "/api/v1/session", "/api/v1/session",
