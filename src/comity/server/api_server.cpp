@@ -89,8 +89,10 @@ bool notice_review_due(std::string_view status, std::string_view review_date, In
   return status == "delayed" && !review_date.empty() && review_date <= date_of(now).str();
 }
 
+// `productions`: the case's productions, listed when given (a full read of
+// the case; step answers leave them out).
 json case_json(const CaseRecord& r, CaseView view, const Principal& who, const Pack& pack, Instant now,
-               const std::vector<CaseReview>& reviews = {}, const std::vector<Production>& productions = {}) {
+               const std::vector<CaseReview>& reviews = {}, const std::vector<Production>* productions = nullptr) {
   json j = {{"id", r.id},
             {"pathway", r.c.pathway},
             {"workflow", r.c.workflow},
@@ -161,7 +163,7 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
   if (view == CaseView::Full || view == CaseView::Order) {
     j["signed_order"] = r.order_verification_json.empty() ? json(nullptr) : json::parse(r.order_verification_json);
     // Evidence produced for the case (docs/evidence-encryption.md).
-    j["productions"] = productions_summary(productions);
+    if (productions) j["productions"] = productions_summary(*productions);
   }
   if (view == CaseView::Order) {
     // The addressee gets the order, not the reasoning: the chosen entry's terms.
@@ -178,7 +180,7 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
 // stored — the compact JSON the case was opened with, checked then by the
 // strict parser — spliced in rather than parsed and printed again.
 std::string case_text(const CaseRecord& r, CaseView view, const Principal& who, const Pack& pack, Instant now,
-                      const std::vector<CaseReview>& reviews = {}, const std::vector<Production>& productions = {}) {
+                      const std::vector<CaseReview>& reviews = {}, const std::vector<Production>* productions = nullptr) {
   std::string out = case_json(r, view, who, pack, now, reviews, productions).dump();
   if (view == CaseView::Full) {
     out.pop_back();  // the closing brace
@@ -506,17 +508,17 @@ struct ApiServer::Impl {
     }
   }
 
-  // The principal behind "Authorization: Bearer TOKEN", or a 401 problem.
+  // The principal behind "Authorization: Bearer TOKEN" or a browser session
+  // cookie, or a 401 problem. A request that changes something under a
+  // session must carry the session's CSRF token in X-CSRF-Token (403
+  // otherwise): a cross-site page can make the browser send the cookie, but
+  // cannot read the token.
   // Tokens are high-entropy secrets; only their SHA-256 digests are stored.
   // The lookup by digest reveals at most timing about a digest, which gives
   // no help in finding a token; the stored digest is then compared with the
   // computed one in constant time, so acceptance never rests on a store's
   // notion of equality (collations, truncation). REQUIRES: `db` is a read
   // lease or the writer under store_mu.
-  // The caller: an API token (Authorization: Bearer), or a browser session
-  // cookie. A request that changes something under a session must carry the
-  // session's CSRF token in X-CSRF-Token (403 otherwise): a cross-site page
-  // can make the browser send the cookie, but cannot read the token.
   std::optional<Principal> authenticate(Store& db, const httplib::Request& req, httplib::Response& res) {
     std::string h = req.get_header_value("Authorization");
     constexpr std::string_view kBearer = "Bearer ";
@@ -580,10 +582,17 @@ struct ApiServer::Impl {
         errors.push_back({std::string("$.") + k, "a string of at most 256 bytes"});
     if (!errors.empty()) return problem(res, 422, "Unprocessable Content", "the body does not match", errors);
     try {
+      // argon2id takes tens of milliseconds: no store lock is held meanwhile.
+      IdentityService::LoginAttempt attempt;
+      {
+        std::lock_guard<std::mutex> lock(store_mu);
+        attempt = identity.prepare_login((*body)["user"].get<std::string>());
+      }
+      const bool matches = IdentityService::password_matches(attempt, (*body)["password"].get<std::string>());
       Session s;
       {
         std::lock_guard<std::mutex> lock(store_mu);
-        s = identity.login((*body)["user"].get<std::string>(), (*body)["password"].get<std::string>());
+        s = identity.complete_login(attempt, matches);
       }
       res.status = 201;
       res.set_header("Set-Cookie", session_cookie_header(s.token, kSessionSeconds));
@@ -858,8 +867,9 @@ struct ApiServer::Impl {
       if (!who) return;
       auto found = visible_case(*db, *who, req.matches[1], res);
       if (!found) return;
+      const auto productions = db->productions_for_case(found->first.id);
       body = case_text(found->first, found->second, *who, pack, clock.now(), db->reviews(found->first.id),
-                       db->productions_for_case(found->first.id));
+                       &productions);
       // Reading the request's facts or an order is recorded: who, when, which
       // case, and the SHA-256 of exactly what was shown.
       if (found->second == CaseView::Full || found->second == CaseView::Order)

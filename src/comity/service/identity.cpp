@@ -170,34 +170,58 @@ void IdentityService::set_password(std::string_view user_id, std::string_view pa
 }
 
 Session IdentityService::login(std::string_view user_id, std::string_view password) {
+  LoginAttempt a = prepare_login(user_id);
+  return complete_login(a, password_matches(a, password));
+}
+
+namespace {
+
+ServiceError locked_out(Instant until, Instant now) {
+  ServiceError e(ServiceError::Kind::TooManyAttempts, "too many failed logins; try again later");
+  e.retry_after = until - now;
+  return e;
+}
+
+}  // namespace
+
+IdentityService::LoginAttempt IdentityService::prepare_login(std::string_view user_id) {
   const Instant now = clock_.now();
   auto failures = store_.login_failures(user_id);
-  if (failures.locked_until > now) {
-    ServiceError e(ServiceError::Kind::TooManyAttempts, "too many failed logins; try again later");
-    e.retry_after = failures.locked_until - now;
-    throw e;
-  }
-  auto phc = store_.user(user_id) ? store_.password_of(user_id) : std::nullopt;
-  bool ok = argon2id_verify(phc ? phc->c_str() : decoy_hash().c_str(), password.data(), password.size()) == ARGON2_OK;
-  if (!ok || !phc) {
-    if (store_.user(user_id)) {
+  if (failures.locked_until > now) throw locked_out(failures.locked_until, now);
+  LoginAttempt a{std::string(user_id), std::nullopt};
+  if (store_.user(user_id)) a.phc = store_.password_of(user_id);
+  return a;
+}
+
+bool IdentityService::password_matches(const LoginAttempt& a, std::string_view password) {
+  // An unknown user is checked against a decoy, so both answers take as long.
+  bool ok = argon2id_verify(a.phc ? a.phc->c_str() : decoy_hash().c_str(), password.data(), password.size()) == ARGON2_OK;
+  return ok && a.phc.has_value();
+}
+
+Session IdentityService::complete_login(const LoginAttempt& a, bool password_matched) {
+  const Instant now = clock_.now();
+  auto failures = store_.login_failures(a.user_id);  // again: another attempt may have counted meanwhile
+  if (failures.locked_until > now) throw locked_out(failures.locked_until, now);
+  auto u = store_.user(a.user_id);
+  if (!password_matched || !u) {
+    if (u) {
       ++failures.failures;
       if (failures.failures >= kFailuresBeforeLock) {
         int64_t shift = std::min<int64_t>(failures.failures - kFailuresBeforeLock, 7);  // 30 s · 2^7 > 1 h
         failures.locked_until = now + std::min<int64_t>(int64_t{30} << shift, 3600);
       }
-      store_.set_login_failures(user_id, failures);
+      store_.set_login_failures(a.user_id, failures);
     }
     throw ServiceError(ServiceError::Kind::Unauthenticated, "unknown user or wrong password");
   }
-  if (failures.failures > 0) store_.set_login_failures(user_id, {});
+  if (failures.failures > 0) store_.set_login_failures(a.user_id, {});
   Session s;
   s.id = ids_.next();
-  s.user_id = std::string(user_id);
+  s.user_id = a.user_id;
   s.token = "cms_" + random_token().substr(4);
   s.csrf_token = csrf_token_for(s.token);
   s.expires_at = now + kSessionSeconds;
-  auto u = store_.user(user_id);
   Actor who{u->id, u->role, u->party_id, ""};
   store_.put_session(s.id, s.user_id, sha256_hex(s.token), now, s.expires_at, audit(who, "login", s.id, s.id));
   return s;

@@ -6,6 +6,7 @@
 // once, and stored only as SHA-256 digests.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -80,6 +81,18 @@ class IdentityService {
   // for each); TooManyAttempts while locked out. A success clears the
   // failures and starts a session of kSessionSeconds.
   Session login(std::string_view user_id, std::string_view password);
+
+  // login() in three steps, so that a server holds no store lock while
+  // argon2id runs: prepare (reads; TooManyAttempts), match (no store),
+  // complete (counts a failure again under the caller's lock, so parallel
+  // attempts cannot escape the lock-out; Unauthenticated; or the session).
+  struct LoginAttempt {
+    std::string user_id;
+    std::optional<std::string> phc;  // none: unknown user or no password
+  };
+  LoginAttempt prepare_login(std::string_view user_id);
+  static bool password_matches(const LoginAttempt& attempt, std::string_view password);
+  Session complete_login(const LoginAttempt& attempt, bool password_matched);
 
   // Ends the session `session_id` of `actor` (NotFound if not live).
   void logout(std::string_view session_id, const Actor& actor);
