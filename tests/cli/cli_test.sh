@@ -72,7 +72,7 @@ contains broken-pack err "pathways.yaml"
 
 # The embedded store.
 expect db-migrate 0 "$BIN" db migrate --db "$TMP/c.db"
-contains db-migrate out "schema version 12"
+contains db-migrate out "schema version 13"
 expect db-migrate-again 0 "$BIN" db migrate --db "$TMP/c.db"
 contains db-migrate-again out "up to date"
 expect db-check 0 "$BIN" db check --db "$TMP/c.db"

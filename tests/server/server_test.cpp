@@ -564,6 +564,38 @@ TEST_F(ServerTest, PublicTransparencyPage) {
   EXPECT_EQ(r->body.find("254 Js"), std::string::npos);
 }
 
+// Drafts: saved, listed, replaced with optimistic versions, private to their author.
+TEST_F(ServerTest, DraftsAreTheAuthorsOwnAndNeverOverwriteNewerWork) {
+  json partial = {{"requesting_state", "DE"}, {"case_reference", "StA Berlin 1/26"}};
+  auto created = post("/api/v1/drafts", {{"request", partial}}, "officer-de");
+  ASSERT_EQ(created->status, 201) << created->body;
+  json d = json::parse(created->body);
+  const std::string path = "/api/v1/drafts/" + d["id"].get<std::string>();
+  EXPECT_EQ(d["version"], 1);
+  EXPECT_EQ(d["request"], partial);
+  partial["data_categories"] = {"SUBSCRIBER"};
+  auto saved = post(path, {{"version", 1}, {"request", partial}}, "officer-de");
+  ASSERT_EQ(saved->status, 200) << saved->body;
+  EXPECT_EQ(json::parse(saved->body)["version"], 2);
+  // A save from a stale tab is refused, not applied.
+  problem_of(post(path, {{"version", 1}, {"request", json::object()}}, "officer-de"), 409);
+  EXPECT_EQ(json::parse(get(path, "officer-de")->body)["request"], partial);
+  // A revoked token is refused; another officer finds nothing.
+  problem_of(get(path, "revoked"), 401);
+  problem_of(get(path, "officer-fr"), 404);
+  problem_of(post(path, {{"version", 2}, {"request", json::object()}}, "officer-fr"), 404);
+  json list = json::parse(get("/api/v1/drafts", "officer-de")->body);
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_FALSE(list["items"][0].contains("request"));
+  EXPECT_EQ(json::parse(get("/api/v1/drafts", "officer-fr")->body)["items"].size(), 0u);
+  // A draft is an object; deleting it is for its author.
+  EXPECT_EQ(problem_of(post("/api/v1/drafts", {{"request", "text"}}, "officer-de"), 422)["errors"][0]["path"],
+            "$.request");
+  problem_of(post(path + "/delete", json::object(), "officer-fr"), 404);
+  ASSERT_EQ(post(path + "/delete", json::object(), "officer-de")->status, 200);
+  problem_of(get(path, "officer-de"), 404);
+}
+
 TEST_F(ServerTest, MlaThroughBothCentralAuthorities) {
   // S13: a UK request for a dual national's content from a US provider: the CLOUD
   // agreement is barred, so it goes by MLA (the US-UK treaty).
@@ -877,6 +909,15 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
        {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
       {"GET", "/api/v1/session", {}, {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
       {"GET", "/transparency", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      // Drafts: officers write them; a draft that is not one's own does not exist.
+      {"POST", "/api/v1/drafts", {{"request", json::object()}},
+       {401, 401, 201, 403, 403, 403, 403, 403, 403, 201, 403, 403}},
+      {"GET", "/api/v1/drafts", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/api/v1/drafts/draft-none", {}, {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      {"POST", "/api/v1/drafts/draft-none", {{"version", 1}, {"request", json::object()}},
+       {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      {"POST", "/api/v1/drafts/draft-none/delete", json::object(),
+       {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
       {"POST", "/api/v1/session/logout", json::object(), {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
   };
   std::set<std::string> covered;
@@ -889,6 +930,7 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
     if (route.rfind("/log/tile/", 0) == 0) route = "/log/tile/{tile}";
     if (route.rfind("/api/v1/productions/nope/files/0", 0) == 0) route = "/api/v1/productions/{id}/files/{n}";
     if (route == "/api/v1/productions/nope") route = "/api/v1/productions/{id}";
+    if (route.rfind("/api/v1/drafts/draft-none", 0) == 0) route = "/api/v1/drafts/{id}" + route.substr(25);
     route = route.substr(0, route.find('?'));
     covered.insert(row.method + " " + route);
     ASSERT_EQ(row.status.size(), callers.size()) << row.path;

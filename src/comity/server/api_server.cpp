@@ -24,6 +24,7 @@
 #include "comity/service/identity.hpp"
 #include "comity/service/permissions.hpp"
 #include "comity/report/transparency_page.hpp"
+#include "comity/service/drafts.hpp"
 #include "comity/service/evidence.hpp"
 #include "comity/service/transparency.hpp"
 #include "comity/trust/credentials.hpp"
@@ -48,6 +49,8 @@ const std::vector<RouteSpec>& api_routes() {
       {"GET", "/api/v1/trust"}, {"POST", "/api/v1/trust"},
       {"POST", "/api/v1/session"}, {"GET", "/api/v1/session"}, {"POST", "/api/v1/session/logout"},
       {"GET", "/transparency"},
+      {"POST", "/api/v1/drafts"}, {"GET", "/api/v1/drafts"}, {"GET", "/api/v1/drafts/{id}"},
+      {"POST", "/api/v1/drafts/{id}"}, {"POST", "/api/v1/drafts/{id}/delete"},
       {"POST", "/api/v1/cases/{id}/productions"}, {"GET", "/api/v1/productions/{id}"},
       {"POST", "/api/v1/productions/{id}/files/{n}"}, {"GET", "/api/v1/productions/{id}/files/{n}"},
   };
@@ -222,6 +225,7 @@ struct ApiServer::Impl {
   RandomIds ids;
   CaseService cases;
   IdentityService identity;
+  DraftService drafts;
   // What the exchange trusts (docs/trust.md), rebuilt from the store's
   // imports at start and replaced whole on each import; readers take a copy
   // of the pointer.
@@ -301,7 +305,7 @@ struct ApiServer::Impl {
   std::atomic<Clk::rep> last_publish{Clk::now().time_since_epoch().count()};  // read by the sweeper
 
   Impl(const Pack& p, Store& s, const Clock& c, ServerOptions o)
-      : pack(p), store(s), clock(c), options(std::move(o)), cases(s, p, c, ids), identity(s, c, ids) {
+      : pack(p), store(s), clock(c), options(std::move(o)), cases(s, p, c, ids), identity(s, c, ids), drafts(s, c, ids) {
     log_key = options.log_key ? options.log_key
                               : std::make_shared<const crypto::SigningKey>(crypto::SigningKey::generate());
     {
@@ -1028,6 +1032,76 @@ struct ApiServer::Impl {
     }
   }
 
+  // Drafts (docs/api.md): the author's own, under the writer lock (small,
+  // rare writes; reads of one's own drafts).
+  template <typename F>
+  void with_drafts(const httplib::Request& req, httplib::Response& res, F&& work) {
+    auto who = authenticated(req, res);
+    if (!who) return;
+    try {
+      std::lock_guard<std::mutex> lock(store_mu);
+      work(actor_of(*who));
+    } catch (const ServiceError& e) {
+      service_error(e, res);
+    }
+  }
+
+  void post_draft(const httplib::Request& req, httplib::Response& res) {
+    auto body = json_body(req, res);
+    if (!body) return;
+    FieldErrors errors;
+    refuse_unknown_fields(*body, {"request"}, errors);
+    if (!errors.empty()) return problem(res, 422, "Unprocessable Content", "the body does not match", errors);
+    with_drafts(req, res, [&](const Actor& a) {
+      Draft d = drafts.create(body->value("request", json::object()), a);
+      res.status = 201;
+      res.set_header("Location", "/api/v1/drafts/" + d.id);
+      res.set_content(draft_json(d).dump(), "application/json");
+    });
+  }
+
+  void save_draft(const httplib::Request& req, httplib::Response& res) {
+    auto body = json_body(req, res);
+    if (!body) return;
+    FieldErrors errors;
+    refuse_unknown_fields(*body, {"version", "request"}, errors);
+    if (!body->contains("version") || !(*body)["version"].is_number_integer())
+      errors.push_back({"$.version", "required: the version this save replaces"});
+    if (!body->contains("request")) errors.push_back({"$.request", "required: the request so far"});
+    if (!errors.empty()) return problem(res, 422, "Unprocessable Content", "the body does not match", errors);
+    with_drafts(req, res, [&](const Actor& a) {
+      Draft d = drafts.save(req.matches[1].str(), (*body)["version"].get<int64_t>(), (*body)["request"], a);
+      res.set_content(draft_json(d).dump(), "application/json");
+    });
+  }
+
+  void get_draft(const httplib::Request& req, httplib::Response& res) {
+    with_drafts(req, res, [&](const Actor& a) {
+      res.set_content(draft_json(drafts.get(req.matches[1].str(), a)).dump(), "application/json");
+    });
+  }
+
+  void list_drafts(const httplib::Request& req, httplib::Response& res) {
+    auto limit = page_limit(req, res);
+    if (!limit) return;
+    with_drafts(req, res, [&](const Actor& a) {
+      json items = json::array();
+      for (const auto& d : drafts.list(a, *limit)) {
+        json j = draft_json(d);
+        j.erase("request");
+        items.push_back(std::move(j));
+      }
+      res.set_content(json{{"items", items}}.dump(), "application/json");
+    });
+  }
+
+  void delete_draft(const httplib::Request& req, httplib::Response& res) {
+    with_drafts(req, res, [&](const Actor& a) {
+      drafts.remove(req.matches[1].str(), a);
+      res.set_content(json{{"deleted", req.matches[1].str()}}.dump(), "application/json");
+    });
+  }
+
   bool evidence_configured(httplib::Response& res) {
     if (evidence) return true;
     problem(res, 503, "Service Unavailable", "this server keeps no evidence (no evidence directory configured)");
@@ -1697,6 +1771,16 @@ struct ApiServer::Impl {
               });
     on("GET", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64})/files/([0-9]{1,6}))", "/api/v1/productions/{id}/files/{n}",
        [this](const httplib::Request& req, httplib::Response& res) { get_file(req, res); });
+    on("POST", "/api/v1/drafts", "/api/v1/drafts",
+       [this](const httplib::Request& req, httplib::Response& res) { post_draft(req, res); });
+    on("GET", "/api/v1/drafts", "/api/v1/drafts",
+       [this](const httplib::Request& req, httplib::Response& res) { list_drafts(req, res); });
+    on("GET", R"(/api/v1/drafts/([A-Za-z0-9-]{1,80}))", "/api/v1/drafts/{id}",
+       [this](const httplib::Request& req, httplib::Response& res) { get_draft(req, res); });
+    on("POST", R"(/api/v1/drafts/([A-Za-z0-9-]{1,80}))", "/api/v1/drafts/{id}",
+       [this](const httplib::Request& req, httplib::Response& res) { save_draft(req, res); });
+    on("POST", R"(/api/v1/drafts/([A-Za-z0-9-]{1,80})/delete)", "/api/v1/drafts/{id}/delete",
+       [this](const httplib::Request& req, httplib::Response& res) { delete_draft(req, res); });
     on("GET", "/transparency", "/transparency",
        [this](const httplib::Request& req, httplib::Response& res) { get_transparency(req, res); });
     on("POST", "/api/v1/session", "/api/v1/session",

@@ -239,6 +239,17 @@ CREATE TABLE login_failures (
   locked_until INTEGER NOT NULL
 ) STRICT;
 )SQL"},
+    {13, "request drafts saved by the wizard", R"SQL(
+CREATE TABLE drafts (
+  id         TEXT PRIMARY KEY,
+  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE RESTRICT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version    INTEGER NOT NULL CHECK (version >= 1),
+  body       TEXT NOT NULL
+) STRICT;
+CREATE INDEX drafts_by_user ON drafts(user_id, updated_at);
+)SQL"},
 };
 
 }  // namespace

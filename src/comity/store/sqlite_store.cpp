@@ -214,6 +214,48 @@ class SqliteStore final : public Store {
     return ended;
   }
 
+  void put_draft(const Draft& d, const AuditEntry& audit) override {
+    db_.transaction([&] {
+      if (d.version == 1) {
+        db_.prepare("INSERT INTO drafts(id, user_id, created_at, updated_at, version, body) VALUES (?,?,?,?,1,?)")
+            .bind(1, d.id).bind(2, d.user_id).bind(3, d.created_at).bind(4, d.updated_at).bind(5, d.body).run();
+      } else {
+        db_.prepare("UPDATE drafts SET updated_at = ?, version = ?, body = ? WHERE id = ? AND version = ?")
+            .bind(1, d.updated_at).bind(2, d.version).bind(3, d.body).bind(4, d.id).bind(5, d.version - 1).run();
+        if (db_.changes() != 1)
+          throw StoreError(StoreError::Kind::Conflict, "draft " + d.id + " changed meanwhile (or is gone)");
+      }
+      insert_audit(audit);
+    });
+  }
+
+  std::optional<Draft> draft(std::string_view id) override {
+    auto s = db_.prepare("SELECT id, user_id, created_at, updated_at, version, body FROM drafts WHERE id = ?");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return Draft{s.text(0), s.text(1), s.integer(2), s.integer(3), s.integer(4), s.text(5)};
+  }
+
+  std::vector<Draft> drafts_of(std::string_view user_id, int limit) override {
+    auto s = db_.prepare(
+        "SELECT id, user_id, created_at, updated_at, version, body FROM drafts WHERE user_id = ? "
+        "ORDER BY updated_at DESC, id LIMIT ?");
+    s.bind(1, user_id).bind(2, int64_t{limit});
+    std::vector<Draft> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.integer(2), s.integer(3), s.integer(4), s.text(5)});
+    return out;
+  }
+
+  bool delete_draft(std::string_view id, const AuditEntry& audit) override {
+    bool gone = false;
+    db_.transaction([&] {
+      db_.prepare("DELETE FROM drafts WHERE id = ?").bind(1, id).run();
+      gone = db_.changes() == 1;
+      if (gone) insert_audit(audit);
+    });
+    return gone;
+  }
+
   void add_trust_import(const TrustImport& t, const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare("INSERT INTO trust_imports(bundle, anchor_change, imported_at) VALUES (?,?,?)")

@@ -137,6 +137,15 @@ struct Production {
   std::vector<ProductionFile> files;
 };
 
+// A request being written in the wizard, saved server-side: its author,
+// times, a version for optimistic concurrency, and the partial request.
+struct Draft {
+  std::string id, user_id;
+  Instant created_at = 0, updated_at = 0;
+  int64_t version = 1;
+  std::string body;  // JSON object: the request so far
+};
+
 // True once the case has been transmitted to its addressee (providers and
 // enforcing authorities see it only from then on).
 bool was_transmitted(const Case& c);
@@ -223,6 +232,13 @@ class Store {
   virtual std::vector<Production> productions_to_delete(Instant now, int limit) = 0;
   virtual void mark_production_deleted(std::string_view id, std::string_view reason, Instant at,
                                        const AuditEntry& audit) = 0;
+
+  // Drafts. put_draft inserts version 1, or replaces version
+  // `draft.version - 1` (Conflict if another version is stored).
+  virtual void put_draft(const Draft& draft, const AuditEntry& audit) = 0;
+  virtual std::optional<Draft> draft(std::string_view id) = 0;
+  virtual std::vector<Draft> drafts_of(std::string_view user_id, int limit) = 0;
+  virtual bool delete_draft(std::string_view id, const AuditEntry& audit) = 0;
 
   struct TrustImport {
     std::string bundle, anchor_change;
