@@ -35,6 +35,7 @@
 #include "comity/server/api_server.hpp"
 #include "comity/service/log_monitor.hpp"
 #include "comity/service/demo.hpp"
+#include "comity/service/trusted.hpp"
 #include "comity/store/store.hpp"
 #include "comity/store/migrations.hpp"
 #include "comity/store/sqlite.hpp"
@@ -208,29 +209,10 @@ int cmd_db_check(const std::string& path) {
 }
 
 // What a database trusts, as a bundle (docs/trust.md).
-comity::trust::TrustStore stored_trust(comity::Store& store) {
-  comity::trust::TrustStore t;
-  for (const auto& imp : store.trust_imports())
-    t.add_bundle(nlohmann::json::parse(imp.bundle), imp.anchor_change == "operator_override"
-                                                        ? comity::trust::AnchorChange::OperatorOverride
-                                                        : comity::trust::AnchorChange::RequireCrossSignature);
-  return t;
-}
-
 int cmd_trust_export(const std::string& db_path, const std::string& out) {
   auto store = comity::open_sqlite_store(db_path, comity::StoreAccess::ReadOnly);
-  std::string text = stored_trust(*store).bundle().dump(2) + "\n";
-  std::string tmp = out + ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.close();
-    if (!f) {
-      std::filesystem::remove(tmp);
-      throw InputError(out + ": cannot be written");
-    }
-  }
-  std::filesystem::rename(tmp, out);
+  comity::cli::write_file_atomically(out, comity::trusted_by(*store).bundle().dump(2) + "\n",
+                                     comity::cli::Existing::ReplaceAtomically);
   std::cout << out << "\n";
   return kOk;
 }
@@ -248,9 +230,9 @@ int cmd_trust_import(const std::string& db_path, const std::string& file, comity
     bundle = {{"type", "comity.trust-bundle/v1"}, {member, nlohmann::json::array({bundle})}};
   }
   auto store = comity::open_sqlite_store(db_path, comity::StoreAccess::ReadWrite);
-  auto trust = stored_trust(*store);
+  auto trust = comity::trusted_by(*store);
   trust.add_bundle(bundle, change);
-  const char* how = change == comity::trust::AnchorChange::OperatorOverride ? "operator_override" : "cross_signed";
+  const std::string how(comity::anchor_change_name(change));
   comity::Instant now = comity::SystemClock().now();
   store->add_trust_import({bundle.dump(), how, now},
                           {0, now, "admin:cli", "import_trust", how, comity::sha256_hex(bundle.dump())});

@@ -27,6 +27,7 @@
 #include "comity/service/drafts.hpp"
 #include "comity/service/evidence.hpp"
 #include "comity/service/transparency.hpp"
+#include "comity/service/trusted.hpp"
 #include "comity/trust/credentials.hpp"
 #include "comity/util/sha256.hpp"
 
@@ -71,10 +72,12 @@ bool small_decimal(const std::string& text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// RFC 9457 problem details; `errors` carries field paths for validation errors.
+// RFC 9457 problem details; `errors` carries field paths for validation
+// errors, `reason` the code of a refused signature or document (docs/trust.md).
 void problem(httplib::Response& res, int status, const std::string& title, const std::string& detail,
-             const FieldErrors& errors = {}) {
+             const FieldErrors& errors = {}, std::string_view reason = {}) {
   json p = {{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}};
+  if (!reason.empty()) p["reason"] = reason;
   if (!errors.empty()) {
     json list = json::array();
     for (const auto& e : errors) list.push_back({{"path", e.path}, {"message", e.message}});
@@ -310,12 +313,7 @@ struct ApiServer::Impl {
                               : std::make_shared<const crypto::SigningKey>(crypto::SigningKey::generate());
     {
       std::lock_guard<std::mutex> lock(store_mu);
-      auto t = std::make_shared<trust::TrustStore>();
-      for (const auto& imp : store.trust_imports())
-        t->add_bundle(json::parse(imp.bundle), imp.anchor_change == "operator_override"
-                                                   ? trust::AnchorChange::OperatorOverride
-                                                   : trust::AnchorChange::RequireCrossSignature);
-      trust_store = std::move(t);
+      trust_store = std::make_shared<const trust::TrustStore>(trusted_by(store));
       if (!options.evidence_dir.empty()) {
         vault = std::make_unique<EvidenceVault>(options.evidence_dir);
         evidence = std::make_unique<EvidenceService>(store, *vault, clock, ids, options.evidence_holding_days);
@@ -664,10 +662,8 @@ struct ApiServer::Impl {
         // A replayed order conflicts with the case it opened; any other
         // refusal is about the order's content. `reason` names which check.
         bool replay = e.reason == "replayed";
-        problem(res, replay ? 409 : 422, replay ? "Conflict" : "Unprocessable Content", e.what(), e.field_errors);
-        auto body = json::parse(res.body);
-        body["reason"] = e.reason;
-        res.set_content(body.dump(), "application/problem+json");
+        problem(res, replay ? 409 : 422, replay ? "Conflict" : "Unprocessable Content", e.what(), e.field_errors,
+                e.reason);
         return;
       }
       case SK::KeyReused:  // draft-ietf-httpapi-idempotency-key-header: a reused key with a different payload
@@ -1250,8 +1246,9 @@ struct ApiServer::Impl {
     auto who = authenticated(req, res);
     if (!who) return;
     if (who->user.role != PartyRole::Admin) return problem(res, 403, "Forbidden", "only an admin imports trust bundles");
-    std::string change = req.has_param("anchor_change") ? req.get_param_value("anchor_change") : "cross_signed";
-    if (change != "cross_signed" && change != "operator_override")
+    const std::string change = req.has_param("anchor_change") ? req.get_param_value("anchor_change") : "cross_signed";
+    const auto how = anchor_change_named(change);
+    if (!how)
       return problem(res, 400, "Bad Request", "anchor_change must be cross_signed or operator_override",
                      {{"$query.anchor_change", "cross_signed or operator_override"}});
     auto body = json_body(req, res);
@@ -1259,14 +1256,9 @@ struct ApiServer::Impl {
     std::lock_guard<std::mutex> one_import(trust_import_mu);
     auto next = std::make_shared<trust::TrustStore>(*trusted());
     try {
-      next->add_bundle(*body, change == "operator_override" ? trust::AnchorChange::OperatorOverride
-                                                            : trust::AnchorChange::RequireCrossSignature);
+      next->add_bundle(*body, *how);
     } catch (const trust::TrustError& e) {
-      problem(res, 422, "Unprocessable Content", e.what(), {{e.path, e.what()}});
-      auto p = json::parse(res.body);
-      p["reason"] = std::string(trust::error_code(e.kind));
-      res.set_content(p.dump(), "application/problem+json");
-      return;
+      return problem(res, 422, "Unprocessable Content", e.what(), {{e.path, e.what()}}, trust::error_code(e.kind));
     }
     std::string text = body->dump();
     AuditEntry audit{0, clock.now(), std::string(role_name(who->user.role)) + ":" + who->user.id, "import_trust",
@@ -1642,6 +1634,13 @@ struct ApiServer::Impl {
     else http.Post(pattern, wrapped);
   }
 
+  // A route served by a member function of this class.
+  using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&);
+  void on(const char* method, const std::string& pattern, const std::string& route, Handler handler) {
+    on(method, pattern, route,
+       [this, handler](const httplib::Request& req, httplib::Response& res) { (this->*handler)(req, res); });
+  }
+
   // A POST route whose body the handler reads as it arrives.
   template <typename F>
   void on_stream(const std::string& pattern, const std::string& route, F&& handler) {
@@ -1714,85 +1713,50 @@ struct ApiServer::Impl {
     on("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(openapi_document(), "application/json");
     });
-    on("POST", "/api/v1/evaluate", "/api/v1/evaluate",
-       [this](const httplib::Request& req, httplib::Response& res) { evaluate(req, res); });
-    on("POST", "/api/v1/cases", "/api/v1/cases",
-       [this](const httplib::Request& req, httplib::Response& res) { create_case(req, res); });
-    on("GET", "/api/v1/cases", "/api/v1/cases",
-       [this](const httplib::Request& req, httplib::Response& res) { list_cases(req, res); });
-    on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64}))", "/api/v1/cases/{id}",
-       [this](const httplib::Request& req, httplib::Response& res) { get_case(req, res); });
-    on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/events)", "/api/v1/cases/{id}/events",
-       [this](const httplib::Request& req, httplib::Response& res) { post_event(req, res); });
-    on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/review)", "/api/v1/cases/{id}/review",
-       [this](const httplib::Request& req, httplib::Response& res) { post_review(req, res); });
-    on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/notice)", "/api/v1/cases/{id}/notice",
-       [this](const httplib::Request& req, httplib::Response& res) { post_notice(req, res); });
-    on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/decision)", "/api/v1/cases/{id}/decision",
-       [this](const httplib::Request& req, httplib::Response& res) { get_decision(req, res); });
-    on("GET", "/api/v1/me", "/api/v1/me", [this](const httplib::Request& req, httplib::Response& res) { me(req, res); });
-    on("GET", "/api/v1/parties", "/api/v1/parties",
-       [this](const httplib::Request& req, httplib::Response& res) { list_parties(req, res); });
-    on("POST", "/api/v1/parties", "/api/v1/parties",
-       [this](const httplib::Request& req, httplib::Response& res) { create_party(req, res); });
-    on("GET", R"(/api/v1/parties/([A-Za-z0-9._-]{1,64}))", "/api/v1/parties/{id}",
-       [this](const httplib::Request& req, httplib::Response& res) { get_party(req, res); });
-    on("POST", "/api/v1/users", "/api/v1/users",
-       [this](const httplib::Request& req, httplib::Response& res) { create_user(req, res); });
-    on("POST", R"(/api/v1/users/([A-Za-z0-9._-]{1,64})/tokens)", "/api/v1/users/{id}/tokens",
-       [this](const httplib::Request& req, httplib::Response& res) { issue_token(req, res); });
-    on("POST", R"(/api/v1/tokens/([A-Za-z0-9._-]{1,64})/revoke)", "/api/v1/tokens/{id}/revoke",
-       [this](const httplib::Request& req, httplib::Response& res) { revoke_token(req, res); });
-    on("GET", "/api/v1/audit", "/api/v1/audit",
-       [this](const httplib::Request& req, httplib::Response& res) { list_audit(req, res); });
-    on("GET", "/log/checkpoint", "/log/checkpoint",
-       [this](const httplib::Request& req, httplib::Response& res) { get_checkpoint_note(req, res); });
-    on("GET", R"(/log/(tile/[A-Za-z0-9./]{1,80}))", "/log/tile/{tile}",
-       [this](const httplib::Request& req, httplib::Response& res) { get_tile(req, res); });
-    on("GET", "/api/v1/log", "/api/v1/log",
-       [this](const httplib::Request& req, httplib::Response& res) { get_log_info(req, res); });
-    on("POST", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint",
-       [this](const httplib::Request& req, httplib::Response& res) { post_checkpoint(req, res); });
-    on("GET", "/api/v1/log/inclusion", "/api/v1/log/inclusion",
-       [this](const httplib::Request& req, httplib::Response& res) { get_inclusion(req, res); });
-    on("GET", "/api/v1/log/consistency", "/api/v1/log/consistency",
-       [this](const httplib::Request& req, httplib::Response& res) { get_consistency(req, res); });
-    on("GET", "/api/v1/log/statistics", "/api/v1/log/statistics",
-       [this](const httplib::Request& req, httplib::Response& res) { get_statistics(req, res); });
-    on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/log)", "/api/v1/cases/{id}/log",
-       [this](const httplib::Request& req, httplib::Response& res) { get_case_log(req, res); });
+    on("POST", "/api/v1/evaluate", "/api/v1/evaluate", &Impl::evaluate);
+    on("POST", "/api/v1/cases", "/api/v1/cases", &Impl::create_case);
+    on("GET", "/api/v1/cases", "/api/v1/cases", &Impl::list_cases);
+    on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64}))", "/api/v1/cases/{id}", &Impl::get_case);
+    on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/events)", "/api/v1/cases/{id}/events", &Impl::post_event);
+    on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/review)", "/api/v1/cases/{id}/review", &Impl::post_review);
+    on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/notice)", "/api/v1/cases/{id}/notice", &Impl::post_notice);
+    on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/decision)", "/api/v1/cases/{id}/decision", &Impl::get_decision);
+    on("GET", "/api/v1/me", "/api/v1/me", &Impl::me);
+    on("GET", "/api/v1/parties", "/api/v1/parties", &Impl::list_parties);
+    on("POST", "/api/v1/parties", "/api/v1/parties", &Impl::create_party);
+    on("GET", R"(/api/v1/parties/([A-Za-z0-9._-]{1,64}))", "/api/v1/parties/{id}", &Impl::get_party);
+    on("POST", "/api/v1/users", "/api/v1/users", &Impl::create_user);
+    on("POST", R"(/api/v1/users/([A-Za-z0-9._-]{1,64})/tokens)", "/api/v1/users/{id}/tokens", &Impl::issue_token);
+    on("POST", R"(/api/v1/tokens/([A-Za-z0-9._-]{1,64})/revoke)", "/api/v1/tokens/{id}/revoke", &Impl::revoke_token);
+    on("GET", "/api/v1/audit", "/api/v1/audit", &Impl::list_audit);
+    on("GET", "/log/checkpoint", "/log/checkpoint", &Impl::get_checkpoint_note);
+    on("GET", R"(/log/(tile/[A-Za-z0-9./]{1,80}))", "/log/tile/{tile}", &Impl::get_tile);
+    on("GET", "/api/v1/log", "/api/v1/log", &Impl::get_log_info);
+    on("POST", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", &Impl::post_checkpoint);
+    on("GET", "/api/v1/log/inclusion", "/api/v1/log/inclusion", &Impl::get_inclusion);
+    on("GET", "/api/v1/log/consistency", "/api/v1/log/consistency", &Impl::get_consistency);
+    on("GET", "/api/v1/log/statistics", "/api/v1/log/statistics", &Impl::get_statistics);
+    on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/log)", "/api/v1/cases/{id}/log", &Impl::get_case_log);
     on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/productions)", "/api/v1/cases/{id}/productions",
-       [this](const httplib::Request& req, httplib::Response& res) { post_production(req, res); });
-    on("GET", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64}))", "/api/v1/productions/{id}",
-       [this](const httplib::Request& req, httplib::Response& res) { get_production(req, res); });
+       &Impl::post_production);
+    on("GET", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64}))", "/api/v1/productions/{id}", &Impl::get_production);
     on_stream(R"(/api/v1/productions/([A-Za-z0-9_-]{1,64})/files/([0-9]{1,6}))", "/api/v1/productions/{id}/files/{n}",
               [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
                 post_chunk(req, res, reader);
               });
     on("GET", R"(/api/v1/productions/([A-Za-z0-9_-]{1,64})/files/([0-9]{1,6}))", "/api/v1/productions/{id}/files/{n}",
-       [this](const httplib::Request& req, httplib::Response& res) { get_file(req, res); });
-    on("POST", "/api/v1/drafts", "/api/v1/drafts",
-       [this](const httplib::Request& req, httplib::Response& res) { post_draft(req, res); });
-    on("GET", "/api/v1/drafts", "/api/v1/drafts",
-       [this](const httplib::Request& req, httplib::Response& res) { list_drafts(req, res); });
-    on("GET", R"(/api/v1/drafts/([A-Za-z0-9-]{1,80}))", "/api/v1/drafts/{id}",
-       [this](const httplib::Request& req, httplib::Response& res) { get_draft(req, res); });
-    on("POST", R"(/api/v1/drafts/([A-Za-z0-9-]{1,80}))", "/api/v1/drafts/{id}",
-       [this](const httplib::Request& req, httplib::Response& res) { save_draft(req, res); });
-    on("POST", R"(/api/v1/drafts/([A-Za-z0-9-]{1,80})/delete)", "/api/v1/drafts/{id}/delete",
-       [this](const httplib::Request& req, httplib::Response& res) { delete_draft(req, res); });
-    on("GET", "/transparency", "/transparency",
-       [this](const httplib::Request& req, httplib::Response& res) { get_transparency(req, res); });
-    on("POST", "/api/v1/session", "/api/v1/session",
-       [this](const httplib::Request& req, httplib::Response& res) { post_session(req, res); });
-    on("GET", "/api/v1/session", "/api/v1/session",
-       [this](const httplib::Request& req, httplib::Response& res) { get_session(req, res); });
-    on("POST", "/api/v1/session/logout", "/api/v1/session/logout",
-       [this](const httplib::Request& req, httplib::Response& res) { post_logout(req, res); });
-    on("GET", "/api/v1/trust", "/api/v1/trust",
-       [this](const httplib::Request& req, httplib::Response& res) { get_trust(req, res); });
-    on("POST", "/api/v1/trust", "/api/v1/trust",
-       [this](const httplib::Request& req, httplib::Response& res) { post_trust(req, res); });
+       &Impl::get_file);
+    on("POST", "/api/v1/drafts", "/api/v1/drafts", &Impl::post_draft);
+    on("GET", "/api/v1/drafts", "/api/v1/drafts", &Impl::list_drafts);
+    on("GET", R"(/api/v1/drafts/([A-Za-z0-9-]{1,80}))", "/api/v1/drafts/{id}", &Impl::get_draft);
+    on("POST", R"(/api/v1/drafts/([A-Za-z0-9-]{1,80}))", "/api/v1/drafts/{id}", &Impl::save_draft);
+    on("POST", R"(/api/v1/drafts/([A-Za-z0-9-]{1,80})/delete)", "/api/v1/drafts/{id}/delete", &Impl::delete_draft);
+    on("GET", "/transparency", "/transparency", &Impl::get_transparency);
+    on("POST", "/api/v1/session", "/api/v1/session", &Impl::post_session);
+    on("GET", "/api/v1/session", "/api/v1/session", &Impl::get_session);
+    on("POST", "/api/v1/session/logout", "/api/v1/session/logout", &Impl::post_logout);
+    on("GET", "/api/v1/trust", "/api/v1/trust", &Impl::get_trust);
+    on("POST", "/api/v1/trust", "/api/v1/trust", &Impl::post_trust);
   }
 
   void evaluate(const httplib::Request& req, httplib::Response& res) {

@@ -192,16 +192,12 @@ class SqliteStore final : public Store {
   }
 
   std::optional<TokenOwner> user_by_session(std::string_view token_sha256, Instant now) override {
-    auto s = db_.prepare(
-        "SELECT u.id, u.party_id, u.name, u.role, p.id, p.kind, p.state, p.name, t.token_sha256, t.id "
-        "FROM sessions t JOIN users u ON u.id = t.user_id JOIN parties p ON p.id = u.party_id "
-        "WHERE t.token_sha256 = ? AND t.ended_at IS NULL AND t.expires_at > ?");
+    auto s = db_.prepare(std::string(kOwnerColumns) +
+                         "FROM sessions t JOIN users u ON u.id = t.user_id JOIN parties p ON p.id = u.party_id "
+                         "WHERE t.token_sha256 = ? AND t.ended_at IS NULL AND t.expires_at > ?");
     s.bind(1, token_sha256).bind(2, now);
     if (!s.step()) return std::nullopt;
-    auto role = parse_role(s.text(3));
-    if (!role) throw StoreError(StoreError::Kind::Corrupt, "user " + s.text(0) + ": unknown role");
-    return TokenOwner{User{s.text(0), s.text(1), s.text(2), *role}, Party{s.text(4), s.text(5), s.text(6), s.text(7)},
-                      s.text(8), s.text(9)};
+    return token_owner(s);
   }
 
   bool end_session(std::string_view id, Instant at, const AuditEntry& audit) override {
@@ -596,16 +592,12 @@ class SqliteStore final : public Store {
   }
 
   std::optional<TokenOwner> user_by_token(std::string_view token_sha256) override {
-    auto s = db_.prepare(
-        "SELECT u.id, u.party_id, u.name, u.role, p.id, p.kind, p.state, p.name, t.token_sha256, t.id "
-        "FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN parties p ON p.id = u.party_id "
-        "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL");
+    auto s = db_.prepare(std::string(kOwnerColumns) +
+                         "FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN parties p ON p.id = u.party_id "
+                         "WHERE t.token_sha256 = ? AND t.revoked_at IS NULL");
     s.bind(1, token_sha256);
     if (!s.step()) return std::nullopt;
-    auto role = parse_role(s.text(3));
-    if (!role) throw StoreError(StoreError::Kind::Corrupt, "user " + s.text(0) + ": unknown role");
-    return TokenOwner{User{s.text(0), s.text(1), s.text(2), *role}, Party{s.text(4), s.text(5), s.text(6), s.text(7)},
-                      s.text(8), s.text(9)};
+    return token_owner(s);
   }
 
   bool revoke_token(std::string_view token_id, Instant at, const AuditEntry& audit) override {
@@ -636,6 +628,17 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // The user, party, stored digest and id behind an API token or a session
+  // (`t`): the columns kOwnerColumns selects, read by token_owner.
+  static constexpr std::string_view kOwnerColumns =
+      "SELECT u.id, u.party_id, u.name, u.role, p.id, p.kind, p.state, p.name, t.token_sha256, t.id ";
+  static TokenOwner token_owner(Stmt& s) {
+    auto role = parse_role(s.text(3));
+    if (!role) throw StoreError(StoreError::Kind::Corrupt, "user " + s.text(0) + ": unknown role");
+    return TokenOwner{User{s.text(0), s.text(1), s.text(2), *role}, Party{s.text(4), s.text(5), s.text(6), s.text(7)},
+                      s.text(8), s.text(9)};
+  }
+
   // Productions matching `where` (one text parameter), with their files.
   std::vector<Production> load_productions(const char* where, std::string_view param, int limit) {
     auto s = db_.prepare(std::string("SELECT id, case_id, manifest_id, manifest, verification, created_at, expires_at, "
