@@ -4,6 +4,7 @@
 #include <initializer_list>
 
 #include "comity/crypto/age.hpp"
+#include "comity/trust/fields.hpp"
 #include "comity/util/jcs.hpp"
 
 namespace comity::trust {
@@ -16,81 +17,6 @@ constexpr const char* kAnchorType = "comity.anchor/v1";
 constexpr const char* kCredentialType = "comity.credential/v1";
 constexpr const char* kRevocationsType = "comity.revocations/v1";
 constexpr const char* kBundleType = "comity.trust-bundle/v1";
-
-[[noreturn]] void malformed(const std::string& path, const std::string& message) {
-  throw TrustError(TrustError::Kind::Malformed, path, path + ": " + message);
-}
-
-// Strict reading of one JSON object: every member known, every required
-// one present with the right shape; errors name the member.
-class Reader {
- public:
-  Reader(const json& j, std::string path, std::initializer_list<const char*> allowed) : j_(j), path_(std::move(path)) {
-    if (!j.is_object()) malformed(path_, "expected an object");
-    for (auto it = j.begin(); it != j.end(); ++it)
-      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* k) { return it.key() == k; }))
-        malformed(at(it.key()), "unknown member");
-  }
-  std::string at(std::string_view key) const { return path_ + "." + std::string(key); }
-  bool has(const char* key) const { return j_.contains(key); }
-  std::string str(const char* key, bool required = true) const {
-    auto it = j_.find(key);
-    if (it == j_.end()) {
-      if (required) malformed(at(key), "required");
-      return {};
-    }
-    if (!it->is_string() || it->get_ref<const std::string&>().empty() || it->get_ref<const std::string&>().size() > 1024)
-      malformed(at(key), "expected a non-empty string of at most 1024 bytes");
-    return it->get<std::string>();
-  }
-  void type(const char* expected) const {
-    if (str("type") != expected) malformed(at("type"), std::string("expected \"") + expected + "\"");
-  }
-  Instant instant(const char* key) const {
-    std::string text = str(key);
-    auto t = parse_instant(text);
-    if (!t) malformed(at(key), "expected an ISO 8601 date-time with zone, e.g. 2026-11-23T10:00:00Z");
-    return *t;
-  }
-  std::string key(const char* name, bool required = true) const {
-    std::string text = str(name, required);
-    if (!text.empty()) parse_key_text(text, at(name));
-    return text;
-  }
-  std::string recipient(const char* name) const {
-    std::string text = str(name);
-    try {
-      crypto::parse_age_recipient(text);
-    } catch (const crypto::AgeError&) {
-      malformed(at(name), "expected an X25519 age recipient (age1...)");
-    }
-    return text;
-  }
-  std::string state(const char* name) const {
-    std::string s = str(name);
-    if (s.size() != 2 || !std::isupper(static_cast<unsigned char>(s[0])) || !std::isupper(static_cast<unsigned char>(s[1])))
-      malformed(at(name), "expected a two-letter state code");
-    return s;
-  }
-  const json& get(const char* key) const {
-    if (!j_.contains(key)) malformed(at(key), "required");
-    return j_.at(key);
-  }
-
- private:
-  const json& j_;
-  std::string path_;
-};
-
-crypto::Signature signature_of(const json& doc, const char* member, const std::string& path) {
-  auto it = doc.find(member);
-  if (it == doc.end()) malformed(path + "." + member, "required");
-  auto raw = it->is_string() ? crypto::base64_decode(it->get<std::string>()) : std::nullopt;
-  if (!raw || raw->size() != 64) malformed(path + "." + member, "expected the base64 of a 64-byte Ed25519 signature");
-  crypto::Signature s;
-  std::copy(raw->begin(), raw->end(), s.begin());
-  return s;
-}
 
 bool verifies(const json& doc, const std::string& key, const std::string& path) {
   return crypto::verify(parse_key_text(key, path), signed_bytes(doc), signature_of(doc, "signature", path));

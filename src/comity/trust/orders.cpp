@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "comity/trust/fields.hpp"
 #include "comity/util/jcs.hpp"
 
 namespace comity::trust {
@@ -13,30 +14,14 @@ namespace {
 constexpr const char* kOrderType = "comity.order/v1";
 constexpr int64_t kClockSkew = 300;  // seconds an issuer's clock may run ahead
 
-[[noreturn]] void malformed(const std::string& path, const std::string& message) {
-  throw TrustError(TrustError::Kind::Malformed, path, path + ": " + message);
-}
-
-const std::string& text_member(const json& obj, const char* key, const std::string& path) {
-  auto it = obj.find(key);
-  if (it == obj.end()) malformed(path + "." + key, "required");
-  if (!it->is_string() || it->get_ref<const std::string&>().empty() || it->get_ref<const std::string&>().size() > 256)
-    malformed(path + "." + key, "expected a non-empty string of at most 256 bytes");
-  return it->get_ref<const std::string&>();
-}
-
-Instant instant_member(const json& obj, const char* key, const std::string& path) {
-  auto t = parse_instant(text_member(obj, key, path));
-  if (!t) malformed(path + "." + key, "expected an ISO 8601 date-time with zone");
-  return *t;
-}
+constexpr size_t kMaxText = 256;  // ids, nonces, roles and keys in an order
 
 // The authority id a signer must belong to, from the request.
 std::string authority_id(const json& request, const char* member, const std::string& path) {
   auto it = request.find(member);
   if (it == request.end() || it->is_null()) return {};
   if (!it->is_object()) malformed(path + "." + member, "expected an object");
-  return text_member(*it, "id", path + "." + member);
+  return string_member(*it, "id", path + "." + member, true, kMaxText);
 }
 
 }  // namespace
@@ -68,29 +53,23 @@ json sign_order(json envelope, const std::string& role, const crypto::SigningKey
 }
 
 VerifiedOrder verify_order(const json& envelope, const TrustStore& trust, Instant at, Completeness completeness) {
-  if (!envelope.is_object()) malformed("$", "expected an object {order, signatures}");
-  for (auto it = envelope.begin(); it != envelope.end(); ++it)
-    if (it.key() != "order" && it.key() != "signatures") malformed("$." + it.key(), "unknown member");
-  auto o = envelope.find("order");
-  if (o == envelope.end() || !o->is_object()) malformed("$.order", "expected an object");
-  for (auto it = o->begin(); it != o->end(); ++it)
-    if (it.key() != "type" && it.key() != "id" && it.key() != "nonce" && it.key() != "issued_at" &&
-        it.key() != "expires_at" && it.key() != "request")
-      malformed("$.order." + it.key(), "unknown member");
-  if (text_member(*o, "type", "$.order") != kOrderType) malformed("$.order.type", std::string("expected \"") + kOrderType + "\"");
+  Reader env(envelope, "$", {"order", "signatures"});
+  const json& order = env.get("order");
+  Reader o(order, "$.order", {"type", "id", "nonce", "issued_at", "expires_at", "request"});
+  o.type(kOrderType);
 
   VerifiedOrder v;
-  v.order = *o;
-  v.id = text_member(*o, "id", "$.order");
-  v.nonce = text_member(*o, "nonce", "$.order");
+  v.order = order;
+  v.id = o.str("id", true, kMaxText);
+  v.nonce = o.str("nonce", true, kMaxText);
   auto nonce = crypto::base64_decode(v.nonce);
   if (!nonce || nonce->size() < 16 || nonce->size() > 64)
     malformed("$.order.nonce", "expected 16 to 64 random bytes in base64");
-  v.issued_at = instant_member(*o, "issued_at", "$.order");
-  v.expires_at = instant_member(*o, "expires_at", "$.order");
+  v.issued_at = o.instant("issued_at");
+  v.expires_at = o.instant("expires_at");
   if (v.expires_at <= v.issued_at) malformed("$.order.expires_at", "must be after issued_at");
-  auto rq = o->find("request");
-  if (rq == o->end() || !rq->is_object()) malformed("$.order.request", "expected the request object");
+  const json* rq = &o.get("request");
+  if (!rq->is_object()) malformed("$.order.request", "expected the request object");
   const std::string issuer = authority_id(*rq, "issuing_authority", "$.order.request");
   if (issuer.empty()) malformed("$.order.request.issuing_authority.id", "required: the authority whose officer signs");
   const std::string validator = authority_id(*rq, "validating_authority", "$.order.request");
@@ -106,29 +85,23 @@ VerifiedOrder verify_order(const json& envelope, const TrustStore& trust, Instan
     throw TrustError(TrustError::Kind::Expired, "$.order.expires_at",
                      "the order expired at " + format_instant(v.expires_at));
 
-  auto sigs = envelope.find("signatures");
-  if (sigs == envelope.end() || !sigs->is_array()) malformed("$.signatures", "expected an array");
+  const json* sigs = &env.get("signatures");
+  if (!sigs->is_array()) malformed("$.signatures", "expected an array");
   if (sigs->size() > 4) malformed("$.signatures", "at most one officer's and one validator's signature");
-  const std::string bytes = canonical_json(*o);
+  const std::string bytes = canonical_json(order);
   bool have_officer = false, have_validator = false;
   for (size_t i = 0; i < sigs->size(); ++i) {
     const std::string path = "$.signatures[" + std::to_string(i) + "]";
     const json& s = (*sigs)[i];
-    if (!s.is_object()) malformed(path, "expected an object {role, signer, signature}");
-    for (auto it = s.begin(); it != s.end(); ++it)
-      if (it.key() != "role" && it.key() != "signer" && it.key() != "signature") malformed(path + "." + it.key(), "unknown member");
-    const std::string& role = text_member(s, "role", path);
+    Reader r(s, path, {"role", "signer", "signature"});
+    const std::string role = r.str("role", true, kMaxText);
     if (role != "officer" && role != "validator") malformed(path + ".role", "expected officer or validator");
     bool& seen = role == "officer" ? have_officer : have_validator;
     if (seen) malformed(path + ".role", "a second " + role + " signature");
     seen = true;
-    const std::string& signer = text_member(s, "signer", path);
+    const std::string signer = r.str("signer", true, kMaxText);
     crypto::PublicKey key = parse_key_text(signer, path + ".signer");
-    auto raw = crypto::base64_decode(text_member(s, "signature", path));
-    if (!raw || raw->size() != 64) malformed(path + ".signature", "expected the base64 of a 64-byte Ed25519 signature");
-    crypto::Signature sig;
-    std::copy(raw->begin(), raw->end(), sig.begin());
-    if (!crypto::verify(key, bytes, sig))
+    if (!crypto::verify(key, bytes, signature_of(s, "signature", path)))
       throw TrustError(TrustError::Kind::BadSignature, path + ".signature",
                        "the " + role + "'s signature does not verify: the order was altered after signing, or it "
                        "was not signed by " + signer);

@@ -4,6 +4,7 @@
 #include <initializer_list>
 
 #include "comity/crypto/age.hpp"
+#include "comity/trust/fields.hpp"
 #include "comity/util/jcs.hpp"
 
 namespace comity::trust {
@@ -15,43 +16,17 @@ namespace {
 constexpr const char* kType = "comity.production/v1";
 constexpr uint64_t kMaxBytes = uint64_t{1} << 53;
 
-[[noreturn]] void malformed(const std::string& path, const std::string& message) {
-  throw TrustError(TrustError::Kind::Malformed, path, path + ": " + message);
+uint64_t count(const Reader& r, const char* key) {
+  const json& v = r.get(key);
+  if (!v.is_number_unsigned() || v.get<uint64_t>() > kMaxBytes)
+    malformed(r.at(key), "expected a byte count (a non-negative integer up to 2^53)");
+  return v.get<uint64_t>();
 }
 
-void only(const json& j, const std::string& path, std::initializer_list<const char*> allowed) {
-  if (!j.is_object()) malformed(path, "expected an object");
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* k) { return it.key() == k; }))
-      malformed(path + "." + it.key(), "unknown member");
-}
-
-std::string text(const json& j, const char* key, const std::string& path, size_t max = 256) {
-  auto it = j.find(key);
-  if (it == j.end()) malformed(path + "." + key, "required");
-  if (!it->is_string() || it->get_ref<const std::string&>().empty() || it->get_ref<const std::string&>().size() > max)
-    malformed(path + "." + key, "expected a non-empty string of at most " + std::to_string(max) + " bytes");
-  return it->get<std::string>();
-}
-
-Instant when(const json& j, const char* key, const std::string& path) {
-  auto t = parse_instant(text(j, key, path));
-  if (!t) malformed(path + "." + key, "expected an ISO 8601 date-time with zone");
-  return *t;
-}
-
-uint64_t count(const json& j, const char* key, const std::string& path) {
-  auto it = j.find(key);
-  if (it == j.end()) malformed(path + "." + key, "required");
-  if (!it->is_number_unsigned() || it->get<uint64_t>() > kMaxBytes)
-    malformed(path + "." + key, "expected a byte count (a non-negative integer up to 2^53)");
-  return it->get<uint64_t>();
-}
-
-std::string digest(const json& j, const char* key, const std::string& path) {
-  std::string d = text(j, key, path);
+std::string digest(const Reader& r, const char* key) {
+  std::string d = r.str(key, true, 64);
   if (d.size() != 64 || !std::all_of(d.begin(), d.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
-    malformed(path + "." + key, "expected a SHA-256 digest: 64 lower-case hex digits");
+    malformed(r.at(key), "expected a SHA-256 digest: 64 lower-case hex digits");
   return d;
 }
 
@@ -71,16 +46,15 @@ json datetime(Instant t) { return {{"@type", "xsd:dateTime"}, {"@value", format_
 }  // namespace
 
 Manifest parse_manifest(const json& doc, const std::string& path) {
-  only(doc, path, {"type", "id", "case", "order", "provider", "recipients", "files", "signed_at", "signer", "signature"});
-  if (text(doc, "type", path) != kType) malformed(path + ".type", std::string("expected \"") + kType + "\"");
+  Reader fields(doc, path, {"type", "id", "case", "order", "provider", "recipients", "files", "signed_at", "signer", "signature"});
+  fields.type(kType);
   Manifest m;
-  m.id = text(doc, "id", path);
-  m.case_id = text(doc, "case", path);
-  if (doc.contains("order")) m.order_id = text(doc, "order", path);
-  m.provider = text(doc, "provider", path);
-  m.signed_at = when(doc, "signed_at", path);
-  m.signer = text(doc, "signer", path);
-  parse_key_text(m.signer, path + ".signer");
+  m.id = fields.str("id", true, 256);
+  m.case_id = fields.str("case", true, 256);
+  m.order_id = fields.str("order", false, 256);
+  m.provider = fields.str("provider", true, 256);
+  m.signed_at = fields.instant("signed_at");
+  m.signer = fields.key("signer");
   const json* r = doc.contains("recipients") ? &doc["recipients"] : nullptr;
   if (!r || !r->is_array() || r->empty() || r->size() > 16)
     malformed(path + ".recipients", "expected 1 to 16 age recipients (age1…)");
@@ -98,16 +72,15 @@ Manifest parse_manifest(const json& doc, const std::string& path) {
   if (!f || !f->is_array() || f->empty() || f->size() > 1000) malformed(path + ".files", "expected 1 to 1000 files");
   for (size_t i = 0; i < f->size(); ++i) {
     std::string at = path + ".files[" + std::to_string(i) + "]";
-    only((*f)[i], at, {"name", "plaintext_bytes", "plaintext_sha256", "ciphertext_bytes", "ciphertext_sha256", "sealed_at"});
-    ManifestFile mf{text((*f)[i], "name", at, 255), count((*f)[i], "plaintext_bytes", at),
-                    count((*f)[i], "ciphertext_bytes", at), digest((*f)[i], "plaintext_sha256", at),
-                    digest((*f)[i], "ciphertext_sha256", at), when((*f)[i], "sealed_at", at)};
+    Reader e((*f)[i], at, {"name", "plaintext_bytes", "plaintext_sha256", "ciphertext_bytes", "ciphertext_sha256", "sealed_at"});
+    ManifestFile mf{e.str("name", true, 255),      count(e, "plaintext_bytes"),  count(e, "ciphertext_bytes"),
+                    digest(e, "plaintext_sha256"), digest(e, "ciphertext_sha256"), e.instant("sealed_at")};
     if (!plain_name(mf.name)) malformed(at + ".name", "a plain file name: no '/', '\\', control characters, '.' or '..'");
     for (const auto& other : m.files)
       if (other.name == mf.name) malformed(at + ".name", "a second file named " + mf.name);
     m.files.push_back(std::move(mf));
   }
-  if (!doc.contains("signature")) malformed(path + ".signature", "required");
+  signature_of(doc, "signature", path);
   m.doc = doc;
   return m;
 }
@@ -130,11 +103,8 @@ json sign_manifest(const Manifest& m, const crypto::SigningKey& key, Instant sig
 
 VerifiedManifest verify_manifest(const json& doc, const TrustStore& trust, Instant at) {
   VerifiedManifest v{parse_manifest(doc), {}};
-  auto raw = doc["signature"].is_string() ? crypto::base64_decode(doc["signature"].get<std::string>()) : std::nullopt;
-  if (!raw || raw->size() != 64) malformed("$.signature", "expected the base64 of a 64-byte Ed25519 signature");
-  crypto::Signature sig;
-  std::copy(raw->begin(), raw->end(), sig.begin());
-  if (!crypto::verify(parse_key_text(v.manifest.signer, "$.signer"), signed_bytes(doc), sig))
+  if (!crypto::verify(parse_key_text(v.manifest.signer, "$.signer"), signed_bytes(doc),
+                      signature_of(doc, "signature", "$")))
     throw TrustError(TrustError::Kind::BadSignature, "$.signature",
                      "the manifest's signature does not verify: it was altered after signing, or not signed by " +
                          v.manifest.signer);
