@@ -21,12 +21,12 @@ std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant no
     put_party(lower + "-ca", "central_authority", cc,
               st && !st->central_authority.empty() ? st->central_authority : std::string(cc) + " central authority");
   }
-  put_party("de-sta-berlin", "issuing_authority", "DE", "Staatsanwaltschaft Berlin");
-  put_party("de-ag-tiergarten", "validating_authority", "DE", "Amtsgericht Tiergarten");
-  put_party("fr-parquet-paris", "issuing_authority", "FR", "Parquet de Paris");
-  put_party("fr-ji-paris", "validating_authority", "FR", "Juge d'instruction, Paris");
-  put_party("gb-nca", "issuing_authority", "GB", "National Crime Agency");
-  put_party("be-fgp", "issuing_authority", "BE", "Federale Gerechtelijke Politie Brussel");
+  put_party("DE-STA-BERLIN", "issuing_authority", "DE", "Staatsanwaltschaft Berlin");
+  put_party("DE-AG-TIERGARTEN", "validating_authority", "DE", "Amtsgericht Tiergarten");
+  put_party("FR-PARQUET-PARIS", "issuing_authority", "FR", "Parquet de Paris");
+  put_party("FR-JI-PARIS", "validating_authority", "FR", "Juge d'instruction, Paris");
+  put_party("GB-NCA", "issuing_authority", "GB", "National Crime Agency");
+  put_party("BE-FGP", "issuing_authority", "BE", "Federale Gerechtelijke Politie Brussel");
   put_party("US-CLOUDCO", "provider", "US", "Cloudco Inc. (legal representative: Cloudco Ireland Ltd, IE)");
   put_party("NL-MAILCO", "provider", "NL", "Mailco B.V.");
   put_party("eu-oversight", "oversight", "BE", "Oversight body");
@@ -38,9 +38,9 @@ std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant no
     PartyRole role;
   };
   const DemoUser users[] = {
-      {"officer", "de-sta-berlin", PartyRole::Officer},
-      {"officer-gb", "gb-nca", PartyRole::Officer},
-      {"validator", "de-ag-tiergarten", PartyRole::Validator},
+      {"officer", "DE-STA-BERLIN", PartyRole::Officer},
+      {"officer-gb", "GB-NCA", PartyRole::Officer},
+      {"validator", "DE-AG-TIERGARTEN", PartyRole::Validator},
       {"central-authority", "de-ca", PartyRole::CentralAuthority},
       {"central-authority-us", "us-ca", PartyRole::CentralAuthority},
       {"provider", "NL-MAILCO", PartyRole::Provider},
