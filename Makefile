@@ -16,7 +16,7 @@ JOBS         ?= $(shell nproc)
 APT_PACKAGES := build-essential cmake ninja-build ccache clang libclang-rt-14-dev \
                 libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libjemalloc-dev pkg-config curl \
-                libargon2-dev age time openssl
+                libargon2-dev age time openssl chromium poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
@@ -24,8 +24,8 @@ CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 .PHONY: deps build build-asan build-fuzz run test test-unit test-asan fuzz bench rules-check format check-format clean
 
 deps:
-	@# Node.js and npm for the test oracle (and, later, the web app's browser
-	@# tests); an existing installation (e.g. from NodeSource) is kept.
+	@# Node.js and npm for the test oracle and the web app's browser tests; an
+	@# existing installation (e.g. from NodeSource) is kept.
 	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
 	  ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm)
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -64,7 +64,10 @@ run: build
 	@rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).log-key.pem $(DEMO_DB).keys $(DEMO_DB).evidence  # fresh log, keys
 	@./$(BUILD)/comity demo seed --db $(DEMO_DB)
 	@echo
-	@echo "Comity API:   http://127.0.0.1:$(PORT)/  (OpenAPI: http://127.0.0.1:$(PORT)/api/v1/openapi.json)"
+	@echo "Comity:       http://127.0.0.1:$(PORT)/  — the web app: log in as a demo user above with its password"
+	@echo "              (officer files requests; validator, central-authority, provider, enforcing-authority, oversight: their desks)"
+	@echo "              Signing keys for the browser: $(DEMO_DB).keys/<user>/signing.pem (docs/web-app.md)"
+	@echo "API:          http://127.0.0.1:$(PORT)/api/v1/openapi.json"
 	@echo "Try:          curl -s -H 'Authorization: Bearer <officer token above>' -H 'Content-Type: application/json' \\"
 	@echo "                --data-binary @examples/s01-eu-subscriber-prosecutor.json 'http://127.0.0.1:$(PORT)/api/v1/evaluate?at=$(EVAL_DATE)'"
 	@echo "Open a case:  ./$(BUILD)/comity order sign --keys $(DEMO_DB).keys/officer examples/s01-eu-subscriber-prosecutor.json /tmp/order.json"
@@ -76,17 +79,22 @@ run: build
 rules-check: build
 	./$(BUILD)/comity rules check
 
-# The npm packages the tests need (tests/oracle: an independent verifier of
-# the transparency log), exactly as locked.
+# The npm packages the tests need, exactly as locked: tests/oracle (an
+# independent verifier of the transparency log) and tests/browser
+# (playwright-core driving Debian's chromium, and axe-core).
 ORACLE_DEPS := tests/oracle/node_modules/.package-lock.json
 $(ORACLE_DEPS): tests/oracle/package-lock.json | deps
 	cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
+$(BROWSER_DEPS): tests/browser/package-lock.json | deps
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
-test-unit: build $(ORACLE_DEPS)
+test-unit: build $(ORACLE_DEPS) $(BROWSER_DEPS)
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
-test-asan: build-asan $(ORACLE_DEPS)
+test-asan: build-asan $(ORACLE_DEPS) $(BROWSER_DEPS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 

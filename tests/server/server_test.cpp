@@ -564,6 +564,74 @@ TEST_F(ServerTest, PublicTransparencyPage) {
   EXPECT_EQ(r->body.find("254 Js"), std::string::npos);
 }
 
+// The web app is served from the binary: its page under a strict policy,
+// its files revalidated by digest, nothing else under /app/.
+TEST_F(ServerTest, WebAppIsServedFromTheBinary) {
+  auto page = http.Get("/");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_NE(page->body.find("/app/app.js"), std::string::npos);
+  auto js = http.Get("/app/app.js");
+  ASSERT_EQ(js->status, 200);
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(js->get_header_value("X-Content-Type-Options"), "nosniff");
+  httplib::Headers again = {{"If-None-Match", js->get_header_value("ETag")}};
+  EXPECT_EQ(http.Get("/app/app.js", again)->status, 304);
+  EXPECT_EQ(problem_of(http.Get("/app/nothing.js"), 404)["detail"], "no file nothing.js");
+  EXPECT_EQ(http.Get("/app/../api/v1/openapi.json")->status, 404);
+  json labels = json::parse(http.Get("/app/labels.json")->body);
+  EXPECT_EQ(labels["codes"]["DataCategory"]["SUBSCRIBER"][2], "Teilnehmerdaten");
+  EXPECT_EQ(json::parse(http.Get("/api/v1")->body)["name"], "Comity");
+}
+
+// A desk's queue is ordered by the running clock due first; the documents
+// come in the reader's language, and the addressee's holds no reasons.
+TEST_F(ServerTest, QueuesCarryTheNextDeadlineAndDocumentsTheReadersLanguage) {
+  std::string id = open_case(*this, "s01-eu-subscriber-prosecutor.json", "P_EU_EPOC", "officer-de");
+  json listed = json::parse(get("/api/v1/cases", "officer-de")->body)["items"][0];
+  EXPECT_TRUE(listed["next_deadline"].is_null());  // a draft runs no clock
+  for (const char* e : {"submit", "mark_ready", "transmit"}) step(*this, id, e, "officer-de");
+  json c = json::parse(get("/api/v1/cases/" + id, "officer-de")->body);
+  std::string first_due;
+  std::string first_deadline;
+  for (const auto& k : c["clocks"])
+    if (k["status"] != "stopped" && (first_due.empty() || k["due"].get<std::string>() < first_due)) {
+      first_due = k["due"];
+      first_deadline = k["deadline"];
+    }
+  ASSERT_FALSE(first_due.empty());
+  listed = json::parse(get("/api/v1/cases", "provider-nl")->body)["items"][0];
+  EXPECT_EQ(listed["next_deadline"], json({{"deadline", first_deadline}, {"due", first_due}}));
+  // The addressee's view carries what the order must, not the facts.
+  json order = json::parse(get("/api/v1/cases/" + id, "provider-nl")->body);
+  EXPECT_EQ(order["certificate"]["identifiers"][0]["type"], "EMAIL");
+  EXPECT_FALSE(order["certificate"].contains("facts_summary"));
+  EXPECT_FALSE(order.contains("request"));
+
+  auto pdf = get("/api/v1/cases/" + id + "/document?lang=de", "provider-nl");
+  ASSERT_EQ(pdf->status, 200);
+  EXPECT_EQ(pdf->get_header_value("Content-Type"), "application/pdf");
+  EXPECT_EQ(pdf->body.rfind("%PDF-1.7", 0), 0u);
+  EXPECT_NE(pdf->body.find("/Lang (de)"), std::string::npos);
+  EXPECT_EQ(pdf->body.find("delivered nothing"), std::string::npos);
+  auto full = get("/api/v1/cases/" + id + "/document?lang=en", "officer-de");
+  EXPECT_NE(full->body.find("delivered nothing"), std::string::npos);
+  EXPECT_EQ(problem_of(get("/api/v1/cases/" + id + "/document?lang=es", "officer-de"), 400)["errors"][0]["path"],
+            "$query.lang");
+  // Each document given out is audited with the digest of its bytes.
+  json audit = json::parse(get("/api/v1/audit?limit=200", "overseer")->body)["items"];
+  int documents = 0;
+  for (const auto& a : audit)
+    if (a["action"] == "read_case:document") {
+      ++documents;
+      EXPECT_TRUE(a["payload_sha256"] == sha256_hex(pdf->body) || a["payload_sha256"] == sha256_hex(full->body));
+    }
+  EXPECT_EQ(documents, 2);
+}
+
 // Drafts: saved, listed, replaced with optimistic versions, private to their author.
 TEST_F(ServerTest, DraftsAreTheAuthorsOwnAndNeverOverwriteNewerWork) {
   json partial = {{"requesting_state", "DE"}, {"case_reference", "StA Berlin 1/26"}};
@@ -855,6 +923,8 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
   //                                                anon revk fr   vd   cade canl pus  epl  ovs  ode  adm  pnl
   const std::vector<Row> rows = {
       {"GET", "/", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/app/app.js", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET", "/api/v1", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/healthz", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/readyz", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/metrics", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
@@ -866,6 +936,8 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"GET", "/api/v1/cases", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", c, {}, {401, 401, 404, 200, 200, 404, 404, 404, 200, 200, 404, 200}},
       {"GET", c + "/decision", {}, {401, 401, 404, 200, 200, 404, 404, 404, 200, 200, 404, 403}},
+      // The formal document: the order's parties; oversight sees metadata only.
+      {"GET", c + "/document?lang=fr", {}, {401, 401, 404, 200, 200, 404, 404, 404, 403, 200, 404, 200}},
       // The requesting side reviews once: the validator first, so its central authority finds it done.
       {"POST", c + "/review", {{"verdicts", json::array()}, {"agree_rest", true}},
        {401, 401, 404, 201, 409, 404, 404, 404, 403, 403, 404, 403}},
@@ -928,6 +1000,7 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
     if (route == "/api/v1/users/spare/tokens") route = "/api/v1/users/{id}/tokens";
     if (route == "/api/v1/tokens/t-spare/revoke") route = "/api/v1/tokens/{id}/revoke";
     if (route.rfind("/log/tile/", 0) == 0) route = "/log/tile/{tile}";
+    if (route.rfind("/app/", 0) == 0) route = "/app/{file}";
     if (route.rfind("/api/v1/productions/nope/files/0", 0) == 0) route = "/api/v1/productions/{id}/files/{n}";
     if (route == "/api/v1/productions/nope") route = "/api/v1/productions/{id}";
     if (route.rfind("/api/v1/drafts/draft-none", 0) == 0) route = "/api/v1/drafts/{id}" + route.substr(25);
@@ -1310,8 +1383,10 @@ TEST_F(SignedOrders, VerifiedBeforeACaseOpensAndShownWithTheirChain) {
   EXPECT_EQ(chain[1]["party"], "DE-STA-BERLIN");
   EXPECT_EQ(chain[2]["level"], "anchor");
   EXPECT_EQ(chain[2]["state"], "DE");
-  // The request stored is the one signed.
+  // The request stored is the one signed; the requesting side gets the
+  // signed order itself, to countersign exactly these bytes.
   EXPECT_EQ(c["request"], s01());
+  EXPECT_EQ(c["signed_order"]["order"], signed_order["order"]);
 
   // The addressee sees the verified chain with the order, once transmitted.
   std::string path = "/api/v1/cases/" + c["id"].get<std::string>();
@@ -1323,6 +1398,7 @@ TEST_F(SignedOrders, VerifiedBeforeACaseOpensAndShownWithTheirChain) {
   EXPECT_EQ(view["view"], "order");
   EXPECT_EQ(view["signed_order"]["signatures"][0]["chain"][2]["state"], "DE");
   EXPECT_FALSE(view.contains("request"));
+  EXPECT_FALSE(view["signed_order"].contains("order"));  // the order's reasons are not the addressee's
 
   // The same order again, under another Idempotency-Key: a replay.
   EXPECT_EQ(refusal(open(signed_order, "officer-de", "again"), 409),

@@ -27,6 +27,8 @@
 #include "comity/service/drafts.hpp"
 #include "comity/service/evidence.hpp"
 #include "comity/service/transparency.hpp"
+#include "comity/report/case_document.hpp"
+#include "comity/server/web_assets.hpp"
 #include "comity/service/trusted.hpp"
 #include "comity/trust/credentials.hpp"
 #include "comity/util/sha256.hpp"
@@ -37,7 +39,7 @@ namespace comity {
 
 const std::vector<RouteSpec>& api_routes() {
   static const std::vector<RouteSpec> routes = {
-      {"GET", "/"}, {"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"},
+      {"GET", "/"}, {"GET", "/app/{file}"}, {"GET", "/api/v1"}, {"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"},
       {"GET", "/api/v1/openapi.json"}, {"POST", "/api/v1/evaluate"},
       {"POST", "/api/v1/cases"}, {"GET", "/api/v1/cases"}, {"GET", "/api/v1/cases/{id}"},
       {"POST", "/api/v1/cases/{id}/events"}, {"GET", "/api/v1/cases/{id}/decision"},
@@ -54,6 +56,7 @@ const std::vector<RouteSpec>& api_routes() {
       {"POST", "/api/v1/drafts/{id}"}, {"POST", "/api/v1/drafts/{id}/delete"},
       {"POST", "/api/v1/cases/{id}/productions"}, {"GET", "/api/v1/productions/{id}"},
       {"POST", "/api/v1/productions/{id}/files/{n}"}, {"GET", "/api/v1/productions/{id}/files/{n}"},
+      {"GET", "/api/v1/cases/{id}/document"},
   };
   return routes;
 }
@@ -168,12 +171,19 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
   // addressee included. null for a case opened on an unsigned request.
   if (view == CaseView::Full || view == CaseView::Order) {
     j["signed_order"] = r.order_verification_json.empty() ? json(nullptr) : json::parse(r.order_verification_json);
+    // The requesting side gets the signed order itself, so that a validator
+    // can countersign exactly these bytes (their RFC 8785 form) in the browser.
+    if (view == CaseView::Full && j["signed_order"].is_object() && !r.signed_order_json.empty())
+      j["signed_order"]["order"] = json::parse(r.signed_order_json)["order"];
     // Evidence produced for the case (docs/evidence-encryption.md).
     if (productions) j["productions"] = productions_summary(*productions);
   }
   if (view == CaseView::Order) {
     // The addressee gets the order, not the reasoning: the chosen entry's terms.
     j["order"] = json::parse(r.order_json);
+    // What an order carries of the request (Reg. 2023/1543 Art 5(5)(a)-(h)):
+    // whom and what to produce; never the facts or the reasons (Art 9(3)).
+    j["certificate"] = order_certificate_fields(json::parse(r.request_json));
   } else {
     // The decision (every pathway, every check) is large; it has its own route.
     j["decision_url"] = "/api/v1/cases/" + r.id + "/decision";
@@ -837,7 +847,10 @@ struct ApiServer::Impl {
         if (!due_filter.empty() && due != (due_filter == "true")) continue;
         items.push_back({{"id", c.id}, {"pathway", c.pathway}, {"state", c.state},
                          {"requesting_state", c.requesting_state}, {"updated_at", format_instant(c.updated_at)},
-                         {"view", case_view_name(v)}, {"notice_review_due", due}});
+                         {"view", case_view_name(v)}, {"notice_review_due", due},
+                         {"next_deadline", c.next_deadline.empty() ? json(nullptr)
+                                                                   : json{{"deadline", c.next_deadline},
+                                                                          {"due", format_instant(c.next_due)}}}});
         if (static_cast<int>(items.size()) == limit) break;
       }
     }
@@ -898,6 +911,70 @@ struct ApiServer::Impl {
     } catch (const ServiceError& e) {
       service_error(e, res);
     }
+  }
+
+  // The case's formal document as PDF in the reader's language (?lang=en|fr|de,
+  // default en): the full file for the requesting side and the authorities,
+  // the order's fields only for the addressee (Reg. 2023/1543 Art 9(3)); not
+  // for oversight, which sees metadata. Audited like a read of the case.
+  void get_document(const httplib::Request& req, httplib::Response& res) {
+    std::string lang = req.has_param("lang") ? req.get_param_value("lang") : "en";
+    const auto& langs = labels().at("languages");
+    if (std::find(langs.begin(), langs.end(), lang) == langs.end())
+      return problem(res, 400, "Bad Request", "lang must be en, fr or de", {{"$query.lang", "en, fr or de"}});
+    std::string pdf_bytes;
+    std::optional<AuditEntry> read;
+    {
+      ReadLease db(*this);
+      auto who = authenticate(*db, req, res);
+      if (!who) return;
+      auto found = visible_case(*db, *who, req.matches[1], res);
+      if (!found) return;
+      if (found->second != CaseView::Full && found->second != CaseView::Order)
+        return problem(res, 403, "Forbidden", "oversight sees a case's metadata, not its documents");
+      const CaseRecord& r = found->first;
+      json view = case_json(r, found->second, *who, pack, clock.now());
+      CaseDocumentInput in{r.id, r.c.pathway, r.c.workflow, r.counterpart_state, json::parse(r.request_json),
+                           view["signed_order"], view["clocks"]};
+      if (in.signed_order.is_object()) in.signed_order.erase("order");
+      pdf_bytes = case_document_pdf(in, found->second == CaseView::Full ? DocumentScope::Full : DocumentScope::OrderOnly,
+                                    labels(), lang);
+      read = AuditEntry{0, clock.now(), std::string(role_name(who->user.role)) + ":" + who->user.id,
+                        "read_case:document", r.id, sha256_hex(pdf_bytes)};
+    }
+    durably([&] { store.append_audit(*read); });
+    res.set_header("Content-Disposition", "inline; filename=\"comity-" + std::string(req.matches[1]) + "-" + lang + ".pdf\"");
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(pdf_bytes, "application/pdf");
+  }
+
+  // web/labels.json, parsed once.
+  static const json& labels() {
+    static const json parsed = json::parse(find_web_asset("labels.json")->bytes);
+    return parsed;
+  }
+
+  // An embedded file of the web app, revalidated by its digest. The app's
+  // pages run only their own scripts and styles, and cannot be framed.
+  void serve_asset(const httplib::Request& req, httplib::Response& res, const std::string& path) {
+    const WebAsset* a = find_web_asset(path);
+    if (!a) return problem(res, 404, "Not Found", "no file " + path);
+    std::string etag = "\"" + std::string(a->sha256.substr(0, 32)) + "\"";
+    res.set_header("ETag", etag);
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    if (a->media_type.rfind("text/html", 0) == 0) {
+      res.set_header("Content-Security-Policy",
+                     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                     "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+      res.set_header("X-Frame-Options", "DENY");
+    }
+    if (req.get_header_value("If-None-Match") == etag) {
+      res.status = 304;
+      return;
+    }
+    res.set_content(std::string(a->bytes), std::string(a->media_type));
   }
 
   // Authenticates, loads the case the caller may act on (404 if it may not
@@ -1688,7 +1765,12 @@ struct ApiServer::Impl {
       metrics.record(req.method, "unmatched", res.status, 0);
     });
 
-    on("GET", "/", "/", [this](const httplib::Request&, httplib::Response& res) {
+    on("GET", "/", "/", [this](const httplib::Request& req, httplib::Response& res) {
+      serve_asset(req, res, "index.html");
+    });
+    on("GET", R"(/app/([A-Za-z0-9_-]{1,64}\.[a-z]{2,4}))", "/app/{file}",
+       [this](const httplib::Request& req, httplib::Response& res) { serve_asset(req, res, req.matches[1]); });
+    on("GET", "/api/v1", "/api/v1", [this](const httplib::Request&, httplib::Response& res) {
       json index = {{"name", "Comity"},
                     {"rule_pack", {{"name", pack.name}, {"version", pack.version}, {"content_hash", pack.content_hash}}},
                     {"links", {{"openapi", "/api/v1/openapi.json"}, {"evaluate", "/api/v1/evaluate"},
@@ -1721,6 +1803,7 @@ struct ApiServer::Impl {
     on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/review)", "/api/v1/cases/{id}/review", &Impl::post_review);
     on("POST", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/notice)", "/api/v1/cases/{id}/notice", &Impl::post_notice);
     on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/decision)", "/api/v1/cases/{id}/decision", &Impl::get_decision);
+    on("GET", R"(/api/v1/cases/([A-Za-z0-9-]{1,64})/document)", "/api/v1/cases/{id}/document", &Impl::get_document);
     on("GET", "/api/v1/me", "/api/v1/me", &Impl::me);
     on("GET", "/api/v1/parties", "/api/v1/parties", &Impl::list_parties);
     on("POST", "/api/v1/parties", "/api/v1/parties", &Impl::create_party);

@@ -42,9 +42,15 @@ CaseView case_view(const Principal& who, const CaseSummary& c) {
 }
 
 CaseSummary summary_of(const CaseRecord& r) {
-  return {r.id, r.c.pathway, r.c.state, r.requesting_state, r.c.workflow, r.updated_at, r.requesting_party_id,
-          r.provider_party_id, r.counterpart_state, r.notified, was_transmitted(r.c), r.via_authorities,
-          r.notice_status, r.notice_review_date};
+  CaseSummary s{r.id, r.c.pathway, r.c.state, r.requesting_state, r.c.workflow, r.updated_at, r.requesting_party_id,
+                r.provider_party_id, r.counterpart_state, r.notified, was_transmitted(r.c), r.via_authorities,
+                r.notice_status, r.notice_review_date, "", 0};
+  for (const auto& k : r.c.clocks)
+    if (k.running() && (s.next_due == 0 || k.due < s.next_due)) {
+      s.next_due = k.due;
+      s.next_deadline = k.deadline_id;
+    }
+  return s;
 }
 
 }  // namespace comity

@@ -474,12 +474,17 @@ class SqliteStore final : public Store {
     auto s = db_.prepare(
         "SELECT id, pathway, state, requesting_state, updated_at, coalesce(requesting_party_id, ''), "
         "coalesce(provider_party_id, ''), coalesce(counterpart_state, ''), notified, transmitted, workflow, "
-        "via_authorities, notice_status, notice_review_date FROM cases WHERE id > ? ORDER BY id LIMIT ?");
+        "via_authorities, notice_status, notice_review_date, "
+        "(SELECT deadline_id FROM case_clocks k WHERE k.case_id = cases.id AND k.stopped IS NULL "
+        " ORDER BY due, seq LIMIT 1), "
+        "(SELECT min(due) FROM case_clocks k WHERE k.case_id = cases.id AND k.stopped IS NULL) "
+        "FROM cases WHERE id > ? ORDER BY id LIMIT ?");
     s.bind(1, after_id).bind(2, int64_t{limit});
     std::vector<CaseSummary> out;
     while (s.step())
       out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(10), s.integer(4), s.text(5), s.text(6),
-                     s.text(7), s.integer(8) != 0, s.integer(9) != 0, s.integer(11) != 0, s.text(12), s.text(13)});
+                     s.text(7), s.integer(8) != 0, s.integer(9) != 0, s.integer(11) != 0, s.text(12), s.text(13),
+                     s.is_null(14) ? std::string() : s.text(14), s.is_null(15) ? 0 : s.integer(15)});
     return out;
   }
 

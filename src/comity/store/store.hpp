@@ -80,6 +80,10 @@ struct CaseSummary {
   std::string requesting_party_id, provider_party_id, counterpart_state;
   bool notified = false, transmitted = false, via_authorities = false;
   std::string notice_status, notice_review_date;
+  // The running clock due first (a desk's queue order): its deadline id and
+  // due instant; empty and 0 when no clock runs.
+  std::string next_deadline;
+  Instant next_due = 0;
 };
 
 // One consolidated review of a case by one side (the requesting side's
