@@ -26,6 +26,7 @@
 #include "comity/rules/engine.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
+#include "cli/demo_cases.hpp"
 #include "cli/evidence_commands.hpp"
 #include "cli/trust_commands.hpp"
 #include "comity/crypto/age.hpp"
@@ -433,6 +434,9 @@ int cmd_demo_seed(const std::string& db_path, const std::string& pack_dir) {
                           {0, now, "system:demo-seed", "import_trust", "cross_signed", comity::sha256_hex(bundle.dump())});
   std::cout << "Demo keys (signing and evidence): " << keys_dir << "/<user>/, trusted by this exchange.\n"
             << "Sign a request:  comity order sign --keys " << keys_dir << "/officer REQUEST.json ORDER.json\n";
+  std::cout << "Demo cases:\n";
+  for (const auto& line : comity::cli::seed_demo_cases(*store, *pack, clock, bundle, keys_dir))
+    std::cout << "  " << line << "\n";
   return kOk;
 }
 

@@ -57,6 +57,10 @@ const users = {};
   }
 }
 check(users.officer && users.validator && users.provider && users["provider-us"], "the demo seed printed users with passwords");
+// The demo's own cases, one line each after "Demo cases:".
+const demoCases = [...seed.split("Demo cases:")[1].matchAll(/^ {2}([0-9a-f-]{36}) {2}(.+)$/gm)].map((m) => ({ id: m[1], what: m[2] }));
+check(demoCases.length === 4, `the demo seed opened its cases (${demoCases.length})`);
+const demoCase = (text) => demoCases.find((c) => c.what.includes(text)).id;
 const keys = path.join(db + ".keys");
 
 const port = await new Promise((resolve) => {
@@ -257,7 +261,9 @@ try {
   await axe(officer, "officer's case page");
 
   const validator = await loginAs("validator");
-  check(await validator.getByRole("link", { name: caseId.slice(0, 8) }).count() === 1, "the validator's desk lists the case");
+  check(await validator.getByRole("link", { name: caseId.slice(0, 8) }).count() === 1 &&
+        await validator.getByRole("link", { name: demoCase("traffic").slice(0, 8) }).count() === 1,
+        "the validator's desk lists the case, and the demo's case awaiting validation");
   await shot(validator, "validator-desk");
   await openCase(validator, caseId);
   // Overriding a check without a reason is refused in the page.
@@ -284,6 +290,9 @@ try {
 
   const provider = await loginAs("provider");
   check(await provider.getByRole("link", { name: caseId.slice(0, 8) }).count() === 1, "the provider's desk lists the order");
+  // The queue: the demo's emergency (8 hours) comes before everything due in days.
+  const firstRow = await provider.getByRole("region", { name: "Orders addressed to you" }).locator("tbody tr").first().textContent();
+  check(firstRow.startsWith(demoCase("emergency").slice(0, 8)), "the provider's queue puts the order due first on top");
   await axe(provider, "provider desk");
   await shot(provider, "provider-desk");
   await openCase(provider, caseId);

@@ -922,30 +922,50 @@ struct ApiServer::Impl {
     const auto& langs = labels().at("languages");
     if (std::find(langs.begin(), langs.end(), lang) == langs.end())
       return problem(res, 400, "Bad Request", "lang must be en, fr or de", {{"$query.lang", "en, fr or de"}});
-    std::string pdf_bytes;
+    auto pdf_bytes = audited_party_read(
+        req, res, "read_case:document", "oversight sees a case's metadata, not its documents",
+        [&](Store&, const Principal& who, const CaseRecord& r, CaseView view) {
+          json shown = case_json(r, view, who, pack, clock.now());
+          CaseDocumentInput in{r.id, r.c.pathway, r.c.workflow, r.counterpart_state, json::parse(r.request_json),
+                               shown["signed_order"], shown["clocks"]};
+          if (in.signed_order.is_object()) in.signed_order.erase("order");
+          return case_document_pdf(in, view == CaseView::Full ? DocumentScope::Full : DocumentScope::OrderOnly,
+                                   labels(), lang);
+        });
+    if (!pdf_bytes) return;
+    res.set_header("Content-Disposition",
+                   "inline; filename=\"comity-" + std::string(req.matches[1]) + "-" + lang + ".pdf\"");
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(*pdf_bytes, "application/pdf");
+  }
+
+  // A read of a case's contents by one of its parties (the full or the order
+  // view): `render(store, who, case, view)` makes the body, which is given
+  // out only once its audit entry — `action`, with the SHA-256 of exactly
+  // these bytes — is durable. Otherwise answers the problem (401; 404 for a
+  // case the caller may not see; 403 with `forbidden` for oversight's
+  // metadata view) and returns nullopt.
+  template <class F>
+  std::optional<std::string> audited_party_read(const httplib::Request& req, httplib::Response& res,
+                                                const char* action, const char* forbidden, F&& render) {
+    std::string body;
     std::optional<AuditEntry> read;
     {
       ReadLease db(*this);
       auto who = authenticate(*db, req, res);
-      if (!who) return;
+      if (!who) return std::nullopt;
       auto found = visible_case(*db, *who, req.matches[1], res);
-      if (!found) return;
-      if (found->second != CaseView::Full && found->second != CaseView::Order)
-        return problem(res, 403, "Forbidden", "oversight sees a case's metadata, not its documents");
-      const CaseRecord& r = found->first;
-      json view = case_json(r, found->second, *who, pack, clock.now());
-      CaseDocumentInput in{r.id, r.c.pathway, r.c.workflow, r.counterpart_state, json::parse(r.request_json),
-                           view["signed_order"], view["clocks"]};
-      if (in.signed_order.is_object()) in.signed_order.erase("order");
-      pdf_bytes = case_document_pdf(in, found->second == CaseView::Full ? DocumentScope::Full : DocumentScope::OrderOnly,
-                                    labels(), lang);
-      read = AuditEntry{0, clock.now(), std::string(role_name(who->user.role)) + ":" + who->user.id,
-                        "read_case:document", r.id, sha256_hex(pdf_bytes)};
+      if (!found) return std::nullopt;
+      if (found->second != CaseView::Full && found->second != CaseView::Order) {
+        problem(res, 403, "Forbidden", forbidden);
+        return std::nullopt;
+      }
+      body = render(*db, *who, found->first, found->second);
+      read = AuditEntry{0, clock.now(), std::string(role_name(who->user.role)) + ":" + who->user.id, action,
+                        found->first.id, sha256_hex(body)};
     }
     durably([&] { store.append_audit(*read); });
-    res.set_header("Content-Disposition", "inline; filename=\"comity-" + std::string(req.matches[1]) + "-" + lang + ".pdf\"");
-    res.set_header("Cache-Control", "no-store");
-    res.set_content(pdf_bytes, "application/pdf");
+    return body;
   }
 
   // web/labels.json, parsed once.
@@ -1661,43 +1681,33 @@ struct ApiServer::Impl {
   // who see the whole case get every leaf; an addressee (order view) gets
   // the leaves of its own events. Audited like any read of the facts.
   void get_case_log(const httplib::Request& req, httplib::Response& res) {
-    std::string body;
-    std::optional<AuditEntry> read;
-    {
-      ReadLease db(*this);
-      auto who = authenticate(*db, req, res);
-      if (!who) return;
-      auto found = visible_case(*db, *who, req.matches[1], res);
-      if (!found) return;
-      if (found->second != CaseView::Full && found->second != CaseView::Order)
-        return problem(res, 403, "Forbidden", "a case's log salts go to its parties only");
-      auto last = db->latest_checkpoint();
-      auto entries = db->log_entries_for_case(found->first.id);
-      std::string own_role(role_name(who->user.role));
-      json items = json::array();
-      std::lock_guard<std::mutex> lock(log_mu);
-      for (const auto& e : entries) {
-        json event = json::parse(e.event_json);
-        std::string actor = event.value("actor", "");
-        if (found->second == CaseView::Order && actor.substr(0, actor.find(':')) != own_role) continue;
-        json proof = nullptr;
-        if (last && e.index < last->tree_size) proof = hex_list(log.inclusion_proof(e.index, last->tree_size));
-        items.push_back({{"index", e.index},
-                         {"leaf", e.leaf},
-                         {"salt", crypto::base64_encode(e.salt)},
-                         {"event", e.event_json},
-                         {"inclusion_proof", proof}});
-      }
-      body = json{{"case", found->first.id},
-                  {"checkpoint", last ? json(last->note) : json(nullptr)},
-                  {"tree_size", last ? json(last->tree_size) : json(nullptr)},
-                  {"entries", items}}
-                 .dump();
-      read = AuditEntry{0, clock.now(), own_role + ":" + who->user.id, "read_case:log", found->first.id,
-                        sha256_hex(body)};
-    }
-    durably([&] { store.append_audit(*read); });
-    res.set_content(body, "application/json");
+    auto body = audited_party_read(
+        req, res, "read_case:log", "a case's log salts go to its parties only",
+        [&](Store& db, const Principal& who, const CaseRecord& r, CaseView view) {
+          auto last = db.latest_checkpoint();
+          auto entries = db.log_entries_for_case(r.id);
+          std::string own_role(role_name(who.user.role));
+          json items = json::array();
+          std::lock_guard<std::mutex> lock(log_mu);
+          for (const auto& e : entries) {
+            json event = json::parse(e.event_json);
+            std::string actor = event.value("actor", "");
+            if (view == CaseView::Order && actor.substr(0, actor.find(':')) != own_role) continue;
+            json proof = nullptr;
+            if (last && e.index < last->tree_size) proof = hex_list(log.inclusion_proof(e.index, last->tree_size));
+            items.push_back({{"index", e.index},
+                             {"leaf", e.leaf},
+                             {"salt", crypto::base64_encode(e.salt)},
+                             {"event", e.event_json},
+                             {"inclusion_proof", proof}});
+          }
+          return json{{"case", r.id},
+                      {"checkpoint", last ? json(last->note) : json(nullptr)},
+                      {"tree_size", last ? json(last->tree_size) : json(nullptr)},
+                      {"entries", items}}
+              .dump();
+        });
+    if (body) res.set_content(*body, "application/json");
   }
 
   // Registers a handler that records metrics and a structured log line, and
