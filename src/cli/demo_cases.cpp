@@ -1,11 +1,11 @@
 #include "cli/demo_cases.hpp"
 
+#include "cli/trust_commands.hpp"
 #include "comity/crypto/ed25519.hpp"
 #include "comity/service/case_service.hpp"
 #include "comity/service/ids.hpp"
 #include "comity/trust/orders.hpp"
 #include "comity/util/date.hpp"
-#include "cli/trust_commands.hpp"
 
 namespace comity::cli {
 namespace {
@@ -86,9 +86,13 @@ std::vector<std::string> seed_demo_cases(Store& store, const Pack& pack, const C
   // 2. An emergency: a child held, the 8-hour clock running.
   json emergency = base_request(now);
   emergency["case_reference"] = "StA Berlin 276 Js 88/26";
-  emergency["offences"][0] = {{"national_provision", "StGB § 239a"}, {"description", "Kidnapping for ransom"},
-                              {"iccs_code", "020221"}, {"max_penalty_months", 180}, {"locus_states", {"DE"}}};
-  emergency["urgency"] = {{"is_emergency", true}, {"emergency_type", "THREAT_TO_LIFE"},
+  emergency["offences"][0] = {{"national_provision", "StGB § 239a"},
+                              {"description", "Kidnapping for ransom"},
+                              {"iccs_code", "020221"},
+                              {"max_penalty_months", 180},
+                              {"locus_states", {"DE"}}};
+  emergency["urgency"] = {{"is_emergency", true},
+                          {"emergency_type", "THREAT_TO_LIFE"},
                           {"justification", "A child is held; the kidnapper set a deadline for tonight."}};
   emergency["identifiers"] = {{{"type", "EMAIL"}, {"value", "ransom-2026@mail.example"}}};
   const std::string urgent = open(emergency, "P_EU_EPOC", "emergency EPOC (8 hours), sent to NL-MAILCO");
@@ -102,8 +106,8 @@ std::vector<std::string> seed_demo_cases(Store& store, const Pack& pack, const C
   traffic["data_items"] = {"connection logs, 1 May to 31 July 2026"};
   traffic["subject"]["residence_state"] = "NL";
   traffic["subject"]["current_location_state"] = "NL";
-  traffic["validating_authority"] = {{"id", "DE-AG-TIERGARTEN"}, {"name", "Amtsgericht Tiergarten"}, {"state", "DE"},
-                                     {"type", "JUDGE"}};
+  traffic["validating_authority"] = {
+      {"id", "DE-AG-TIERGARTEN"}, {"name", "Amtsgericht Tiergarten"}, {"state", "DE"}, {"type", "JUDGE"}};
   const std::string notified = open(traffic, "P_EU_EPOC", "EPOC for traffic data, awaiting the court's validation");
   steps(notified, {"submit", "request_validation"});
 
@@ -114,11 +118,16 @@ std::vector<std::string> seed_demo_cases(Store& store, const Pack& pack, const C
   content["data_categories"] = {"CONTENT"};
   content["data_items"] = {"stored e-mails, 1 May to 31 July 2026"};
   content["identifiers"] = {{{"type", "EMAIL"}, {"value", "seller@cloudco.example"}}};
-  content["provider"] = {{"id", "US-CLOUDCO"}, {"legal_name", "Cloudco Inc."}, {"hq_state", "US"},
+  content["provider"] = {{"id", "US-CLOUDCO"},
+                         {"legal_name", "Cloudco Inc."},
+                         {"hq_state", "US"},
                          {"establishments", {{{"state", "US"}, {"type", "HQ"}}}},
-                         {"services", {"ISS_COMMUNICATION"}}, {"offers_services_in", {"US"}},
-                         {"role_for_data", "CONTROLLER"}, {"data_location", {"US"}}};
-  const std::string mla = open(content, "P_MLAT", "mutual legal assistance to the United States, with the DE central authority");
+                         {"services", {"ISS_COMMUNICATION"}},
+                         {"offers_services_in", {"US"}},
+                         {"role_for_data", "CONTROLLER"},
+                         {"data_location", {"US"}}};
+  const std::string mla =
+      open(content, "P_MLAT", "mutual legal assistance to the United States, with the DE central authority");
   steps(mla, {"submit", "send_to_central_authority"});
   return out;
 }

@@ -3,10 +3,9 @@
 // taken through the case service like any other.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "comity/rules/pack.hpp"
 #include "comity/store/store.hpp"

@@ -308,6 +308,15 @@ try {
   check(await waitState(caseId, "produced"), "the provider produces");
   await axe(provider, "provider's case page");
   await shot(provider, "provider-case");
+  // The reader's language: coded values in French, then German.
+  await provider.getByLabel("Language").selectOption("fr");
+  await provider.getByText("Données relatives aux abonnés").waitFor();
+  check((await provider.locator("main").textContent()).includes("Injonction européenne de production (EPOC)"),
+        "in French, the order's coded values read in French");
+  await provider.getByLabel("Language").selectOption("de");
+  await provider.getByText("Teilnehmerdaten").waitFor();
+  check(true, "in German, in German");
+  await provider.getByLabel("Language").selectOption("en");
 
   // The documents in three languages, from coded fields.
   const pdfFr = await apiAs("officer", "GET", `/api/v1/cases/${caseId}/document?lang=fr`);

@@ -91,7 +91,7 @@ void offences(pdf::Document& doc, const Labeller& l, const json& r) {
     auto m = o.find("max_penalty_months");
     std::string penalty = m == o.end()             ? ""
                           : m->is_number_integer() ? std::to_string(m->get<long long>()) + " " + l.text("doc.months")
-                          : l.text("doc.life");
+                                                   : l.text("doc.life");
     doc.field(l.text("doc.max_penalty"), penalty);
   }
 }
@@ -118,8 +118,7 @@ void signatures(pdf::Document& doc, const Labeller& l, const json& signed_order)
   doc.field(l.text("doc.expires_at"), str(signed_order, "expires_at"));
   for (const auto& s : signed_order.value("signatures", json::array())) {
     std::string chain;
-    for (const auto& c : s.value("chain", json::array()))
-      chain += (chain.empty() ? "" : " \u2192 ") + str(c, "name");
+    for (const auto& c : s.value("chain", json::array())) chain += (chain.empty() ? "" : " \u2192 ") + str(c, "name");
     doc.field(l.text("doc.signed_by") + " (" + l.code("role", str(s, "role")) + ")",
               chain + "\nEd25519 " + str(s, "signer"));
   }
@@ -146,7 +145,8 @@ json order_certificate_fields(const json& r) {
     offences.push_back(x);
   }
   out["offences"] = offences;
-  if (auto n = r.find("user_notification_plan"); n != r.end() && n->is_object()) out["user_notification_mode"] = (*n)["mode"];
+  if (auto n = r.find("user_notification_plan"); n != r.end() && n->is_object())
+    out["user_notification_mode"] = (*n)["mode"];
   return out;
 }
 
@@ -155,15 +155,16 @@ std::string case_document_pdf(const CaseDocumentInput& in, DocumentScope scope, 
   Labeller l(labels, lang);
   const json r = scope == DocumentScope::Full ? in.request : order_certificate_fields(in.request);
   const bool mla = in.workflow == "mla";
-  const std::string kind = in.pathway == "P_EU_EPOC" ? "doc.epoc" : in.pathway == "P_EU_EPOC_PR" ? "doc.epoc_pr"
-                           : mla                     ? "doc.mla"
-                                                     : "doc.order";
+  const std::string kind = in.pathway == "P_EU_EPOC"      ? "doc.epoc"
+                           : in.pathway == "P_EU_EPOC_PR" ? "doc.epoc_pr"
+                           : mla                          ? "doc.mla"
+                                                          : "doc.order";
   const std::string title = l.text(kind);
   pdf::Document doc(title, std::string(lang));
   doc.footer(l.text("doc.footer") + " \u00b7 " + in.case_id);
   doc.paragraph(title, pdf::Face::Bold, 16);
-  doc.field(l.text("doc.legal_basis"), kind == "doc.epoc" || kind == "doc.epoc_pr" ? l.text(kind + ".basis")
-                                                                                   : l.code("pathway", in.pathway));
+  doc.field(l.text("doc.legal_basis"),
+            kind == "doc.epoc" || kind == "doc.epoc_pr" ? l.text(kind + ".basis") : l.code("pathway", in.pathway));
   doc.field(l.text("doc.case_reference"), str(r, "case_reference"));
   if (mla) {
     doc.field(l.text("doc.to"), l.code("state", in.counterpart_state));
@@ -181,7 +182,8 @@ std::string case_document_pdf(const CaseDocumentInput& in, DocumentScope scope, 
   std::string est;
   for (const auto& e : provider.value("establishments", json::array()))
     est += (est.empty() ? "" : "\n") + l.code("EstablishmentType", str(e, "type")) + ", " +
-           l.code("state", str(e, "state")) + (str(e, "legal_entity_id").empty() ? "" : ", " + str(e, "legal_entity_id"));
+           l.code("state", str(e, "state")) +
+           (str(e, "legal_entity_id").empty() ? "" : ", " + str(e, "legal_entity_id"));
   doc.field(l.text("doc.establishment"), est);
 
   emergency(doc, l, r);
@@ -205,8 +207,8 @@ std::string case_document_pdf(const CaseDocumentInput& in, DocumentScope scope, 
   if (in.clocks.is_array() && !in.clocks.empty()) {
     doc.heading(l.text("doc.section.deadlines"));
     for (const auto& c : in.clocks)
-      doc.field(str(c, "label"), l.text("doc.due") + " " + str(c, "due") + " \u00b7 " +
-                                     l.code("clock_status", str(c, "status")));
+      doc.field(str(c, "label"),
+                l.text("doc.due") + " " + str(c, "due") + " \u00b7 " + l.code("clock_status", str(c, "status")));
   }
   signatures(doc, l, in.signed_order);
   return doc.finish();

@@ -6,10 +6,9 @@
 // German). Pure: no I/O.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace comity {
 

@@ -84,9 +84,9 @@ TEST(Labels, EveryCodedValueHasEnglishFrenchAndGermanLabels) {
     for (const auto& s : w.states) EXPECT_TRUE(labelled("case_state", s)) << w.id;
     for (const auto& t : w.transitions) EXPECT_TRUE(labelled("event", t.event)) << w.id;
   }
-  for (const char* role : {"officer", "validator", "central_authority", "requesting_central_authority",
-                           "requested_central_authority", "provider", "enforcing_authority", "oversight", "admin",
-                           "system"})
+  for (const char* role :
+       {"officer", "validator", "central_authority", "requesting_central_authority", "requested_central_authority",
+        "provider", "enforcing_authority", "oversight", "admin", "system"})
     EXPECT_TRUE(labelled("role", role));
   // Every document text too.
   for (const auto& [key, v] : labels().at("text").items()) {
@@ -99,8 +99,12 @@ TEST(Pdf, Windows1252CoversFrenchAndGermanAndReplacesTheRest) {
   EXPECT_EQ(pdf::to_cp1252("é ß œ € – “x”"), "\xE9 \xDF \x9C \x80 \x96 \x93x\x94");
   EXPECT_EQ(pdf::to_cp1252("\xE2\x86\x92"), "->");
   EXPECT_EQ(pdf::to_cp1252("日本"), "??");
-  EXPECT_EQ(pdf::to_cp1252("a\xFF" "b"), "a?b");  // not UTF-8: one replacement, nothing lost after it
-  EXPECT_EQ(pdf::to_cp1252("a\x01" "b"), "ab");    // control characters dropped
+  EXPECT_EQ(pdf::to_cp1252("a\xFF"
+                           "b"),
+            "a?b");  // not UTF-8: one replacement, nothing lost after it
+  EXPECT_EQ(pdf::to_cp1252("a\x01"
+                           "b"),
+            "ab");  // control characters dropped
 }
 
 // The cross-reference table points at each object, and long text wraps
@@ -153,7 +157,9 @@ std::string shown_text(const std::string& pdf) {
   return out;
 }
 
-json request() { return json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json")); }
+json request() {
+  return json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+}
 
 // The addressee's certificate carries what the order must (Art 5(5)) and
 // nothing of the reasons (Art 9(3)).
@@ -161,11 +167,11 @@ TEST(CaseDocument, TheAddresseeGetsTheOrderNotTheReasons) {
   json cert = order_certificate_fields(request());
   EXPECT_EQ(cert["identifiers"][0]["value"], "seller-2026@mail.example");
   EXPECT_EQ(cert["data_categories"], json({"SUBSCRIBER"}));
-  EXPECT_EQ(cert["offences"][0], json({{"national_provision", "StGB § 263"}, {"iccs_code", "0701"},
-                                       {"max_penalty_months", 60}}));
+  EXPECT_EQ(cert["offences"][0],
+            json({{"national_provision", "StGB § 263"}, {"iccs_code", "0701"}, {"max_penalty_months", 60}}));
   EXPECT_EQ(cert["issuing_authority"]["id"], "DE-STA-BERLIN");
-  for (const char* withheld : {"facts_summary", "relevance_statement", "necessity_statement", "subject",
-                               "provider_possession_basis"})
+  for (const char* withheld :
+       {"facts_summary", "relevance_statement", "necessity_statement", "subject", "provider_possession_basis"})
     EXPECT_FALSE(cert.contains(withheld)) << withheld;
   EXPECT_FALSE(cert["offences"][0].contains("description"));
 

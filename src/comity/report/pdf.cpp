@@ -28,18 +28,18 @@ constexpr double kTop = kPageH - kMargin, kBottom = kMargin + 24;
 constexpr double kWidth = kPageW - 2 * kMargin;
 
 // Advance widths (1/1000 em) of ASCII 32..126, from the Adobe AFM files.
-constexpr short kRegular[95] = {
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556,
-    556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778,
-    722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278,
-    278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584};
-constexpr short kBold[95] = {
-    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556,
-    556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667, 611, 778,
-    722, 278, 556, 722, 611, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333,
-    278, 333, 584, 556, 333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611,
-    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584};
+constexpr short kRegular[95] = {278,  278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
+                                556,  556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
+                                1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
+                                667,  778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
+                                333,  556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
+                                556,  556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584};
+constexpr short kBold[95] = {278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278,
+                             556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611,
+                             975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778,
+                             667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556,
+                             333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611,
+                             611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584};
 
 // The ASCII letter whose width stands for a Latin-1 letter (0xC0..0xFF);
 // 0 where no letter does.
@@ -52,10 +52,10 @@ double char_width(unsigned char c, Face face) {
   const short* w = face == Face::Bold ? kBold : kRegular;
   if (c >= 32 && c <= 126) return w[c - 32];
   if (c >= 0xC0 && kBase[c - 0xC0]) return w[kBase[c - 0xC0] - 32];
-  if (c == 0xC6 || c == 0x8C) return 1000;  // Æ, Œ
+  if (c == 0xC6 || c == 0x8C) return 1000;                            // Æ, Œ
   if (c == 0xE6 || c == 0x9C) return face == Face::Bold ? 944 : 889;  // æ, œ
-  if (c == 0xDF) return 611;  // ß
-  if (c == 0x97) return 1000;  // em dash
+  if (c == 0xDF) return 611;                                          // ß
+  if (c == 0x97) return 1000;                                         // em dash
   return 556;
 }
 
@@ -136,11 +136,16 @@ std::string to_cp1252(std::string_view utf8) {
       cp = (cp << 6) | (d & 0x3F);
     }
     i += ok ? static_cast<size_t>(n) : 1;
-    if (!ok) out += '?';
-    else if (cp == '\t' || cp == '\n') out += static_cast<char>(cp);
-    else if (cp < 32 || cp == 127 || (cp >= 0x80 && cp < 0xA0)) continue;  // control characters
-    else if (cp < 0x100) out += static_cast<char>(cp);
-    else if (cp == 0x2192) out += "->";
+    if (!ok)
+      out += '?';
+    else if (cp == '\t' || cp == '\n')
+      out += static_cast<char>(cp);
+    else if (cp < 32 || cp == 127 || (cp >= 0x80 && cp < 0xA0))
+      continue;  // control characters
+    else if (cp < 0x100)
+      out += static_cast<char>(cp);
+    else if (cp == 0x2192)
+      out += "->";
     else {
       char r = '?';
       for (auto e : kExtras)
@@ -182,7 +187,8 @@ void Document::paragraph(std::string_view utf8, Face face, double size) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t nl = text.find('\n', start);
-    std::string_view para = std::string_view(text).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    std::string_view para =
+        std::string_view(text).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
     // Greedy wrap at spaces; a word wider than the line is cut.
     std::string current;
     size_t i = 0;
@@ -261,9 +267,10 @@ std::string Document::finish() {
     std::string foot = to_cp1252(footer_) + "   " + std::to_string(i + 1) + " / " + std::to_string(n);
     std::snprintf(buf, sizeof buf, "BT /F1 8.0 Tf %.2f %.2f Td ", kMargin, kMargin - 8);
     content += buf + literal(foot) + " Tj ET\n";
-    object("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> "
-           "/Contents " +
-           std::to_string(7 + 2 * i) + " 0 R >>");
+    object(
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> "
+        "/Contents " +
+        std::to_string(7 + 2 * i) + " 0 R >>");
     object("<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content + "endstream");
   }
   size_t xref = out.size();

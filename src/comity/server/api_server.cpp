@@ -987,7 +987,7 @@ struct ApiServer::Impl {
     if (a->media_type.rfind("text/html", 0) == 0) {
       res.set_header("Content-Security-Policy",
                      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                     "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+                     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
       res.set_header("X-Frame-Options", "DENY");
     }
     if (req.get_header_value("If-None-Match") == etag) {
