@@ -116,6 +116,7 @@ bench: build
 	./$(BUILD)/bench/bench_engine --benchmark_min_time=1
 	./$(BUILD)/bench/bench_ledger
 	./$(BUILD)/bench/bench_trust
+	./$(BUILD)/bench/bench_documents
 	bash bench/evidence.sh ./$(BUILD)/comity 1024
 	./$(BUILD)/bench/bench_server --seconds 5 2>$(BUILD)/bench-server.log
 

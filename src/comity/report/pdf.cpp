@@ -174,43 +174,52 @@ void Document::need(double height) {
   }
 }
 
-void Document::line(std::string_view text, Face face, double size, double indent) {
+void Document::line(std::string_view text, Face face, double size) {
   double lead = size * 1.3;
   need(lead);
   y_ -= lead;
-  pages_.back().push_back({kMargin + indent, y_, size, face, std::string(text)});
+  pages_.back().push_back({kMargin, y_, size, face, std::string(text)});
 }
 
 void Document::paragraph(std::string_view utf8, Face face, double size) {
-  const double indent = 0;
-  std::string text = to_cp1252(utf8);
+  const std::string text = to_cp1252(utf8);
+  const double space_width = text_width(" ", face, size);
   size_t start = 0;
   while (start <= text.size()) {
     size_t nl = text.find('\n', start);
     std::string_view para =
         std::string_view(text).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-    // Greedy wrap at spaces; a word wider than the line is cut.
+    // Greedy wrap at spaces, the line's width kept as it grows; a word wider
+    // than the line is cut.
     std::string current;
+    double width = 0;
     size_t i = 0;
     while (i < para.size()) {
       size_t sp = para.find(' ', i);
       std::string_view word = para.substr(i, sp == std::string_view::npos ? std::string_view::npos : sp - i);
       i = sp == std::string_view::npos ? para.size() : sp + 1;
-      std::string candidate = current.empty() ? std::string(word) : current + " " + std::string(word);
-      if (text_width(candidate, face, size) <= kWidth - indent) {
-        current = std::move(candidate);
+      const double w = text_width(word, face, size);
+      if (current.empty() ? w <= kWidth : width + space_width + w <= kWidth) {
+        if (!current.empty()) {
+          current += ' ';
+          width += space_width;
+        }
+        current += word;
+        width += w;
         continue;
       }
-      if (!current.empty()) line(current, face, size, indent);
+      if (!current.empty()) line(current, face, size);
       current = std::string(word);
-      while (text_width(current, face, size) > kWidth - indent) {
+      width = w;
+      while (width > kWidth) {
         size_t cut = current.size();
-        while (cut > 1 && text_width(std::string_view(current).substr(0, cut), face, size) > kWidth - indent) --cut;
-        line(std::string_view(current).substr(0, cut), face, size, indent);
+        while (cut > 1 && text_width(std::string_view(current).substr(0, cut), face, size) > kWidth) --cut;
+        line(std::string_view(current).substr(0, cut), face, size);
         current.erase(0, cut);
+        width = text_width(current, face, size);
       }
     }
-    if (!current.empty() || para.empty()) line(current, face, size, indent);
+    if (!current.empty() || para.empty()) line(current, face, size);
     if (nl == std::string::npos) break;
     start = nl + 1;
   }

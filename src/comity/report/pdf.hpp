@@ -40,7 +40,7 @@ class Document {
     Face face;
     std::string text;  // Windows-1252 bytes
   };
-  void line(std::string_view cp1252, Face face, double size, double indent = 0);
+  void line(std::string_view cp1252, Face face, double size);
   void need(double height);
 
   std::string title_, lang_, footer_;
