@@ -1,13 +1,17 @@
-# Shared helpers for the shell black-box tests. Source it after setting
-# TMP (a scratch directory); it defines `failures` and `pass` and:
+# Shared helpers for the shell black-box tests. Source it first: it makes
+# TMP, a scratch directory removed on exit (with any server it started
+# stopped), defines `failures` and `pass`, and:
 #   expect NAME WANT_EXIT CMD...   run CMD (stdout → $TMP/out, stderr → $TMP/err), check its exit code
 #   contains NAME FILE TEXT        $TMP/FILE holds TEXT
 #   empty NAME FILE                $TMP/FILE is empty
+#   ok / fail NAME                 count a check that passed / report one that failed
 #   start_server DB [ARGS...]      `$BIN serve` on a free loopback port; sets SERVER (pid) and URL
 #   finish                         prints the counts; the script's status is whether all passed
 failures=0
 pass=0
 SERVER=
+TMP=$(mktemp -d)
+trap 'stop_server; rm -rf "$TMP"' EXIT
 
 expect() {
   local name=$1 want=$2
@@ -20,6 +24,8 @@ expect() {
     pass=$((pass + 1))
   fi
 }
+ok() { pass=$((pass + 1)); }
+fail() { echo "FAIL $1"; failures=$((failures + 1)); }
 contains() {
   if grep -qF -- "$3" "$TMP/$2"; then pass=$((pass + 1)); else
     echo "FAIL $1: $2 lacks '$3'"; sed 's/^/  /' "$TMP/$2" | head -5; failures=$((failures + 1))

@@ -4,8 +4,6 @@
 set -uo pipefail
 BIN=$1
 REPO=$2
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 source "$(dirname "$0")/../test_lib.sh"
 
 S01=$REPO/examples/s01-eu-subscriber-prosecutor.json

@@ -4,11 +4,7 @@
 # output behind. Usage: age_interop_test.sh COMITY_BINARY
 set -uo pipefail
 BIN=$1
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0 failures=0
-ok() { pass=$((pass + 1)); }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+source "$(dirname "$0")/../test_lib.sh"
 command -v age >/dev/null || { echo "age is not installed (make deps)"; exit 1; }
 
 age-keygen -o "$TMP/theirs.key" 2>/dev/null
@@ -56,5 +52,4 @@ cp "$TMP/g300000.age" "$TMP/bad.age"
 printf 'X' | dd of="$TMP/bad.age" bs=1 seek=70000 conv=notrunc 2>/dev/null
 expect_refused tampered "$TMP/bad.age" "does not authenticate"
 
-echo "$pass passed, $failures failed"
-[ "$failures" = 0 ]
+finish

@@ -13,11 +13,7 @@ BIN=$1
 SRC=$2
 SIZE_MIB=${3:-2048}
 MEMORY=${4:-memory}
-TMP=$(mktemp -d)
 source "$(dirname "$0")/../test_lib.sh"
-trap 'stop_server; rm -rf "$TMP"' EXIT
-ok() { pass=$((pass + 1)); }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
 check() { if eval "$2"; then ok; else fail "$1"; fi; }
 die() { echo "FAIL $1"; cat "$TMP/err" 2>/dev/null | tail -5; exit 1; }
 json_field() { sed -n "s/.*\"$1\": *\"\\([^\"]*\\)\".*/\\1/p" | head -1; }

@@ -6,9 +6,7 @@
 set -euo pipefail
 BIN=$1
 SRC=$2
-TMP=$(mktemp -d)
 source "$(dirname "$0")/../test_lib.sh"
-trap 'stop_server; rm -rf "$TMP"' EXIT
 
 "$BIN" demo seed --db "$TMP/o.db" --pack "$SRC/rules" > "$TMP/tokens"
 token() { awk -v who="$1" '$1 == who { getline; print $1 }' "$TMP/tokens"; }
