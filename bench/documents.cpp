@@ -5,67 +5,37 @@
 // engine (every pathway, every check), the other per-request cost a user
 // waits for. Also prints the document's size. Not a test: it never fails a
 // build. Usage: bench_documents [--seconds S]
-#include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
-#include "comity/model/request_json.hpp"
 #include "comity/report/case_document.hpp"
+#include "comity/util/date.hpp"
 #include "comity/rules/engine.hpp"
-#include "comity/rules/pack.hpp"
-
-namespace {
+#include "test_support.hpp"
+#include "timing.hpp"
 
 using namespace comity;
-using Clk = std::chrono::steady_clock;
+using bench::per_call_us;
 using nlohmann::json;
 
-std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Runs `f` for about `seconds`; returns microseconds per call.
-template <typename F>
-double per_call_us(double seconds, F&& f) {
-  long n = 0;
-  auto start = Clk::now();
-  double elapsed = 0;
-  while (elapsed < seconds) {
-    for (int i = 0; i < 16; ++i) f();
-    n += 16;
-    elapsed = std::chrono::duration<double>(Clk::now() - start).count();
-  }
-  return elapsed * 1e6 / static_cast<double>(n);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  double seconds = 2;
-  for (int i = 1; i + 1 < argc; i += 2)
-    if (std::string(argv[i]) == "--seconds") seconds = std::stod(argv[i + 1]);
-  const std::string root = COMITY_SOURCE_DIR;
-  auto pack = load_pack(root + "/rules");
-  const json labels = json::parse(read(root + "/web/labels.json"));
-  const std::string text = read(root + "/examples/s01-eu-subscriber-prosecutor.json");
-  auto parsed = parse_request(text);
-  if (!parsed.request) return 1;
+  const double seconds = bench::seconds_option(argc, argv, 2);
+  const Pack& pack = test::real_pack();
+  const json labels = json::parse(test::read_text(test::source_dir() + "/web/labels.json"));
+  const json request = test::base_request();
+  const Request parsed = test::parse_ok(request);
   const Date at = *parse_date("2026-09-15");
-  CaseDocumentInput in{"bench-case", "P_EU_EPOC", "direct_order", "NL", json::parse(text), nullptr, json::array()};
+  CaseDocumentInput in{"bench-case", "P_EU_EPOC", "direct_order", "NL", request, nullptr, json::array()};
 
   std::printf("Comity formal-document benchmark (EPOC certificate of examples/s01-…, in French)\n\n");
   volatile size_t sink = 0;
   std::string full_pdf = case_document_pdf(in, DocumentScope::Full, labels, "fr");
   std::string order_pdf = case_document_pdf(in, DocumentScope::OrderOnly, labels, "fr");
-  double full = per_call_us(seconds, [&] { sink = case_document_pdf(in, DocumentScope::Full, labels, "fr").size(); });
+  double full =
+      per_call_us(seconds, [&] { sink = case_document_pdf(in, DocumentScope::Full, labels, "fr").size(); }, 16);
   double order =
-      per_call_us(seconds, [&] { sink = case_document_pdf(in, DocumentScope::OrderOnly, labels, "fr").size(); });
-  double engine = per_call_us(seconds, [&] { sink = evaluate(*parsed.request, *pack, at).pathways.size(); });
+      per_call_us(seconds, [&] { sink = case_document_pdf(in, DocumentScope::OrderOnly, labels, "fr").size(); }, 16);
+  double engine = per_call_us(seconds, [&] { sink = evaluate(parsed, pack, at).pathways.size(); }, 16);
   std::printf("document, full file (%zu bytes)            %8.1f us\n", full_pdf.size(), full);
   std::printf("document, the addressee's (%zu bytes)      %8.1f us\n", order_pdf.size(), order);
   std::printf("peer: the engine evaluating the same request %6.1f us   (a document costs %.2fx an evaluation; "

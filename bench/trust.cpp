@@ -5,43 +5,22 @@
 // one Ed25519 verification and the canonical form (credential signatures
 // are checked once, when a bundle is imported; the chain walk is lookups).
 // Not a test: it never fails a build. Usage: bench_trust [--seconds S]
-#include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "comity/crypto/age.hpp"
 #include "comity/trust/credentials.hpp"
 #include "comity/trust/orders.hpp"
 #include "comity/util/jcs.hpp"
-
-namespace {
+#include "test_support.hpp"
+#include "timing.hpp"
 
 using namespace comity;
-using Clk = std::chrono::steady_clock;
+using bench::per_call_us;
 using nlohmann::json;
 
-// Runs `f` for about `seconds`; returns microseconds per call.
-template <typename F>
-double per_call_us(double seconds, F&& f) {
-  long n = 0;
-  auto start = Clk::now();
-  double elapsed = 0;
-  while (elapsed < seconds) {
-    for (int i = 0; i < 64; ++i) f();
-    n += 64;
-    elapsed = std::chrono::duration<double>(Clk::now() - start).count();
-  }
-  return elapsed * 1e6 / static_cast<double>(n);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  double seconds = 2;
-  for (int i = 1; i + 1 < argc; i += 2)
-    if (std::string(argv[i]) == "--seconds") seconds = std::stod(argv[i + 1]);
+  const double seconds = bench::seconds_option(argc, argv, 2);
 
   const Instant now = 1'795'000'000;
   auto anchor = crypto::SigningKey::generate(), office = crypto::SigningKey::generate(),
@@ -61,10 +40,7 @@ int main(int argc, char** argv) {
        recipient()},
       office, now - 1000, now + 10'000'000));
 
-  std::ifstream in(std::string(COMITY_SOURCE_DIR) + "/examples/s01-eu-subscriber-prosecutor.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  json request = json::parse(text.str());
+  json request = test::base_request();
   json order = trust::sign_order(
       trust::make_order(request, "ord-bench", "bm9uY2Utbm9uY2Utbm9uY2UtMTY=", now - 60, now + 86400), "officer", officer);
   const std::string bytes = canonical_json(order["order"]);
