@@ -20,6 +20,8 @@
 
 #include <cstdio>
 
+#include "comity/util/utf8.hpp"
+
 namespace comity::pdf {
 namespace {
 
@@ -91,27 +93,13 @@ std::string literal(std::string_view bytes) {
 
 // The text as a UTF-16BE hex string with a byte-order mark (for /Title).
 std::string utf16_hex(std::string_view utf8) {
+  std::u16string units;
+  for (size_t i = 0; i < utf8.size();) append_utf16(units, next_code_point(utf8, i).value_or(U'?'));
   std::string out = "<FEFF";
-  auto put = [&](unsigned v) {
+  for (char16_t u : units) {
     char buf[8];
-    std::snprintf(buf, sizeof buf, "%04X", v & 0xFFFF);
+    std::snprintf(buf, sizeof buf, "%04X", static_cast<unsigned>(u));
     out += buf;
-  };
-  for (size_t i = 0; i < utf8.size();) {
-    unsigned char c = static_cast<unsigned char>(utf8[i]);
-    char32_t cp;
-    int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
-    if (i + static_cast<size_t>(n) > utf8.size()) n = 1;
-    cp = n == 1 ? (c < 0x80 ? c : U'?') : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-    for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
-    i += static_cast<size_t>(n);
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      put(0xD800 + (cp >> 10));
-      put(0xDC00 + (cp & 0x3FF));
-    } else {
-      put(cp);
-    }
   }
   return out + ">";
 }
@@ -121,35 +109,21 @@ std::string utf16_hex(std::string_view utf8) {
 std::string to_cp1252(std::string_view utf8) {
   std::string out;
   for (size_t i = 0; i < utf8.size();) {
-    unsigned char c = static_cast<unsigned char>(utf8[i]);
-    int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + static_cast<size_t>(n) > utf8.size()) {  // not UTF-8: one replacement per byte
+    const auto cp = next_code_point(utf8, i);  // not UTF-8: one replacement per byte
+    if (!cp)
       out += '?';
-      ++i;
-      continue;
-    }
-    char32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-    bool ok = true;
-    for (int k = 1; k < n; ++k) {
-      unsigned char d = static_cast<unsigned char>(utf8[i + k]);
-      ok = ok && (d >> 6) == 2;
-      cp = (cp << 6) | (d & 0x3F);
-    }
-    i += ok ? static_cast<size_t>(n) : 1;
-    if (!ok)
-      out += '?';
-    else if (cp == '\t' || cp == '\n')
-      out += static_cast<char>(cp);
-    else if (cp < 32 || cp == 127 || (cp >= 0x80 && cp < 0xA0))
+    else if (*cp == '\t' || *cp == '\n')
+      out += static_cast<char>(*cp);
+    else if (*cp < 32 || *cp == 127 || (*cp >= 0x80 && *cp < 0xA0))
       continue;  // control characters
-    else if (cp < 0x100)
-      out += static_cast<char>(cp);
-    else if (cp == 0x2192)
+    else if (*cp < 0x100)
+      out += static_cast<char>(*cp);
+    else if (*cp == 0x2192)
       out += "->";
     else {
       char r = '?';
       for (auto e : kExtras)
-        if (e.cp == cp) r = static_cast<char>(e.byte);
+        if (e.cp == *cp) r = static_cast<char>(e.byte);
       out += r;
     }
   }

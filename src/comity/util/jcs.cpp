@@ -8,41 +8,22 @@
 
 #include <nlohmann/json.hpp>
 
+#include "comity/util/utf8.hpp"
+
 namespace comity {
 namespace {
 
 // Decodes one UTF-8 sequence at `s[i]`, advancing `i`. Throws on malformed
 // input (overlong forms, surrogates and values above U+10FFFF included).
-char32_t next_code_point(const std::string& s, size_t& i) {
-  auto bad = [] { throw CanonicalJsonError("a string is not valid UTF-8"); };
-  auto b0 = static_cast<unsigned char>(s[i++]);
-  if (b0 < 0x80) return b0;
-  int extra = b0 >= 0xF0 ? 3 : b0 >= 0xE0 ? 2 : b0 >= 0xC0 ? 1 : -1;
-  if (extra < 0 || b0 > 0xF4) bad();
-  char32_t cp = b0 & (0x3F >> extra);
-  for (int k = 0; k < extra; ++k) {
-    if (i >= s.size()) bad();
-    auto b = static_cast<unsigned char>(s[i++]);
-    if ((b & 0xC0) != 0x80) bad();
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  static constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) bad();
-  return cp;
+char32_t valid_code_point(const std::string& s, size_t& i) {
+  auto cp = next_code_point(s, i);
+  if (!cp) throw CanonicalJsonError("a string is not valid UTF-8");
+  return *cp;
 }
 
 std::u16string utf16(const std::string& s) {
   std::u16string out;
-  for (size_t i = 0; i < s.size();) {
-    char32_t cp = next_code_point(s, i);
-    if (cp < 0x10000) {
-      out.push_back(static_cast<char16_t>(cp));
-    } else {
-      cp -= 0x10000;
-      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
-      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
-    }
-  }
+  for (size_t i = 0; i < s.size();) append_utf16(out, valid_code_point(s, i));
   return out;
 }
 
@@ -51,7 +32,7 @@ void put_string(std::string& out, const std::string& s) {
   out.push_back('"');
   for (size_t i = 0; i < s.size();) {
     size_t start = i;
-    char32_t cp = next_code_point(s, i);  // validates
+    char32_t cp = valid_code_point(s, i);  // validates
     switch (cp) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
