@@ -326,6 +326,8 @@ try {
   const frText = execFileSync("pdftotext", [pdfPath, "-"], { encoding: "utf8" });
   check(frText.includes("Certificat d'injonction européenne de production") && frText.includes("Données relatives aux abonnés") &&
         frText.includes("Fraude"), "the French certificate labels its coded values in French");
+  check(frText.includes("Signé par (Agent requérant)") && frText.includes("Signé par (Autorité de validation)") &&
+        frText.includes("Amtsgericht Tiergarten"), "…and names both signers with their verified chains");
   const provPdf = await apiAs("provider", "GET", `/api/v1/cases/${caseId}/document?lang=de`);
   fs.writeFileSync(path.join(work, "epoc-de.pdf"), Buffer.from(provPdf.body));
   const deText = execFileSync("pdftotext", [path.join(work, "epoc-de.pdf"), "-"], { encoding: "utf8" });

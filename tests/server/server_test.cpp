@@ -619,6 +619,7 @@ TEST_F(ServerTest, QueuesCarryTheNextDeadlineAndDocumentsTheReadersLanguage) {
   EXPECT_EQ(pdf->body.find("delivered nothing"), std::string::npos);
   auto full = get("/api/v1/cases/" + id + "/document?lang=en", "officer-de");
   EXPECT_NE(full->body.find("delivered nothing"), std::string::npos);
+  EXPECT_NE(full->body.find("This order was not signed electronically."), std::string::npos);  // --orders unsigned
   EXPECT_EQ(problem_of(get("/api/v1/cases/" + id + "/document?lang=es", "officer-de"), 400)["errors"][0]["path"],
             "$query.lang");
   // Each document given out is audited with the digest of its bytes.

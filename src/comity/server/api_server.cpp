@@ -98,6 +98,18 @@ bool notice_review_due(std::string_view status, std::string_view review_date, In
   return status == "delayed" && !review_date.empty() && review_date <= date_of(now).str();
 }
 
+// A case's legal clocks with their status at `now`.
+json clocks_json(const CaseRecord& r, Instant now) {
+  json clocks = json::array();
+  for (const auto& k : r.c.clocks) {
+    json c = {{"deadline", k.deadline_id}, {"label", k.label}, {"started", format_instant(k.started)},
+              {"due", format_instant(k.due)}, {"status", clock_status_name(clock_status(k, now))}};
+    if (k.stopped) c["stopped"] = format_instant(*k.stopped);
+    clocks.push_back(std::move(c));
+  }
+  return clocks;
+}
+
 // `productions`: the case's productions, listed when given (a full read of
 // the case; step answers leave them out).
 json case_json(const CaseRecord& r, CaseView view, const Principal& who, const Pack& pack, Instant now,
@@ -113,14 +125,7 @@ json case_json(const CaseRecord& r, CaseView view, const Principal& who, const P
             {"updated_at", format_instant(r.updated_at)},
             {"data_marked_for_deletion", r.c.data_marked_for_deletion},
             {"view", case_view_name(view)}};
-  json clocks = json::array();
-  for (const auto& k : r.c.clocks) {
-    json c = {{"deadline", k.deadline_id}, {"label", k.label}, {"started", format_instant(k.started)},
-              {"due", format_instant(k.due)}, {"status", clock_status_name(clock_status(k, now))}};
-    if (k.stopped) c["stopped"] = format_instant(*k.stopped);
-    clocks.push_back(std::move(c));
-  }
-  j["clocks"] = std::move(clocks);
+  j["clocks"] = clocks_json(r, now);
   // Oversight sees what happened and on which coded ground, not the
   // parties' words (free text may carry facts about persons).
   json history = json::array();
@@ -924,11 +929,14 @@ struct ApiServer::Impl {
       return problem(res, 400, "Bad Request", "lang must be en, fr or de", {{"$query.lang", "en, fr or de"}});
     auto pdf_bytes = audited_party_read(
         req, res, "read_case:document", "oversight sees a case's metadata, not its documents",
-        [&](Store&, const Principal& who, const CaseRecord& r, CaseView view) {
-          json shown = case_json(r, view, who, pack, clock.now());
-          CaseDocumentInput in{r.id, r.c.pathway, r.c.workflow, r.counterpart_state, json::parse(r.request_json),
-                               shown["signed_order"], shown["clocks"]};
-          if (in.signed_order.is_object()) in.signed_order.erase("order");
+        [&](Store&, const Principal&, const CaseRecord& r, CaseView view) {
+          CaseDocumentInput in{r.id,
+                               r.c.pathway,
+                               r.c.workflow,
+                               r.counterpart_state,
+                               json::parse(r.request_json),
+                               r.order_verification_json.empty() ? json(nullptr) : json::parse(r.order_verification_json),
+                               clocks_json(r, clock.now())};
           return case_document_pdf(in, view == CaseView::Full ? DocumentScope::Full : DocumentScope::OrderOnly,
                                    labels(), lang);
         });
