@@ -77,7 +77,8 @@ async function api(method, path, body) {
   return data;
 }
 
-// A problem as the user reads it: the detail and every field at fault.
+// An error as the user reads it: the message, and every field at fault
+// when the server's problem details name them.
 function problemBox(err) {
   const errors = err.problem?.errors || [];
   return h(
@@ -189,15 +190,21 @@ function viewLogin() {
 
 // ---------- desks ----------
 
-async function allCases() {
+// Every item of a paginated list (at most `pages` pages of 200).
+async function allPages(route, pages) {
   const out = [];
   let cursor = "";
-  for (let i = 0; i < 20; i++) {
-    const pageData = await api("GET", `/api/v1/cases?limit=200${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`);
-    out.push(...pageData.items);
-    if (!pageData.next_cursor) break;
-    cursor = pageData.next_cursor;
+  for (let i = 0; i < pages; i++) {
+    const batch = await api("GET", `${route}?limit=200${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`);
+    out.push(...batch.items);
+    if (!batch.next_cursor) break;
+    cursor = batch.next_cursor;
   }
+  return out;
+}
+
+async function allCases() {
+  const out = await allPages("/api/v1/cases", 20);
   // Deadline first (the queue), then the most recently changed.
   out.sort((a, b) => {
     const da = a.next_deadline ? Date.parse(a.next_deadline.due) : Infinity;
@@ -352,7 +359,7 @@ function actionForms(c, rerender) {
             announce(`${label("event", ev)}: done`);
             rerender();
           } catch (x) {
-            err.replaceChildren(x.problem ? problemBox(x) : h("div", { class: "error", role: "alert", text: x.message }));
+            err.replaceChildren(problemBox(x));
           }
         },
       },
@@ -409,7 +416,7 @@ async function reviewSection(c, rerender) {
           if ((v === "override" || r.k.result === "needs_review") && !reason) {
             const why = v === "override" ? `Overriding ${r.k.predicate} needs a reason.`
                                          : `${r.k.predicate} is a check the engine could not decide: give the reason for your verdict.`;
-            err.replaceChildren(h("div", { class: "error", role: "alert", text: why }));
+            err.replaceChildren(problemBox(new Error(why)));
             form.querySelector(`#${r.reasonId}`).focus();
             return;
           }
@@ -680,13 +687,7 @@ async function viewWizard(draftId) {
   } else {
     req = blankRequest(party);
   }
-  const parties = [];
-  for (let cursor = "", i = 0; i < 10; i++) {
-    const p = await api("GET", `/api/v1/parties?limit=200${cursor ? "&cursor=" + encodeURIComponent(cursor) : ""}`);
-    parties.push(...p.items);
-    if (!p.next_cursor) break;
-    cursor = p.next_cursor;
-  }
+  const parties = await allPages("/api/v1/parties", 10);
   const providers = parties.filter((p) => p.kind === "provider");
   const validators = parties.filter((p) => p.kind === "validating_authority" && p.state === party.state);
 
@@ -1002,7 +1003,7 @@ async function viewWizard(draftId) {
         // Filed only as evaluated: the chosen pathway must be open for exactly this request.
         const now = JSON.stringify(cleaned(req));
         if (!pick || now !== lastEvaluated) {
-          err.replaceChildren(h("div", { class: "error", role: "alert" }, "Choose an open pathway for the request as it stands."));
+          err.replaceChildren(problemBox(new Error("Choose an open pathway for the request as it stands.")));
           return;
         }
         const [pathway, role] = pick.value.split("|");
@@ -1019,7 +1020,7 @@ async function viewWizard(draftId) {
           announce("Request filed");
           location.hash = `#/case/${c.id}`;
         } catch (x) {
-          err.replaceChildren(x.problem ? problemBox(x) : h("div", { class: "error", role: "alert", text: x.message }));
+          err.replaceChildren(problemBox(x));
           button.disabled = false;
         }
       },
