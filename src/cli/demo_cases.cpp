@@ -83,7 +83,10 @@ std::vector<std::string> seed_demo_cases(Store& store, const Pack& pack, const C
   const std::string epoc = open(base_request(now), "P_EU_EPOC", "EPOC for subscriber data, sent to NL-MAILCO");
   steps(epoc, {"submit", "mark_ready", "transmit"});
 
-  // 2. An emergency: a child held, the 8-hour clock running.
+  // 2. An emergency: a child held, the 8-hour clock running. The prosecutor
+  //    may issue an EPOC for subscriber data itself (Art 4(1)(b)), so it goes
+  //    out at once, without the Art 4(5) track that an emergency issue
+  //    without a competent authority's validation would need.
   json emergency = base_request(now);
   emergency["case_reference"] = "StA Berlin 276 Js 88/26";
   emergency["offences"][0] = {{"national_provision", "StGB § 239a"},
@@ -96,7 +99,7 @@ std::vector<std::string> seed_demo_cases(Store& store, const Pack& pack, const C
                           {"justification", "A child is held; the kidnapper set a deadline for tonight."}};
   emergency["identifiers"] = {{{"type", "EMAIL"}, {"value", "ransom-2026@mail.example"}}};
   const std::string urgent = open(emergency, "P_EU_EPOC", "emergency EPOC (8 hours), sent to NL-MAILCO");
-  steps(urgent, {"submit", "transmit_emergency"});
+  steps(urgent, {"submit", "mark_ready", "transmit"});
 
   // 3. For the court: traffic data of a person living in the Netherlands
   //    (notified to NL once transmitted), awaiting validation.

@@ -13,12 +13,14 @@
 #include <vector>
 
 #include "comity/util/date.hpp"
+#include "comity/util/error.hpp"
 
 namespace comity::cli {
 
 // Bytes that are not what the manifest says (size or SHA-256).
-struct EvidenceMismatch : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// ErrorKind::IntegrityFailed: bytes that are not what their manifest says.
+struct EvidenceMismatch : Error {
+  explicit EvidenceMismatch(const std::string& what) : Error(ErrorKind::IntegrityFailed, what) {}
 };
 
 struct SealArgs {

@@ -35,19 +35,36 @@
 #include "comity/util/sha256.hpp"
 #include "comity/server/api_server.hpp"
 #include "comity/service/log_monitor.hpp"
+#include "comity/service/case_view.hpp"
 #include "comity/service/demo.hpp"
 #include "comity/service/trusted.hpp"
 #include "comity/store/store.hpp"
 #include "comity/store/migrations.hpp"
 #include "comity/store/sqlite.hpp"
+#include "comity/store/evidence_vault.hpp"
+#include "comity/ledger/checkpoint.hpp"
+#include "comity/util/error.hpp"
 
 namespace {
 
 constexpr int kOk = 0, kLintIssues = 1, kInvalid = 2, kPackError = 3, kStoreError = 4;
 
-struct InputError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// ErrorKind::Invalid: input the command cannot read.
+struct InputError : comity::Error {
+  explicit InputError(const std::string& what) : Error(comity::ErrorKind::Invalid, what) {}
 };
+
+// What part of Comity an error comes from, for the message on stderr.
+std::string topic_of(const comity::Error& e) {
+  if (dynamic_cast<const comity::trust::TrustError*>(&e)) return "trust: ";
+  if (dynamic_cast<const comity::PackError*>(&e)) return "rule pack: ";
+  if (dynamic_cast<const comity::StoreError*>(&e) || dynamic_cast<const comity::VaultError*>(&e)) return "store: ";
+  if (dynamic_cast<const comity::cli::EvidenceMismatch*>(&e) || dynamic_cast<const comity::crypto::AgeError*>(&e))
+    return "evidence: ";
+  if (dynamic_cast<const comity::ledger::LedgerError*>(&e)) return "log: ";
+  if (dynamic_cast<const comity::crypto::CryptoError*>(&e)) return "key: ";
+  return "";
+}
 
 std::string default_pack_dir() {
   if (const char* env = std::getenv("COMITY_PACK"); env && *env) return env;
@@ -467,6 +484,9 @@ int main(int argc, char** argv) {
   auto* show = rules->add_subcommand("show", "Show one pathway or predicate");
   show->add_option("id", show_id, "Pathway or predicate id, e.g. EU.AUTH.P1")->required();
   auto* check = rules->add_subcommand("check", "Lint the pack: citations, tags, state codes, references, dates");
+  auto* docs = app.add_subcommand("docs", "Print tables the documentation holds, generated from the code");
+  docs->require_subcommand(1);
+  auto* docs_views = docs->add_subcommand("views", "What each audience sees of a case (docs/permissions.md)");
   for (auto* sub : {list, show, check}) sub->add_option("--pack", pack_dir, "Rule pack directory");
 
   std::string db_path = "comity.db", backup_to, listen = "127.0.0.1:8080";
@@ -691,6 +711,10 @@ int main(int argc, char** argv) {
     if (*list) return cmd_rules_list(pack_dir);
     if (*show) return cmd_rules_show(show_id, pack_dir);
     if (*check) return cmd_rules_check(pack_dir);
+    if (*docs_views) {
+      std::cout << comity::view_table_markdown();
+      return kOk;
+    }
     if (*serve) {
       sa.db_path = db_path;
       sa.listen = listen;
@@ -747,41 +771,20 @@ int main(int argc, char** argv) {
       return cc::verify_order_file(verify_file, verify_bundle, at_or_now(verify_at),
                                    verify_pending ? cc::Pending::AllowValidatorToFollow : cc::Pending::Refuse);
     }
-  } catch (const InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kInvalid;
-  } catch (const comity::cli::UsageError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kInvalid;
-  } catch (const comity::trust::TrustError& e) {
+  } catch (const comity::Error& e) {
+    // One place, one table: the error's kind decides the exit code (docs/cli.md).
     std::string what = e.what();
-    std::cerr << "error: trust: " << comity::trust::error_code(e.kind)
-              << (what.rfind(e.path + ":", 0) == 0 ? "" : " at " + e.path) << ": " << what << "\n";
-    return kLintIssues;  // the document does not verify
-  } catch (const comity::CanonicalJsonError& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return kInvalid;
-  } catch (const comity::PackError& e) {
-    std::cerr << "error: rule pack: " << e.what() << "\n";
-    return kPackError;
-  } catch (const comity::StoreError& e) {
-    std::cerr << "error: store: " << e.what() << "\n";
-    return kStoreError;
-  } catch (const comity::cli::EvidenceMismatch& e) {
-    std::cerr << "error: evidence: " << e.what() << "\n";
-    return kLintIssues;  // the bytes are not what the manifest says
-  } catch (const comity::crypto::AgeError& e) {
-    std::cerr << "error: evidence: " << e.what() << "\n";
-    return kLintIssues;  // the file does not open: altered, cut short, or not for this identity
-  } catch (const comity::ledger::LedgerError& e) {
-    std::cerr << "error: log: " << e.what() << "\n";
-    return kLintIssues;  // a check failed
-  } catch (const comity::crypto::CryptoError& e) {
-    std::cerr << "error: key: " << e.what() << "\n";
-    return kInvalid;
+    std::cerr << "error: " << topic_of(e);
+    if (const auto* t = dynamic_cast<const comity::trust::TrustError*>(&e))
+      std::cerr << comity::trust::error_code(t->code) << (what.rfind(t->path + ":", 0) == 0 ? "" : " at " + t->path)
+                << ": ";
+    std::cerr << what << "\n";
+    if (!dynamic_cast<const comity::trust::TrustError*>(&e))
+      for (const auto& f : e.field_errors) std::cerr << "  at " << f.path << ": " << f.message << "\n";
+    return comity::error_kind_info(e.kind).exit_code;
   } catch (const std::exception& e) {
     std::cerr << "error: internal: " << e.what() << "\n";
-    return 70;
+    return comity::error_kind_info(comity::ErrorKind::Internal).exit_code;
   }
   return kInvalid;
 }

@@ -14,12 +14,14 @@
 
 #include "comity/crypto/ed25519.hpp"
 #include "comity/util/date.hpp"
+#include "comity/util/error.hpp"
 
 namespace comity::cli {
 
 // Thrown for a file that cannot be read or written, or a bad argument.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// ErrorKind::Invalid: a command used wrongly.
+struct UsageError : Error {
+  explicit UsageError(const std::string& what) : Error(ErrorKind::Invalid, what) {}
 };
 
 // A key directory: signing.pem (Ed25519, PKCS#8), encryption.age (an age

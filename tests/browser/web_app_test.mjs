@@ -380,9 +380,15 @@ try {
   await officer.getByRole("heading", { name: "Timeline" }).waitFor();
   const emergencyId = /#\/case\/([\w-]+)/.exec(officer.url())[1];
   await step(officer, "Submit");
-  await officer.getByRole("form", { name: "Transmit as an emergency" }).waitFor();
-  await step(officer, "Transmit as an emergency");
-  check(await waitState(emergencyId, "transmitted"), "the emergency order is transmitted before validation");
+  // A prosecutor may issue this order itself (Art 4(1)(b)): no validation is
+  // skipped, so the Art 4(5) emergency track is not offered — it goes out at once.
+  await officer.getByRole("form", { name: "Mark ready" }).waitFor();
+  check(await officer.getByRole("form", { name: "Transmit as an emergency" }).count() === 0,
+        "the emergency track without prior validation is not offered where no validation is skipped");
+  await step(officer, "Mark ready");
+  await officer.getByRole("form", { name: "Transmit" }).waitFor();
+  await step(officer, "Transmit");
+  check(await waitState(emergencyId, "transmitted"), "the emergency order is transmitted at once");
   const big = officer.locator(".countdown.big").first();
   await big.waitFor();
   const clocks = (await apiAs("officer", "GET", `/api/v1/cases/${emergencyId}`)).body.clocks;

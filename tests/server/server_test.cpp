@@ -913,6 +913,12 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
   const std::vector<std::string> callers = {"", "revoked", "officer-fr", "validator-de", "ca-de", "ca-nl",
                                             "provider-us", "enforcing-pl", "overseer", "officer-de", "admin",
                                             "provider-nl"};
+  const std::vector<std::string> caller_roles = {"", "", "officer", "validator", "central_authority",
+                                                 "central_authority", "provider", "enforcing_authority", "oversight",
+                                                 "officer", "admin", "provider"};
+  // The route table says who may call each route: the matrix must agree.
+  std::map<std::string, RouteSpec> table;
+  for (const auto& route : api_routes()) table[route.method + " " + route.path] = route;
   struct Row {
     std::string method, path;
     json body;
@@ -941,9 +947,9 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"GET", c + "/document?lang=fr", {}, {401, 401, 404, 200, 200, 404, 404, 404, 403, 200, 404, 200}},
       // The requesting side reviews once: the validator first, so its central authority finds it done.
       {"POST", c + "/review", {{"verdicts", json::array()}, {"agree_rest", true}},
-       {401, 401, 404, 201, 409, 404, 404, 404, 403, 403, 404, 403}},
-      {"POST", c + "/notice", {{"action", "notified"}}, {401, 401, 404, 403, 403, 404, 404, 404, 403, 200, 404, 403}},
-      {"POST", c + "/events", {{"event", "acknowledge"}}, {401, 401, 404, 403, 403, 404, 404, 404, 403, 403, 404, 200}},
+       {401, 401, 403, 201, 409, 404, 403, 404, 403, 403, 403, 403}},
+      {"POST", c + "/notice", {{"action", "notified"}}, {401, 401, 404, 403, 403, 403, 403, 403, 403, 200, 403, 403}},
+      {"POST", c + "/events", {{"event", "acknowledge"}}, {401, 401, 404, 403, 403, 404, 404, 404, 403, 403, 403, 200}},
       {"GET", "/api/v1/me", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/api/v1/parties", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/api/v1/parties/NL-MAILCO", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
@@ -969,28 +975,30 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"GET", "/api/v1/trust", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST", "/api/v1/trust", {{"type", "comity.trust-bundle/v1"}},
        {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
-      // Evidence: the addressed provider registers (an empty manifest is refused
-      // as malformed); nobody else finds the case; productions that do not exist
-      // are 404 to everyone; chunks must be application/octet-stream.
-      {"POST", c + "/productions", json::object(), {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 422}},
-      {"GET", "/api/v1/productions/nope", {}, {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      // Evidence: only providers register and upload (403 for every other role,
+      // which may read the case but never produce); the addressed provider's
+      // empty manifest is refused as malformed, another provider finds no case;
+      // productions that do not exist are 404 to those who may read them;
+      // chunks must be application/octet-stream; only officers download.
+      {"POST", c + "/productions", json::object(), {401, 401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 422}},
+      {"GET", "/api/v1/productions/nope", {}, {401, 401, 404, 403, 403, 403, 404, 403, 403, 404, 403, 404}},
       {"POST", "/api/v1/productions/nope/files/0?offset=0", json::object(),
-       {401, 401, 415, 415, 415, 415, 415, 415, 415, 415, 415, 415}},
-      {"GET", "/api/v1/productions/nope/files/0", {}, {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+       {401, 401, 403, 403, 403, 403, 415, 403, 403, 403, 403, 415}},
+      {"GET", "/api/v1/productions/nope/files/0", {}, {401, 401, 404, 403, 403, 403, 403, 403, 403, 404, 403, 403}},
       // Browser sessions: a login for nobody fails for everyone; API tokens are not sessions.
       {"POST", "/api/v1/session", {{"user", "nobody"}, {"password", "not a password"}},
        {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
       {"GET", "/api/v1/session", {}, {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
       {"GET", "/transparency", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
-      // Drafts: officers write them; a draft that is not one's own does not exist.
+      // Drafts: officers' own; a draft that is not one's own does not exist.
       {"POST", "/api/v1/drafts", {{"request", json::object()}},
        {401, 401, 201, 403, 403, 403, 403, 403, 403, 201, 403, 403}},
-      {"GET", "/api/v1/drafts", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
-      {"GET", "/api/v1/drafts/draft-none", {}, {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      {"GET", "/api/v1/drafts", {}, {401, 401, 200, 403, 403, 403, 403, 403, 403, 200, 403, 403}},
+      {"GET", "/api/v1/drafts/draft-none", {}, {401, 401, 404, 403, 403, 403, 403, 403, 403, 404, 403, 403}},
       {"POST", "/api/v1/drafts/draft-none", {{"version", 1}, {"request", json::object()}},
-       {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+       {401, 401, 404, 403, 403, 403, 403, 403, 403, 404, 403, 403}},
       {"POST", "/api/v1/drafts/draft-none/delete", json::object(),
-       {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+       {401, 401, 404, 403, 403, 403, 403, 403, 403, 404, 403, 403}},
       {"POST", "/api/v1/session/logout", json::object(), {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
   };
   std::set<std::string> covered;
@@ -1008,6 +1016,18 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
     route = route.substr(0, route.find('?'));
     covered.insert(row.method + " " + route);
     ASSERT_EQ(row.status.size(), callers.size()) << row.path;
+    ASSERT_TRUE(table.count(row.method + " " + route)) << row.method << " " << route << " is not in the route table";
+    const RouteSpec& spec = table[row.method + " " + route];
+    for (size_t i = 0; i < callers.size(); ++i) {
+      const bool named = std::find(spec.roles.begin(), spec.roles.end(), caller_roles[i]) != spec.roles.end();
+      if (!spec.authenticated) {
+        EXPECT_EQ(row.status[i], row.status[0]) << route << ": a public route answers every caller alike";
+      } else if (i < 2) {
+        EXPECT_EQ(row.status[i], 401) << route;
+      } else if (!spec.roles.empty() && !named) {
+        EXPECT_EQ(row.status[i], 403) << route << " as " << callers[i] << ": the table does not name its role";
+      }
+    }
     for (size_t i = 0; i < callers.size(); ++i) {
       httplib::Headers h;
       if (!callers[i].empty()) h = bearer(callers[i]);
@@ -1136,10 +1156,13 @@ TEST_F(ServerTest, TransparencyLogProofsTilesAndCheckpoints) {
     EXPECT_TRUE(ledger::verify_inclusion(leaf_hashes.back(), e["index"], cp.size, proof, cp.root)) << e.dump();
     EXPECT_FALSE(ledger::verify_inclusion(ledger::leaf_hash(leaf + " "), e["index"], cp.size, proof, cp.root));
   }
-  // The addressee gets its own event only; oversight and strangers get no salts.
+  // The addressee opens the leaves of the history it sees — steps without
+  // free-text words — never the opening (which binds the request's digest);
+  // oversight and strangers get no salts.
   json own = json::parse(get("/api/v1/cases/" + id + "/log", "provider-nl")->body)["entries"];
-  ASSERT_EQ(own.size(), 1u);
-  EXPECT_EQ(json::parse(own[0]["leaf"].get<std::string>())["event"], "acknowledge");
+  std::vector<std::string> seen;
+  for (const auto& e : own) seen.push_back(json::parse(e["leaf"].get<std::string>())["event"]);
+  EXPECT_EQ(seen, (std::vector<std::string>{"submit", "mark_ready", "transmit", "acknowledge"}));
   problem_of(get("/api/v1/cases/" + id + "/log", "overseer"), 403);
   problem_of(get("/api/v1/cases/" + id + "/log", "officer-fr"), 404);
   problem_of(http.Get("/api/v1/cases/" + id + "/log"), 401);
@@ -1466,9 +1489,9 @@ TEST_F(SignedOrders, TheValidatorSignsWithTheValidationStep) {
   EXPECT_TRUE(c["signed_order"]["awaiting_validator"].get<bool>());
   std::string path = "/api/v1/cases/" + c["id"].get<std::string>();
   ASSERT_EQ(post(path + "/events", {{"event", "submit"}}, "officer-de")->status, 200);
-  // Not ready on the officer's word alone.
-  EXPECT_EQ(refusal(post(path + "/events", {{"event", "mark_ready"}}, "officer-de"), 422),
-            std::make_pair(std::string("missing_signature"), std::string("$.event")));
+  // Not ready on the officer's word alone: the workflow's guard refuses it (a named validator is never skipped).
+  EXPECT_EQ(refusal(post(path + "/events", {{"event", "mark_ready"}}, "officer-de"), 409),
+            std::make_pair(std::string("not validator_named"), std::string("")));
   ASSERT_EQ(post(path + "/events", {{"event", "request_validation"}}, "officer-de")->status, 200);
   // Validation without the signature, or with a signature by someone else, is refused.
   EXPECT_EQ(refusal(post(path + "/events", {{"event", "validate"}}, "validator-de"), 422),
@@ -1619,7 +1642,7 @@ TEST_F(EvidenceRetention, CiphertextOnlyInTransitAndTheBytesAreGoneAfterRetentio
   problem_of(http.Get("/api/v1/productions/" + pid + "/files/0", bearer("officer-de")), 410);
   problem_of(http.Post("/api/v1/productions/" + pid + "/files/0?offset=0", bearer("provider-nl"), "x",
                        "application/octet-stream"),
-             409);
+             410);
   // And the deletion is on the audit trail.
   json audit = json::parse(http.Get("/api/v1/audit?limit=200", bearer("overseer"))->body);
   std::set<std::string> actions;

@@ -13,13 +13,15 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "comity/util/error.hpp"
 
 namespace comity::crypto {
 
 // A malformed key, header or stream, a failed authentication or a wrong
 // identity; the message names which.
-struct AgeError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// ErrorKind::IntegrityFailed: a file that does not open: altered, cut short, or not for this identity.
+struct AgeError : Error {
+  explicit AgeError(const std::string& what) : Error(ErrorKind::IntegrityFailed, what) {}
 };
 
 using X25519Public = std::array<uint8_t, 32>;

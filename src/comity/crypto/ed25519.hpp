@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include "comity/util/error.hpp"
 
 namespace comity::crypto {
 
@@ -16,8 +17,9 @@ using PublicKey = std::array<uint8_t, 32>;
 using Signature = std::array<uint8_t, 64>;
 
 // Thrown when a key cannot be made, read or written, or OpenSSL fails.
-struct CryptoError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// ErrorKind::Invalid: an unreadable key, or no randomness.
+struct CryptoError : Error {
+  explicit CryptoError(const std::string& what) : Error(ErrorKind::Invalid, what) {}
 };
 
 // An Ed25519 private key. Movable, not copyable; the key material never

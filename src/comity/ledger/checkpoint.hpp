@@ -11,13 +11,15 @@
 
 #include "comity/crypto/ed25519.hpp"
 #include "comity/ledger/merkle.hpp"
+#include "comity/util/error.hpp"
 
 namespace comity::ledger {
 
 // A malformed, unsigned or wrongly signed note or checkpoint, or a bad tile
 // path; the message says which part and why.
-struct LedgerError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// ErrorKind::IntegrityFailed: a note, checkpoint, proof or tile path that is wrong.
+struct LedgerError : Error {
+  explicit LedgerError(const std::string& what) : Error(ErrorKind::IntegrityFailed, what) {}
 };
 
 struct Checkpoint {

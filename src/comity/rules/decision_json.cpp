@@ -87,6 +87,11 @@ ordered_json pathway_entry_json(const Decision& d, const PathwayResult& p) {
     j["not_applicable_reason"] = "an applicability rule of this pathway has no version in force on the date";
   j["rank"] = p.rank > 0 ? ordered_json(p.rank) : ordered_json(nullptr);
   j["counterpart_state"] = p.counterpart.empty() ? ordered_json(nullptr) : ordered_json(p.counterpart.str());
+  // What the case workflow's guards read (docs/workflow.md): the enforcing
+  // State is notified (Reg. 2023/1543 Art 8); the order may issue without
+  // prior validation and be validated ex post (Art 4(5)).
+  j["notified"] = p.notified;
+  j["issue_without_prior_validation"] = p.ex_post_validation;
   if (p.status == PathwayStatus::Available || p.status == PathwayStatus::AvailableWithConditions) {
     j["expected_time_hours"] = p.expected_hours;
     j["expected_time_source"] = p.def->speed_source;

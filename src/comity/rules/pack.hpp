@@ -16,6 +16,7 @@
 
 #include "comity/model/codes.hpp"
 #include "comity/util/date.hpp"
+#include "comity/util/error.hpp"
 
 namespace comity {
 
@@ -92,6 +93,22 @@ struct Limitation {
   When when = When::Always;
 };
 
+// When a transition is lawful beyond who takes it (docs/workflow.md,
+// "Guards"): a fact of the case, or a clock condition, possibly negated.
+// Facts fixed when the case opens: the request declares an emergency; the
+// decision found issue without prior validation lawful (Reg. 2023/1543 Art
+// 4(5)); the request names a validating authority; the enforcing State is
+// notified (Art 8). Facts of its history: validated; issued without prior
+// validation and not yet validated or refused ex post; acknowledged by the
+// addressee. `within D…`: one of the clocks D is running and not yet due.
+struct Guard {
+  enum class Fact : uint8_t { Emergency, ExPostAllowed, ValidatorNamed, Notified, Validated, ExPostPending, Acknowledged, Within };
+  Fact fact = Fact::Emergency;
+  bool negated = false;
+  std::vector<std::string> deadlines;  // Within: the clocks, any of which
+  std::string text;                    // as written in the pack, e.g. "not validator_named"
+};
+
 // A case state machine (docs/workflow.md). Transitions name the deadlines
 // they start and stop; a case starts only the deadlines that apply to it.
 struct WorkflowTransition {
@@ -104,6 +121,13 @@ struct WorkflowTransition {
   bool requires_reason = false;    // refusals, objections, inability, overrides
   std::string grounds;             // id of the coded-ground list the step must cite ("" = none)
   bool delete_data = false;        // marks obtained data for deletion (failed ex-post validation)
+  std::vector<Guard> when;         // every guard must hold for this case (empty: none)
+  std::string law;                 // the article(s) the guards come from
+  // The audiences, besides the case's issuing side and the actor's own side,
+  // that read the step's free-text reason (e.g. the requested State reads
+  // the officer's supplement): "requested", "enforcing". Never the addressee
+  // or oversight (docs/permissions.md).
+  std::vector<std::string> reason_to;
 };
 
 // A coded ground a step cites (a refusal ground, an Annex III reason, an
@@ -272,8 +296,9 @@ struct Pack {
 // kind, bad value). Does not lint cross-references; see lint_pack().
 std::unique_ptr<Pack> load_pack(const std::string& dir);
 
-struct PackError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// ErrorKind::PackInvalid: a rule pack that cannot be loaded.
+struct PackError : Error {
+  explicit PackError(const std::string& what) : Error(ErrorKind::PackInvalid, what) {}
 };
 
 // Checks a loaded pack: every predicate has a citation, a tag and a reason

@@ -12,8 +12,73 @@ bool contains(const std::vector<std::string>& v, std::string_view x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
+// The guards a kind of step needs, whatever pack it is in (docs/workflow.md,
+// "Guards"). A kind is an event name, or a role (every step of that role),
+// or an event that a workflow's clock makes suspensive. Each required guard
+// is matched by its fact and sign; for `within`, by the deadlines it must
+// include among those the workflow starts.
+struct RequiredGuard {
+  std::string_view event;  // "" = any event
+  std::string_view role;   // "" = any role
+  Guard::Fact fact;
+  bool negated;
+  std::vector<std::string_view> deadlines;  // Within: each one the workflow starts must be listed
+  std::string_view law;
+};
+
+const std::vector<RequiredGuard>& required_guards() {
+  using F = Guard::Fact;
+  static const std::vector<RequiredGuard> kRequired = {
+      // Emergency issue without prior validation, and its ex-post validation.
+      {"transmit_emergency", "", F::Emergency, false, {}, "Reg. (EU) 2023/1543 Art 4(5)"},
+      {"transmit_emergency", "", F::ExPostAllowed, false, {}, "Reg. (EU) 2023/1543 Art 4(5)"},
+      {"validate_ex_post", "", F::ExPostPending, false, {}, "Reg. (EU) 2023/1543 Art 4(5)"},
+      {"refuse_ex_post", "", F::ExPostPending, false, {}, "Reg. (EU) 2023/1543 Art 4(5)"},
+      {"ex_post_validation_expired", "", F::ExPostPending, false, {}, "Reg. (EU) 2023/1543 Art 4(5)"},
+      // A named validator is never skipped; one not named is not asked.
+      {"mark_ready", "", F::ValidatorNamed, true, {}, "Reg. (EU) 2023/1543 Art 4(1)-(3)"},
+      {"send_to_central_authority", "", F::ValidatorNamed, true, {}, "Directive 2014/41 Art 2(c)(ii)"},
+      {"request_validation", "", F::ValidatorNamed, false, {}, "Reg. (EU) 2023/1543 Art 4"},
+      // The enforcing authority acts only on a case notified to it, and refuses within its window.
+      {"", "enforcing_authority", F::Notified, false, {}, "Reg. (EU) 2023/1543 Art 8"},
+      {"refuse", "enforcing_authority", F::Within, false, {"EU.DL.5", "EU.DL.6"}, "Reg. (EU) 2023/1543 Art 12(1)"},
+      // Notification suspends the addressee's transmission for 10 days outside an emergency.
+      {"produce", "provider", F::Within, true, {"EU.DL.5"}, "Reg. (EU) 2023/1543 Arts 8(4), 10(2)"},
+  };
+  return kRequired;
+}
+
+void lint_guards(const WorkflowDef& wf, std::vector<LintIssue>& out) {
+  std::vector<std::string> started;
+  for (const auto& t : wf.transitions) started.insert(started.end(), t.starts.begin(), t.starts.end());
+  for (const auto& t : wf.transitions)
+    for (const auto& req : required_guards()) {
+      if (!req.event.empty() && t.event != req.event) continue;
+      if (!req.role.empty() && !contains(t.roles, req.role)) continue;
+      std::vector<std::string> need;  // the deadlines a Within guard must list, of those this workflow runs
+      for (auto d : req.deadlines)
+        if (contains(started, d)) need.emplace_back(d);
+      if (req.fact == Guard::Fact::Within && need.empty()) continue;  // no such clock in this workflow
+      bool found = std::any_of(t.when.begin(), t.when.end(), [&](const Guard& g) {
+        if (g.fact != req.fact || g.negated != req.negated) return false;
+        return std::all_of(need.begin(), need.end(), [&](const std::string& d) { return contains(g.deadlines, d); });
+      });
+      if (!found) {
+        std::string guard = std::string(req.negated ? "not " : "") +
+                            (req.fact == Guard::Fact::Within ? "within" : "") ;
+        for (const auto& d : need) guard += " " + d;
+        static const char* kNames[] = {"emergency", "ex_post_allowed", "validator_named", "notified",
+                                       "validated", "ex_post_pending", "acknowledged", ""};
+        guard += kNames[static_cast<size_t>(req.fact)];
+        out.push_back({wf.file, wf.id + "." + t.event,
+                       "this step needs the guard \"" + guard + "\" (" + std::string(req.law) + ")"});
+      }
+    }
+}
+
 // Workflows: every pathway names one; states, roles and deadline ids referred
-// to by transitions exist; expiry events exist and may be fired by "system".
+// to by transitions exist; expiry events exist and may be fired by "system";
+// every step carries the guards its kind needs.
 void lint_workflows(const Pack& pack, std::vector<LintIssue>& out) {
   // A central authority acts as one side or the other; a bare
   // "central_authority" would let either side take the step.
@@ -55,7 +120,11 @@ void lint_workflows(const Pack& pack, std::vector<LintIssue>& out) {
         if (!contains(deadline_ids, id)) out.push_back({wf.file, where(t), "starts unknown deadline " + id});
       for (const auto& id : t.stops)
         if (id != "*" && !contains(deadline_ids, id)) out.push_back({wf.file, where(t), "stops unknown deadline " + id});
+      for (const auto& g : t.when)
+        for (const auto& id : g.deadlines)
+          if (!contains(deadline_ids, id)) out.push_back({wf.file, where(t), "guard names unknown deadline " + id});
     }
+    lint_guards(wf, out);
     for (const auto& [deadline, event] : wf.on_expiry) {
       if (!contains(deadline_ids, deadline)) out.push_back({wf.file, wf.id, "on_expiry: unknown deadline " + deadline});
       bool fired = false;

@@ -224,6 +224,40 @@ class Loader {
     }
   }
 
+  // "fact", "not fact", "within D1 D2…" or "not within D1…".
+  Guard guard(const std::string& text, const std::string& where) {
+    static const std::pair<std::string_view, Guard::Fact> kFacts[] = {
+        {"emergency", Guard::Fact::Emergency},         {"ex_post_allowed", Guard::Fact::ExPostAllowed},
+        {"validator_named", Guard::Fact::ValidatorNamed}, {"notified", Guard::Fact::Notified},
+        {"validated", Guard::Fact::Validated},         {"ex_post_pending", Guard::Fact::ExPostPending},
+        {"acknowledged", Guard::Fact::Acknowledged}};
+    Guard g;
+    g.text = text;
+    std::vector<std::string> words;
+    for (size_t at = 0; at < text.size();) {
+      size_t end = text.find(' ', at);
+      if (end == std::string::npos) end = text.size();
+      if (end > at) words.push_back(text.substr(at, end - at));
+      at = end + 1;
+    }
+    size_t i = 0;
+    if (i < words.size() && words[i] == "not") g.negated = true, ++i;
+    if (i < words.size() && words[i] == "within") {
+      g.fact = Guard::Fact::Within;
+      g.deadlines.assign(words.begin() + static_cast<std::ptrdiff_t>(i) + 1, words.end());
+      if (g.deadlines.empty()) fail(where, "within needs one or more deadline ids");
+      return g;
+    }
+    if (i + 1 == words.size())
+      for (const auto& [name, fact] : kFacts)
+        if (words[i] == name) {
+          g.fact = fact;
+          return g;
+        }
+    fail(where, "expected a guard: [not] emergency, ex_post_allowed, validator_named, notified, validated, "
+                "ex_post_pending, acknowledged, or [not] within DEADLINE…; got \"" + text + "\"");
+  }
+
   void load_workflows(const YAML::Node& n) {
     if (!n.IsSequence()) fail("workflows", "expected a list");
     for (size_t i = 0; i < n.size(); ++i) {
@@ -241,7 +275,7 @@ class Loader {
       for (size_t k = 0; k < ts.size(); ++k) {
         std::string tw = w + ".transitions[" + std::to_string(k) + "]";
         keys(ts[k], tw, {"event", "from", "to", "roles", "starts", "stops", "max_times", "requires_reason",
-                         "delete_data", "grounds"});
+                         "delete_data", "grounds", "when", "law", "reason_to"});
         WorkflowTransition t;
         t.event = str(ts[k]["event"], tw + ".event", true);
         t.from = strings(ts[k]["from"], tw + ".from");
@@ -253,6 +287,14 @@ class Loader {
         t.requires_reason = boolean(ts[k]["requires_reason"], tw + ".requires_reason");
         t.delete_data = boolean(ts[k]["delete_data"], tw + ".delete_data");
         t.grounds = str(ts[k]["grounds"], tw + ".grounds");
+        auto when = strings(ts[k]["when"], tw + ".when");
+        for (size_t g = 0; g < when.size(); ++g) t.when.push_back(guard(when[g], tw + ".when[" + std::to_string(g) + "]"));
+        t.law = str(ts[k]["law"], tw + ".law");
+        if (!t.when.empty() && t.law.empty()) fail(tw + ".law", "required with when: the article the guards come from");
+        t.reason_to = strings(ts[k]["reason_to"], tw + ".reason_to");
+        for (const auto& a : t.reason_to)
+          if (a != "requested" && a != "enforcing")
+            fail(tw + ".reason_to", "requested or enforcing (an addressee or oversight never reads free-text reasons)");
         wf.transitions.push_back(std::move(t));
       }
       if (auto e = y["on_expiry"]) {

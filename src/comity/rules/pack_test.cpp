@@ -115,7 +115,7 @@ TEST(Pack, LintRefusesDanglingReferences) {
 
 TEST(Pack, LintRefusesBrokenCodedGrounds) {
   PackCopy a;
-  a.replace("workflows.yaml", "grounds: inability}", "grounds: inabilty}");
+  a.replace("workflows.yaml", "grounds: inability,", "grounds: inabilty,");
   a.replace("workflows.yaml", "tag: U, pathways: [P_SAP_7]}", "tag: U, pathways: [P_SAP_77]}");
   auto issues = a.lint();
   EXPECT_TRUE(mentions(issues, "direct_order.report_inability", "unknown ground list \"inabilty\""));

@@ -1,6 +1,8 @@
 // The HTTP API (docs/api.md): REST/JSON under /api/v1, errors as
 // application/problem+json (RFC 9457), operational endpoints (/healthz,
-// /readyz, /metrics). Handlers translate HTTP to calls on the core library
+// /readyz, /metrics). The listener (listener.cpp, cpp-httplib) hands every
+// request to the router (router.hpp), which dispatches from the route table
+// (routes.hpp) to handlers that translate HTTP to calls on the core library
 // and back; they decide nothing. Limits: 1 MiB bodies, the JSON guard's
 // nesting cap, read and write timeouts.
 #pragma once
@@ -18,11 +20,15 @@
 
 namespace comity {
 
-// One documented route; the OpenAPI document must list exactly these.
+// One route of the route table (routes.hpp), as tests and documents read
+// it: the OpenAPI document must list exactly these, and the permission
+// matrix drives each one as every kind of caller.
 struct RouteSpec {
   std::string method, path;  // path in OpenAPI form, e.g. /api/v1/cases/{id}
+  bool authenticated = false;
+  std::vector<std::string> roles;  // who may call it; empty: anyone (authenticated, if so)
 };
-const std::vector<RouteSpec>& api_routes();
+std::vector<RouteSpec> api_routes();
 
 // The OpenAPI 3.1 document served at /api/v1/openapi.json.
 const std::string& openapi_document();

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "comity/model/errors.hpp"
+#include "comity/util/error.hpp"
 #include "comity/workflow/case.hpp"
 
 namespace comity {
@@ -18,23 +18,26 @@ struct Actor {
   std::string party_state;  // the party's State (ISO 3166-1 alpha-2); decides a central authority's side
 };
 
-struct ServiceError : std::runtime_error {
-  // Untrusted: a signed order that does not verify (docs/trust.md); `reason`
-  // is the trust error code (bad_signature, wrong_chain, revoked, replayed, …)
-  // and field_errors holds the member at fault.
-  // Unauthenticated: a login that failed (the same answer whether the user
-  // or the password was wrong). TooManyAttempts: the user is locked out for
-  // `retry_after` more seconds.
-  enum class Kind : uint8_t {
-    InvalidRequest, NotLawful, NotFound, StepRefused, Conflict, KeyReused, Forbidden, Untrusted, Unauthenticated,
-    TooManyAttempts
-  };
-  ServiceError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
-  Kind kind;
-  std::string reason;                         // Untrusted
-  int64_t retry_after = 0;                    // TooManyAttempts
-  FieldErrors field_errors;                   // InvalidRequest, Untrusted
-  std::optional<TransitionError> transition;  // StepRefused
+// The service layer's error: a comity::Error (util/error.hpp) whose kind
+// the server maps to an HTTP status and the CLI to an exit code. Untrusted:
+// a signed order that does not verify (docs/trust.md); `reason` is the trust
+// check's code (bad_signature, wrong_chain, revoked, …) and field_errors
+// holds the member at fault. Unauthenticated: a login that failed (the same
+// answer whether the user or the password was wrong). TooManyRequests: the
+// user is locked out for `retry_after` more seconds.
+struct ServiceError : Error {
+  using Error::Error;
+  std::optional<TransitionError> transition;  // a refused step: why, as the workflow said
 };
+
+// A step the workflow refused, as the error its kind calls for: a role that
+// may not take it is Forbidden; a missing reason, an invalid ground or an
+// unknown step is Invalid at $.reason / $.ground / $.event; a step the
+// case's state or guards do not allow is Conflict (reason: the guard's id).
+ServiceError step_refused(const TransitionError& t);
+
+// An Idempotency-Key sent again with a different payload (Invalid at
+// $header.Idempotency-Key, draft-ietf-httpapi-idempotency-key-header).
+ServiceError key_reused(const std::string& what);
 
 }  // namespace comity

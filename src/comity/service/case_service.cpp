@@ -27,6 +27,25 @@ PartyRole acting_role(const Actor& actor, const CaseRecord& r) {
   return PartyRole::CentralAuthority;  // named by no transition
 }
 
+std::optional<CaseFacts> case_facts(const CaseRecord& r) {
+  auto request = nlohmann::json::parse(r.request_json, nullptr, false);
+  auto entry = nlohmann::json::parse(r.entry_json.empty() ? "{}" : r.entry_json, nullptr, false);
+  if (!request.is_object() || !entry.is_object()) return std::nullopt;
+  CaseFacts f;
+  const auto urgency = request.find("urgency");
+  f.emergency = urgency != request.end() && urgency->is_object() && urgency->value("is_emergency", false) == true;
+  const auto validator = request.find("validating_authority");
+  f.validator_named = validator != request.end() && validator->is_object();
+  f.ex_post_allowed = entry.value("issue_without_prior_validation", false) == true;
+  f.notified = r.notified;
+  return f;
+}
+
+CaseRecord& with_facts(CaseRecord& r) {
+  r.c.facts = case_facts(r);
+  return r;
+}
+
 std::string idempotent_case_id(std::string_view user_id, std::string_view key) {
   std::string h = sha256_hex(std::string(user_id) + "\n" + std::string(key));
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20, 12);
@@ -42,7 +61,7 @@ OpenAttempt CaseService::attempt(std::string request_json, const std::function<R
   a.actor = actor;
   try {
     if (actor.role != PartyRole::Officer)
-      throw ServiceError(ServiceError::Kind::StepRefused, "only an officer of the issuing authority opens a case");
+      throw ServiceError(ErrorKind::Forbidden, "only an officer of the issuing authority opens a case");
     a.prepared = prepare(parse(), a.request_json, pathway, role, actor, idempotency_key);
     a.log = log_leaves(*a.prepared, true, 0, std::string(role_name(actor.role)) + ":" + actor.user_id);
   } catch (const ServiceError&) {
@@ -65,14 +84,17 @@ OpenAttempt CaseService::attempt_open(const nlohmann::json& request, std::string
 CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_json, std::string_view pathway, Role role,
                                 const Actor& actor, std::string_view idempotency_key) {
   if (!parsed.request) {
-    ServiceError e(ServiceError::Kind::InvalidRequest, "the request is invalid");
+    ServiceError e(ErrorKind::Invalid, "the request is invalid");
     e.field_errors = std::move(parsed.errors);
     throw e;
   }
   // An authority issues requests in its own State's name only: the requesting
-  // State decides the law applied, who reviews and who is notified.
-  if (!actor.party_state.empty() && parsed.request->requesting_state.str() != actor.party_state) {
-    ServiceError e(ServiceError::Kind::InvalidRequest, "the requesting State is not the officer's");
+  // State decides the law applied, who reviews and who is notified. An
+  // officer whose party names no State issues for none (fail closed).
+  if (actor.party_state.empty())
+    throw ServiceError(ErrorKind::Forbidden, "the officer's authority has no State on record, so it may issue for none");
+  if (parsed.request->requesting_state.str() != actor.party_state) {
+    ServiceError e(ErrorKind::Invalid, "the requesting State is not the officer's");
     e.field_errors.push_back({"$.requesting_state", "the officer's own State, " + actor.party_state + ", not " +
                                                         parsed.request->requesting_state.str()});
     throw e;
@@ -84,8 +106,10 @@ CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_js
   for (const auto& p : d.pathways)
     if (p.def->id == pathway && p.role == role && p.rank > 0 && (!chosen || p.rank < chosen->rank)) chosen = &p;
   if (!chosen)
-    throw ServiceError(ServiceError::Kind::NotLawful,
-                       std::string(pathway) + " is not a lawful pathway for this request on " + today.str());
+    throw ServiceError(ErrorKind::NotLawful,
+                       std::string(pathway) + " is not a lawful pathway for this request on " + today.str(),
+                       {{"$.pathway", "a pathway the decision finds available (with or without conditions) on " +
+                                          today.str()}});
   CaseRecord r;
   r.id = idempotency_key.empty() ? ids_.next() : idempotent_case_id(actor.user_id, idempotency_key);
   r.request_id = parsed.request->request_id;
@@ -122,14 +146,16 @@ CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_js
   // The provider is a party only where the order is addressed to it (and,
   // checked on commit, only if it is registered).
   if (chosen->def->addresses_provider()) r.provider_party_id = parsed.request->provider.id;
+  with_facts(r);
+  COMITY_ASSERT(r.c.facts.has_value(), "a case opens with its guard facts known");
   return r;
 }
 
 namespace {
 
 ServiceError untrusted(const trust::TrustError& e, std::string path) {
-  ServiceError se(ServiceError::Kind::Untrusted, e.what());
-  se.reason = std::string(trust::error_code(e.kind));
+  ServiceError se(ErrorKind::Untrusted, e.what());
+  se.reason = std::string(trust::error_code(e.code));
   se.field_errors.push_back({std::move(path), e.what()});
   return se;
 }
@@ -166,7 +192,7 @@ CaseRecord CaseService::commit_open(const OpenAttempt& a, bool* replayed) {
   if (!a.idempotency_key.empty()) {
     if (auto existing = store_.load_case(idempotent_case_id(a.actor.user_id, a.idempotency_key))) {
       if (existing->request_json != a.request_json || existing->c.pathway != a.pathway)
-        throw ServiceError(ServiceError::Kind::KeyReused, "this Idempotency-Key was used for a different request");
+        throw key_reused("this Idempotency-Key was used for a different request");
       if (replayed) *replayed = true;
       return std::move(*existing);
     }
@@ -174,8 +200,8 @@ CaseRecord CaseService::commit_open(const OpenAttempt& a, bool* replayed) {
   if (a.failure) std::rethrow_exception(a.failure);
   CaseRecord r = *a.prepared;
   if (!r.signed_order_id.empty() && store_.signed_order_used(r.signed_order_id, r.signed_order_nonce)) {
-    ServiceError e(ServiceError::Kind::Untrusted, "order " + r.signed_order_id +
-                                                      " (or its nonce) opened a case already: an order is used once");
+    ServiceError e(ErrorKind::Conflict,
+                   "order " + r.signed_order_id + " (or its nonce) opened a case already: an order is used once");
     e.reason = "replayed";
     e.field_errors.push_back({"$.order.id", e.what()});
     throw e;
@@ -196,8 +222,8 @@ CaseRecord CaseService::open(std::string_view request_json, std::string_view pat
 
 CaseRecord CaseService::load(std::string_view case_id) {
   auto r = store_.load_case(case_id);
-  if (!r) throw ServiceError(ServiceError::Kind::NotFound, "no case " + std::string(case_id));
-  return std::move(*r);
+  if (!r) throw ServiceError(ErrorKind::NotFound, "no case " + std::string(case_id));
+  return std::move(with_facts(*r));
 }
 
 CaseRecord CaseService::step(std::string_view case_id, std::string_view event, const Actor& actor,
@@ -209,7 +235,7 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
     for (const auto& e : r.c.history) {
       if (e.idempotency_key != idempotency_key) continue;
       if (e.event != event)
-        throw ServiceError(ServiceError::Kind::KeyReused, "this Idempotency-Key was used for a different step");
+        throw key_reused("this Idempotency-Key was used for a different step");
       if (replayed) *replayed = true;
       return r;
     }
@@ -219,9 +245,7 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
   Instant now = clock_.now();
   tick(r.c, pack_, now);
   if (auto err = apply_event(r.c, pack_, event, acting_role(actor, r), now, reason, ground)) {
-    ServiceError e(ServiceError::Kind::StepRefused, err->message);
-    e.transition = err;
-    throw e;
+    throw step_refused(*err);
   }
   r.c.history.back().idempotency_key = std::string(idempotency_key);
   countersign_order(r, event, countersign, now);
@@ -233,7 +257,7 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
     store_.save_case(r, version, first_new, audit_entry(actor, event, r.id, payload.dump()),
                      log_leaves(r, false, first_new));
   } catch (const StoreError& se) {
-    if (se.kind == StoreError::Kind::Conflict) throw ServiceError(ServiceError::Kind::Conflict, se.what());
+    if (se.code == StoreError::Code::Conflict) throw ServiceError(ErrorKind::Conflict, se.what());
     throw;
   }
   return r;
@@ -243,28 +267,19 @@ void CaseService::countersign_order(CaseRecord& r, std::string_view event, const
                                     Instant now) {
   const bool awaiting = !r.signed_order_json.empty() &&
                         nlohmann::json::parse(r.order_verification_json).value("awaiting_validator", false);
-  // An order that names a validating authority reaches its addressee only
-  // validated, or in an emergency with ex-post validation (Reg. 2023/1543
-  // Art 4(5)): it is not marked ready on the officer's word alone.
-  if (awaiting && event == "mark_ready") {
-    ServiceError e(ServiceError::Kind::Untrusted,
-                   "the order names a validating authority: it goes to its validator (request_validation) or, in an "
-                   "emergency, out with ex-post validation (transmit_emergency)");
-    e.reason = "missing_signature";
-    e.field_errors.push_back({"$.event", e.what()});
-    throw e;
-  }
+  // An order that names a validating authority is never marked ready without
+  // it: the workflow's guard (not validator_named) refuses that step first.
   const bool due = awaiting && (event == "validate" || event == "validate_ex_post");
   if (!due) {
     if (countersign) {
-      ServiceError e(ServiceError::Kind::InvalidRequest, "no signature is due at this step");
+      ServiceError e(ErrorKind::Invalid, "no signature is due at this step");
       e.field_errors.push_back({"$.signature", "only a validation step of a signed order awaiting its validator takes one"});
       throw e;
     }
     return;
   }
   if (!countersign) {
-    ServiceError e(ServiceError::Kind::Untrusted,
+    ServiceError e(ErrorKind::Untrusted,
                    "the order names a validating authority: its validator signs the order with this step");
     e.reason = "missing_signature";
     e.field_errors.push_back({"$.signature", "required: {role: validator, signer, signature} over the order"});
@@ -287,10 +302,10 @@ void CaseService::countersign_order(CaseRecord& r, std::string_view event, const
 CaseRecord CaseService::record_notice(std::string_view case_id, const Actor& actor, NoticeAction action,
                                       std::string_view review_date, std::string_view reason) {
   if (actor.role != PartyRole::Officer)
-    throw ServiceError(ServiceError::Kind::Forbidden, "the issuing authority informs the person (Art 13(1))");
+    throw ServiceError(ErrorKind::Forbidden, "the issuing authority informs the person (Art 13(1))");
   CaseRecord r = load(case_id);
   if (r.notice_status.empty() || r.notice_status == "notified")
-    throw ServiceError(ServiceError::Kind::Conflict, r.notice_status.empty()
+    throw ServiceError(ErrorKind::Conflict, r.notice_status.empty()
                                                          ? "the request gave no user-notification plan"
                                                          : "the person has been informed already");
   Instant now = clock_.now();
@@ -308,7 +323,7 @@ CaseRecord CaseService::record_notice(std::string_view case_id, const Actor& act
       errors.push_back({"$.reason", "why informing the person now would harm the proceedings (Art 13(2); "
                                     "Dir. 2016/680 Art 13(3))"});
     if (!errors.empty()) {
-      ServiceError e(ServiceError::Kind::InvalidRequest, "the delay needs a review date and a reason");
+      ServiceError e(ErrorKind::Invalid, "the delay needs a review date and a reason");
       e.field_errors = std::move(errors);
       throw e;
     }
@@ -324,7 +339,7 @@ CaseRecord CaseService::record_notice(std::string_view case_id, const Actor& act
   try {
     store_.save_case(r, version, r.c.history.size(), audit_entry(actor, "user_notice", r.id, payload.dump()));
   } catch (const StoreError& se) {
-    if (se.kind == StoreError::Kind::Conflict) throw ServiceError(ServiceError::Kind::Conflict, se.what());
+    if (se.code == StoreError::Code::Conflict) throw ServiceError(ErrorKind::Conflict, se.what());
     throw;
   }
   return r;
@@ -338,11 +353,11 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
   if (acting == PartyRole::Validator || acting == PartyRole::RequestingCentralAuthority) side = "requesting";
   else if (acting == PartyRole::RequestedCentralAuthority || acting == PartyRole::EnforcingAuthority) side = "requested";
   else
-    throw ServiceError(ServiceError::Kind::Forbidden,
+    throw ServiceError(ErrorKind::Forbidden,
                        "a review is by the requesting side's validator or central authority, or the requested side's "
                        "central or enforcing authority");
   // The checks of the entry the case was opened on, as recorded.
-  if (r.entry_json.empty()) throw ServiceError(ServiceError::Kind::Conflict, "the case records no entry to review");
+  if (r.entry_json.empty()) throw ServiceError(ErrorKind::Conflict, "the case records no entry to review");
   auto recorded = nlohmann::json::parse(r.entry_json);
   const nlohmann::json* entry = &recorded;
   FieldErrors errors;
@@ -383,7 +398,7 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
     }
   }
   if (!errors.empty()) {
-    ServiceError e(ServiceError::Kind::InvalidRequest, "the review is incomplete");
+    ServiceError e(ErrorKind::Invalid, "the review is incomplete");
     e.field_errors = std::move(errors);
     throw e;
   }
@@ -393,8 +408,8 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
   try {
     store_.save_review(rv, audit);
   } catch (const StoreError& se) {
-    if (se.kind == StoreError::Kind::Constraint)
-      throw ServiceError(ServiceError::Kind::Conflict, "the " + side + " side has reviewed this case already (one "
+    if (se.code == StoreError::Code::Constraint)
+      throw ServiceError(ErrorKind::Conflict, "the " + side + " side has reviewed this case already (one "
                                                        "consolidated review per side)");
     throw;
   }
@@ -404,13 +419,13 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
 std::string CaseService::decision_text(const CaseRecord& r) const {
   if (!r.decision_json.empty()) return r.decision_json;  // kept whole before schema v7
   if (r.pack_hash != pack_.content_hash)
-    throw ServiceError(ServiceError::Kind::Conflict, "the case was decided under rule pack " + r.pack_hash +
+    throw ServiceError(ErrorKind::Conflict, "the case was decided under rule pack " + r.pack_hash +
                                                          "; this server runs " + pack_.content_hash +
                                                          ", so it cannot render that decision again");
   auto parsed = parse_request(r.request_json);
   auto date = parse_date(r.evaluated_on);
   if (!parsed.request || !date)
-    throw ServiceError(ServiceError::Kind::Conflict, "the case's recorded request or date cannot be read");
+    throw ServiceError(ErrorKind::Conflict, "the case's recorded request or date cannot be read");
   Decision d = evaluate(*parsed.request, pack_, *date);
   return decision_to_json(d, *parsed.request).dump();
 }

@@ -31,6 +31,16 @@ namespace comity {
 // counterpart — otherwise as neither (it can take no step).
 PartyRole acting_role(const Actor& actor, const CaseRecord& r);
 
+// The facts a case's workflow guards read (workflow/case.hpp): the request's
+// emergency and validating authority, the entry's Art 4(5) finding, and
+// whether the enforcing State is notified. Unreadable request or entry: the
+// facts stay unknown, so every guarded step is refused.
+std::optional<CaseFacts> case_facts(const CaseRecord& r);
+
+// `r` with its case's facts set (what every reader that shows or moves a
+// case calls after loading it).
+CaseRecord& with_facts(CaseRecord& r);
+
 // An attempt to open a case, decided without the store (parse, evaluate,
 // render, build the record): either the prepared case or the refusal. The
 // store part — idempotent replay, provider lookup, insert — is commit_open.
@@ -64,8 +74,8 @@ class CaseService {
   // Parses and evaluates `request_json` as of today (the clock's date), and
   // opens a case for the entry of `pathway` in `role` — a lawful one, or
   // ServiceError{NotLawful}. Only an officer opens cases, and only for a
-  // request whose requesting State is its party's (else InvalidRequest at
-  // $.requesting_state).
+  // request whose requesting State is its party's (else Invalid at
+  // $.requesting_state; Forbidden for an officer whose party has no State).
   // With an `idempotency_key`, the case id is derived from (actor, key): a
   // retry finds the case it created (returned with `replayed` set) instead of
   // creating another; the same key with a different request is refused.
@@ -115,8 +125,9 @@ class CaseService {
   // `countersign`ature, verified with every other signature as of now and
   // saved with the step (Untrusted otherwise: missing_signature, or what the
   // verification found, at $.signature); a countersignature where none is due
-  // is InvalidRequest at $.signature. Such an order is never `mark_ready`
-  // without its validator (Untrusted, missing_signature, at $.event).
+  // is Invalid at $.signature. The workflow's guards decide the rest: such an
+  // order is never `mark_ready` without its validator (Conflict, reason "not
+  // validator_named"). A refused step is step_refused()'s error (actor.hpp).
   CaseRecord step(std::string_view case_id, std::string_view event, const Actor& actor, std::string_view reason = {},
                   std::string_view idempotency_key = {}, bool* replayed = nullptr, std::string_view ground = {},
                   const Countersignature* countersign = nullptr);
@@ -135,7 +146,7 @@ class CaseService {
   // agree, or override with a reason. Checks not listed are agreed with when
   // `agree_rest`; a needs_review check must be listed with a reason (the
   // reviewer decides what the code could not). Saves the review with an
-  // audit entry for it and one per override. InvalidRequest with field
+  // audit entry for it and one per override. Invalid with field
   // paths; Forbidden for other roles; Conflict if the side has reviewed.
   // The engine's decision is not changed: the review is the record beside it.
   CaseReview review(std::string_view case_id, const Actor& actor, const std::vector<CheckVerdict>& verdicts,

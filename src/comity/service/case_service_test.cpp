@@ -26,7 +26,10 @@ struct ServiceTest : ::testing::Test {
   FakeClock clock{kT0};
   SequentialIds ids{"case-"};
   CaseService svc{*store, test::real_pack(), clock, ids};
-  Actor officer{"o1", PartyRole::Officer, "", ""}, provider{"p1", PartyRole::Provider, "", ""},
+  // Officers issue in their own State's name; each example is opened by one of its State.
+  Actor officer{"o1", PartyRole::Officer, "", "DE"}, officer_es{"o-es", PartyRole::Officer, "", "ES"},
+      officer_fr{"o-fr", PartyRole::Officer, "", "FR"}, officer_be{"o-be", PartyRole::Officer, "", "BE"},
+      provider{"p1", PartyRole::Provider, "", ""},
       enforcing{"e1", PartyRole::EnforcingAuthority, "", ""}, validator{"v1", PartyRole::Validator, "", ""};
 
   std::string example(const char* name) { return test::read_text(test::source_dir() + "/examples/" + name); }
@@ -107,7 +110,7 @@ TEST_F(ServiceTest, AnOfficerIssuesOnlyInItsOwnStatesName) {
     svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary, french);  // a German request
     FAIL() << "opened a case in another State's name";
   } catch (const ServiceError& e) {
-    EXPECT_EQ(e.kind, ServiceError::Kind::InvalidRequest);
+    EXPECT_EQ(e.kind, ErrorKind::Invalid);
     ASSERT_EQ(e.field_errors.size(), 1u);
     EXPECT_EQ(e.field_errors[0].path, "$.requesting_state");
   }
@@ -137,12 +140,12 @@ TEST_F(ServiceTest, TheDecisionIsRenderedAgainOnlyUnderTheCasesRulePack) {
     later.decision_text(r);
     FAIL() << "rendered a decision under another rule pack";
   } catch (const ServiceError& e) {
-    EXPECT_EQ(e.kind, ServiceError::Kind::Conflict);
+    EXPECT_EQ(e.kind, ErrorKind::Conflict);
   }
 }
 
 TEST_F(ServiceTest, NotifiedEpocRefusedByTheEnforcingAuthority) {
-  CaseRecord r = svc.open(example("s05b-eu-notification-residence-unknown.json"), "P_EU_EPOC", Role::Primary, officer);
+  CaseRecord r = svc.open(example("s05b-eu-notification-residence-unknown.json"), "P_EU_EPOC", Role::Primary, officer_es);
   svc.step(r.id, "submit", officer);
   svc.step(r.id, "mark_ready", officer);
   svc.step(r.id, "transmit", officer);
@@ -150,7 +153,7 @@ TEST_F(ServiceTest, NotifiedEpocRefusedByTheEnforcingAuthority) {
     svc.step(r.id, "refuse", enforcing);
     FAIL() << "refusal without a reason accepted";
   } catch (const ServiceError& e) {
-    EXPECT_EQ(e.kind, ServiceError::Kind::StepRefused);
+    EXPECT_EQ(e.kind, ErrorKind::Invalid);
     ASSERT_TRUE(e.transition);
     EXPECT_EQ(e.transition->kind, TransitionError::Kind::ReasonRequired);
   }
@@ -166,26 +169,34 @@ TEST_F(ServiceTest, NotifiedEpocRefusedByTheEnforcingAuthority) {
 
 TEST_F(ServiceTest, UnlawfulPathwayAndInvalidRequestsAreRefused) {
   try {
-    svc.open(example("s02-eu-content-prosecutor-no-judge.json"), "P_EU_EPOC", Role::Primary, officer);
+    svc.open(example("s02-eu-content-prosecutor-no-judge.json"), "P_EU_EPOC", Role::Primary, officer_fr);
     FAIL();
   } catch (const ServiceError& e) {
-    EXPECT_EQ(e.kind, ServiceError::Kind::NotLawful);
+    EXPECT_EQ(e.kind, ErrorKind::NotLawful);
   }
   try {
     svc.open("{\"requesting_state\": \"XX\"}", "P_EU_EPOC", Role::Primary, officer);
     FAIL();
   } catch (const ServiceError& e) {
-    EXPECT_EQ(e.kind, ServiceError::Kind::InvalidRequest);
+    EXPECT_EQ(e.kind, ErrorKind::Invalid);
     EXPECT_FALSE(e.field_errors.empty());
   }
   EXPECT_THROW(svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary, provider),
                ServiceError);
+  // An officer whose authority has no State on record issues for none (fail closed).
+  try {
+    svc.open(example("s01-eu-subscriber-prosecutor.json"), "P_EU_EPOC", Role::Primary,
+             Actor{"o-nowhere", PartyRole::Officer, "", ""});
+    FAIL() << "an officer of no State opened a case";
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.kind, ErrorKind::Forbidden);
+  }
   EXPECT_TRUE(store->list_cases("", 10).empty());  // nothing was written
   EXPECT_TRUE(store->audit_after(0, 10).empty());
 }
 
 TEST_F(ServiceTest, ExpiredExPostValidationWithdrawsTheOrderBeforeALateStep) {
-  CaseRecord r = svc.open(example("s07-eu-emergency-kidnapping.json"), "P_EU_EPOC", Role::Primary, officer);
+  CaseRecord r = svc.open(example("s07-eu-emergency-kidnapping.json"), "P_EU_EPOC", Role::Primary, officer_be);
   ASSERT_EQ(r.c.pathway, "P_EU_EPOC");
   svc.step(r.id, "submit", officer);
   svc.step(r.id, "transmit_emergency", officer);
@@ -208,7 +219,7 @@ TEST_F(ServiceTest, UnknownCase) {
     svc.step("case-404", "submit", officer);
     FAIL();
   } catch (const ServiceError& e) {
-    EXPECT_EQ(e.kind, ServiceError::Kind::NotFound);
+    EXPECT_EQ(e.kind, ErrorKind::NotFound);
   }
 }
 

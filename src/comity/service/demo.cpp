@@ -58,7 +58,7 @@ std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant no
     try {
       store.put_user({u.id, u.party, u.id, u.role}, seeded("create_user", u.id));
     } catch (const StoreError& e) {
-      if (e.kind != StoreError::Kind::Constraint) throw;  // already seeded
+      if (e.code != StoreError::Code::Constraint) throw;  // already seeded
     }
     std::string token = random_token();
     std::string token_id = ids.next();

@@ -8,7 +8,7 @@ namespace {
 
 void require_object(const nlohmann::json& request) {
   if (request.is_object()) return;
-  ServiceError e(ServiceError::Kind::InvalidRequest, "a draft is a request in progress: a JSON object");
+  ServiceError e(ErrorKind::Invalid, "a draft is a request in progress: a JSON object");
   e.field_errors.push_back({"$.request", "an object (the request so far, docs/request-format.md)"});
   throw e;
 }
@@ -21,7 +21,7 @@ AuditEntry DraftService::audit(const Actor& actor, std::string_view action, cons
 }
 
 Draft DraftService::create(const nlohmann::json& request, const Actor& actor) {
-  if (actor.role != PartyRole::Officer) throw ServiceError(ServiceError::Kind::Forbidden, "officers write requests");
+  if (actor.role != PartyRole::Officer) throw ServiceError(ErrorKind::Forbidden, "officers write requests");
   require_object(request);
   Draft d{"draft-" + ids_.next(), actor.user_id, clock_.now(), clock_.now(), 1, request.dump()};
   store_.put_draft(d, audit(actor, "create_draft", d));
@@ -30,7 +30,7 @@ Draft DraftService::create(const nlohmann::json& request, const Actor& actor) {
 
 Draft DraftService::get(std::string_view id, const Actor& actor) {
   auto d = store_.draft(id);
-  if (!d || d->user_id != actor.user_id) throw ServiceError(ServiceError::Kind::NotFound, "no draft " + std::string(id));
+  if (!d || d->user_id != actor.user_id) throw ServiceError(ErrorKind::NotFound, "no draft " + std::string(id));
   return *d;
 }
 
@@ -38,7 +38,7 @@ Draft DraftService::save(std::string_view id, int64_t version, const nlohmann::j
   require_object(request);
   Draft d = get(id, actor);
   if (d.version != version)
-    throw ServiceError(ServiceError::Kind::Conflict, "draft " + d.id + " is at version " + std::to_string(d.version) +
+    throw ServiceError(ErrorKind::Conflict, "draft " + d.id + " is at version " + std::to_string(d.version) +
                                                          ", not " + std::to_string(version) + ": reload it first");
   d.version = version + 1;
   d.updated_at = clock_.now();
@@ -46,7 +46,7 @@ Draft DraftService::save(std::string_view id, int64_t version, const nlohmann::j
   try {
     store_.put_draft(d, audit(actor, "save_draft", d));
   } catch (const StoreError& e) {
-    if (e.kind == StoreError::Kind::Conflict) throw ServiceError(ServiceError::Kind::Conflict, e.what());
+    if (e.code == StoreError::Code::Conflict) throw ServiceError(ErrorKind::Conflict, e.what());
     throw;
   }
   return d;

@@ -26,7 +26,7 @@ class DraftService {
   // REQUIRES: all three outlive the service.
   DraftService(Store& store, const Clock& clock, IdSource& ids) : store_(store), clock_(clock), ids_(ids) {}
 
-  // Starts a draft (version 1). Forbidden unless an officer; InvalidRequest
+  // Starts a draft (version 1). Forbidden unless an officer; Invalid
   // at $.request unless an object.
   Draft create(const nlohmann::json& request, const Actor& actor);
   // Replaces version `version` of the author's draft with `request`

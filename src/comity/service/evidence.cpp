@@ -13,7 +13,7 @@ using nlohmann::json;
 namespace {
 
 ServiceError invalid(const std::string& path, const std::string& message) {
-  ServiceError e(ServiceError::Kind::InvalidRequest, message);
+  ServiceError e(ErrorKind::Invalid, message);
   e.field_errors.push_back({path, message});
   return e;
 }
@@ -35,16 +35,16 @@ Production EvidenceService::register_production(std::string_view case_id, const 
   auto r = store_.load_case(case_id);
   // A case the actor may not see does not exist for it.
   if (!r || actor.role != PartyRole::Provider || actor.party_id != r->provider_party_id || !was_transmitted(r->c))
-    throw ServiceError(ServiceError::Kind::NotFound, "no case " + std::string(case_id));
+    throw ServiceError(ErrorKind::NotFound, "no case " + std::string(case_id));
   if (!executing(*r))
-    throw ServiceError(ServiceError::Kind::Conflict, "evidence is produced while the order is executed, not in state " + r->c.state);
+    throw ServiceError(ErrorKind::Conflict, "evidence is produced while the order is executed, not in state " + r->c.state);
   const Instant now = clock_.now();
   trust::VerifiedManifest v;
   try {
     v = trust::verify_manifest(manifest, trust, now);
   } catch (const trust::TrustError& e) {
-    ServiceError se(ServiceError::Kind::Untrusted, e.what());
-    se.reason = std::string(trust::error_code(e.kind));
+    ServiceError se(ErrorKind::Untrusted, e.what());
+    se.reason = std::string(trust::error_code(e.code));
     se.field_errors.push_back({e.path, e.what()});
     throw se;
   }
@@ -86,7 +86,7 @@ Production EvidenceService::register_production(std::string_view case_id, const 
   try {
     store_.put_production(p, audit(actor, "register_production", p.id, payload.dump()));
   } catch (const StoreError& e) {
-    if (e.kind == StoreError::Kind::Conflict) throw ServiceError(ServiceError::Kind::Conflict, e.what());
+    if (e.code == StoreError::Code::Conflict) throw ServiceError(ErrorKind::Conflict, e.what());
     throw;
   }
   return p;
@@ -99,7 +99,7 @@ std::pair<Production, CaseRecord> EvidenceService::visible(Store& db, std::strin
   bool provider = r && actor.role == PartyRole::Provider && actor.party_id == r->provider_party_id;
   bool requesting = r && !actor.party_id.empty() && actor.party_id == r->requesting_party_id;
   if (!p || !r || !(provider || requesting))
-    throw ServiceError(ServiceError::Kind::NotFound, "no production " + std::string(production_id));
+    throw ServiceError(ErrorKind::NotFound, "no production " + std::string(production_id));
   return {std::move(*p), std::move(*r)};
 }
 
@@ -107,16 +107,16 @@ EvidenceService::UploadSlot EvidenceService::prepare_upload(Store& db, std::stri
                                                             uint64_t offset, size_t size, const Actor& actor,
                                                             uint64_t* received) {
   auto [p, r] = visible(db, production_id, actor);
-  if (actor.role != PartyRole::Provider) throw ServiceError(ServiceError::Kind::Forbidden, "only the provider uploads");
-  if (p.deleted_at) throw ServiceError(ServiceError::Kind::Conflict, "the production was deleted (" + p.deletion_reason + ")");
+  if (actor.role != PartyRole::Provider) throw ServiceError(ErrorKind::Forbidden, "only the provider uploads");
+  if (p.deleted_at) throw ServiceError(ErrorKind::Gone, "the production was deleted (" + p.deletion_reason + ")");
   if (index < 0 || index >= static_cast<int64_t>(p.files.size()))
-    throw ServiceError(ServiceError::Kind::NotFound, "no file " + std::to_string(index) + " in " + p.id);
+    throw ServiceError(ErrorKind::NotFound, "no file " + std::to_string(index) + " in " + p.id);
   const ProductionFile& f = p.files[static_cast<size_t>(index)];
   uint64_t have = vault_.size(p.id, index);
   if (received) *received = have;
-  if (f.complete) throw ServiceError(ServiceError::Kind::Conflict, "file " + std::to_string(index) + " is complete");
+  if (f.complete) throw ServiceError(ErrorKind::Conflict, "file " + std::to_string(index) + " is complete");
   if (offset != have)
-    throw ServiceError(ServiceError::Kind::Conflict, "the upload continues at offset " + std::to_string(have));
+    throw ServiceError(ErrorKind::Conflict, "the upload continues at offset " + std::to_string(have));
   if (size > kMaxEvidenceChunk) throw invalid("$body", "at most 1 MiB per chunk");
   if (have + size > f.ciphertext_bytes)
     throw invalid("$body", "the manifest gives this file " + std::to_string(f.ciphertext_bytes) + " bytes");
@@ -142,7 +142,7 @@ EvidenceService::ChunkOutcome EvidenceService::write_chunk_from(
     });
   } catch (const VaultError& e) {
     // Another upload got there first (the vault checks the offset under a lock).
-    throw ServiceError(ServiceError::Kind::Conflict, std::string("the upload moved on: ") + e.what());
+    throw ServiceError(ErrorKind::Conflict, std::string("the upload moved on: ") + e.what());
   }
   out.complete = out.received == slot.ciphertext_bytes;
   if (out.complete) {
@@ -209,12 +209,17 @@ json productions_summary(const std::vector<Production>& productions) {
 uint64_t EvidenceService::authorize_download(std::string_view production_id, int64_t index, const Actor& actor) {
   auto [p, r] = visible(store_, production_id, actor);
   if (actor.role != PartyRole::Officer || actor.party_id != r.requesting_party_id)
-    throw ServiceError(ServiceError::Kind::Forbidden, "the requesting authority's officers download the evidence");
+    throw ServiceError(ErrorKind::Forbidden, "the requesting authority's officers download the evidence");
   if (index < 0 || index >= static_cast<int64_t>(p.files.size()))
-    throw ServiceError(ServiceError::Kind::NotFound, "no file " + std::to_string(index) + " in " + p.id);
-  if (p.deleted_at) throw ServiceError(ServiceError::Kind::Conflict, "deleted (" + p.deletion_reason + ")");
+    throw ServiceError(ErrorKind::NotFound, "no file " + std::to_string(index) + " in " + p.id);
+  if (p.deleted_at) throw ServiceError(ErrorKind::Gone, "deleted (" + p.deletion_reason + ")");
   const ProductionFile& f = p.files[static_cast<size_t>(index)];
-  if (!f.complete) throw ServiceError(ServiceError::Kind::Conflict, "the file has not been received whole yet");
+  if (!f.complete) {
+    ServiceError e(ErrorKind::Conflict, "file " + std::to_string(index) + " of " + p.id +
+                                            " has not been received whole yet: the provider's upload continues");
+    e.reason = "incomplete";
+    throw e;
+  }
   json payload = {{"production", p.id}, {"file", index}, {"ciphertext_sha256", f.ciphertext_sha256}};
   store_.append_audit(audit(actor, "read_evidence", p.id, payload.dump()));
   return f.ciphertext_bytes;

@@ -45,7 +45,7 @@ class EvidenceService {
   // verified against `trust` now (a provider-role person of the case's
   // provider; ServiceError{Untrusted} with reason and path otherwise), must
   // name this case and, for a signed order, its order id and only the
-  // requesting side's encryption keys as recipients (InvalidRequest at the
+  // requesting side's encryption keys as recipients (Invalid at the
   // member). Forbidden for anyone else; Conflict if the case is not being
   // executed (transmitted, acknowledged or produced) or the manifest id
   // was used for this case.
@@ -58,11 +58,11 @@ class EvidenceService {
   //   prepare_upload  the provider may write `size` bytes at `offset` of
   //                   file `index` (reads `db`): NotFound, Forbidden,
   //                   Conflict (deleted, complete, or the upload continues at
-  //                   another offset: `received` holds where), InvalidRequest
+  //                   another offset: `received` holds where), Invalid
   //                   (over 1 MiB, or past the manifest's size)
   //   write_chunk     appends to the vault; the last chunk is checked against
   //                   the manifest's SHA-256 — a mismatch empties the file and
-  //                   is InvalidRequest
+  //                   is Invalid
   //   record_complete marks a complete file received, with its audit entry
   struct UploadSlot {
     std::string production_id;

@@ -40,11 +40,11 @@ void check_name(std::string_view name, FieldErrors& errors) {
 
 void require_admin(const Actor& actor, std::string_view what) {
   if (actor.role != PartyRole::Admin)
-    throw ServiceError(ServiceError::Kind::Forbidden, "only an admin " + std::string(what));
+    throw ServiceError(ErrorKind::Forbidden, "only an admin " + std::string(what));
 }
 
 [[noreturn]] void invalid(FieldErrors errors) {
-  ServiceError e(ServiceError::Kind::InvalidRequest, "the body does not match");
+  ServiceError e(ErrorKind::Invalid, "the body does not match");
   e.field_errors = std::move(errors);
   throw e;
 }
@@ -83,13 +83,13 @@ Party IdentityService::create_party(const Party& p, const Actor& actor) {
   if (auto st = parse_state(p.state); !st.error.empty()) errors.push_back({"$.state", st.error});
   check_name(p.name, errors);
   if (!errors.empty()) invalid(std::move(errors));
-  if (store_.party(p.id)) throw ServiceError(ServiceError::Kind::Conflict, "party " + p.id + " exists");
+  if (store_.party(p.id)) throw ServiceError(ErrorKind::Conflict, "party " + p.id + " exists");
   nlohmann::json payload = {{"id", p.id}, {"kind", p.kind}, {"state", p.state}, {"name", p.name}};
   try {
     store_.put_party(p, audit(actor, "create_party", p.id, payload.dump()));
   } catch (const StoreError& e) {
-    if (e.kind != StoreError::Kind::Constraint) throw;
-    throw ServiceError(ServiceError::Kind::Conflict, p.state + " already has its central authority (one per State)");
+    if (e.code != StoreError::Code::Constraint) throw;
+    throw ServiceError(ErrorKind::Conflict, p.state + " already has its central authority (one per State)");
   }
   return p;
 }
@@ -104,7 +104,7 @@ User IdentityService::create_user(const User& u, const Actor& actor) {
   else if (!role_fits_party(u.role, party->kind))
     errors.push_back({"$.role", std::string(role_name(u.role)) + " does not fit a party of kind " + party->kind});
   if (!errors.empty()) invalid(std::move(errors));
-  if (store_.user(u.id)) throw ServiceError(ServiceError::Kind::Conflict, "user " + u.id + " exists");
+  if (store_.user(u.id)) throw ServiceError(ErrorKind::Conflict, "user " + u.id + " exists");
   nlohmann::json payload = {{"id", u.id}, {"party_id", u.party_id}, {"role", role_name(u.role)}, {"name", u.name}};
   store_.put_user(u, audit(actor, "create_user", u.id, payload.dump()));
   return u;
@@ -112,7 +112,7 @@ User IdentityService::create_user(const User& u, const Actor& actor) {
 
 IssuedToken IdentityService::issue_token(std::string_view user_id, const Actor& actor) {
   require_admin(actor, "issues tokens");
-  if (!store_.user(user_id)) throw ServiceError(ServiceError::Kind::NotFound, "no user " + std::string(user_id));
+  if (!store_.user(user_id)) throw ServiceError(ErrorKind::NotFound, "no user " + std::string(user_id));
   IssuedToken t{ids_.next(), std::string(user_id), random_token()};
   // The audit payload names the token and its holder, never the token.
   nlohmann::json payload = {{"token_id", t.id}, {"user_id", t.user_id}};
@@ -123,10 +123,10 @@ IssuedToken IdentityService::issue_token(std::string_view user_id, const Actor& 
 void IdentityService::revoke_token(std::string_view token_id, const Actor& actor) {
   auto holder = store_.token_user(token_id);
   if (!holder || (actor.role != PartyRole::Admin && *holder != actor.user_id))
-    throw ServiceError(ServiceError::Kind::NotFound, "no token " + std::string(token_id));
+    throw ServiceError(ErrorKind::NotFound, "no token " + std::string(token_id));
   nlohmann::json payload = {{"token_id", token_id}, {"user_id", *holder}};
   if (!store_.revoke_token(token_id, clock_.now(), audit(actor, "revoke_token", token_id, payload.dump())))
-    throw ServiceError(ServiceError::Kind::Conflict, "token " + std::string(token_id) + " is already revoked");
+    throw ServiceError(ErrorKind::Conflict, "token " + std::string(token_id) + " is already revoked");
 }
 
 std::string csrf_token_for(std::string_view session_token) {
@@ -158,10 +158,10 @@ const std::string& decoy_hash() {
 
 void IdentityService::set_password(std::string_view user_id, std::string_view password, const Actor& actor) {
   if (actor.role != PartyRole::Admin && actor.user_id != user_id)
-    throw ServiceError(ServiceError::Kind::Forbidden, "only an admin sets another user's password");
-  if (!store_.user(user_id)) throw ServiceError(ServiceError::Kind::NotFound, "no user " + std::string(user_id));
+    throw ServiceError(ErrorKind::Forbidden, "only an admin sets another user's password");
+  if (!store_.user(user_id)) throw ServiceError(ErrorKind::NotFound, "no user " + std::string(user_id));
   if (password.size() < 12 || password.size() > 256) {
-    ServiceError e(ServiceError::Kind::InvalidRequest, "the password does not fit");
+    ServiceError e(ErrorKind::Invalid, "the password does not fit");
     e.field_errors.push_back({"$.password", "12 to 256 bytes"});
     throw e;
   }
@@ -177,7 +177,7 @@ Session IdentityService::login(std::string_view user_id, std::string_view passwo
 namespace {
 
 ServiceError locked_out(Instant until, Instant now) {
-  ServiceError e(ServiceError::Kind::TooManyAttempts, "too many failed logins; try again later");
+  ServiceError e(ErrorKind::TooManyRequests, "too many failed logins; try again later");
   e.retry_after = until - now;
   return e;
 }
@@ -213,7 +213,7 @@ Session IdentityService::complete_login(const LoginAttempt& a, bool password_mat
       }
       store_.set_login_failures(a.user_id, failures);
     }
-    throw ServiceError(ServiceError::Kind::Unauthenticated, "unknown user or wrong password");
+    throw ServiceError(ErrorKind::Unauthenticated, "unknown user or wrong password");
   }
   if (failures.failures > 0) store_.set_login_failures(a.user_id, {});
   Session s;
@@ -229,7 +229,7 @@ Session IdentityService::complete_login(const LoginAttempt& a, bool password_mat
 
 void IdentityService::logout(std::string_view session_id, const Actor& actor) {
   if (!store_.end_session(session_id, clock_.now(), audit(actor, "logout", session_id, session_id)))
-    throw ServiceError(ServiceError::Kind::NotFound, "no live session " + std::string(session_id));
+    throw ServiceError(ErrorKind::NotFound, "no live session " + std::string(session_id));
 }
 
 }  // namespace comity

@@ -53,7 +53,7 @@ class IdentityService {
   // REQUIRES: all three outlive the service.
   IdentityService(Store& store, const Clock& clock, IdSource& ids) : store_(store), clock_(clock), ids_(ids) {}
 
-  // Registers a party. ServiceError: Forbidden (not an admin), InvalidRequest
+  // Registers a party. ServiceError: Forbidden (not an admin), Invalid
   // (with field paths $.id, $.kind, $.state, $.name), Conflict (the id
   // exists, or the State already has its central authority).
   Party create_party(const Party& p, const Actor& actor);
@@ -72,7 +72,7 @@ class IdentityService {
 
   // Sets a user's password, hashed with argon2id (t=2, m=19 MiB, p=1, a
   // random 16-byte salt; the PHC string is stored). An admin sets anyone's,
-  // a user its own. InvalidRequest at $.password unless 12-256 bytes;
+  // a user its own. Invalid at $.password unless 12-256 bytes;
   // NotFound for an unknown user; Forbidden otherwise.
   void set_password(std::string_view user_id, std::string_view password, const Actor& actor);
 

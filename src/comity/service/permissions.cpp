@@ -2,42 +2,47 @@
 
 namespace comity {
 
-std::string_view case_view_name(CaseView v) {
-  switch (v) {
-    case CaseView::Metadata: return "metadata";
-    case CaseView::Order: return "order";
-    case CaseView::Full: return "full";
+std::string_view audience_name(Audience a) {
+  switch (a) {
+    case Audience::Issuing: return "issuing";
+    case Audience::Requested: return "requested";
+    case Audience::Enforcing: return "enforcing";
+    case Audience::Addressee: return "addressee";
+    case Audience::Oversight: return "oversight";
     default: return "none";
   }
 }
 
-CaseView case_view(const Principal& who, const CaseSummary& c) {
+Audience audience_of(const Principal& who, const CaseSummary& c) {
   const auto& state = who.party.state;
+  // A party with no State on record stands on no State's side (fail closed).
+  if (state.empty() && who.user.role != PartyRole::Oversight) return Audience::None;
   switch (who.user.role) {
     case PartyRole::Officer:
       // Only the issuing authority's own officers.
-      return who.party.id == c.requesting_party_id ? CaseView::Full : CaseView::None;
+      return who.party.id == c.requesting_party_id ? Audience::Issuing : Audience::None;
     case PartyRole::Validator:
       // Validators (judges, courts, prosecutors) of the issuing State.
-      return state == c.requesting_state ? CaseView::Full : CaseView::None;
+      return state == c.requesting_state ? Audience::Issuing : Audience::None;
     case PartyRole::CentralAuthority:
       // The requesting State's central authority reviews outgoing requests;
       // the requested State's sees requests that go authority to authority
       // once transmitted to it. A direct order is not addressed to the other
       // State's central authority: where that State is notified, its
       // enforcing authority sees it (below).
-      if (state == c.requesting_state) return CaseView::Full;
-      return state == c.counterpart_state && c.via_authorities && c.transmitted ? CaseView::Full : CaseView::None;
+      if (state == c.requesting_state) return Audience::Issuing;
+      return state == c.counterpart_state && c.via_authorities && c.transmitted ? Audience::Requested : Audience::None;
     case PartyRole::Provider:
       // Only orders addressed to this provider, only after transmission.
-      return who.party.id == c.provider_party_id && c.transmitted ? CaseView::Order : CaseView::None;
+      return !who.party.id.empty() && who.party.id == c.provider_party_id && c.transmitted ? Audience::Addressee
+                                                                                          : Audience::None;
     case PartyRole::EnforcingAuthority:
       // Only cases notified to its State (Reg. 2023/1543 Art 8), once sent.
-      return state == c.counterpart_state && c.notified && c.transmitted ? CaseView::Full : CaseView::None;
+      return state == c.counterpart_state && c.notified && c.transmitted ? Audience::Enforcing : Audience::None;
     case PartyRole::Oversight:
-      return CaseView::Metadata;
+      return Audience::Oversight;
     default:  // admin manages parties, not cases; system is not a principal
-      return CaseView::None;
+      return Audience::None;
   }
 }
 

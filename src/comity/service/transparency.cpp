@@ -96,11 +96,11 @@ nlohmann::ordered_json time_json(std::vector<int64_t> days) {
 
 nlohmann::ordered_json log_statistics(const std::vector<std::string>& leaves, uint64_t tree_size,
                                       const std::string& root_hex) {
-  struct CaseFacts {
+  struct CaseTally {
     std::string pathway, outcome;
     std::optional<Date> opened, delivered;
   };
-  std::map<std::string, CaseFacts> cases;  // by tag
+  std::map<std::string, CaseTally> cases;  // by tag
   std::map<std::string, int64_t> by_pathway, by_corridor, by_category, by_emergency, by_event, by_ground;
   for (size_t i = 0; i < leaves.size(); ++i) {
     Canonical leaf;
@@ -117,7 +117,7 @@ nlohmann::ordered_json log_statistics(const std::vector<std::string>& leaves, ui
     if (!day) throw std::invalid_argument("leaf " + std::to_string(i) + " has no valid day");
     ++by_event[event];
     if (!leaf.value("ground", "").empty()) ++by_ground[event + ":" + leaf["ground"].get<std::string>()];
-    CaseFacts& c = cases[tag];
+    CaseTally& c = cases[tag];
     if (event == "open") {
       c.pathway = leaf.value("pathway", "");
       c.opened = *day;

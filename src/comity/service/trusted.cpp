@@ -20,7 +20,7 @@ trust::TrustStore trusted_by(Store& store) {
     auto change = anchor_change_named(imp.anchor_change);
     auto bundle = nlohmann::json::parse(imp.bundle, nullptr, false);
     if (!change || bundle.is_discarded())
-      throw StoreError(StoreError::Kind::Corrupt, "a stored trust import is unreadable");
+      throw StoreError(StoreError::Code::Corrupt, "a stored trust import is unreadable");
     t.add_bundle(bundle, *change);
   }
   return t;

@@ -13,12 +13,14 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include "comity/util/error.hpp"
 
 namespace comity {
 
 // A vault operation that failed: the path and the system's reason.
-struct VaultError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// ErrorKind::StoreFailed: the vault's files cannot be written or read.
+struct VaultError : Error {
+  explicit VaultError(const std::string& what) : Error(ErrorKind::StoreFailed, what) {}
 };
 
 class EvidenceVault {

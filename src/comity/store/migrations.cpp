@@ -269,7 +269,7 @@ int migrate(Db& db) {
       "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) STRICT");
   int current = schema_version(db);
   if (current > kSchemaVersion)
-    throw StoreError(StoreError::Kind::Other, "database schema version " + std::to_string(current) +
+    throw StoreError(StoreError::Code::Other, "database schema version " + std::to_string(current) +
                                                   " is newer than this program's (" +
                                                   std::to_string(kSchemaVersion) + ")");
   for (const auto& m : kMigrations) {

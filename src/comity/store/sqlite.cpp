@@ -6,13 +6,13 @@ namespace comity {
 
 namespace {
 
-StoreError::Kind kind_of(int rc) {
+StoreError::Code kind_of(int rc) {
   switch (rc & 0xff) {
-    case SQLITE_BUSY: case SQLITE_LOCKED: return StoreError::Kind::Busy;
-    case SQLITE_CONSTRAINT: return StoreError::Kind::Constraint;
-    case SQLITE_CORRUPT: case SQLITE_NOTADB: return StoreError::Kind::Corrupt;
-    case SQLITE_IOERR: case SQLITE_CANTOPEN: case SQLITE_FULL: case SQLITE_READONLY: return StoreError::Kind::Io;
-    default: return StoreError::Kind::Other;
+    case SQLITE_BUSY: case SQLITE_LOCKED: return StoreError::Code::Busy;
+    case SQLITE_CONSTRAINT: return StoreError::Code::Constraint;
+    case SQLITE_CORRUPT: case SQLITE_NOTADB: return StoreError::Code::Corrupt;
+    case SQLITE_IOERR: case SQLITE_CANTOPEN: case SQLITE_FULL: case SQLITE_READONLY: return StoreError::Code::Io;
+    default: return StoreError::Code::Other;
   }
 }
 

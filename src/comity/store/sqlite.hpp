@@ -11,16 +11,14 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "comity/store/store_error.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace comity {
 
-struct StoreError : std::runtime_error {
-  enum class Kind : uint8_t { Io, Busy, Constraint, Corrupt, NotFound, Conflict, Other };
-  StoreError(Kind k, const std::string& what) : std::runtime_error(what), kind(k) {}
-  Kind kind;
-};
+
 
 class Stmt;
 

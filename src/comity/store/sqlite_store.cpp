@@ -33,7 +33,7 @@ class SqliteStore final : public Store {
     if (access == StoreAccess::ReadWrite) {
       migrate(db_);
     } else if (int v = schema_version(db_); v != kSchemaVersion) {
-      throw StoreError(StoreError::Kind::Other, "database schema version " + std::to_string(v) + ", expected " +
+      throw StoreError(StoreError::Code::Other, "database schema version " + std::to_string(v) + ", expected " +
                                                     std::to_string(kSchemaVersion) + ": run comity db migrate");
     }
   }
@@ -80,7 +80,7 @@ class SqliteStore final : public Store {
       dup.bind(1, p.case_id).bind(2, p.manifest_id);
       dup.step();
       if (dup.integer(0) > 0)
-        throw StoreError(StoreError::Kind::Conflict, "case " + p.case_id + " has a production " + p.manifest_id + " already");
+        throw StoreError(StoreError::Code::Conflict, "case " + p.case_id + " has a production " + p.manifest_id + " already");
       db_.prepare("INSERT INTO productions(id, case_id, manifest_id, manifest, verification, created_at, expires_at) "
                   "VALUES (?,?,?,?,?,?,?)")
           .bind(1, p.id).bind(2, p.case_id).bind(3, p.manifest_id).bind(4, p.manifest_json)
@@ -115,7 +115,7 @@ class SqliteStore final : public Store {
     db_.transaction([&] {
       db_.prepare("UPDATE production_files SET complete = 1 WHERE production_id = ? AND idx = ?")
           .bind(1, production_id).bind(2, index).run();
-      if (db_.changes() != 1) throw StoreError(StoreError::Kind::NotFound, "no such production file");
+      if (db_.changes() != 1) throw StoreError(StoreError::Code::NotFound, "no such production file");
       insert_audit(audit);
     });
   }
@@ -142,7 +142,7 @@ class SqliteStore final : public Store {
     db_.transaction([&] {
       db_.prepare("UPDATE productions SET deleted_at = ?, deletion_reason = ? WHERE id = ? AND deleted_at IS NULL")
           .bind(1, at).bind(2, reason).bind(3, id).run();
-      if (db_.changes() != 1) throw StoreError(StoreError::Kind::NotFound, "no live production " + std::string(id));
+      if (db_.changes() != 1) throw StoreError(StoreError::Code::NotFound, "no live production " + std::string(id));
       insert_audit(audit);
     });
   }
@@ -219,7 +219,7 @@ class SqliteStore final : public Store {
         db_.prepare("UPDATE drafts SET updated_at = ?, version = ?, body = ? WHERE id = ? AND version = ?")
             .bind(1, d.updated_at).bind(2, d.version).bind(3, d.body).bind(4, d.id).bind(5, d.version - 1).run();
         if (db_.changes() != 1)
-          throw StoreError(StoreError::Kind::Conflict, "draft " + d.id + " changed meanwhile (or is gone)");
+          throw StoreError(StoreError::Code::Conflict, "draft " + d.id + " changed meanwhile (or is gone)");
       }
       insert_audit(audit);
     });
@@ -323,7 +323,7 @@ class SqliteStore final : public Store {
     ev.bind(1, id);
     while (ev.step()) {
       auto role = parse_role(ev.text(1));
-      if (!role) throw StoreError(StoreError::Kind::Corrupt, "case " + r.id + ": unknown role " + ev.text(1));
+      if (!role) throw StoreError(StoreError::Code::Corrupt, "case " + r.id + ": unknown role " + ev.text(1));
       r.c.history.push_back({ev.text(0), *role, ev.integer(2), ev.text(3), ev.text(4), ev.text(5), ev.text(7), ev.text(6)});
     }
     auto ck = db_.prepare(
@@ -340,7 +340,7 @@ class SqliteStore final : public Store {
   void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event, const AuditEntry& audit,
                  const std::vector<LogLeaf>& log) override {
     if (r.version != expected_version + 1)
-      throw StoreError(StoreError::Kind::Other, "save_case: version must be expected_version + 1");
+      throw StoreError(StoreError::Code::Other, "save_case: version must be expected_version + 1");
     db_.transaction([&] {
       auto up = db_.prepare(
           "UPDATE cases SET state = ?, data_marked_for_deletion = ?, version = ?, updated_at = ?, transmitted = ?, "
@@ -351,8 +351,8 @@ class SqliteStore final : public Store {
       if (db_.changes() != 1) {
         auto exists = db_.prepare("SELECT 1 FROM cases WHERE id = ?");
         exists.bind(1, r.id);
-        if (!exists.step()) throw StoreError(StoreError::Kind::NotFound, "no case " + r.id);
-        throw StoreError(StoreError::Kind::Conflict, "case " + r.id + " changed since version " +
+        if (!exists.step()) throw StoreError(StoreError::Code::NotFound, "no case " + r.id);
+        throw StoreError(StoreError::Code::Conflict, "case " + r.id + " changed since version " +
                                                          std::to_string(expected_version));
       }
       db_.prepare("DELETE FROM case_clocks WHERE case_id = ?").bind(1, r.id).run();
@@ -382,7 +382,7 @@ class SqliteStore final : public Store {
     std::vector<ledger::Hash> out;
     while (s.step()) {
       std::string h = s.text(0);
-      if (h.size() != 32) throw StoreError(StoreError::Kind::Corrupt, "log leaf hash is not 32 bytes");
+      if (h.size() != 32) throw StoreError(StoreError::Code::Corrupt, "log leaf hash is not 32 bytes");
       out.emplace_back();
       std::copy(h.begin(), h.end(), out.back().begin());
     }
@@ -440,7 +440,7 @@ class SqliteStore final : public Store {
       StoredCheckpoint c;
       c.tree_size = static_cast<uint64_t>(s.integer(0));
       std::string root = s.text(1);
-      if (root.size() != 32) throw StoreError(StoreError::Kind::Corrupt, "checkpoint root is not 32 bytes");
+      if (root.size() != 32) throw StoreError(StoreError::Code::Corrupt, "checkpoint root is not 32 bytes");
       std::copy(root.begin(), root.end(), c.root.begin());
       c.note = s.text(2);
       c.published_at = s.integer(3);
@@ -576,7 +576,7 @@ class SqliteStore final : public Store {
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     auto role = parse_role(s.text(3));
-    if (!role) throw StoreError(StoreError::Kind::Corrupt, "user " + s.text(0) + ": unknown role");
+    if (!role) throw StoreError(StoreError::Code::Corrupt, "user " + s.text(0) + ": unknown role");
     return User{s.text(0), s.text(1), s.text(2), *role};
   }
 
@@ -639,7 +639,7 @@ class SqliteStore final : public Store {
       "SELECT u.id, u.party_id, u.name, u.role, p.id, p.kind, p.state, p.name, t.token_sha256, t.id ";
   static TokenOwner token_owner(Stmt& s) {
     auto role = parse_role(s.text(3));
-    if (!role) throw StoreError(StoreError::Kind::Corrupt, "user " + s.text(0) + ": unknown role");
+    if (!role) throw StoreError(StoreError::Code::Corrupt, "user " + s.text(0) + ": unknown role");
     return TokenOwner{User{s.text(0), s.text(1), s.text(2), *role}, Party{s.text(4), s.text(5), s.text(6), s.text(7)},
                       s.text(8), s.text(9)};
   }

@@ -37,6 +37,7 @@ CaseRecord s01_case(const std::string& id) {
   r.decision_json = decision_to_json(d, q).dump();
   r.created_at = r.updated_at = kT0;
   r.c = open_case(d, *test::entry(d, "P_EU_EPOC"));
+  r.c.facts = CaseFacts{};  // s01: no emergency, no validator named, not notified
   return r;
 }
 
@@ -102,7 +103,7 @@ TEST_F(StoreTest, TransitionsSaveWithOptimisticConcurrency) {
     store->save_case(b, 1, first_new, audit("withdraw", "case-1", "b"));
     FAIL() << "stale write accepted";
   } catch (const StoreError& e) {
-    EXPECT_EQ(e.kind, StoreError::Kind::Conflict);
+    EXPECT_EQ(e.code, StoreError::Code::Conflict);
   }
   auto got = store->load_case("case-1");
   EXPECT_EQ(got->c.state, "submitted");
@@ -115,6 +116,7 @@ TEST_F(StoreTest, AFailedTransitionWritesNothing) {
   CaseRecord r = s01_case("case-1");
   store->create_case(r, audit("create", "case-1", "x"));
   CaseRecord a = *store->load_case("case-1");
+  a.c.facts = CaseFacts{};  // the store keeps no guard facts: the case service derives them
   size_t first_new = a.c.history.size();
   ASSERT_FALSE(apply_event(a.c, test::real_pack(), "submit", PartyRole::Officer, kT0));
   ASSERT_FALSE(apply_event(a.c, test::real_pack(), "mark_ready", PartyRole::Officer, kT0));
@@ -139,6 +141,7 @@ TEST_F(StoreTest, LogLeavesCommitWithTheirCaseAndAreAppendOnly) {
   CaseRecord r = s01_case("case-1");
   store->create_case(r, audit("create", "case-1", "x"), {{"case-1", -1, "{\"event\":\"open\"}", "salt", "{}"}});
   CaseRecord a = *store->load_case("case-1");
+  a.c.facts = CaseFacts{};  // the store keeps no guard facts: the case service derives them
   size_t first_new = a.c.history.size();
   ASSERT_FALSE(apply_event(a.c, test::real_pack(), "submit", PartyRole::Officer, kT0));
   a.version = 2;
@@ -175,7 +178,7 @@ TEST_F(StoreTest, GroupCommitKeepsEachOperationAtomic) {
     try {
       store->create_case(s01_case("case-0"), audit("create", "case-0", "again"));  // exists: undone alone
     } catch (const StoreError& e) {
-      duplicate_refused = e.kind == StoreError::Kind::Constraint;
+      duplicate_refused = e.code == StoreError::Code::Constraint;
     }
     store->create_case(s01_case("case-2"), audit("create", "case-2", "x"));
   });
@@ -311,6 +314,7 @@ TEST_F(StoreTest, CasesRecordTheirPartiesAndTransmission) {
   EXPECT_EQ(list[0].provider_party_id, "nl-mailco");
   EXPECT_FALSE(list[0].transmitted);
   CaseRecord a = *store->load_case("case-1");
+  a.c.facts = CaseFacts{};  // the store keeps no guard facts: the case service derives them
   size_t first_new = a.c.history.size();
   for (const char* e : {"submit", "mark_ready", "transmit"})
     ASSERT_FALSE(apply_event(a.c, test::real_pack(), e, PartyRole::Officer, kT0));

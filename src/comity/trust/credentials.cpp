@@ -50,18 +50,28 @@ std::string when(Instant t) { return format_instant(t); }
 
 }  // namespace
 
-std::string_view error_code(TrustError::Kind kind) {
-  switch (kind) {
-    case TrustError::Kind::Malformed: return "malformed";
-    case TrustError::Kind::BadSignature: return "bad_signature";
-    case TrustError::Kind::UnknownSigner: return "unknown_signer";
-    case TrustError::Kind::WrongChain: return "wrong_chain";
-    case TrustError::Kind::Revoked: return "revoked";
-    case TrustError::Kind::Expired: return "expired";
-    case TrustError::Kind::NotYetValid: return "not_yet_valid";
-    case TrustError::Kind::Replayed: return "replayed";
-    case TrustError::Kind::MissingSignature: return "missing_signature";
-    case TrustError::Kind::AnchorConflict: return "anchor_conflict";
+namespace {
+ErrorKind trust_kind(TrustError::Code c) {
+  return c == TrustError::Code::Replayed || c == TrustError::Code::Stale ? ErrorKind::Conflict : ErrorKind::Untrusted;
+}
+}  // namespace
+
+TrustError::TrustError(Code c, std::string at, const std::string& message)
+    : Error(trust_kind(c), message, {{at, message}}, std::string(error_code(c))), code(c), path(std::move(at)) {}
+
+std::string_view error_code(TrustError::Code code) {
+  switch (code) {
+    case TrustError::Code::Malformed: return "malformed";
+    case TrustError::Code::BadSignature: return "bad_signature";
+    case TrustError::Code::UnknownSigner: return "unknown_signer";
+    case TrustError::Code::WrongChain: return "wrong_chain";
+    case TrustError::Code::Revoked: return "revoked";
+    case TrustError::Code::Expired: return "expired";
+    case TrustError::Code::NotYetValid: return "not_yet_valid";
+    case TrustError::Code::Replayed: return "replayed";
+    case TrustError::Code::MissingSignature: return "missing_signature";
+    case TrustError::Code::AnchorConflict: return "anchor_conflict";
+    case TrustError::Code::Stale: return "stale";
   }
   return "malformed";
 }
@@ -112,7 +122,7 @@ Anchor parse_anchor(const json& doc, const std::string& path) {
            r.instant("not_before"), r.instant("not_after"), r.key("replaces", false), doc};
   if (a.not_after <= a.not_before) malformed(r.at("not_after"), "must be after not_before");
   if (!verifies(doc, a.signing_key, path))
-    throw TrustError(TrustError::Kind::BadSignature, r.at("signature"),
+    throw TrustError(TrustError::Code::BadSignature, r.at("signature"),
                      "the anchor for " + a.state + " is not signed by its own key " + a.signing_key);
   if (!a.replaces.empty()) {
     json inner = doc;
@@ -120,7 +130,7 @@ Anchor parse_anchor(const json& doc, const std::string& path) {
     inner.erase("replaces_signature");
     if (!crypto::verify(parse_key_text(a.replaces, r.at("replaces")), canonical_json(inner),
                         signature_of(doc, "replaces_signature", path)))
-      throw TrustError(TrustError::Kind::BadSignature, r.at("replaces_signature"),
+      throw TrustError(TrustError::Code::BadSignature, r.at("replaces_signature"),
                        "the rotated anchor for " + a.state + " is not signed by the key it replaces, " + a.replaces);
   } else if (r.has("replaces_signature")) {
     malformed(r.at("replaces_signature"), "only with replaces");
@@ -217,7 +227,7 @@ void TrustStore::add_anchor(const json& doc, AnchorChange change) {
   for (const auto& known : anchors_)
     if (known.signing_key == a.signing_key) {
       if (known.state != a.state)
-        throw TrustError(TrustError::Kind::AnchorConflict, "$.signing_key",
+        throw TrustError(TrustError::Code::AnchorConflict, "$.signing_key",
                          "the key " + a.signing_key + " is already the anchor of " + known.state);
       return;  // the same anchor again
     }
@@ -227,7 +237,7 @@ void TrustStore::add_anchor(const json& doc, AnchorChange change) {
       return k.state == a.state && k.signing_key == a.replaces;
     });
     if (!consented)
-      throw TrustError(TrustError::Kind::AnchorConflict, "$.replaces",
+      throw TrustError(TrustError::Code::AnchorConflict, "$.replaces",
                        a.state + " already has an anchor, and this one is not signed by it: replacing an anchor "
                                  "needs the old anchor's signature or the operator's override");
   }
@@ -238,7 +248,7 @@ void TrustStore::add_credential(const json& doc) {
   Credential c = parse_credential(doc);
   // Checked once, here: a credential is immutable, so chains need not check it again.
   if (!verifies(c.doc, c.issuer, "$"))
-    throw TrustError(TrustError::Kind::BadSignature, "$.signature",
+    throw TrustError(TrustError::Code::BadSignature, "$.signature",
                      "credential " + c.id + " does not verify under its issuer's key " + c.issuer);
   auto it = credentials_.find(c.id);
   if (it != credentials_.end()) {
@@ -252,13 +262,23 @@ void TrustStore::add_revocations(const json& doc) {
   RevocationList list = parse_revocations(doc);
   bool known = anchor_for(list.issuer) != nullptr || credential_for(list.issuer) != nullptr;
   if (!known)
-    throw TrustError(TrustError::Kind::UnknownSigner, "$.issuer",
+    throw TrustError(TrustError::Code::UnknownSigner, "$.issuer",
                      "no anchor or credential has the key " + list.issuer + " that signed this revocation list");
   if (!verifies(doc, list.issuer, "$"))
-    throw TrustError(TrustError::Kind::BadSignature, "$.signature",
+    throw TrustError(TrustError::Code::BadSignature, "$.signature",
                      "the revocation list is not signed by its issuer " + list.issuer);
+  // A list replaces its issuer's previous one only with a higher sequence:
+  // an older or equal one that says something else would silently undo or
+  // fork a revocation, so it is refused. The very list in force, sent again
+  // (a bundle re-imported whole), changes nothing.
   auto it = revocations_.find(list.issuer);
-  if (it != revocations_.end() && it->second.sequence >= list.sequence) return;
+  if (it != revocations_.end() && it->second.sequence >= list.sequence) {
+    if (it->second.doc == list.doc) return;
+    throw TrustError(TrustError::Code::Stale, "$.sequence",
+                     "the revocation list of " + list.issuer + " in force has sequence " +
+                         std::to_string(it->second.sequence) + "; a new list needs a higher one, not " +
+                         std::to_string(list.sequence));
+  }
   revocations_[list.issuer] = std::move(list);
 }
 
@@ -275,7 +295,7 @@ void TrustStore::add_bundle(const json& bundle, AnchorChange change) {
         add(list[i]);
       } catch (TrustError& e) {
         std::string at = r.at(member) + "[" + std::to_string(i) + "]";
-        throw TrustError(e.kind, at + e.path.substr(1), at + ": " + e.what());
+        throw TrustError(e.code, at + e.path.substr(1), at + ": " + e.what());
       }
     }
   };
@@ -334,21 +354,21 @@ Chain TrustStore::chain(const std::string& key, Instant at, const std::string& p
   if (candidates.empty()) {
     if (const Anchor* a = anchor_for(key); a && depth > 0) {
       if (at < a->not_before)
-        throw TrustError(TrustError::Kind::NotYetValid, path,
+        throw TrustError(TrustError::Code::NotYetValid, path,
                          "the anchor of " + a->state + " is valid from " + when(a->not_before));
       if (at >= a->not_after)
-        throw TrustError(TrustError::Kind::Expired, path,
+        throw TrustError(TrustError::Code::Expired, path,
                          "the anchor of " + a->state + " expired at " + when(a->not_after));
       if (auto r = revocation(key, a->state, key, at))
-        throw TrustError(TrustError::Kind::Revoked, path,
+        throw TrustError(TrustError::Code::Revoked, path,
                          "the anchor key of " + a->state + " was revoked (" + r->reason + ") at " + when(r->effective));
       return {ChainLink{"anchor", a->party, a->state, "central_authority", "", "", a->name, a->signing_key,
                         a->encryption_key, "", a->not_after}};
     }
     if (anchor_for(key))
-      throw TrustError(TrustError::Kind::WrongChain, path,
+      throw TrustError(TrustError::Code::WrongChain, path,
                        "the key " + key + " is a central authority's anchor, which certifies parties and signs nothing else");
-    throw TrustError(TrustError::Kind::UnknownSigner, path, "no credential in the trust bundle has the key " + key);
+    throw TrustError(TrustError::Code::UnknownSigner, path, "no credential in the trust bundle has the key " + key);
   }
   // Newest first; the first credential that holds decides, else the newest one's error is reported.
   std::sort(candidates.begin(), candidates.end(),
@@ -367,25 +387,25 @@ Chain TrustStore::chain(const std::string& key, Instant at, const std::string& p
 Chain TrustStore::chain_of(const Credential& c, Instant at, const std::string& path, int depth) const {
   const Subject& s = c.subject;
   std::string who = "credential " + c.id + " (" + (s.user.empty() ? s.party : s.user + " of " + s.party) + ")";
-  if (at < c.issued_at) throw TrustError(TrustError::Kind::NotYetValid, path, who + " is valid from " + when(c.issued_at));
-  if (at >= c.expires_at) throw TrustError(TrustError::Kind::Expired, path, who + " expired at " + when(c.expires_at));
+  if (at < c.issued_at) throw TrustError(TrustError::Code::NotYetValid, path, who + " is valid from " + when(c.issued_at));
+  if (at >= c.expires_at) throw TrustError(TrustError::Code::Expired, path, who + " expired at " + when(c.expires_at));
   if (auto r = revocation(s.signing_key, s.state, c.issuer, at))
-    throw TrustError(TrustError::Kind::Revoked, path,
+    throw TrustError(TrustError::Code::Revoked, path,
                      "the key " + s.signing_key + " of " + who + " was revoked (" + r->reason + ") at " + when(r->effective));
   // Its signature under c.issuer was verified when it was added; whether
   // c.issuer may issue it is what the rest of the chain decides.
-  if (depth >= 2) throw TrustError(TrustError::Kind::WrongChain, path, who + " sits deeper than party → anchor allows");
+  if (depth >= 2) throw TrustError(TrustError::Code::WrongChain, path, who + " sits deeper than party → anchor allows");
 
   Chain rest = chain(c.issuer, at, path, depth + 1);
   const ChainLink& up = rest.front();
   if (!s.user.empty()) {
     if (up.level != "party" || up.party != s.party || up.state != s.state || up.kind != s.kind)
-      throw TrustError(TrustError::Kind::WrongChain, path,
+      throw TrustError(TrustError::Code::WrongChain, path,
                        who + " must be issued by its own party " + s.party + " (" + s.state + "), not by " +
                            (up.level == "anchor" ? "the anchor of " + up.state : up.party + " (" + up.state + ")"));
   } else {
     if (up.level != "anchor" || up.state != s.state)
-      throw TrustError(TrustError::Kind::WrongChain, path,
+      throw TrustError(TrustError::Code::WrongChain, path,
                        who + " must be issued by the central authority anchor of " + s.state + ", not by " +
                            (up.level == "anchor" ? "the anchor of " + up.state : up.party + " (" + up.state + ")"));
   }

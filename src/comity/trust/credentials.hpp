@@ -38,14 +38,17 @@
 
 #include "comity/crypto/ed25519.hpp"
 #include "comity/util/date.hpp"
+#include "comity/util/error.hpp"
 
 namespace comity::trust {
 
-// A refused document or signature: `kind` says why, `path` names the JSON
+// A refused document or signature: `code` says why, `path` names the JSON
 // member at fault ("$.signatures[0].signature"), the message says what was
-// expected or which key, credential or instant is involved.
-struct TrustError : std::runtime_error {
-  enum class Kind : uint8_t {
+// expected or which key, credential or instant is involved. Its ErrorKind
+// is Untrusted (Conflict for a replay or a stale list); `reason` is error_code(code) and field_errors holds
+// the path.
+struct TrustError : Error {
+  enum class Code : uint8_t {
     Malformed,         // not the documented shape
     BadSignature,      // a signature that does not verify (forged or altered)
     UnknownSigner,     // no credential or anchor for the key
@@ -56,16 +59,17 @@ struct TrustError : std::runtime_error {
     Replayed,          // an order id or nonce already used
     MissingSignature,  // a signature the order needs is absent
     AnchorConflict,    // a second anchor for a state without the first one's consent
+    Stale,             // a revocation list no newer than the one in force
   };
-  TrustError(Kind k, std::string at, const std::string& message)
-      : std::runtime_error(message), kind(k), path(std::move(at)) {}
-  Kind kind;
+  TrustError(Code c, std::string at, const std::string& message);
+  Code code;
   std::string path;
 };
 
 // "malformed", "bad_signature", "unknown_signer", "wrong_chain", "revoked",
-// "expired", "not_yet_valid", "replayed", "missing_signature", "anchor_conflict".
-std::string_view error_code(TrustError::Kind kind);
+// "expired", "not_yet_valid", "replayed", "missing_signature",
+// "anchor_conflict", "stale".
+std::string_view error_code(TrustError::Code code);
 
 // A signing key as text: "ed25519:" and the standard base64 of its 32 bytes.
 std::string key_text(const crypto::PublicKey& key);

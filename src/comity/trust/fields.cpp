@@ -10,7 +10,7 @@ namespace comity::trust {
 using nlohmann::json;
 
 [[noreturn]] void malformed(const std::string& path, const std::string& message) {
-  throw TrustError(TrustError::Kind::Malformed, path, path + ": " + message);
+  throw TrustError(TrustError::Code::Malformed, path, path + ": " + message);
 }
 
 Reader::Reader(const json& j, std::string path, std::initializer_list<const char*> allowed)

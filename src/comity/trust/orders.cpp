@@ -79,10 +79,10 @@ VerifiedOrder verify_order(const json& envelope, const TrustStore& trust, Instan
   if (state.empty()) malformed("$.order.request.requesting_state", "required");
 
   if (at + kClockSkew < v.issued_at)
-    throw TrustError(TrustError::Kind::NotYetValid, "$.order.issued_at",
+    throw TrustError(TrustError::Code::NotYetValid, "$.order.issued_at",
                      "the order is dated " + format_instant(v.issued_at) + ", in the future");
   if (at >= v.expires_at)
-    throw TrustError(TrustError::Kind::Expired, "$.order.expires_at",
+    throw TrustError(TrustError::Code::Expired, "$.order.expires_at",
                      "the order expired at " + format_instant(v.expires_at));
 
   const json* sigs = &env.get("signatures");
@@ -102,29 +102,29 @@ VerifiedOrder verify_order(const json& envelope, const TrustStore& trust, Instan
     const std::string signer = r.str("signer", true, kMaxText);
     crypto::PublicKey key = parse_key_text(signer, path + ".signer");
     if (!crypto::verify(key, bytes, signature_of(s, "signature", path)))
-      throw TrustError(TrustError::Kind::BadSignature, path + ".signature",
+      throw TrustError(TrustError::Code::BadSignature, path + ".signature",
                        "the " + role + "'s signature does not verify: the order was altered after signing, or it "
                        "was not signed by " + signer);
     if (role == "validator" && validator.empty())
-      throw TrustError(TrustError::Kind::WrongChain, path,
+      throw TrustError(TrustError::Code::WrongChain, path,
                        "a validator signed, but the request names no validating authority");
     Chain chain = trust.verify_signer(signer, at, path + ".signer");
     const ChainLink& who = chain.front();
     const std::string& must = role == "officer" ? issuer : validator;
     const bool state_ok = role != "officer" || who.state == state;
     if (who.level != "user" || who.role != role || who.party != must || !state_ok)
-      throw TrustError(TrustError::Kind::WrongChain, path + ".signer",
+      throw TrustError(TrustError::Code::WrongChain, path + ".signer",
                        "the " + role + " must be a " + role + " of " + must + (role == "officer" ? " (" + state + ")" : "") +
                            "; " + signer + " is " + (who.role.empty() ? "the party key" : "a " + who.role) + " of " +
                            who.party + " (" + who.state + ")");
     v.signatures.push_back({role, std::move(chain)});
   }
   if (!have_officer)
-    throw TrustError(TrustError::Kind::MissingSignature, "$.signatures",
+    throw TrustError(TrustError::Code::MissingSignature, "$.signatures",
                      "no officer of " + issuer + " signed the order");
   if (!validator.empty() && !have_validator) {
     if (completeness == Completeness::AllSignatures)
-      throw TrustError(TrustError::Kind::MissingSignature, "$.signatures",
+      throw TrustError(TrustError::Code::MissingSignature, "$.signatures",
                        "the request names " + validator + " as validating authority, and no validator of it signed");
     v.awaiting_validator = true;
   }

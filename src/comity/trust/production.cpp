@@ -105,13 +105,13 @@ VerifiedManifest verify_manifest(const json& doc, const TrustStore& trust, Insta
   VerifiedManifest v{parse_manifest(doc), {}};
   if (!crypto::verify(parse_key_text(v.manifest.signer, "$.signer"), signed_bytes(doc),
                       signature_of(doc, "signature", "$")))
-    throw TrustError(TrustError::Kind::BadSignature, "$.signature",
+    throw TrustError(TrustError::Code::BadSignature, "$.signature",
                      "the manifest's signature does not verify: it was altered after signing, or not signed by " +
                          v.manifest.signer);
   v.chain = trust.verify_signer(v.manifest.signer, at, "$.signer");
   const ChainLink& who = v.chain.front();
   if (who.level != "user" || who.role != "provider" || who.party != v.manifest.provider)
-    throw TrustError(TrustError::Kind::WrongChain, "$.signer",
+    throw TrustError(TrustError::Code::WrongChain, "$.signer",
                      "the manifest must be signed by a person of the provider " + v.manifest.provider + "; " +
                          v.manifest.signer + " is " + (who.role.empty() ? "a party key" : "a " + who.role) + " of " +
                          who.party + " (" + who.state + ")");

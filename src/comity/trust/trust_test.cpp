@@ -73,16 +73,16 @@ json order(bool with_validator = true) {
   return make_order(request(with_validator), "ord-1", "bm9uY2Utbm9uY2Utbm9uY2UtMTY=", T0 + kDay, T0 + 30 * kDay);
 }
 
-TrustError::Kind refusal(const json& envelope, const TrustStore& store, Instant at,
+TrustError::Code refusal(const json& envelope, const TrustStore& store, Instant at,
                          Completeness c = Completeness::AllSignatures, std::string* path = nullptr) {
   try {
     verify_order(envelope, store, at, c);
   } catch (const TrustError& e) {
     if (path) *path = e.path;
-    return e.kind;
+    return e.code;
   }
   ADD_FAILURE() << "accepted: " << envelope.dump();
-  return TrustError::Kind::Malformed;
+  return TrustError::Code::Malformed;
 }
 
 TEST(SignedOrders, OfficerThenValidatorGivesTheFullChain) {
@@ -90,7 +90,7 @@ TEST(SignedOrders, OfficerThenValidatorGivesTheFullChain) {
   json e = sign_order(order(), "officer", w.officer);
   auto partial = verify_order(e, w.store, T0 + 2 * kDay, Completeness::ValidatorMayFollow);
   EXPECT_TRUE(partial.awaiting_validator);
-  EXPECT_EQ(refusal(e, w.store, T0 + 2 * kDay), TrustError::Kind::MissingSignature);
+  EXPECT_EQ(refusal(e, w.store, T0 + 2 * kDay), TrustError::Code::MissingSignature);
 
   e = sign_order(e, "validator", w.judge);
   auto full = verify_order(e, w.store, T0 + 2 * kDay, Completeness::AllSignatures);
@@ -112,17 +112,17 @@ TEST(SignedOrders, AlteredOrForgedSignaturesAreRefused) {
   json altered = e;
   altered["order"]["request"]["urgency"]["is_emergency"] = false;
   std::string path;
-  EXPECT_EQ(refusal(altered, w.store, T0 + 2 * kDay, Completeness::AllSignatures, &path), TrustError::Kind::BadSignature);
+  EXPECT_EQ(refusal(altered, w.store, T0 + 2 * kDay, Completeness::AllSignatures, &path), TrustError::Code::BadSignature);
   EXPECT_EQ(path, "$.signatures[0].signature");
 
   // A signature by another key under the officer's name.
   json forged = sign_order(order(false), "officer", crypto::SigningKey::generate());
   forged["signatures"][0]["signer"] = key_text(w.officer.public_key());
-  EXPECT_EQ(refusal(forged, w.store, T0 + 2 * kDay), TrustError::Kind::BadSignature);
+  EXPECT_EQ(refusal(forged, w.store, T0 + 2 * kDay), TrustError::Code::BadSignature);
 
   // A key no credential names.
   EXPECT_EQ(refusal(sign_order(order(false), "officer", crypto::SigningKey::generate()), w.store, T0 + 2 * kDay),
-            TrustError::Kind::UnknownSigner);
+            TrustError::Code::UnknownSigner);
 
   // A credential altered after issue (subject renamed) is refused on import.
   TrustStore other;
@@ -133,7 +133,7 @@ TEST(SignedOrders, AlteredOrForgedSignaturesAreRefused) {
                      AnchorChange::RequireCrossSignature);
     ADD_FAILURE() << "an altered credential was imported";
   } catch (const TrustError& err) {
-    EXPECT_EQ(err.kind, TrustError::Kind::BadSignature);
+    EXPECT_EQ(err.code, TrustError::Code::BadSignature);
     EXPECT_EQ(err.path, "$.credentials[1].signature");
   }
 }
@@ -144,14 +144,14 @@ TEST(SignedOrders, WrongChainsAreRefused) {
   std::string path;
   EXPECT_EQ(refusal(sign_order(order(false), "officer", w.de_officer), w.store, T0 + 2 * kDay,
                     Completeness::AllSignatures, &path),
-            TrustError::Kind::WrongChain);
+            TrustError::Code::WrongChain);
   EXPECT_EQ(path, "$.signatures[0].signer");
   // A validator signing as the officer.
-  EXPECT_EQ(refusal(sign_order(order(false), "officer", w.judge), w.store, T0 + 2 * kDay), TrustError::Kind::WrongChain);
+  EXPECT_EQ(refusal(sign_order(order(false), "officer", w.judge), w.store, T0 + 2 * kDay), TrustError::Code::WrongChain);
   // The party key itself rather than one of its people.
-  EXPECT_EQ(refusal(sign_order(order(false), "officer", w.pps), w.store, T0 + 2 * kDay), TrustError::Kind::WrongChain);
+  EXPECT_EQ(refusal(sign_order(order(false), "officer", w.pps), w.store, T0 + 2 * kDay), TrustError::Code::WrongChain);
   // The anchor signs nothing but credentials.
-  EXPECT_EQ(refusal(sign_order(order(false), "officer", w.fr_anchor), w.store, T0 + 2 * kDay), TrustError::Kind::WrongChain);
+  EXPECT_EQ(refusal(sign_order(order(false), "officer", w.fr_anchor), w.store, T0 + 2 * kDay), TrustError::Code::WrongChain);
 
   // A French office certified by the German anchor.
   crypto::SigningKey rogue = crypto::SigningKey::generate(), rogue_officer = crypto::SigningKey::generate();
@@ -161,14 +161,14 @@ TEST(SignedOrders, WrongChainsAreRefused) {
   s.add_credential(issue_credential(
       "c-rogue-officer", World::user("u-x", "FR-PPS-PARIS", "FR", "issuing_authority", "officer", rogue_officer), rogue, T0,
       T0 + kYear));
-  EXPECT_EQ(refusal(sign_order(order(false), "officer", rogue_officer), s, T0 + 2 * kDay), TrustError::Kind::WrongChain);
+  EXPECT_EQ(refusal(sign_order(order(false), "officer", rogue_officer), s, T0 + 2 * kDay), TrustError::Code::WrongChain);
 
   // An officer certified by another French party (the court), not their own office.
   crypto::SigningKey stray = crypto::SigningKey::generate();
   s.add_credential(issue_credential("c-stray",
                                     World::user("u-y", "FR-PPS-PARIS", "FR", "issuing_authority", "officer", stray),
                                     w.court, T0, T0 + kYear));
-  EXPECT_EQ(refusal(sign_order(order(false), "officer", stray), s, T0 + 2 * kDay), TrustError::Kind::WrongChain);
+  EXPECT_EQ(refusal(sign_order(order(false), "officer", stray), s, T0 + 2 * kDay), TrustError::Code::WrongChain);
 }
 
 TEST(SignedOrders, RevokedKeysAreRefusedFromTheirEffectiveInstant) {
@@ -177,14 +177,14 @@ TEST(SignedOrders, RevokedKeysAreRefusedFromTheirEffectiveInstant) {
   TrustStore s = w.store;
   s.add_revocations(sign_revocations(w.pps, 1, T0 + 3 * kDay, {{key_text(w.officer.public_key()), "compromised", T0 + 3 * kDay}}));
   EXPECT_NO_THROW(verify_order(e, s, T0 + 2 * kDay, Completeness::AllSignatures));
-  EXPECT_EQ(refusal(e, s, T0 + 4 * kDay), TrustError::Kind::Revoked);
+  EXPECT_EQ(refusal(e, s, T0 + 4 * kDay), TrustError::Code::Revoked);
 
   // The anchor can revoke a whole office; everyone under it falls.
   TrustStore t = w.store;
   t.add_revocations(sign_revocations(w.fr_anchor, 1, T0, {{key_text(w.pps.public_key()), "compromised", T0}}));
-  EXPECT_EQ(refusal(e, t, T0 + 2 * kDay), TrustError::Kind::Revoked);
+  EXPECT_EQ(refusal(e, t, T0 + 2 * kDay), TrustError::Code::Revoked);
 
-  // A list from a stranger, or altered, is refused; an older sequence does not undo a newer one.
+  // A list from a stranger, or altered, is refused; a stale sequence never undoes a newer list.
   TrustStore u = w.store;
   EXPECT_THROW(u.add_revocations(sign_revocations(crypto::SigningKey::generate(), 1, T0, {})), TrustError);
   json altered = sign_revocations(w.pps, 1, T0, {{key_text(w.officer.public_key()), "compromised", T0}});
@@ -193,11 +193,24 @@ TEST(SignedOrders, RevokedKeysAreRefusedFromTheirEffectiveInstant) {
     u.add_revocations(altered);
     ADD_FAILURE();
   } catch (const TrustError& err) {
-    EXPECT_EQ(err.kind, TrustError::Kind::BadSignature);
+    EXPECT_EQ(err.code, TrustError::Code::BadSignature);
   }
-  u.add_revocations(sign_revocations(w.pps, 2, T0, {{key_text(w.officer.public_key()), "left_office", T0}}));
-  u.add_revocations(sign_revocations(w.pps, 1, T0, {}));
-  EXPECT_EQ(refusal(e, u, T0 + 2 * kDay), TrustError::Kind::Revoked);
+  const json in_force = sign_revocations(w.pps, 2, T0, {{key_text(w.officer.public_key()), "left_office", T0}});
+  u.add_revocations(in_force);
+  // A stale list — older, or as old but saying something else — is refused
+  // and names the sequence in force; the list in force sent again changes nothing.
+  for (int64_t seq : {1, 2}) {
+    try {
+      u.add_revocations(sign_revocations(w.pps, seq, T0, {}));
+      ADD_FAILURE() << "a stale list with sequence " << seq << " was taken";
+    } catch (const TrustError& err) {
+      EXPECT_EQ(err.code, TrustError::Code::Stale);
+      EXPECT_EQ(err.kind, ErrorKind::Conflict);
+      EXPECT_NE(std::string(err.what()).find("sequence 2"), std::string::npos) << err.what();
+    }
+  }
+  u.add_revocations(in_force);
+  EXPECT_EQ(refusal(e, u, T0 + 2 * kDay), TrustError::Code::Revoked);
 }
 
 TEST(SignedOrders, ExpiredCredentialsAndOrdersAreRefused) {
@@ -205,13 +218,13 @@ TEST(SignedOrders, ExpiredCredentialsAndOrdersAreRefused) {
   json e = sign_order(order(false), "officer", w.officer);
   std::string path;
   // The officer's credential ends at T0 + 90 days; the order at T0 + 30 days.
-  EXPECT_EQ(refusal(e, w.store, T0 + 31 * kDay, Completeness::AllSignatures, &path), TrustError::Kind::Expired);
+  EXPECT_EQ(refusal(e, w.store, T0 + 31 * kDay, Completeness::AllSignatures, &path), TrustError::Code::Expired);
   EXPECT_EQ(path, "$.order.expires_at");
   json long_order = sign_order(make_order(request(false), "ord-2", "bm9uY2Utbm9uY2Utbm9uY2UtMTY=", T0, T0 + 200 * kDay),
                                "officer", w.officer);
-  EXPECT_EQ(refusal(long_order, w.store, T0 + 91 * kDay, Completeness::AllSignatures, &path), TrustError::Kind::Expired);
+  EXPECT_EQ(refusal(long_order, w.store, T0 + 91 * kDay, Completeness::AllSignatures, &path), TrustError::Code::Expired);
   EXPECT_EQ(path, "$.signatures[0].signer");
-  EXPECT_EQ(refusal(e, w.store, T0), TrustError::Kind::NotYetValid);  // dated a day ahead
+  EXPECT_EQ(refusal(e, w.store, T0), TrustError::Code::NotYetValid);  // dated a day ahead
 }
 
 TEST(SignedOrders, MalformedEnvelopesNameTheMember) {
@@ -248,7 +261,7 @@ TEST(TrustAnchors, RotationNeedsTheOldAnchorsSignatureOrTheOperator) {
     s.add_anchor(make_anchor(fields, next), AnchorChange::RequireCrossSignature);
     ADD_FAILURE();
   } catch (const TrustError& e) {
-    EXPECT_EQ(e.kind, TrustError::Kind::AnchorConflict);
+    EXPECT_EQ(e.code, TrustError::Code::AnchorConflict);
   }
   s.add_anchor(make_anchor(fields, next, &w.fr_anchor), AnchorChange::RequireCrossSignature);
   // A cross-signature by the wrong key does not verify.
@@ -287,7 +300,7 @@ TEST(TrustBundles, RoundTripAndAllOrNothing) {
     copy.add_bundle(broken, AnchorChange::RequireCrossSignature);
     ADD_FAILURE();
   } catch (const TrustError& err) {
-    EXPECT_EQ(err.kind, TrustError::Kind::Malformed);
+    EXPECT_EQ(err.code, TrustError::Code::Malformed);
     EXPECT_EQ(err.path.rfind("$.credentials[6]", 0), 0u) << err.path;
   }
   EXPECT_EQ(copy.bundle(), before.bundle());
@@ -344,24 +357,24 @@ TEST(ProductionManifests, SignedByTheProvidersPersonAndVerified) {
       verify_manifest(d, w.store, T0 + 2 * kDay);
     } catch (const TrustError& e) {
       if (path) *path = e.path;
-      return e.kind;
+      return e.code;
     }
     ADD_FAILURE() << "accepted " << d.dump();
-    return TrustError::Kind::Malformed;
+    return TrustError::Code::Malformed;
   };
   json altered = doc;
   altered["files"][0]["plaintext_sha256"] = std::string(64, 'e');
-  EXPECT_EQ(reason(altered), TrustError::Kind::BadSignature);
+  EXPECT_EQ(reason(altered), TrustError::Code::BadSignature);
   // Signed by an officer, or for another provider: the wrong chain.
-  EXPECT_EQ(reason(sign_manifest(ProviderWorld::manifest(), w.officer, T0 + kDay)), TrustError::Kind::WrongChain);
+  EXPECT_EQ(reason(sign_manifest(ProviderWorld::manifest(), w.officer, T0 + kDay)), TrustError::Code::WrongChain);
   Manifest other = ProviderWorld::manifest();
   other.provider = "US-CLOUDCO";
-  EXPECT_EQ(reason(sign_manifest(other, w.clerk, T0 + kDay)), TrustError::Kind::WrongChain);
+  EXPECT_EQ(reason(sign_manifest(other, w.clerk, T0 + kDay)), TrustError::Code::WrongChain);
   // A file name that is a path.
   Manifest sneaky = ProviderWorld::manifest();
   sneaky.files[0].name = "../../etc/passwd";
   std::string path;
-  EXPECT_EQ(reason(sign_manifest(sneaky, w.clerk, T0 + kDay), &path), TrustError::Kind::Malformed);
+  EXPECT_EQ(reason(sign_manifest(sneaky, w.clerk, T0 + kDay), &path), TrustError::Code::Malformed);
   EXPECT_EQ(path, "$.files[0].name");
   // Revoked.
   TrustStore s = w.store;

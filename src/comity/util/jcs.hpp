@@ -13,14 +13,16 @@
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
+#include "comity/util/error.hpp"
 
 namespace comity {
 
 // A value JCS cannot represent: NaN or an infinity, an integer outside
 // ±2^53 (it would not survive the trip through a double), or a string that
 // is not valid UTF-8.
-struct CanonicalJsonError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// ErrorKind::Invalid: a value RFC 8785 cannot represent.
+struct CanonicalJsonError : Error {
+  explicit CanonicalJsonError(const std::string& what) : Error(ErrorKind::Invalid, what) {}
 };
 
 // The canonical serialization of `value`. Throws CanonicalJsonError.

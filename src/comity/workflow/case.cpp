@@ -2,8 +2,11 @@
 //
 // A transition is allowed when the event exists, the case's state is one of
 // its `from` states ("*" = any non-terminal state), the actor holds one of its
-// roles, a reason is given where the law requires one, and its `max_times`
-// is not used up. It then stops the clocks it names ("*" = all running),
+// roles, its guards hold for this case (the law's conditions beyond who acts:
+// an emergency, a validator named or not, a notified State, a clock still
+// running — read from the case's facts, its history and its clocks; unknown
+// facts hold no guard), a reason is given where the law requires one, and
+// its `max_times` is not used up. It then stops the clocks it names ("*" = all running),
 // starts those of its deadlines that apply to this case — a deadline that
 // `extends` another prolongs that clock's due time rather than counting from
 // now — moves the state, and records the event. Nothing changes on error.
@@ -35,7 +38,60 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+bool in_history(const Case& c, std::string_view event) {
+  return std::any_of(c.history.begin(), c.history.end(), [&](const CaseEvent& e) { return e.event == event; });
+}
+
+// What a guard asks, in words, for the refusal message.
+std::string guard_words(const Guard& g) {
+  std::string what;
+  switch (g.fact) {
+    case Guard::Fact::Emergency: what = "an emergency declared by the request"; break;
+    case Guard::Fact::ExPostAllowed:
+      what = "a decision that allows issue without prior validation (the emergency exception)";
+      break;
+    case Guard::Fact::ValidatorNamed: what = "a validating authority named by the request"; break;
+    case Guard::Fact::Notified: what = "a case notified to the enforcing State"; break;
+    case Guard::Fact::Validated: what = "validation by the validating authority"; break;
+    case Guard::Fact::ExPostPending:
+      what = "an order issued without prior validation whose ex-post validation is still pending";
+      break;
+    case Guard::Fact::Acknowledged: what = "the addressee's acknowledgement"; break;
+    case Guard::Fact::Within: what = "a running period " + join(g.deadlines); break;
+  }
+  return (g.negated ? "not " : "") + what;
+}
+
+const Guard* unmet_guard(const WorkflowTransition& t, const Case& c, Instant now) {
+  for (const auto& g : t.when)
+    if (!guard_holds(g, c, now)) return &g;
+  return nullptr;
+}
+
 }  // namespace
+
+bool guard_holds(const Guard& g, const Case& c, Instant now) {
+  if (!c.facts) return false;  // fail closed: nothing is known, nothing is allowed
+  bool holds = false;
+  switch (g.fact) {
+    case Guard::Fact::Emergency: holds = c.facts->emergency; break;
+    case Guard::Fact::ExPostAllowed: holds = c.facts->ex_post_allowed; break;
+    case Guard::Fact::ValidatorNamed: holds = c.facts->validator_named; break;
+    case Guard::Fact::Notified: holds = c.facts->notified; break;
+    case Guard::Fact::Validated: holds = in_history(c, "validate"); break;
+    case Guard::Fact::ExPostPending:
+      holds = in_history(c, "transmit_emergency") && !in_history(c, "validate_ex_post") &&
+              !in_history(c, "refuse_ex_post");
+      break;
+    case Guard::Fact::Acknowledged: holds = in_history(c, "acknowledge"); break;
+    case Guard::Fact::Within:
+      holds = std::any_of(c.clocks.begin(), c.clocks.end(), [&](const CaseClock& k) {
+        return k.running() && now < k.due && has(g.deadlines, k.deadline_id);
+      });
+      break;
+  }
+  return holds != g.negated;
+}
 
 std::optional<PartyRole> parse_role(std::string_view name) {
   for (size_t i = 0; i < std::size(kRoleNames); ++i)
@@ -85,13 +141,19 @@ std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::strin
   }
   if (!known) return TransitionError{K::UnknownEvent, "no step \"" + std::string(event) + "\" in workflow " + wf.id};
   if (!t) {
-    auto allowed = allowed_events(c, pack, actor);
+    auto allowed = allowed_events(c, pack, actor, now);
     return TransitionError{K::NotAllowedInState, "\"" + std::string(event) + "\" is not possible in state " + c.state +
                                                      (allowed.empty() ? "" : "; possible now: " + join(allowed))};
   }
   if (!has(t->roles, role_name(actor)))
     return TransitionError{K::RoleNotPermitted,
                            "\"" + std::string(event) + "\" is for " + join(t->roles) + ", not " + std::string(role_name(actor))};
+  if (const Guard* g = unmet_guard(*t, c, now))
+    return TransitionError{K::GuardUnmet,
+                           "\"" + std::string(event) + "\" needs " + guard_words(*g) +
+                               (c.facts ? "" : " (the case's facts are unknown)") + ", which this case does not have (" +
+                               t->law + ")",
+                           g->text};
   if (t->requires_reason && is_blank(reason))
     return TransitionError{K::ReasonRequired, "\"" + std::string(event) + "\" requires a reason"};
   if (t->grounds.empty() && !ground.empty())
@@ -187,12 +249,13 @@ std::vector<const Ground*> grounds_for(const Case& c, const Pack& pack, std::str
   return out;
 }
 
-std::vector<std::string> allowed_events(const Case& c, const Pack& pack, PartyRole actor) {
+std::vector<std::string> allowed_events(const Case& c, const Pack& pack, PartyRole actor, Instant now) {
   const WorkflowDef& wf = workflow_of(c, pack);
   std::vector<std::string> out;
   if (wf.is_terminal(c.state)) return out;
   for (const auto& t : wf.transitions) {
-    if (!(has(t.from, c.state) || has(t.from, "*")) || !has(t.roles, role_name(actor))) continue;
+    if (!(has(t.from, c.state) || has(t.from, "*")) || !has(t.roles, role_name(actor)) || unmet_guard(t, c, now))
+      continue;
     if (t.max_times > 0 && std::count_if(c.history.begin(), c.history.end(), [&](const CaseEvent& e) {
                              return e.event == t.event;
                            }) >= t.max_times)

@@ -12,6 +12,7 @@
 #include "comity/rules/decision.hpp"
 #include "comity/rules/pack.hpp"
 #include "comity/workflow/clock.hpp"
+#include "comity/util/error.hpp"
 
 namespace comity {
 
@@ -54,6 +55,15 @@ struct CaseEvent {
   std::string idempotency_key;  // the client's Idempotency-Key, if it sent one
 };
 
+// What the guards read of a case that is fixed when it opens (rules/pack.hpp,
+// Guard): from the request and the decision entry the case rests on.
+struct CaseFacts {
+  bool emergency = false;        // the request declares an emergency (urgency.is_emergency)
+  bool ex_post_allowed = false;  // the decision found issue without prior validation lawful (Reg. 2023/1543 Art 4(5))
+  bool validator_named = false;  // the request names a validating authority: its validation is a step of the case
+  bool notified = false;         // the enforcing State is notified (Reg. 2023/1543 Art 8)
+};
+
 struct Case {
   std::string pathway;   // e.g. P_EU_EPOC
   std::string workflow;  // e.g. direct_order
@@ -62,28 +72,37 @@ struct Case {
   std::vector<CaseClock> clocks;
   std::vector<CaseEvent> history;
   bool data_marked_for_deletion = false;
+  // Unknown (nullopt) until the case service sets them: every guarded step
+  // is then refused, never allowed by default.
+  std::optional<CaseFacts> facts;
 };
 
-struct WorkflowError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// ErrorKind::Internal: misuse of the workflow layer (an unknown workflow, an unlawful entry).
+struct WorkflowError : Error {
+  explicit WorkflowError(const std::string& what) : Error(ErrorKind::Internal, what) {}
 };
 
 // Opens a case, in the workflow's initial state, for a lawful entry of `d`
-// (available or available with conditions). Throws WorkflowError if the
-// entry is not lawful or its workflow is unknown.
+// (available or available with conditions). Its facts are left unknown: the
+// case service sets them from the request and entry it stores (case_facts).
+// Throws WorkflowError if the entry is not lawful or its workflow is unknown.
 Case open_case(const Decision& d, const PathwayResult& entry);
 
 struct TransitionError {
   enum class Kind : uint8_t {
-    UnknownEvent, NotAllowedInState, RoleNotPermitted, ReasonRequired, GroundInvalid, LimitReached, Closed
+    UnknownEvent, NotAllowedInState, RoleNotPermitted, ReasonRequired, GroundInvalid, LimitReached, Closed,
+    GuardUnmet  // the step exists here, but the law does not allow it for this case
   };
   Kind kind;
   std::string message;
+  std::string guard = {};  // GuardUnmet: the guard as the pack writes it, e.g. "emergency"
 };
 
 // Applies `event` by `actor` at `now`. On success updates the case (state,
 // clocks started and stopped, history) and returns nullopt; on error leaves
-// the case untouched and says why. A step with a coded-ground list must cite
+// the case untouched and says why. The transition's guards must hold for
+// this case at `now` (GuardUnmet otherwise, naming the first that does not
+// and the law it comes from). A step with a coded-ground list must cite
 // one of its grounds valid for the case's pathway (GroundInvalid otherwise,
 // listing them); any other step must cite none.
 std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::string_view event, PartyRole actor, Instant now,
@@ -101,7 +120,11 @@ std::vector<std::string> tick(Case& c, const Pack& pack, Instant now);
 // hour) or less remains.
 ClockStatus clock_status(const CaseClock& k, Instant now);
 
-// The events `actor` may fire in the case's current state.
-std::vector<std::string> allowed_events(const Case& c, const Pack& pack, PartyRole actor);
+// The events `actor` may fire in the case's current state at `now`: its
+// role is named, and every guard holds.
+std::vector<std::string> allowed_events(const Case& c, const Pack& pack, PartyRole actor, Instant now);
+
+// Whether `g` holds for `c` at `now` (false when the case's facts are unknown).
+bool guard_holds(const Guard& g, const Case& c, Instant now);
 
 }  // namespace comity

@@ -24,7 +24,9 @@ struct Fixture {
   Case open(std::string_view pathway, Role role = Role::Primary, std::optional<DataCategory> cat = std::nullopt) {
     const PathwayResult* e = test::entry(d, pathway, role, cat);
     if (!e) throw std::runtime_error("no entry " + std::string(pathway));
-    return open_case(d, *e);
+    Case c = open_case(d, *e);
+    c.facts = CaseFacts{q.urgency.is_emergency, e->ex_post_validation, q.validating_authority.has_value(), e->notified};
+    return c;
   }
 };
 
@@ -233,8 +235,8 @@ TEST(Workflow, ErrorsSayWhatIsPossible) {
   err = apply_event(c, test::real_pack(), "produce", PartyRole::Provider, kT0);
   ASSERT_TRUE(err);
   EXPECT_EQ(err->kind, K::NotAllowedInState);
-  EXPECT_EQ(allowed_events(c, test::real_pack(), PartyRole::Officer), (std::vector<std::string>{"submit", "withdraw"}));
-  EXPECT_TRUE(allowed_events(c, test::real_pack(), PartyRole::Provider).empty());
+  EXPECT_EQ(allowed_events(c, test::real_pack(), PartyRole::Officer, kT0), (std::vector<std::string>{"submit", "withdraw"}));
+  EXPECT_TRUE(allowed_events(c, test::real_pack(), PartyRole::Provider, kT0).empty());
 }
 
 TEST(Workflow, NoCaseForAnUnlawfulEntry) {

@@ -1,0 +1,401 @@
+#include "comity/server/node.hpp"
+
+#include <openssl/crypto.h>
+
+#include <iostream>
+
+#include "comity/ledger/checkpoint.hpp"
+#include "comity/service/transparency.hpp"
+#include "comity/service/trusted.hpp"
+#include "comity/util/sha256.hpp"
+
+namespace comity {
+
+using nlohmann::json;
+using Clk = std::chrono::steady_clock;
+
+void log_line(const nlohmann::json& line) { std::cerr << safe_dump(line) + "\n"; }
+
+Actor actor_of(const Principal& who) { return {who.user.id, who.user.role, who.party.id, who.party.state}; }
+
+void Metrics::record(const std::string& method, const std::string& route, int status, double seconds) {
+  std::lock_guard<std::mutex> lock(mu);
+  ++requests[{method, route, status}];
+  auto& b = latency[route];
+  size_t i = 0;
+  while (i < std::size(kLatencyBuckets) && seconds > kLatencyBuckets[i]) ++i;
+  ++b[i];
+  latency_sum[route] += seconds;
+}
+
+Node::Node(const Pack& p, Store& s, const Clock& c, ServerOptions o)
+    : pack(p),
+      store(s),
+      clock(c),
+      options(std::move(o)),
+      cases(s, p, c, ids),
+      identity(s, c, ids),
+      drafts(s, c, ids),
+      last_publish_(Clk::now().time_since_epoch().count()) {
+  log_key_ = options.log_key ? options.log_key
+                             : std::make_shared<const crypto::SigningKey>(crypto::SigningKey::generate());
+  {
+    std::lock_guard<std::mutex> lock(store_mu);
+    trust_store_ = std::make_shared<const trust::TrustStore>(trusted_by(store));
+    if (!options.evidence_dir.empty()) {
+      vault = std::make_unique<EvidenceVault>(options.evidence_dir);
+      evidence = std::make_unique<EvidenceService>(store, *vault, clock, ids, options.evidence_holding_days);
+    }
+    sync_log();
+    // A published checkpoint the durable log does not extend would mean
+    // history was rewritten (or leaves lost): refuse to serve.
+    if (auto last = store.latest_checkpoint()) {
+      std::lock_guard<std::mutex> l(log_mu_);
+      if (last->tree_size > log_.size() || log_.root(last->tree_size) != last->root)
+        throw StoreError(StoreError::Code::Corrupt,
+                         "transparency log: the stored leaves do not match the checkpoint published for tree size " +
+                             std::to_string(last->tree_size));
+    }
+  }
+  if (options.open_reader)
+    for (int i = 0; i < options.readers; ++i) {
+      readers_.push_back(options.open_reader());
+      idle_readers_.push_back(readers_.back().get());
+    }
+  committer_ = std::thread([this] { run_committer(); });
+}
+
+Node::~Node() {
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    commit_stopping_ = true;
+  }
+  commit_cv_.notify_all();
+  committer_.join();
+}
+
+Node::ReadLease::ReadLease(Node& node) : node_(node) {
+  if (node.readers_.empty()) {
+    writer_lock_ = std::unique_lock<std::mutex>(node.store_mu);
+    db_ = &node.store;
+    return;
+  }
+  std::unique_lock<std::mutex> lock(node.pool_mu_);
+  node.pool_cv_.wait(lock, [&] { return !node.idle_readers_.empty(); });
+  db_ = node.idle_readers_.back();
+  node.idle_readers_.pop_back();
+}
+
+Node::ReadLease::~ReadLease() {
+  if (writer_lock_.owns_lock()) return;
+  {
+    std::lock_guard<std::mutex> lock(node_.pool_mu_);
+    node_.idle_readers_.push_back(db_);
+  }
+  node_.pool_cv_.notify_one();
+}
+
+// Group commit (docs/store.md): handlers hand their writes to one committer
+// thread, which runs every write waiting at that moment inside one
+// transaction and one durable COMMIT, then wakes their handlers. A handler
+// answers only after the COMMIT that holds its write returned.
+void Node::durably(std::function<void()> work) {
+  Job job;
+  job.work = std::move(work);
+  {
+    std::lock_guard<std::mutex> lock(commit_mu_);
+    commit_queue_.push_back(&job);
+  }
+  commit_cv_.notify_one();
+  {
+    // Each waiter sleeps on its own condition, so a commit wakes exactly
+    // the threads whose work it holds, not the herd waiting for the next.
+    std::unique_lock<std::mutex> lock(commit_mu_);
+    job.wake.wait(lock, [&] { return job.done; });
+  }
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+void Node::run_committer() {
+  std::unique_lock<std::mutex> lock(commit_mu_);
+  for (;;) {
+    commit_cv_.wait(lock, [this] { return commit_stopping_ || !commit_queue_.empty(); });
+    if (commit_queue_.empty()) return;  // stopping, and nothing left to commit
+    std::vector<Job*> batch;
+    while (!commit_queue_.empty() && batch.size() < 1024) {
+      batch.push_back(commit_queue_.front());
+      commit_queue_.pop_front();
+    }
+    lock.unlock();
+    try {
+      std::lock_guard<std::mutex> store_lock(store_mu);
+      store.group_commit([&] {
+        for (Job* j : batch) {
+          try {
+            j->work();
+          } catch (...) {
+            j->error = std::current_exception();
+          }
+        }
+      });
+      sync_log();
+    } catch (...) {
+      auto failed = std::current_exception();
+      for (Job* j : batch)
+        if (!j->error) j->error = failed;  // nothing of this group is stored
+    }
+    lock.lock();
+    // Under commit_mu_: a job's thread cannot see `done` and destroy the
+    // job before notify_one returns.
+    for (Job* j : batch) {
+      j->done = true;
+      j->wake.notify_one();
+    }
+  }
+}
+
+void Node::sync_log() {
+  std::lock_guard<std::mutex> lock(log_mu_);
+  for (;;) {
+    auto hashes = store.log_hashes(log_.size(), 65536);
+    for (const auto& h : hashes) log_.append(h);
+    if (hashes.size() < 65536) return;
+  }
+}
+
+StoredCheckpoint Node::publish_checkpoint() {
+  std::lock_guard<std::mutex> order(publish_mu_);
+  ledger::Checkpoint c{options.log_origin, 0, {}};
+  {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    c.size = log_.size();
+    c.root = log_.root();
+  }
+  std::optional<StoredCheckpoint> last;
+  {
+    ReadLease db(*this);
+    last = db->latest_checkpoint();
+  }
+  if (last && last->tree_size == c.size) return *last;
+  StoredCheckpoint stored{c.size, c.root, ledger::sign_checkpoint(c, *log_key_), clock.now()};
+  durably([&] { store.put_checkpoint(stored); });
+  last_publish_ = Clk::now().time_since_epoch().count();
+  return stored;
+}
+
+StoredCheckpoint Node::current_checkpoint() {
+  {
+    ReadLease db(*this);
+    if (auto last = db->latest_checkpoint()) return *last;
+  }
+  return publish_checkpoint();
+}
+
+nlohmann::ordered_json Node::statistics_report() {
+  StoredCheckpoint last = current_checkpoint();
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  if (stats_size_ != last.tree_size) {
+    std::vector<std::string> leaves;
+    {
+      ReadLease db(*this);
+      leaves = db->log_leaves(0, last.tree_size);
+    }
+    stats_ = log_statistics(leaves, last.tree_size, ledger::to_hex(last.root));
+    stats_["checkpoint"] = last.note;
+    stats_size_ = last.tree_size;
+  }
+  return stats_;
+}
+
+std::string Node::log_verifier_key() const { return ledger::verifier_key(options.log_origin, log_key_->public_key()); }
+
+// Acts on the clocks that ran out, a bounded batch per query. A case that
+// cannot be saved (e.g. a concurrent step got there first, which itself
+// acted on the expiry) is logged and left to the next pass.
+int Node::sweep() {
+  int changed = 0;
+  for (int round = 0; round < 10; ++round) {
+    std::vector<std::string> due;
+    {
+      std::lock_guard<std::mutex> lock(store_mu);
+      due = store.cases_with_unhandled_expiries(clock.now(), 100);
+    }
+    for (const auto& id : due) {
+      try {
+        std::lock_guard<std::mutex> lock(store_mu);
+        auto fired = cases.expire(id);
+        sync_log();
+        ++changed;
+        {
+          std::lock_guard<std::mutex> m(metrics.mu);
+          metrics.expiry_events += fired.size();
+        }
+        if (!fired.empty())
+          log_line({{"ts", format_instant(clock.now())}, {"level", "info"}, {"msg", "clock expired"}, {"case", id},
+                    {"events", fired}});
+      } catch (const std::exception& e) {
+        log_line({{"level", "error"}, {"msg", "expiry sweep"}, {"case", id}, {"error", e.what()}});
+      }
+    }
+    if (due.size() < 100) break;
+  }
+  // Evidence whose retention ended, or whose case must delete what it obtained.
+  if (evidence) {
+    try {
+      std::lock_guard<std::mutex> lock(store_mu);
+      int deleted = evidence->purge();
+      changed += deleted;
+      if (deleted)
+        log_line({{"ts", format_instant(clock.now())}, {"level", "info"}, {"msg", "evidence deleted"},
+                  {"productions", deleted}});
+    } catch (const std::exception& e) {
+      log_line({{"level", "error"}, {"msg", "evidence retention"}, {"error", e.what()}});
+    }
+  }
+  return changed;
+}
+
+void Node::start_sweeper_run() {
+  std::lock_guard<std::mutex> lock(sweep_mu_);
+  stopping_ = false;
+}
+
+void Node::stop_sweeper() {
+  {
+    std::lock_guard<std::mutex> lock(sweep_mu_);
+    stopping_ = true;
+  }
+  sweep_cv_.notify_all();
+}
+
+void Node::run_sweeper() {
+  std::unique_lock<std::mutex> lock(sweep_mu_);
+  while (!stopping_) {
+    lock.unlock();
+    sweep();
+    if (Clk::now() - Clk::time_point(Clk::duration(last_publish_.load())) >= options.checkpoint_every) try {
+        publish_checkpoint();
+      } catch (const std::exception& e) {
+        log_line({{"level", "error"}, {"msg", "checkpoint"}, {"error", e.what()}});
+      }
+    lock.lock();
+    sweep_cv_.wait_for(lock, options.sweep_every, [this] { return stopping_; });
+  }
+}
+
+// Tokens are high-entropy secrets; only their SHA-256 digests are stored.
+// The lookup by digest reveals at most timing about a digest, which gives
+// no help in finding a token; the stored digest is then compared with the
+// computed one in constant time, so acceptance never rests on a store's
+// notion of equality (collations, truncation). A request that changes
+// something under a session must carry the session's CSRF token in
+// X-CSRF-Token: a cross-site page can make the browser send the cookie, but
+// cannot read the token.
+Principal Node::authenticate(Store& db, const HttpRequest& req) {
+  auto same = [](const std::string& a, const std::string& b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+  };
+  std::string h = req.header("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (h.size() > kBearer.size() && h.compare(0, kBearer.size(), kBearer) == 0 && h.size() < 512) {
+    std::string digest = sha256_hex(std::string_view(h).substr(kBearer.size()));
+    if (auto who = db.user_by_token(digest); who && same(who->stored_sha256, digest))
+      return Principal{who->user, who->party, who->token_id};
+  } else if (std::string token = session_cookie(req); !token.empty()) {
+    std::string digest = sha256_hex(token);
+    if (auto who = db.user_by_session(digest, clock.now()); who && same(who->stored_sha256, digest)) {
+      if (req.method != "GET" && req.method != "HEAD" && !same(req.header("X-CSRF-Token"), csrf_token_for(token)))
+        throw Error(ErrorKind::Forbidden, "a change under a browser session needs its X-CSRF-Token header",
+                    {{"$header.X-CSRF-Token", "the session's CSRF token"}});
+      return Principal{who->user, who->party, who->token_id};
+    }
+  }
+  throw Error(ErrorKind::Unauthenticated, "send a valid API token (Authorization: Bearer TOKEN) or log in",
+              {{"$header.Authorization", "Bearer TOKEN, or a browser session"}});
+}
+
+Principal Node::authenticated(const HttpRequest& req) {
+  ReadLease db(*this);
+  return authenticate(*db, req);
+}
+
+std::string Node::session_cookie(const HttpRequest& req) {
+  std::string cookies = req.header("Cookie");
+  constexpr std::string_view kName = "comity_session=";
+  size_t at = 0;
+  while (at < cookies.size()) {
+    while (at < cookies.size() && (cookies[at] == ' ' || cookies[at] == ';')) ++at;
+    size_t end = cookies.find(';', at);
+    std::string_view c = std::string_view(cookies).substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (c.substr(0, kName.size()) == kName && c.size() - kName.size() <= 128) return std::string(c.substr(kName.size()));
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return {};
+}
+
+std::string Node::session_cookie_header(const std::string& value, int64_t max_age) const {
+  return "comity_session=" + value + "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Strict" +
+         (options.secure_cookies ? "; Secure" : "");
+}
+
+std::pair<CaseRecord, Audience> Node::visible_case(Store& db, const Principal& who, const std::string& id) {
+  auto r = db.load_case(id);
+  Audience a = r ? audience_of(who, summary_of(*r)) : Audience::None;
+  if (a == Audience::None) throw Error(ErrorKind::NotFound, "no case " + id);
+  with_facts(*r);
+  return {std::move(*r), a};
+}
+
+std::shared_ptr<const trust::TrustStore> Node::trusted() {
+  std::lock_guard<std::mutex> lock(trust_mu_);
+  return trust_store_;
+}
+
+void Node::set_trusted(std::shared_ptr<const trust::TrustStore> next) {
+  std::lock_guard<std::mutex> lock(trust_mu_);
+  trust_store_ = std::move(next);
+}
+
+std::string Node::render_metrics() {
+  std::string out;
+  {
+    std::lock_guard<std::mutex> lock(metrics.mu);
+    out += "# HELP comity_http_requests_total HTTP requests by method, route and status.\n";
+    out += "# TYPE comity_http_requests_total counter\n";
+    for (const auto& [k, n] : metrics.requests)
+      out += "comity_http_requests_total{method=\"" + std::get<0>(k) + "\",route=\"" + std::get<1>(k) + "\",status=\"" +
+             std::to_string(std::get<2>(k)) + "\"} " + std::to_string(n) + "\n";
+    out += "# HELP comity_http_request_duration_seconds Request latency by route.\n";
+    out += "# TYPE comity_http_request_duration_seconds histogram\n";
+    for (const auto& [route, b] : metrics.latency) {
+      uint64_t cum = 0;
+      for (size_t i = 0; i <= std::size(kLatencyBuckets); ++i) {
+        cum += b[i];
+        std::string le = i < std::size(kLatencyBuckets) ? std::to_string(kLatencyBuckets[i]) : "+Inf";
+        out += "comity_http_request_duration_seconds_bucket{route=\"" + route + "\",le=\"" + le + "\"} " +
+               std::to_string(cum) + "\n";
+      }
+      out += "comity_http_request_duration_seconds_sum{route=\"" + route + "\"} " +
+             std::to_string(metrics.latency_sum[route]) + "\n";
+      out += "comity_http_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(cum) + "\n";
+    }
+    out += "# HELP comity_clock_expiry_events_total Workflow events fired by the expiry sweep.\n";
+    out += "# TYPE comity_clock_expiry_events_total counter\n";
+    out += "comity_clock_expiry_events_total " + std::to_string(metrics.expiry_events) + "\n";
+  }
+  ReadLease db(*this);
+  out += "# HELP comity_cases Cases by workflow state.\n# TYPE comity_cases gauge\n";
+  for (const auto& [state, n] : db->count_cases_by_state())
+    out += "comity_cases{state=\"" + state + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP comity_user_notice_reviews_due Delayed user notifications due for review (Reg. 2023/1543 Art 13(2)).\n";
+  out += "# TYPE comity_user_notice_reviews_due gauge\n";
+  out += "comity_user_notice_reviews_due " + std::to_string(db->count_notice_reviews_due(date_of(clock.now()).str())) +
+         "\n";
+  out += "# HELP comity_overdue_clocks Running legal clocks past their due time.\n";
+  out += "# TYPE comity_overdue_clocks gauge\n";
+  out += "comity_overdue_clocks " + std::to_string(db->count_overdue_clocks(clock.now())) + "\n";
+  return out;
+}
+
+}  // namespace comity

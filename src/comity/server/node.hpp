@@ -1,0 +1,214 @@
+// The node's state behind the HTTP layer: the store and its read
+// connections, the services, the group committer, the transparency log in
+// memory with its checkpoint signer, what the exchange trusts, the expiry
+// sweep and the metrics. Handlers (handlers_*.cpp) get a Node and a Call;
+// the router (router.cpp) is the only caller of handlers.
+//
+// Locking (REQUIRES comments name them): store_mu serialises the writer
+// connection; commit_mu the committer's queue; pool_mu the idle readers;
+// log_mu the in-memory tree; publish_mu the order of checkpoints; trust_mu
+// the trust pointer (trust_import_mu one import at a time); stats_mu the
+// statistics cache; sweep_mu the sweeper's stop flag; metrics.mu the counters.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "comity/ledger/merkle.hpp"
+#include "comity/server/api_server.hpp"
+#include "comity/server/http.hpp"
+#include "comity/service/case_service.hpp"
+#include "comity/service/drafts.hpp"
+#include "comity/service/evidence.hpp"
+#include "comity/service/identity.hpp"
+#include "comity/service/permissions.hpp"
+#include "comity/store/evidence_vault.hpp"
+#include "comity/trust/credentials.hpp"
+
+namespace comity {
+
+struct Route;
+
+// One request being handled: the exchange, the route it matched, its path
+// parameters (in the template's order) and, on authenticated routes, who
+// called.
+struct Call {
+  const HttpRequest& req;
+  HttpResponse& res;
+  const Route& route;
+  std::vector<std::string> params;
+  std::optional<Principal> who;
+
+  // REQUIRES: an authenticated route (the router set `who`).
+  const Principal& principal() const {
+    COMITY_ASSERT(who.has_value(), "an authenticated route has its principal");
+    return *who;
+  }
+  const std::string& param(size_t i) const {
+    COMITY_ASSERT(i < params.size(), "a route's handler reads only its own path parameters");
+    return params[i];
+  }
+};
+
+// One structured log line on stderr (JSON, always valid UTF-8).
+void log_line(const nlohmann::json& line);
+
+Actor actor_of(const Principal& who);
+
+inline constexpr double kLatencyBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+
+struct Metrics {
+  std::mutex mu;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests;  // (method, route, status)
+  std::map<std::string, std::array<uint64_t, std::size(kLatencyBuckets) + 1>> latency;  // route → buckets (+Inf)
+  std::map<std::string, double> latency_sum;
+  uint64_t expiry_events = 0;  // workflow events fired by the expiry sweep
+
+  void record(const std::string& method, const std::string& route, int status, double seconds);
+};
+
+class Node {
+ public:
+  Node(const Pack& p, Store& s, const Clock& c, ServerOptions o);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const Pack& pack;
+  Store& store;
+  const Clock& clock;
+  const ServerOptions options;
+  std::mutex store_mu;  // the writer connection is used by one thread at a time
+  Metrics metrics;
+  RandomIds ids;
+  CaseService cases;
+  IdentityService identity;
+  DraftService drafts;
+  // Evidence in transit (null without ServerOptions::evidence_dir).
+  std::unique_ptr<EvidenceVault> vault;
+  std::unique_ptr<EvidenceService> evidence;
+
+  // A store to read from for the lifetime of the lease: a read connection
+  // from the pool, or the writer under store_mu when there are none.
+  class ReadLease {
+   public:
+    explicit ReadLease(Node& node);
+    ~ReadLease();
+    ReadLease(const ReadLease&) = delete;
+    ReadLease& operator=(const ReadLease&) = delete;
+    Store& operator*() const { return *db_; }
+    Store* operator->() const { return db_; }
+
+   private:
+    Node& node_;
+    Store* db_ = nullptr;
+    std::unique_lock<std::mutex> writer_lock_;
+  };
+
+  // Runs `work` (calls on the store or the services) in the next group
+  // commit and returns once that commit is durable. Rethrows what `work`
+  // threw, or the commit's failure. REQUIRES: store_mu not held.
+  void durably(std::function<void()> work);
+
+  // The principal behind "Authorization: Bearer TOKEN" or a browser session
+  // cookie. Throws Error{Unauthenticated} (the caller adds WWW-Authenticate)
+  // or, for a change under a session without its CSRF token, Forbidden.
+  // REQUIRES: `db` is a read lease or the writer under store_mu.
+  Principal authenticate(Store& db, const HttpRequest& req);
+  // authenticate() on a read lease, released before returning.
+  Principal authenticated(const HttpRequest& req);
+  // The comity_session cookie's value, or "".
+  static std::string session_cookie(const HttpRequest& req);
+  std::string session_cookie_header(const std::string& value, int64_t max_age) const;
+
+  // Loads the case `who` may see, with its facts set, and its audience.
+  // Throws Error{NotFound} when it does not exist for `who` (ids cannot be probed).
+  std::pair<CaseRecord, Audience> visible_case(Store& db, const Principal& who, const std::string& id);
+
+  std::shared_ptr<const trust::TrustStore> trusted();
+  // Replaces what the exchange trusts, after `import` is stored. REQUIRES: trust_import_mu held.
+  void set_trusted(std::shared_ptr<const trust::TrustStore> next);
+  std::mutex trust_import_mu;  // one import at a time, so none is lost
+
+  // The transparency log (docs/transparency-log.md).
+  // Signs and durably records a checkpoint of the committed log, unless the
+  // latest published one has the same size; returns the one to serve.
+  StoredCheckpoint publish_checkpoint();
+  // The latest published checkpoint; the first is published when asked for.
+  StoredCheckpoint current_checkpoint();
+  // The statistics of the latest checkpoint (recomputed when the log grew).
+  nlohmann::ordered_json statistics_report();
+  // Runs `f(tree)` under log_mu.
+  template <class F>
+  auto with_log(F&& f) {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    return f(static_cast<const ledger::MerkleTree&>(log_));
+  }
+  std::string log_verifier_key() const;
+
+  // Acts on the clocks that ran out and on evidence past its retention.
+  // Returns the number of cases and productions changed.
+  int sweep();
+  // Sweeps every options.sweep_every and publishes checkpoints, until stop_sweeper().
+  void run_sweeper();
+  void stop_sweeper();
+  void start_sweeper_run();
+
+  std::string render_metrics();
+
+ private:
+  void run_committer();
+  // Appends to the in-memory tree the leaves committed since it was last
+  // synced. REQUIRES: store_mu held (the writer's view is committed data).
+  void sync_log();
+
+  struct Job {
+    std::function<void()> work;
+    std::exception_ptr error;
+    bool done = false;             // guarded by commit_mu_
+    std::condition_variable wake;  // the job's own thread waits here
+  };
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::deque<Job*> commit_queue_;
+  bool commit_stopping_ = false;  // guarded by commit_mu_
+  std::thread committer_;
+
+  std::vector<std::unique_ptr<Store>> readers_;
+  std::vector<Store*> idle_readers_;  // guarded by pool_mu_
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+
+  std::mutex trust_mu_;
+  std::shared_ptr<const trust::TrustStore> trust_store_;  // guarded by trust_mu_
+
+  ledger::MerkleTree log_;  // guarded by log_mu_
+  std::mutex log_mu_, publish_mu_;
+  std::shared_ptr<const crypto::SigningKey> log_key_;
+  std::atomic<std::chrono::steady_clock::rep> last_publish_;
+
+  std::mutex stats_mu_;
+  uint64_t stats_size_ = UINT64_MAX;  // guarded by stats_mu_
+  nlohmann::ordered_json stats_;      // guarded by stats_mu_
+
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool stopping_ = false;  // guarded by sweep_mu_
+};
+
+}  // namespace comity
