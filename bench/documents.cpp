@@ -9,8 +9,8 @@
 #include <string>
 
 #include "comity/report/case_document.hpp"
-#include "comity/util/date.hpp"
 #include "comity/rules/engine.hpp"
+#include "comity/util/date.hpp"
 #include "test_support.hpp"
 #include "timing.hpp"
 
@@ -31,16 +31,18 @@ int main(int argc, char** argv) {
   volatile size_t sink = 0;
   std::string full_pdf = case_document_pdf(in, DocumentScope::Full, labels, "fr");
   std::string order_pdf = case_document_pdf(in, DocumentScope::OrderOnly, labels, "fr");
-  double full =
-      per_call_us(seconds, [&] { sink = case_document_pdf(in, DocumentScope::Full, labels, "fr").size(); }, 16);
-  double order =
-      per_call_us(seconds, [&] { sink = case_document_pdf(in, DocumentScope::OrderOnly, labels, "fr").size(); }, 16);
-  double engine = per_call_us(seconds, [&] { sink = evaluate(parsed, pack, at).pathways.size(); }, 16);
+  double full = per_call_us(
+      seconds, [&] { sink = case_document_pdf(in, DocumentScope::Full, labels, "fr").size(); }, 16);
+  double order = per_call_us(
+      seconds, [&] { sink = case_document_pdf(in, DocumentScope::OrderOnly, labels, "fr").size(); }, 16);
+  double engine = per_call_us(
+      seconds, [&] { sink = evaluate(parsed, pack, at).pathways.size(); }, 16);
   std::printf("document, full file (%zu bytes)            %8.1f us\n", full_pdf.size(), full);
   std::printf("document, the addressee's (%zu bytes)      %8.1f us\n", order_pdf.size(), order);
-  std::printf("peer: the engine evaluating the same request %6.1f us   (a document costs %.2fx an evaluation; "
-              "%.0f documents/s per core)\n",
-              engine, full / engine, 1e6 / full);
+  std::printf(
+      "peer: the engine evaluating the same request %6.1f us   (a document costs %.2fx an evaluation; "
+      "%.0f documents/s per core)\n",
+      engine, full / engine, 1e6 / full);
   (void)sink;
   return 0;
 }

@@ -7,6 +7,8 @@
 //   parse+evaluate   — JSON text → validated request → evaluation
 // Each reports median and p99 in microseconds from per-call timings, beside
 // the targets (median ≤ 10 µs, p99 ≤ 30 µs for evaluation on this machine).
+#include "comity/rules/engine.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -15,7 +17,6 @@
 #include <vector>
 
 #include "comity/model/request_json.hpp"
-#include "comity/rules/engine.hpp"
 #include "comity/rules/pack.hpp"
 #include "request_generator.hpp"
 
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
     bool is_eval = name != "parse+evaluate";
     const char* verdict = !is_eval ? "(reference: JSON parsing included, no target)"
                           : (s.median_us <= kTargetMedianUs && s.p99_us <= kTargetP99Us) ? "meets target"
-                                                                                          : "MISSES target";
+                                                                                         : "MISSES target";
     std::printf("%-18s %12.2f %12.2f   %s\n", name.c_str(), s.median_us, s.p99_us, verdict);
   }
   return 0;

@@ -5,6 +5,8 @@
 // Each figure is printed with its target; SHA-256 of a 65-byte node on this
 // machine is measured in the same run as the floor the proofs rest on.
 // Not a test: it never fails a build. Usage: bench_ledger [--leaves N]
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -12,8 +14,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "comity/ledger/merkle.hpp"
 #include "comity/store/store.hpp"
@@ -24,7 +24,9 @@ using namespace comity;
 using namespace comity::ledger;
 using Clk = std::chrono::steady_clock;
 
-double seconds_since(Clk::time_point t) { return std::chrono::duration<double>(Clk::now() - t).count(); }
+double seconds_since(Clk::time_point t) {
+  return std::chrono::duration<double>(Clk::now() - t).count();
+}
 
 struct Lat {
   double p50, p99;
@@ -56,8 +58,8 @@ int main(int argc, char** argv) {
     auto t = Clk::now();
     for (int i = 0; i < reps; ++i) h = node_hash(h, h);
     double ns = seconds_since(t) * 1e9 / reps;
-    std::printf("node hash (SHA-256 of 65 bytes)      %8.0f ns        (floor for proofs: ~%.0f node hashes per us)\n", ns,
-                1000 / ns);
+    std::printf("node hash (SHA-256 of 65 bytes)      %8.0f ns        (floor for proofs: ~%.0f node hashes per us)\n",
+                ns, 1000 / ns);
   }
 
   // In-memory appends: leaf hashes computed beforehand (the log's own cost),
@@ -161,7 +163,9 @@ int main(int argc, char** argv) {
         }
         double rate = static_cast<double>(done) / seconds_since(t);
         std::printf("durable append, %4d leaves/commit   %8.0f leaves/s  target >= 10k/s batched: %s\n", batch, rate,
-                    batch == 1 ? "(unbatched, for comparison)" : rate >= 10000 ? "met" : "NOT met");
+                    batch == 1      ? "(unbatched, for comparison)"
+                    : rate >= 10000 ? "met"
+                                    : "NOT met");
       }
     }
     std::filesystem::remove_all(dir);

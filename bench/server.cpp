@@ -26,12 +26,11 @@
 #include <functional>
 #include <iostream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "comity/rules/pack.hpp"
 #include "comity/server/api_server.hpp"
@@ -110,17 +109,19 @@ class Nginx {
         << R"({"id":"5f0c6a54-1d7e-4b7e-9a51-3f2e8c1a9b77","pathway":"P_EU_EPOC","state":"transmitted",)"
         << R"("requesting_state":"DE","version":4,"updated_at":"2026-09-15T09:00:00Z"})";
     port_ = free_port();
-    std::ofstream(dir / "nginx.conf")
-        << "worker_processes auto;\ndaemon off;\nerror_log " << (dir / "logs" / "error.log").string() << ";\n"
-        << "pid " << (dir / "nginx.pid").string() << ";\nevents { worker_connections 1024; }\n"
-        << "http {\n access_log off;\n keepalive_requests 1000000;\n"
-        << " client_body_temp_path " << (dir / "tmp-body").string() << ";\n"
-        << " proxy_temp_path " << (dir / "tmp-proxy").string() << ";\n"
-        << " fastcgi_temp_path " << (dir / "tmp-fcgi").string() << ";\n"
-        << " uwsgi_temp_path " << (dir / "tmp-uwsgi").string() << ";\n"
-        << " scgi_temp_path " << (dir / "tmp-scgi").string() << ";\n"
-        << " server {\n  listen 127.0.0.1:" << port_ << ";\n  root " << (dir / "www").string() << ";\n"
-        << "  location / { default_type application/json; }\n }\n}\n";
+    std::ofstream(dir / "nginx.conf") << "worker_processes auto;\ndaemon off;\nerror_log "
+                                      << (dir / "logs" / "error.log").string() << ";\n"
+                                      << "pid " << (dir / "nginx.pid").string()
+                                      << ";\nevents { worker_connections 1024; }\n"
+                                      << "http {\n access_log off;\n keepalive_requests 1000000;\n"
+                                      << " client_body_temp_path " << (dir / "tmp-body").string() << ";\n"
+                                      << " proxy_temp_path " << (dir / "tmp-proxy").string() << ";\n"
+                                      << " fastcgi_temp_path " << (dir / "tmp-fcgi").string() << ";\n"
+                                      << " uwsgi_temp_path " << (dir / "tmp-uwsgi").string() << ";\n"
+                                      << " scgi_temp_path " << (dir / "tmp-scgi").string() << ";\n"
+                                      << " server {\n  listen 127.0.0.1:" << port_ << ";\n  root "
+                                      << (dir / "www").string() << ";\n"
+                                      << "  location / { default_type application/json; }\n }\n}\n";
     pid_ = fork();
     if (pid_ == 0) {
       std::string conf = (dir / "nginx.conf").string(), prefix = dir.string() + "/";
@@ -185,8 +186,10 @@ int main(int argc, char** argv) {
   std::string nginx_binary = "/usr/sbin/nginx";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
-    if (k == "--seconds") seconds = std::stod(argv[i + 1]);
-    else if (k == "--nginx") nginx_binary = argv[i + 1];  // "" skips the ceiling (profiling runs)
+    if (k == "--seconds")
+      seconds = std::stod(argv[i + 1]);
+    else if (k == "--nginx")
+      nginx_binary = argv[i + 1];  // "" skips the ceiling (profiling runs)
   }
   signal(SIGPIPE, SIG_IGN);
   fs::path dir = fs::temp_directory_path() / ("comity-bench-" + std::to_string(getpid()));
@@ -207,7 +210,8 @@ int main(int argc, char** argv) {
   std::thread serving([&] { server.serve(); });
   server.wait_until_serving(10000);
 
-  nlohmann::json request = nlohmann::json::parse(test::read_text(source + "/examples/s01-eu-subscriber-prosecutor.json"));
+  nlohmann::json request =
+      nlohmann::json::parse(test::read_text(source + "/examples/s01-eu-subscriber-prosecutor.json"));
   std::string body = nlohmann::json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump();
   httplib::Headers auth = {{"Authorization", "Bearer tok-officer"}};
   std::mutex ids_mu;
@@ -219,18 +223,18 @@ int main(int argc, char** argv) {
 
   std::vector<std::pair<int, Result>> ceiling;
   if (!nginx_binary.empty()) try {
-    Nginx nginx(nginx_binary, dir / "nginx");
-    for (int conns : {10, 64}) {
-      Result r = load(nginx.port(), conns, seconds, "/case.json", [](httplib::Client& c, uint64_t) {
-        auto res = c.Get("/case.json");
-        return res && res->status == 200;
-      });
-      ceiling.emplace_back(conns, r);
-      print("nginx, static JSON (ceiling)", conns, r, "");
+      Nginx nginx(nginx_binary, dir / "nginx");
+      for (int conns : {10, 64}) {
+        Result r = load(nginx.port(), conns, seconds, "/case.json", [](httplib::Client& c, uint64_t) {
+          auto res = c.Get("/case.json");
+          return res && res->status == 200;
+        });
+        ceiling.emplace_back(conns, r);
+        print("nginx, static JSON (ceiling)", conns, r, "");
+      }
+    } catch (const std::exception& e) {
+      std::printf("nginx: %s — no ceiling in this run\n", e.what());
     }
-  } catch (const std::exception& e) {
-    std::printf("nginx: %s — no ceiling in this run\n", e.what());
-  }
 
   // The ratio of a result to nginx's at the same connection count, if the
   // ceiling was measured in this run; and that ratio as printed.

@@ -27,22 +27,23 @@ int main(int argc, char** argv) {
        officer = crypto::SigningKey::generate();
   auto recipient = [] { return crypto::age_recipient(crypto::AgeIdentity::generate().public_key()); };
   trust::TrustStore store;
-  store.add_anchor(trust::make_anchor({"DE", "de-ca", "DE central authority", "", recipient(), now - 1000,
-                                       now + 100'000'000, "", {}},
-                                      anchor),
-                   trust::AnchorChange::RequireCrossSignature);
-  store.add_credential(trust::issue_credential(
-      "c-office", {"DE-STA-BERLIN", "DE", "issuing_authority", "", "", "StA Berlin", trust::key_text(office.public_key()), recipient()},
-      anchor, now - 1000, now + 10'000'000));
-  store.add_credential(trust::issue_credential(
-      "c-officer",
-      {"DE-STA-BERLIN", "DE", "issuing_authority", "officer-de", "officer", "A. Richter", trust::key_text(officer.public_key()),
-       recipient()},
-      office, now - 1000, now + 10'000'000));
+  store.add_anchor(
+      trust::make_anchor(
+          {"DE", "de-ca", "DE central authority", "", recipient(), now - 1000, now + 100'000'000, "", {}}, anchor),
+      trust::AnchorChange::RequireCrossSignature);
+  store.add_credential(trust::issue_credential("c-office",
+                                               {"DE-STA-BERLIN", "DE", "issuing_authority", "", "", "StA Berlin",
+                                                trust::key_text(office.public_key()), recipient()},
+                                               anchor, now - 1000, now + 10'000'000));
+  store.add_credential(trust::issue_credential("c-officer",
+                                               {"DE-STA-BERLIN", "DE", "issuing_authority", "officer-de", "officer",
+                                                "A. Richter", trust::key_text(officer.public_key()), recipient()},
+                                               office, now - 1000, now + 10'000'000));
 
   json request = test::base_request();
-  json order = trust::sign_order(
-      trust::make_order(request, "ord-bench", "bm9uY2Utbm9uY2Utbm9uY2UtMTY=", now - 60, now + 86400), "officer", officer);
+  json order =
+      trust::sign_order(trust::make_order(request, "ord-bench", "bm9uY2Utbm9uY2Utbm9uY2UtMTY=", now - 60, now + 86400),
+                        "officer", officer);
   const std::string bytes = canonical_json(order["order"]);
   auto sig = officer.sign(bytes);
   auto pub = officer.public_key();
@@ -57,9 +58,10 @@ int main(int argc, char** argv) {
   });
   std::printf("Ed25519 verify (OpenSSL 3), the order      %8.1f us\n", ed);
   std::printf("RFC 8785 canonical form of the order       %8.1f us\n", jcs);
-  std::printf("verify_order: signature + 2-credential chain %7.1f us   floor: 1 verify + canonical form = %.1f us "
-              "(%.2fx the floor); %.0f orders/s per core\n",
-              full, ed + jcs, full / (ed + jcs), 1e6 / full);
+  std::printf(
+      "verify_order: signature + 2-credential chain %7.1f us   floor: 1 verify + canonical form = %.1f us "
+      "(%.2fx the floor); %.0f orders/s per core\n",
+      full, ed + jcs, full / (ed + jcs), 1e6 / full);
   (void)sink;
   return 0;
 }

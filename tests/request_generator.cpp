@@ -11,30 +11,36 @@ const T& pick(std::mt19937_64& rng, const T (&items)[N]) {
   return items[std::uniform_int_distribution<size_t>(0, N - 1)(rng)];
 }
 
-bool chance(std::mt19937_64& rng, double p) { return std::uniform_real_distribution<double>(0, 1)(rng) < p; }
+bool chance(std::mt19937_64& rng, double p) {
+  return std::uniform_real_distribution<double>(0, 1)(rng) < p;
+}
 
 }  // namespace
 
 std::vector<nlohmann::json> generate_requests(size_t count, uint64_t seed) {
   using nlohmann::json;
   std::mt19937_64 rng(seed);
-  static const char* kStates[] = {"DE", "FR", "NL", "BE", "IE", "PL", "ES", "IT", "DK", "SE", "GB", "US",
-                                  "AU", "JP", "RS", "CA", "CH", "BR", "IN", "TV"};
-  static const char* kAuth[] = {"JUDGE", "COURT", "INVESTIGATING_JUDGE", "PUBLIC_PROSECUTOR",
-                                "POLICE_INVESTIGATING_AUTHORITY", "OTHER_COMPETENT_AUTHORITY"};
+  static const char* kStates[] = {"DE", "FR", "NL", "BE", "IE", "PL", "ES", "IT", "DK", "SE",
+                                  "GB", "US", "AU", "JP", "RS", "CA", "CH", "BR", "IN", "TV"};
+  static const char* kAuth[] = {"JUDGE",
+                                "COURT",
+                                "INVESTIGATING_JUDGE",
+                                "PUBLIC_PROSECUTOR",
+                                "POLICE_INVESTIGATING_AUTHORITY",
+                                "OTHER_COMPETENT_AUTHORITY"};
   static const char* kCats[] = {"SUBSCRIBER", "IDENTIFICATION_ONLY", "TRAFFIC", "CONTENT"};
-  static const char* kMeasures[] = {"PRODUCE_STORED", "PRODUCE_STORED", "PRODUCE_STORED", "PRESERVE",
-                                    "INTERCEPT_CONTENT", "REALTIME_TRAFFIC"};
-  static const char* kIccs[] = {"0101", "020221", "0204", "0208", "030221", "0401", "0601", "0701", "07041",
-                                "0803", "0903", "09031", "0904", "09051", "0906"};
+  static const char* kMeasures[] = {"PRODUCE_STORED", "PRODUCE_STORED",    "PRODUCE_STORED",
+                                    "PRESERVE",       "INTERCEPT_CONTENT", "REALTIME_TRAFFIC"};
+  static const char* kIccs[] = {"0101",  "020221", "0204", "0208",  "030221", "0401",  "0601", "0701",
+                                "07041", "0803",   "0903", "09031", "0904",   "09051", "0906"};
   static const int kPenalty[] = {6, 12, 24, 35, 36, 48, 60, 84, 120, 240};
   static const char* kEstTypes[] = {"DESIGNATED_ESTABLISHMENT", "LEGAL_REPRESENTATIVE", "SUBSIDIARY", "BRANCH"};
-  static const char* kIdTypes[] = {"ACCOUNT_ID", "EMAIL", "USERNAME", "IMEI", "ACCOUNT_ID", "EMAIL",
-                                   "CELL_TOWER_DUMP", "PERSON_NAME", "HASHTAG"};
+  static const char* kIdTypes[] = {"ACCOUNT_ID", "EMAIL",           "USERNAME",    "IMEI",   "ACCOUNT_ID",
+                                   "EMAIL",      "CELL_TOWER_DUMP", "PERSON_NAME", "HASHTAG"};
   static const char* kIdValues[] = {"acct-1", "a@b.example", "user_1", "490154203237518", "acct-2", "c@d.example",
-                                    "cell 1", "A Name", "#tag"};
-  static const char* kHarmonised[] = {"NONE", "NONE", "NONE", "DIR_2013_40_ART3_8", "DIR_2011_93_ART3_7",
-                                      "DIR_2017_541_ART3_12_14"};
+                                    "cell 1", "A Name",      "#tag"};
+  static const char* kHarmonised[] = {
+      "NONE", "NONE", "NONE", "DIR_2013_40_ART3_8", "DIR_2011_93_ART3_7", "DIR_2017_541_ART3_12_14"};
   static const char* kEmergency[] = {"THREAT_TO_LIFE", "THREAT_TO_PHYSICAL_INTEGRITY", "CRITICAL_INFRASTRUCTURE"};
   static const char* kNotice[] = {"NOTIFY_NOW", "NOTIFY_NOW", "DELAY"};
   static const char* kPrivilege[] = {"NONE", "NONE", "NONE", "NONE", "JOURNALIST", "LAWYER"};
@@ -51,10 +57,13 @@ std::vector<nlohmann::json> generate_requests(size_t count, uint64_t seed) {
     if (chance(rng, 0.3)) q["validating_authority"] = {{"state", is}, {"type", pick(rng, kAuth)}};
     q["domestic_legal_basis"] = {"Code of criminal procedure"};
     if (chance(rng, 0.8)) q["domestic_parity_confirmed"] = true;
-    json offence = {{"national_provision", "Penal code"}, {"iccs_code", pick(rng, kIccs)},
-                    {"max_penalty_months", pick(rng, kPenalty)}, {"locus_states", {is}},
+    json offence = {{"national_provision", "Penal code"},
+                    {"iccs_code", pick(rng, kIccs)},
+                    {"max_penalty_months", pick(rng, kPenalty)},
+                    {"locus_states", {is}},
                     {"committed_via_information_system", chance(rng, 0.5)},
-                    {"eu_harmonised_offence_ref", pick(rng, kHarmonised)}, {"speech_related", chance(rng, 0.05)},
+                    {"eu_harmonised_offence_ref", pick(rng, kHarmonised)},
+                    {"speech_related", chance(rng, 0.05)},
                     {"death_penalty_available", is == "US" && chance(rng, 0.2)}};
     q["offences"] = {offence};
     q["facts_summary"] = "Facts of the case.";
@@ -88,8 +97,8 @@ std::vector<nlohmann::json> generate_requests(size_t count, uint64_t seed) {
                      {"offers_services_in", ps == is ? json::array({ps}) : json::array({ps, is})},
                      {"data_location", chance(rng, 0.3) ? json::array({"SHARDED"}) : json::array({ps})}};
     if (chance(rng, 0.15)) {
-      q["urgency"] = {{"is_emergency", true}, {"emergency_type", pick(rng, kEmergency)},
-                      {"justification", "Imminent threat."}};
+      q["urgency"] = {
+          {"is_emergency", true}, {"emergency_type", pick(rng, kEmergency)}, {"justification", "Imminent threat."}};
       q["domestic_similar_case_allows_no_validation"] = chance(rng, 0.5);
     }
     q["designated_authority_review"] = {{"passed", chance(rng, 0.8)}};

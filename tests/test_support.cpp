@@ -10,7 +10,9 @@
 
 namespace comity::test {
 
-std::string source_dir() { return COMITY_SOURCE_DIR; }
+std::string source_dir() {
+  return COMITY_SOURCE_DIR;
+}
 
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -25,7 +27,9 @@ const Pack& real_pack() {
   return *p;
 }
 
-std::unique_ptr<Pack> fresh_pack() { return load_pack(source_dir() + "/rules"); }
+std::unique_ptr<Pack> fresh_pack() {
+  return load_pack(source_dir() + "/rules");
+}
 
 nlohmann::json base_request() {
   return nlohmann::json::parse(read_text(source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));

@@ -4,10 +4,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "comity/model/request.hpp"
 #include "comity/rules/decision.hpp"

@@ -5,10 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/trust_commands.hpp"
 #include "comity/crypto/age.hpp"
@@ -130,7 +129,8 @@ int evidence_seal(const SealArgs& a, Instant now) {
       m = trust::parse_manifest(read_json_file(a.manifest), a.manifest);
       if (m->signer != trust::key_text(key->public_key()))
         throw UsageError(a.manifest + " is signed by " + m->signer + ", not by the keys in " + a.keys_dir);
-      if (m->recipients != a.recipients) throw UsageError("--to: every file of a production goes to the same recipients");
+      if (m->recipients != a.recipients)
+        throw UsageError("--to: every file of a production goes to the same recipients");
       for (const auto& f : m->files)
         if (f.name == name) throw UsageError(a.manifest + " has a file named " + name + " already");
     } else {
@@ -152,8 +152,8 @@ int evidence_seal(const SealArgs& a, Instant now) {
   });
   json out = facts_json(facts);
   if (m) {
-    m->files.push_back({name, facts.plaintext_bytes, facts.ciphertext_bytes, facts.plaintext_sha256,
-                        facts.ciphertext_sha256, now});
+    m->files.push_back(
+        {name, facts.plaintext_bytes, facts.ciphertext_bytes, facts.plaintext_sha256, facts.ciphertext_sha256, now});
     json signed_manifest = trust::sign_manifest(*m, *key, now);
     write_file_atomically(a.manifest, signed_manifest.dump(2) + "\n", Existing::ReplaceAtomically);
     out["manifest"] = a.manifest;
@@ -167,13 +167,12 @@ int evidence_open(const OpenArgs& a, Instant now) {
   if (a.manifest.empty() != a.bundle.empty()) throw UsageError("--manifest and --trust go together");
   std::optional<crypto::AgeIdentity> identity;
   try {
-    identity = crypto::AgeIdentity::parse_file_text(
-        [&] {
-          std::ifstream f(a.identity, std::ios::binary);
-          if (!f) throw UsageError(a.identity + ": cannot be opened");
-          std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-          return text;
-        }());
+    identity = crypto::AgeIdentity::parse_file_text([&] {
+      std::ifstream f(a.identity, std::ios::binary);
+      if (!f) throw UsageError(a.identity + ": cannot be opened");
+      std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      return text;
+    }());
   } catch (const crypto::AgeError& e) {
     throw UsageError(std::string("--identity: ") + e.what());
   }
@@ -186,8 +185,8 @@ int evidence_open(const OpenArgs& a, Instant now) {
   json out = json::object();
   try {
     auto facts = to_partial(a.out, [&](std::ostream& o) {
-      auto f = crypto::age_open(in, o, *identity,
-                                v ? crypto::Digests::PlaintextAndCiphertext : crypto::Digests::Plaintext);
+      auto f =
+          crypto::age_open(in, o, *identity, v ? crypto::Digests::PlaintextAndCiphertext : crypto::Digests::Plaintext);
       if (v) {
         const trust::ManifestFile* e = entry_by_ciphertext(v->manifest, f.ciphertext_sha256);
         if (!e)

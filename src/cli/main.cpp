@@ -4,46 +4,46 @@
 // Exit codes (docs/cli.md):
 //   0  decided / ok          2  invalid input or usage (errors on stderr)
 //   1  a check found issues  3  the rule pack cannot be loaded   4  store error
-#include <CLI/CLI.hpp>
+#include <fcntl.h>
 #include <httplib.h>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
+#include <cctype>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <csignal>
-#include <cctype>
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <fcntl.h>
-#include <unistd.h>
 
+#include "cli/demo_cases.hpp"
+#include "cli/evidence_commands.hpp"
+#include "cli/trust_commands.hpp"
+#include "comity/crypto/age.hpp"
+#include "comity/ledger/checkpoint.hpp"
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
-#include "cli/demo_cases.hpp"
-#include "cli/evidence_commands.hpp"
-#include "cli/trust_commands.hpp"
-#include "comity/crypto/age.hpp"
-#include "comity/trust/credentials.hpp"
-#include "comity/util/jcs.hpp"
-#include "comity/util/sha256.hpp"
 #include "comity/server/api_server.hpp"
-#include "comity/service/log_monitor.hpp"
 #include "comity/service/case_view.hpp"
 #include "comity/service/demo.hpp"
+#include "comity/service/log_monitor.hpp"
 #include "comity/service/trusted.hpp"
-#include "comity/store/store.hpp"
+#include "comity/store/evidence_vault.hpp"
 #include "comity/store/migrations.hpp"
 #include "comity/store/sqlite.hpp"
-#include "comity/store/evidence_vault.hpp"
-#include "comity/ledger/checkpoint.hpp"
+#include "comity/store/store.hpp"
+#include "comity/trust/credentials.hpp"
 #include "comity/util/error.hpp"
+#include "comity/util/jcs.hpp"
+#include "comity/util/sha256.hpp"
 
 namespace {
 
@@ -119,9 +119,12 @@ int cmd_evaluate(const std::string& file, const std::string& at_text, const std:
     return kInvalid;
   }
   comity::Decision d = comity::evaluate(*parsed.request, *pack, at);
-  if (format == "json") std::cout << comity::decision_to_json(d, *parsed.request).dump(2) << "\n";
-  else if (format == "summary") std::cout << comity::decision_to_summary(d, *parsed.request);
-  else std::cout << comity::decision_to_text(d, *parsed.request);
+  if (format == "json")
+    std::cout << comity::decision_to_json(d, *parsed.request).dump(2) << "\n";
+  else if (format == "summary")
+    std::cout << comity::decision_to_summary(d, *parsed.request);
+  else
+    std::cout << comity::decision_to_text(d, *parsed.request);
   return kOk;
 }
 
@@ -155,7 +158,8 @@ int cmd_rules_show(const std::string& id, const std::string& pack_dir) {
     std::cout << "\n  checks:";
     for (const auto& a : p.checks) std::cout << " " << a;
     std::cout << "\n";
-    for (const auto& d : p.deadlines) std::cout << "  deadline " << d.id << ": " << d.label << " " << d.duration << "\n";
+    for (const auto& d : p.deadlines)
+      std::cout << "  deadline " << d.id << ": " << d.label << " " << d.duration << "\n";
     return kOk;
   }
   bool found = false;
@@ -163,8 +167,9 @@ int cmd_rules_show(const std::string& id, const std::string& pack_dir) {
     if (p.id != id) continue;
     found = true;
     std::cout << p.id << " — " << p.title << "\n  citation: " << p.citation << "\n  tag: " << comity::tag_name(p.tag)
-              << "\n  kind: " << p.kind->name << "\n  effective: " << (p.from == comity::kNoDateMin ? "-" : p.from.str())
-              << " .. " << (p.to == comity::kNoDateMax ? "-" : p.to.str()) << "\n  file: " << p.file << "\n";
+              << "\n  kind: " << p.kind->name
+              << "\n  effective: " << (p.from == comity::kNoDateMin ? "-" : p.from.str()) << " .. "
+              << (p.to == comity::kNoDateMax ? "-" : p.to.str()) << "\n  file: " << p.file << "\n";
     if (!p.source.empty()) std::cout << "  verified against: " << p.source << "\n";
     std::cout << "  reads:";
     for (const auto& r : p.reads) std::cout << " " << r;
@@ -244,7 +249,9 @@ int cmd_trust_import(const std::string& db_path, const std::string& file, comity
   // One document alone is imported as a bundle of one.
   std::string type = bundle.is_object() ? bundle.value("type", "") : "";
   if (type == "comity.anchor/v1" || type == "comity.credential/v1" || type == "comity.revocations/v1") {
-    const char* member = type == "comity.anchor/v1" ? "anchors" : type == "comity.credential/v1" ? "credentials" : "revocations";
+    const char* member = type == "comity.anchor/v1"       ? "anchors"
+                         : type == "comity.credential/v1" ? "credentials"
+                                                          : "revocations";
     bundle = {{"type", "comity.trust-bundle/v1"}, {member, nlohmann::json::array({bundle})}};
   }
   auto store = comity::open_sqlite_store(db_path, comity::StoreAccess::ReadWrite);
@@ -389,8 +396,10 @@ int cmd_serve(const ServeArgs& a) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::unique_ptr<comity::Clock> clock;
-  if (clock_file.empty()) clock = std::make_unique<comity::SystemClock>();
-  else clock = std::make_unique<FileClock>(clock_file);
+  if (clock_file.empty())
+    clock = std::make_unique<comity::SystemClock>();
+  else
+    clock = std::make_unique<FileClock>(clock_file);
   auto store = comity::open_sqlite_store(db_path);
   comity::ServerOptions options;
   options.sweep_every = std::chrono::milliseconds(a.sweep_ms);
@@ -447,8 +456,8 @@ int cmd_demo_seed(const std::string& db_path, const std::string& pack_dir) {
   }
   auto bundle = comity::cli::demo_trust(keys_dir, clock.now());
   comity::Instant now = clock.now();
-  store->add_trust_import({bundle.dump(), "cross_signed", now},
-                          {0, now, "system:demo-seed", "import_trust", "cross_signed", comity::sha256_hex(bundle.dump())});
+  store->add_trust_import({bundle.dump(), "cross_signed", now}, {0, now, "system:demo-seed", "import_trust",
+                                                                 "cross_signed", comity::sha256_hex(bundle.dump())});
   std::cout << "Demo keys (signing and evidence): " << keys_dir << "/<user>/, trusted by this exchange.\n"
             << "Sign a request:  comity order sign --keys " << keys_dir << "/officer REQUEST.json ORDER.json\n";
   std::cout << "Demo cases:\n";
@@ -502,23 +511,27 @@ int main(int argc, char** argv) {
   ServeArgs sa;
   std::string& clock_file = sa.clock_file;
   int& sweep_ms = sa.sweep_ms;
-  serve->add_option("--log-key", sa.log_key,
-                    "The transparency log's Ed25519 signing key (PKCS#8 PEM); created if missing (default: DB.log-key.pem)");
+  serve->add_option(
+      "--log-key", sa.log_key,
+      "The transparency log's Ed25519 signing key (PKCS#8 PEM); created if missing (default: DB.log-key.pem)");
   serve->add_option("--log-origin", sa.log_origin,
                     "The log's name in its checkpoints and verifier key (default: comity.localhost/log)");
-  serve->add_option("--checkpoint-ms", sa.checkpoint_ms,
-                    "Milliseconds between checkpoints of a growing log (default: 10000)")
+  serve
+      ->add_option("--checkpoint-ms", sa.checkpoint_ms,
+                   "Milliseconds between checkpoints of a growing log (default: 10000)")
       ->check(CLI::Range(10, 86400000));
   serve->add_option("--evidence-dir", sa.evidence_dir,
                     "Where evidence ciphertext is kept in transit (default: DB.evidence)");
-  serve->add_option("--evidence-days", sa.evidence_days,
-                    "The longest the exchange keeps a production, in days (default 90; a request's "
-                    "retention_period_days shortens it)")
+  serve
+      ->add_option("--evidence-days", sa.evidence_days,
+                   "The longest the exchange keeps a production, in days (default 90; a request's "
+                   "retention_period_days shortens it)")
       ->check(CLI::Range(1, 3650));
   serve->add_flag("--secure-cookies", sa.secure_cookies,
                   "Mark browser-session cookies Secure: the server is reached over TLS (directly or via a proxy)");
-  serve->add_option("--orders", sa.orders,
-                    "signed (default): cases open only on signed orders; unsigned: plain requests too (tests only)")
+  serve
+      ->add_option("--orders", sa.orders,
+                   "signed (default): cases open only on signed orders; unsigned: plain requests too (tests only)")
       ->check(CLI::IsMember({"signed", "unsigned"}));
   serve->add_option("--clock-file", clock_file,
                     "For tests and demonstrations only: read the current time from FILE (an ISO 8601 instant, "
@@ -534,8 +547,9 @@ int main(int argc, char** argv) {
     sub->add_option("--db", db_path, "Database file (default: comity.db)");
   db_backup->add_option("--to", backup_to, "Backup file to create (must not exist)")->required();
 
-  auto* evidence = app.add_subcommand("evidence", "Evidence in the age v1 format, its manifest and its transfer "
-                                                  "(docs/evidence-encryption.md)");
+  auto* evidence = app.add_subcommand("evidence",
+                                      "Evidence in the age v1 format, its manifest and its transfer "
+                                      "(docs/evidence-encryption.md)");
   evidence->require_subcommand(1);
   comity::cli::SealArgs seal;
   auto* ev_seal = evidence->add_subcommand(
@@ -577,7 +591,9 @@ int main(int argc, char** argv) {
   ev_upload->add_option("files", ev_files, "Sealed files")->required();
   auto* ev_download = evidence->add_subcommand("download", "Download one sealed file of a production");
   ev_download->add_option("--production", ev_production, "The production id")->required();
-  ev_download->add_option("--file", ev_index, "The file's index in the manifest")->required()->check(CLI::Range(0, 999));
+  ev_download->add_option("--file", ev_index, "The file's index in the manifest")
+      ->required()
+      ->check(CLI::Range(0, 999));
   ev_download->add_option("out", ev_out_file, "Output file (must not exist)")->required();
   for (auto* sub : {ev_upload, ev_download}) {
     sub->add_option("--url", ev_url, "The Comity server, e.g. http://127.0.0.1:8080")->required();
@@ -638,7 +654,8 @@ int main(int argc, char** argv) {
   trust_issue->add_option("--state", iss.state, "The party's state")->required();
   trust_issue->add_option("--kind", iss.kind, "The party's kind")
       ->required()
-      ->check(CLI::IsMember({"issuing_authority", "validating_authority", "central_authority", "provider", "oversight"}));
+      ->check(
+          CLI::IsMember({"issuing_authority", "validating_authority", "central_authority", "provider", "oversight"}));
   trust_issue->add_option("--user", iss.user, "For a person: their user id");
   trust_issue->add_option("--role", iss.role, "For a person: officer, validator, central_authority, provider, …");
   trust_issue->add_option("--name", iss.name, "The subject's name")->required();
@@ -664,8 +681,8 @@ int main(int argc, char** argv) {
   ordercmd->require_subcommand(1);
   std::string sign_keys, sign_role = "officer", sign_in, sign_out;
   int sign_days = 30;
-  auto* order_sign = ordercmd->add_subcommand(
-      "sign", "Sign a request (making a new order) or add a signature to a signed order");
+  auto* order_sign =
+      ordercmd->add_subcommand("sign", "Sign a request (making a new order) or add a signature to a signed order");
   order_sign->add_option("--keys", sign_keys, "The signer's key directory")->required();
   order_sign->add_option("--role", sign_role, "officer or validator")->check(CLI::IsMember({"officer", "validator"}));
   order_sign->add_option("--days", sign_days, "A new order's validity in days (default 30)")->check(CLI::Range(1, 366));

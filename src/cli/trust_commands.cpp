@@ -7,9 +7,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "comity/crypto/age.hpp"
 #include "comity/crypto/ed25519.hpp"
@@ -97,11 +96,14 @@ json make_keys(const std::string& dir, const std::string& name) {
   return pub;
 }
 
-void print(const json& j) { std::cout << j.dump(2) << "\n"; }
+void print(const json& j) {
+  std::cout << j.dump(2) << "\n";
+}
 
 Instant parse_when(const std::string& text, const char* option) {
   auto t = parse_instant(text);
-  if (!t) throw UsageError(std::string(option) + ": expected an ISO 8601 date-time with zone, e.g. 2026-11-23T10:00:00Z");
+  if (!t)
+    throw UsageError(std::string(option) + ": expected an ISO 8601 date-time with zone, e.g. 2026-11-23T10:00:00Z");
   return *t;
 }
 
@@ -142,7 +144,9 @@ crypto::SigningKey signing_key_of(const std::string& dir) {
   return crypto::SigningKey::load_pem(dir + "/signing.pem");
 }
 
-json read_json_file(const std::string& path) { return read_json(path); }
+json read_json_file(const std::string& path) {
+  return read_json(path);
+}
 
 void write_file_atomically(const std::string& path, const std::string& text, Existing existing) {
   write_file(path, text, Secrecy::Public, existing);
@@ -158,7 +162,8 @@ int keys_show(const std::string& path) {
     json pub = public_json(load_keys(path), "");
     if (fs::exists(path + "/public.json")) {
       json stored = read_json(path + "/public.json");
-      if (stored.value("signing_key", "") != pub["signing_key"] || stored.value("encryption_key", "") != pub["encryption_key"])
+      if (stored.value("signing_key", "") != pub["signing_key"] ||
+          stored.value("encryption_key", "") != pub["encryption_key"])
         throw UsageError(path + "/public.json does not match the keys beside it");
       if (stored.contains("name")) pub["name"] = stored["name"];
     }
@@ -170,14 +175,23 @@ int keys_show(const std::string& path) {
   json out;
   if (type == "comity.anchor/v1") {
     auto a = trust::parse_anchor(doc);
-    out = {{"type", type}, {"state", a.state}, {"party", a.party}, {"name", a.name}, {"signing_key", a.signing_key},
-           {"not_before", format_instant(a.not_before)}, {"not_after", format_instant(a.not_after)},
+    out = {{"type", type},
+           {"state", a.state},
+           {"party", a.party},
+           {"name", a.name},
+           {"signing_key", a.signing_key},
+           {"not_before", format_instant(a.not_before)},
+           {"not_after", format_instant(a.not_after)},
            {"self_signature", "verified"}};
     if (!a.replaces.empty()) out["replaces"] = a.replaces;
   } else if (type == "comity.credential/v1") {
     auto c = trust::parse_credential(doc);
-    out = {{"type", type}, {"id", c.id}, {"subject", doc["subject"]}, {"issuer", c.issuer},
-           {"issued_at", format_instant(c.issued_at)}, {"expires_at", format_instant(c.expires_at)}};
+    out = {{"type", type},
+           {"id", c.id},
+           {"subject", doc["subject"]},
+           {"issuer", c.issuer},
+           {"issued_at", format_instant(c.issued_at)},
+           {"expires_at", format_instant(c.expires_at)}};
   } else if (type == "comity.revocations/v1") {
     auto l = trust::parse_revocations(doc);
     out = {{"type", type}, {"issuer", l.issuer}, {"sequence", l.sequence}, {"entries", doc["entries"]}};
@@ -189,7 +203,8 @@ int keys_show(const std::string& path) {
            {"credentials", doc.value("credentials", json::array()).size()},
            {"revocations", doc.value("revocations", json::array()).size()}};
   } else if (doc.is_object() && doc.contains("order")) {
-    out = {{"type", "comity.order/v1"}, {"order", doc["order"].value("id", "")},
+    out = {{"type", "comity.order/v1"},
+           {"order", doc["order"].value("id", "")},
            {"signatures", doc.value("signatures", json::array()).size()}};
   } else {
     throw UsageError(path + ": not a key directory, anchor, credential, revocation list, bundle or signed order");
@@ -259,8 +274,15 @@ int keys_revoke(const RevokeArgs& a, Instant now) {
 
 int trust_anchor(const AnchorArgs& a, Instant now) {
   KeyDir k = load_keys(a.keys_dir);
-  trust::Anchor fields{a.state, a.party, a.name, "", crypto::age_recipient(k.encryption.public_key()), now,
-                       now + int64_t{a.days} * 86400, "", {}};
+  trust::Anchor fields{a.state,
+                       a.party,
+                       a.name,
+                       "",
+                       crypto::age_recipient(k.encryption.public_key()),
+                       now,
+                       now + int64_t{a.days} * 86400,
+                       "",
+                       {}};
   json doc = trust::make_anchor(fields, k.signing);
   trust::parse_anchor(doc, "anchor");  // the state code and names, checked as a verifier will
   write_file(a.out, doc.dump(2) + "\n", Secrecy::Public, Existing::Refuse);
@@ -273,8 +295,8 @@ int trust_issue(const IssueArgs& a, Instant now) {
   json pub = read_json(a.subject_file);
   if (!pub.is_object() || !pub.contains("signing_key") || !pub.contains("encryption_key"))
     throw UsageError(a.subject_file + ": expected a public.json with signing_key and encryption_key");
-  trust::Subject s{a.party, a.state, a.kind, a.user, a.role, a.name, pub.value("signing_key", ""),
-                   pub.value("encryption_key", "")};
+  trust::Subject s{
+      a.party, a.state, a.kind, a.user, a.role, a.name, pub.value("signing_key", ""), pub.value("encryption_key", "")};
   json doc = trust::issue_credential(a.id.empty() ? new_id("cred-") : a.id, s, issuer.signing, now,
                                      now + int64_t{a.days} * 86400);
   trust::parse_credential(doc, "credential");
@@ -284,14 +306,19 @@ int trust_issue(const IssueArgs& a, Instant now) {
 }
 
 int trust_bundle(const std::vector<std::string>& files, const std::string& out) {
-  json bundle = {{"type", "comity.trust-bundle/v1"}, {"anchors", json::array()}, {"credentials", json::array()},
+  json bundle = {{"type", "comity.trust-bundle/v1"},
+                 {"anchors", json::array()},
+                 {"credentials", json::array()},
                  {"revocations", json::array()}};
   for (const auto& f : files) {
     json doc = read_json(f);
     std::string type = doc.is_object() ? doc.value("type", "") : "";
-    if (type == "comity.anchor/v1") bundle["anchors"].push_back(doc);
-    else if (type == "comity.credential/v1") bundle["credentials"].push_back(doc);
-    else if (type == "comity.revocations/v1") bundle["revocations"].push_back(doc);
+    if (type == "comity.anchor/v1")
+      bundle["anchors"].push_back(doc);
+    else if (type == "comity.credential/v1")
+      bundle["credentials"].push_back(doc);
+    else if (type == "comity.revocations/v1")
+      bundle["revocations"].push_back(doc);
     else if (type == "comity.trust-bundle/v1") {
       for (const char* m : {"anchors", "credentials", "revocations"})
         for (const auto& d : doc.value(m, json::array())) bundle[m].push_back(d);
@@ -319,9 +346,9 @@ json demo_trust(const std::string& dir, Instant now) {
   for (const char* state : {"DE", "GB", "NL", "US"}) {
     std::string name = std::string(1, static_cast<char>(state[0] + 32)) + static_cast<char>(state[1] + 32) + "-ca";
     KeyDir k = keys(name);
-    bundle["anchors"].push_back(
-        trust::make_anchor({state, name, std::string(state) + " central authority", "", recipient(k), now, now + 5 * year, "", {}},
-                           k.signing));
+    bundle["anchors"].push_back(trust::make_anchor(
+        {state, name, std::string(state) + " central authority", "", recipient(k), now, now + 5 * year, "", {}},
+        k.signing));
     anchors.emplace(state, std::move(k));
   }
   struct PartySpec {
@@ -353,7 +380,8 @@ json demo_trust(const std::string& dir, Instant now) {
     const PartySpec& p = *std::find_if(std::begin(parties), std::end(parties),
                                        [&](const PartySpec& q) { return std::string(q.dir) == u.party_dir; });
     KeyDir k = keys(u.user);
-    trust::Subject s{p.id, p.state, p.kind, u.user, u.role, u.user, trust::key_text(k.signing.public_key()), recipient(k)};
+    trust::Subject s{p.id,        p.state, p.kind, u.user, u.role, u.user, trust::key_text(k.signing.public_key()),
+                     recipient(k)};
     bundle["credentials"].push_back(
         trust::issue_credential(new_id("cred-"), s, party_keys.at(u.party_dir).signing, now, now + year));
   }
@@ -378,9 +406,9 @@ int order_sign(const std::string& keys_dir, SignRole role, int days, const std::
 int verify_order_file(const std::string& order_file, const std::string& bundle_file, Instant at, Pending pending) {
   trust::TrustStore store;
   store.add_bundle(read_json(bundle_file), trust::AnchorChange::RequireCrossSignature);
-  auto v = trust::verify_order(read_json(order_file), store, at,
-                               pending == Pending::Refuse ? trust::Completeness::AllSignatures
-                                                          : trust::Completeness::ValidatorMayFollow);
+  auto v = trust::verify_order(
+      read_json(order_file), store, at,
+      pending == Pending::Refuse ? trust::Completeness::AllSignatures : trust::Completeness::ValidatorMayFollow);
   json out = trust::verified_json(v);
   out["verified_at"] = format_instant(at);
   print(out);

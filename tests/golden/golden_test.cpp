@@ -84,7 +84,8 @@ TEST_P(Golden, DecisionMatchesTheLaw) {
   }
   if (want.contains("gate")) {
     for (auto& [pred, result] : want["gate"].items()) {
-      auto it = std::find_if(got["gate"].begin(), got["gate"].end(), [&](const auto& c) { return c["predicate"] == pred; });
+      auto it =
+          std::find_if(got["gate"].begin(), got["gate"].end(), [&](const auto& c) { return c["predicate"] == pred; });
       ASSERT_NE(it, got["gate"].end()) << pred;
       EXPECT_EQ((*it)["result"], result) << pred << ": " << (*it)["reason"];
     }

@@ -9,20 +9,16 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include "comity/crypto/age.hpp"
 #include "comity/crypto/ed25519.hpp"
-#include "comity/trust/credentials.hpp"
-#include "comity/trust/orders.hpp"
-#include "comity/trust/production.hpp"
 #include "comity/ledger/checkpoint.hpp"
 #include "comity/ledger/merkle.hpp"
 #include "comity/server/api_server.hpp"
@@ -30,6 +26,9 @@
 #include "comity/service/ids.hpp"
 #include "comity/store/sqlite.hpp"
 #include "comity/store/store.hpp"
+#include "comity/trust/credentials.hpp"
+#include "comity/trust/orders.hpp"
+#include "comity/trust/production.hpp"
 #include "comity/util/sha256.hpp"
 #include "test_support.hpp"
 
@@ -108,36 +107,48 @@ class Server {
 void seed(const std::string& db) {
   auto store = open_sqlite_store(db);
   const std::tuple<const char*, const char*, const char*> parties[] = {
-      {"de-sta", "issuing_authority", "DE"}, {"fr-parquet", "issuing_authority", "FR"},
+      {"de-sta", "issuing_authority", "DE"},     {"fr-parquet", "issuing_authority", "FR"},
       {"be-parquet", "issuing_authority", "BE"}, {"be-juge", "validating_authority", "BE"},
       {"de-ag", "validating_authority", "DE"},   {"comity-admin", "admin", "BE"},
-      {"gb-nca", "issuing_authority", "GB"}, {"es-juzgado", "issuing_authority", "ES"},
-      {"de-ca", "central_authority", "DE"},  {"nl-ca", "central_authority", "NL"},
-      {"gb-ca", "central_authority", "GB"},  {"us-ca", "central_authority", "US"},
-      {"pl-ca", "central_authority", "PL"},
-      {"NL-MAILCO", "provider", "NL"},      {"US-CLOUDCO", "provider", "US"},
-      {"PL-KOMUNIK", "provider", "PL"},     {"NL-HOSTCO", "provider", "NL"},
-      {"eu-oversight", "oversight", "BE"}};
+      {"gb-nca", "issuing_authority", "GB"},     {"es-juzgado", "issuing_authority", "ES"},
+      {"de-ca", "central_authority", "DE"},      {"nl-ca", "central_authority", "NL"},
+      {"gb-ca", "central_authority", "GB"},      {"us-ca", "central_authority", "US"},
+      {"pl-ca", "central_authority", "PL"},      {"NL-MAILCO", "provider", "NL"},
+      {"US-CLOUDCO", "provider", "US"},          {"PL-KOMUNIK", "provider", "PL"},
+      {"NL-HOSTCO", "provider", "NL"},           {"eu-oversight", "oversight", "BE"}};
   for (auto [id, kind, state] : parties) store->put_party({id, kind, state, id}, test::seed_audit("create_party", "p"));
   const std::tuple<const char*, const char*, PartyRole> users[] = {
-      {"officer-de", "de-sta", PartyRole::Officer},       {"officer-fr", "fr-parquet", PartyRole::Officer},
-      {"officer-gb", "gb-nca", PartyRole::Officer},       {"officer-es", "es-juzgado", PartyRole::Officer},
-      {"ca-gb", "gb-ca", PartyRole::CentralAuthority},    {"ca-us", "us-ca", PartyRole::CentralAuthority},
-      {"enforcing-pl", "pl-ca", PartyRole::EnforcingAuthority}, {"provider-pl", "PL-KOMUNIK", PartyRole::Provider},
-      {"ca-nl", "nl-ca", PartyRole::CentralAuthority},    {"provider-nl", "NL-MAILCO", PartyRole::Provider},
-      {"provider-us", "US-CLOUDCO", PartyRole::Provider}, {"overseer", "eu-oversight", PartyRole::Oversight},
-      {"officer-be", "be-parquet", PartyRole::Officer}, {"validator-be", "be-juge", PartyRole::Validator},
-      {"validator-de", "de-ag", PartyRole::Validator},  {"ca-de", "de-ca", PartyRole::CentralAuthority},
-      {"admin", "comity-admin", PartyRole::Admin},      {"spare", "fr-parquet", PartyRole::Officer}, {"provider-hostco", "NL-HOSTCO", PartyRole::Provider},
+      {"officer-de", "de-sta", PartyRole::Officer},
+      {"officer-fr", "fr-parquet", PartyRole::Officer},
+      {"officer-gb", "gb-nca", PartyRole::Officer},
+      {"officer-es", "es-juzgado", PartyRole::Officer},
+      {"ca-gb", "gb-ca", PartyRole::CentralAuthority},
+      {"ca-us", "us-ca", PartyRole::CentralAuthority},
+      {"enforcing-pl", "pl-ca", PartyRole::EnforcingAuthority},
+      {"provider-pl", "PL-KOMUNIK", PartyRole::Provider},
+      {"ca-nl", "nl-ca", PartyRole::CentralAuthority},
+      {"provider-nl", "NL-MAILCO", PartyRole::Provider},
+      {"provider-us", "US-CLOUDCO", PartyRole::Provider},
+      {"overseer", "eu-oversight", PartyRole::Oversight},
+      {"officer-be", "be-parquet", PartyRole::Officer},
+      {"validator-be", "be-juge", PartyRole::Validator},
+      {"validator-de", "de-ag", PartyRole::Validator},
+      {"ca-de", "de-ca", PartyRole::CentralAuthority},
+      {"admin", "comity-admin", PartyRole::Admin},
+      {"spare", "fr-parquet", PartyRole::Officer},
+      {"provider-hostco", "NL-HOSTCO", PartyRole::Provider},
       {"revoked", "de-sta", PartyRole::Officer}};
   for (auto [id, party, role] : users) {
     store->put_user({id, party, id, role}, test::seed_audit("create_user", "u"));
-    store->put_token(std::string("t-") + id, id, sha256_hex(std::string("tok-") + id), 0, test::seed_audit("issue_token", "t"));
+    store->put_token(std::string("t-") + id, id, sha256_hex(std::string("tok-") + id), 0,
+                     test::seed_audit("issue_token", "t"));
   }
   store->revoke_token("t-revoked", 1, test::seed_audit("revoke_token", "t"));
 }
 
-httplib::Headers bearer(const std::string& user) { return {{"Authorization", "Bearer tok-" + user}}; }
+httplib::Headers bearer(const std::string& user) {
+  return {{"Authorization", "Bearer tok-" + user}};
+}
 
 struct ServerTest : ::testing::Test {
   test::TempDir dir;
@@ -188,13 +199,15 @@ TEST_F(ServerTest, EvaluatesARequest) {
 
 TEST_F(ServerTest, BadInputGetsProblemDetailsWithFieldPaths) {
   auto h = bearer("officer-de");
-  json p = problem_of(http.Post("/api/v1/evaluate", h, R"({"requesting_state": "XX", "extra": 1})", "application/json"), 422);
+  json p = problem_of(http.Post("/api/v1/evaluate", h, R"({"requesting_state": "XX", "extra": 1})", "application/json"),
+                      422);
   std::set<std::string> paths;
   for (const auto& e : p["errors"]) paths.insert(e["path"].get<std::string>());
   EXPECT_TRUE(paths.count("$.requesting_state"));
   EXPECT_TRUE(paths.count("$.extra"));
   problem_of(http.Post("/api/v1/evaluate", h, "{not json", "application/json"), 400);
-  problem_of(http.Post("/api/v1/evaluate", h, std::string(10000, '[') + std::string(10000, ']'), "application/json"), 400);
+  problem_of(http.Post("/api/v1/evaluate", h, std::string(10000, '[') + std::string(10000, ']'), "application/json"),
+             400);
   problem_of(http.Post("/api/v1/evaluate", h, "{}", "text/plain"), 415);
   problem_of(http.Post("/api/v1/evaluate?at=2026-13-01", h, "{}", "application/json"), 400);
   problem_of(http.Post("/api/v1/evaluate", h, std::string(2 << 20, ' '), "application/json"), 413);
@@ -239,10 +252,13 @@ TEST_F(ServerTest, EpocFromOfficerToProviderWithPermissionsOnEveryRoute) {
   json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
   // Only officers open cases; the body is checked field by field.
   problem_of(post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "provider-nl"), 403);
-  json bad = problem_of(post("/api/v1/cases", {{"request", {{"requesting_state", "XX"}}}, {"pathway", "P_EU_EPOC"}, {"x", 1}},
-                             "officer-de"), 422);
+  json bad =
+      problem_of(post("/api/v1/cases", {{"request", {{"requesting_state", "XX"}}}, {"pathway", "P_EU_EPOC"}, {"x", 1}},
+                      "officer-de"),
+                 422);
   EXPECT_EQ(bad["errors"][0]["path"], "$.x");
-  bad = problem_of(post("/api/v1/cases", {{"request", {{"requesting_state", "XX"}}}, {"pathway", "P_EU_EPOC"}}, "officer-de"), 422);
+  bad = problem_of(
+      post("/api/v1/cases", {{"request", {{"requesting_state", "XX"}}}, {"pathway", "P_EU_EPOC"}}, "officer-de"), 422);
   EXPECT_EQ(bad["errors"][0]["path"], "$.request.requesting_state");
   auto created = post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "officer-de");
   ASSERT_TRUE(created);
@@ -476,8 +492,9 @@ TEST(ServerCrash, TransparencyLogHasNoGapAndNoForkAfterSigkill) {
   auto stored = check.prepare("SELECT tree_size, root FROM log_checkpoints");
   while (stored.step()) {
     std::string root = stored.text(1);
-    EXPECT_EQ(std::string(reinterpret_cast<const char*>(tree.root(static_cast<uint64_t>(stored.integer(0))).data()), 32),
-              root);
+    EXPECT_EQ(
+        std::string(reinterpret_cast<const char*>(tree.root(static_cast<uint64_t>(stored.integer(0))).data()), 32),
+        root);
   }
 }
 
@@ -672,7 +689,7 @@ TEST_F(ServerTest, MlaThroughBothCentralAuthorities) {
   std::string path = "/api/v1/cases/" + id;
   step(*this, id, "submit", "officer-gb");
   step(*this, id, "send_to_central_authority", "officer-gb");
-  problem_of(get(path, "ca-us"), 404);  // the requested side sees nothing before transmission
+  problem_of(get(path, "ca-us"), 404);             // the requested side sees nothing before transmission
   step(*this, id, "transmit", "officer-gb", 403);  // only a central authority transmits
   step(*this, id, "transmit", "ca-gb");
   ASSERT_EQ(get(path, "ca-us")->status, 200);
@@ -733,7 +750,9 @@ TEST_F(ServerTest, NotifiedEpocForContentRefusedByTheEnforcingAuthority) {
   EXPECT_EQ(offered[3]["citation"], "Reg. (EU) 2023/1543 Art 12(1)(d)");
   json p = problem_of(t_post_event(*this, id, {{"event", "refuse"}, {"reason", "x"}}, "enforcing-pl"), 422);
   EXPECT_EQ(p["errors"][0]["path"], "$.ground");
-  p = problem_of(t_post_event(*this, id, {{"event", "refuse"}, {"reason", "x"}, {"ground", "fiscal_offence"}}, "enforcing-pl"), 422);
+  p = problem_of(
+      t_post_event(*this, id, {{"event", "refuse"}, {"reason", "x"}, {"ground", "fiscal_offence"}}, "enforcing-pl"),
+      422);
   EXPECT_EQ(p["errors"][0]["path"], "$.ground");
   c = step(*this, id, "refuse", "enforcing-pl", 200, "Art 12(1)(d): the conduct is not an offence in PL",
            "dual_criminality");
@@ -812,7 +831,8 @@ TEST_F(ServerClock, EmergencyOrderWhoseExPostValidationExpires) {
   EXPECT_EQ(c["history"].back()["at"], "2026-09-17T09:00:00Z");  // at the due time, not when swept
   for (const auto& k : c["clocks"]) EXPECT_EQ(k["status"], "stopped");
   // A late validation cannot revive it.
-  auto late = http.Post(path + "/events", bearer("validator-be"), R"({"event":"validate_ex_post"})", "application/json");
+  auto late =
+      http.Post(path + "/events", bearer("validator-be"), R"({"event":"validate_ex_post"})", "application/json");
   EXPECT_EQ(late->status, 409) << late->body;
   // The provider still sees the withdrawn order, with its data marked for deletion.
   json order = json::parse(http.Get(path, bearer("provider-hostco"))->body);
@@ -825,30 +845,39 @@ TEST_F(ServerClock, EmergencyOrderWhoseExPostValidationExpires) {
 TEST_F(ServerTest, AdminRegistersPartiesUsersAndTokensAndEveryChangeIsAudited) {
   // Only an admin registers; the body is checked field by field.
   problem_of(post("/api/v1/parties", {{"id", "it-ca"}, {"kind", "central_authority"}, {"state", "IT"}, {"name", "x"}},
-                  "officer-de"), 403);
-  json bad = problem_of(post("/api/v1/parties", {{"id", "it ca"}, {"kind", "ministry"}, {"state", "UK"}, {"name", ""}},
-                             "admin"), 422);
+                  "officer-de"),
+             403);
+  json bad = problem_of(
+      post("/api/v1/parties", {{"id", "it ca"}, {"kind", "ministry"}, {"state", "UK"}, {"name", ""}}, "admin"), 422);
   std::set<std::string> paths;
   for (const auto& e : bad["errors"]) paths.insert(e["path"]);
   EXPECT_EQ(paths, (std::set<std::string>{"$.id", "$.kind", "$.state", "$.name"}));
-  auto created = post("/api/v1/parties", {{"id", "it-ca"}, {"kind", "central_authority"}, {"state", "IT"},
-                                          {"name", "Ministero della Giustizia"}}, "admin");
+  auto created =
+      post("/api/v1/parties",
+           {{"id", "it-ca"}, {"kind", "central_authority"}, {"state", "IT"}, {"name", "Ministero della Giustizia"}},
+           "admin");
   ASSERT_EQ(created->status, 201) << created->body;
   EXPECT_EQ(created->get_header_value("Location"), "/api/v1/parties/it-ca");
   EXPECT_EQ(json::parse(get("/api/v1/parties/it-ca", "provider-us")->body)["state"], "IT");  // a directory
   problem_of(post("/api/v1/parties", {{"id", "it-ca"}, {"kind", "central_authority"}, {"state", "IT"}, {"name", "x"}},
-                  "admin"), 409);
+                  "admin"),
+             409);
   // One central authority per State: the single point of contact.
   problem_of(post("/api/v1/parties", {{"id", "it-ca-2"}, {"kind", "central_authority"}, {"state", "IT"}, {"name", "x"}},
-                  "admin"), 409);
+                  "admin"),
+             409);
   // A user's role must fit its party's kind.
-  json misfit = problem_of(post("/api/v1/users", {{"id", "it-officer"}, {"party_id", "it-ca"}, {"role", "officer"},
-                                                  {"name", "x"}}, "admin"), 422);
+  json misfit = problem_of(
+      post("/api/v1/users", {{"id", "it-officer"}, {"party_id", "it-ca"}, {"role", "officer"}, {"name", "x"}}, "admin"),
+      422);
   EXPECT_EQ(misfit["errors"][0]["path"], "$.role");
   problem_of(post("/api/v1/users", {{"id", "it-x"}, {"party_id", "it-ca"}, {"role", "system"}, {"name", "x"}}, "admin"),
              422);
-  ASSERT_EQ(post("/api/v1/users", {{"id", "ca-it"}, {"party_id", "it-ca"}, {"role", "central_authority"},
-                                   {"name", "Ufficio II"}}, "admin")->status, 201);
+  ASSERT_EQ(
+      post("/api/v1/users",
+           {{"id", "ca-it"}, {"party_id", "it-ca"}, {"role", "central_authority"}, {"name", "Ufficio II"}}, "admin")
+          ->status,
+      201);
   problem_of(post("/api/v1/users/ca-it/tokens", json::object(), "officer-de"), 403);
   problem_of(post("/api/v1/users/nobody/tokens", json::object(), "admin"), 404);
   auto issued = post("/api/v1/users/ca-it/tokens", json::object(), "admin");
@@ -875,7 +904,8 @@ TEST_F(ServerTest, AdminRegistersPartiesUsersAndTokensAndEveryChangeIsAudited) {
   std::vector<std::string> actions;
   json entries = json::parse(trail->body)["items"];
   for (const auto& a : entries)
-    if (a["actor"] != "system:test-seed") actions.push_back(a["actor"].get<std::string>() + " " + a["action"].get<std::string>());
+    if (a["actor"] != "system:test-seed")
+      actions.push_back(a["actor"].get<std::string>() + " " + a["action"].get<std::string>());
   EXPECT_EQ(actions, (std::vector<std::string>{"admin:admin create_party", "admin:admin create_user",
                                                "admin:admin issue_token", "central_authority:ca-it revoke_token"}));
 }
@@ -910,12 +940,21 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
   // Callers, in the order the table's status lists follow. Those that change
   // something come last: officer-de opens a case, admin revokes a token,
   // provider-nl acknowledges the order.
-  const std::vector<std::string> callers = {"", "revoked", "officer-fr", "validator-de", "ca-de", "ca-nl",
-                                            "provider-us", "enforcing-pl", "overseer", "officer-de", "admin",
-                                            "provider-nl"};
-  const std::vector<std::string> caller_roles = {"", "", "officer", "validator", "central_authority",
-                                                 "central_authority", "provider", "enforcing_authority", "oversight",
-                                                 "officer", "admin", "provider"};
+  const std::vector<std::string> callers = {"",         "revoked",    "officer-fr",  "validator-de",
+                                            "ca-de",    "ca-nl",      "provider-us", "enforcing-pl",
+                                            "overseer", "officer-de", "admin",       "provider-nl"};
+  const std::vector<std::string> caller_roles = {"",
+                                                 "",
+                                                 "officer",
+                                                 "validator",
+                                                 "central_authority",
+                                                 "central_authority",
+                                                 "provider",
+                                                 "enforcing_authority",
+                                                 "oversight",
+                                                 "officer",
+                                                 "admin",
+                                                 "provider"};
   // The route table says who may call each route: the matrix must agree.
   std::map<std::string, RouteSpec> table;
   for (const auto& route : api_routes()) table[route.method + " " + route.path] = route;
@@ -938,7 +977,9 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"GET", "/api/v1/openapi.json", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST", "/api/v1/evaluate", request, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       // officer-fr: a German request is not France's to issue.
-      {"POST", "/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}},
+      {"POST",
+       "/api/v1/cases",
+       {{"request", request}, {"pathway", "P_EU_EPOC"}},
        {401, 401, 422, 403, 403, 403, 403, 403, 403, 201, 403, 403}},
       {"GET", "/api/v1/cases", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", c, {}, {401, 401, 404, 200, 200, 404, 404, 404, 200, 200, 404, 200}},
@@ -946,34 +987,50 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       // The formal document: the order's parties; oversight sees metadata only.
       {"GET", c + "/document?lang=fr", {}, {401, 401, 404, 200, 200, 404, 404, 404, 403, 200, 404, 200}},
       // The requesting side reviews once: the validator first, so its central authority finds it done.
-      {"POST", c + "/review", {{"verdicts", json::array()}, {"agree_rest", true}},
+      {"POST",
+       c + "/review",
+       {{"verdicts", json::array()}, {"agree_rest", true}},
        {401, 401, 403, 201, 409, 404, 403, 404, 403, 403, 403, 403}},
       {"POST", c + "/notice", {{"action", "notified"}}, {401, 401, 404, 403, 403, 403, 403, 403, 403, 200, 403, 403}},
       {"POST", c + "/events", {{"event", "acknowledge"}}, {401, 401, 404, 403, 403, 404, 404, 404, 403, 403, 403, 200}},
       {"GET", "/api/v1/me", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/api/v1/parties", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/api/v1/parties/NL-MAILCO", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
-      {"POST", "/api/v1/parties", {{"id", "*"}, {"kind", "provider"}, {"state", "IE"}, {"name", "Newco"}},
+      {"POST",
+       "/api/v1/parties",
+       {{"id", "*"}, {"kind", "provider"}, {"state", "IE"}, {"name", "Newco"}},
        {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
-      {"POST", "/api/v1/users", {{"id", "*"}, {"party_id", "NL-MAILCO"}, {"role", "provider"}, {"name", "Clerk"}},
+      {"POST",
+       "/api/v1/users",
+       {{"id", "*"}, {"party_id", "NL-MAILCO"}, {"role", "provider"}, {"name", "Clerk"}},
        {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
-      {"POST", "/api/v1/users/spare/tokens", json::object(), {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
+      {"POST",
+       "/api/v1/users/spare/tokens",
+       json::object(),
+       {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
       // Only the admin or the holder may revoke; to anyone else the token does not exist.
-      {"POST", "/api/v1/tokens/t-spare/revoke", json::object(),
+      {"POST",
+       "/api/v1/tokens/t-spare/revoke",
+       json::object(),
        {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404}},
       {"GET", "/api/v1/audit", {}, {401, 401, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403}},
       // The log is public; salts go to the case's parties (the addressee: its own events).
       {"GET", "/log/checkpoint", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/log/tile/0/000.p/1", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/api/v1/log", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
-      {"GET", "/api/v1/log/inclusion?index=0&tree_size=1", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      {"GET",
+       "/api/v1/log/inclusion?index=0&tree_size=1",
+       {},
+       {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/api/v1/log/consistency?from=1&to=2", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"POST", "/api/v1/log/checkpoint", json::object(), {401, 401, 403, 403, 403, 403, 403, 403, 201, 403, 201, 403}},
       {"GET", "/api/v1/log/statistics", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", c + "/log", {}, {401, 401, 404, 200, 200, 404, 404, 404, 403, 200, 404, 200}},
       // What the exchange trusts is public; only an admin imports.
       {"GET", "/api/v1/trust", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
-      {"POST", "/api/v1/trust", {{"type", "comity.trust-bundle/v1"}},
+      {"POST",
+       "/api/v1/trust",
+       {{"type", "comity.trust-bundle/v1"}},
        {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 201, 403}},
       // Evidence: only providers register and upload (403 for every other role,
       // which may read the case but never produce); the addressed provider's
@@ -982,22 +1039,32 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       // chunks must be application/octet-stream; only officers download.
       {"POST", c + "/productions", json::object(), {401, 401, 403, 403, 403, 403, 404, 403, 403, 403, 403, 422}},
       {"GET", "/api/v1/productions/nope", {}, {401, 401, 404, 403, 403, 403, 404, 403, 403, 404, 403, 404}},
-      {"POST", "/api/v1/productions/nope/files/0?offset=0", json::object(),
+      {"POST",
+       "/api/v1/productions/nope/files/0?offset=0",
+       json::object(),
        {401, 401, 403, 403, 403, 403, 415, 403, 403, 403, 403, 415}},
       {"GET", "/api/v1/productions/nope/files/0", {}, {401, 401, 404, 403, 403, 403, 403, 403, 403, 404, 403, 403}},
       // Browser sessions: a login for nobody fails for everyone; API tokens are not sessions.
-      {"POST", "/api/v1/session", {{"user", "nobody"}, {"password", "not a password"}},
+      {"POST",
+       "/api/v1/session",
+       {{"user", "nobody"}, {"password", "not a password"}},
        {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
       {"GET", "/api/v1/session", {}, {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
       {"GET", "/transparency", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       // Drafts: officers' own; a draft that is not one's own does not exist.
-      {"POST", "/api/v1/drafts", {{"request", json::object()}},
+      {"POST",
+       "/api/v1/drafts",
+       {{"request", json::object()}},
        {401, 401, 201, 403, 403, 403, 403, 403, 403, 201, 403, 403}},
       {"GET", "/api/v1/drafts", {}, {401, 401, 200, 403, 403, 403, 403, 403, 403, 200, 403, 403}},
       {"GET", "/api/v1/drafts/draft-none", {}, {401, 401, 404, 403, 403, 403, 403, 403, 403, 404, 403, 403}},
-      {"POST", "/api/v1/drafts/draft-none", {{"version", 1}, {"request", json::object()}},
+      {"POST",
+       "/api/v1/drafts/draft-none",
+       {{"version", 1}, {"request", json::object()}},
        {401, 401, 404, 403, 403, 403, 403, 403, 403, 404, 403, 403}},
-      {"POST", "/api/v1/drafts/draft-none/delete", json::object(),
+      {"POST",
+       "/api/v1/drafts/draft-none/delete",
+       json::object(),
        {401, 401, 404, 403, 403, 403, 403, 403, 403, 404, 403, 403}},
       {"POST", "/api/v1/session/logout", json::object(), {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
   };
@@ -1058,18 +1125,24 @@ TEST_F(ServerClock, ConsolidatedReviewAndUserNotificationPlan) {
   ASSERT_FALSE(first_check.empty());
 
   // The review: every verdict checked, with paths.
-  json bad = problem_of(post(path + "/review", {{"verdicts", {{{"predicate", "NO.SUCH.1"}, {"verdict", "agree"}}}}},
-                             "validator-de"), 422);
+  json bad = problem_of(
+      post(path + "/review", {{"verdicts", {{{"predicate", "NO.SUCH.1"}, {"verdict", "agree"}}}}}, "validator-de"),
+      422);
   EXPECT_EQ(bad["errors"][0]["path"], "$.verdicts[0].predicate");
-  bad = problem_of(post(path + "/review", {{"verdicts", {{{"predicate", first_check}, {"verdict", "override"}}}},
-                                           {"agree_rest", true}}, "validator-de"), 422);
+  bad = problem_of(post(path + "/review",
+                        {{"verdicts", {{{"predicate", first_check}, {"verdict", "override"}}}}, {"agree_rest", true}},
+                        "validator-de"),
+                   422);
   EXPECT_EQ(bad["errors"][0]["path"], "$.verdicts[0].reason");
   bad = problem_of(post(path + "/review", {{"verdicts", json::array()}}, "validator-de"), 422);  // the rest unanswered
   EXPECT_EQ(bad["errors"][0]["path"], "$.verdicts");
   problem_of(post(path + "/review", {{"verdicts", json::array()}, {"agree_rest", true}}, "officer-de"), 403);
-  auto reviewed = post(path + "/review", {{"verdicts", {{{"predicate", first_check}, {"verdict", "override"},
-                                                         {"reason", "the court reads Art 34(2) otherwise"}}}},
-                                          {"agree_rest", true}}, "validator-de");
+  auto reviewed = post(
+      path + "/review",
+      {{"verdicts",
+        {{{"predicate", first_check}, {"verdict", "override"}, {"reason", "the court reads Art 34(2) otherwise"}}}},
+       {"agree_rest", true}},
+      "validator-de");
   ASSERT_EQ(reviewed->status, 201) << reviewed->body;
   EXPECT_EQ(json::parse(reviewed->body)["side"], "requesting");
   // One consolidated review per side: the requesting central authority finds it done.
@@ -1095,8 +1168,11 @@ TEST_F(ServerClock, ConsolidatedReviewAndUserNotificationPlan) {
   for (const auto& e : bad["errors"]) paths.insert(e["path"]);
   EXPECT_EQ(paths, (std::set<std::string>{"$.review_date", "$.reason"}));
   problem_of(post(path + "/notice", {{"action", "notified"}}, "validator-de"), 403);
-  auto delayed = post(path + "/notice", {{"action", "delay"}, {"review_date", "2026-10-01"},
-                                         {"reason", "the suspect would destroy the remaining evidence"}}, "officer-de");
+  auto delayed = post(path + "/notice",
+                      {{"action", "delay"},
+                       {"review_date", "2026-10-01"},
+                       {"reason", "the suspect would destroy the remaining evidence"}},
+                      "officer-de");
   ASSERT_EQ(delayed->status, 200) << delayed->body;
   EXPECT_EQ(json::parse(delayed->body)["user_notification"]["review_due"], false);
   auto due = [&] {
@@ -1115,7 +1191,9 @@ TEST_F(ServerClock, ConsolidatedReviewAndUserNotificationPlan) {
   EXPECT_EQ(server->stop(), 0);
 }
 
-TEST_F(ServerTest, StopsCleanlyOnSigterm) { EXPECT_EQ(server->stop(), 0); }
+TEST_F(ServerTest, StopsCleanlyOnSigterm) {
+  EXPECT_EQ(server->stop(), 0);
+}
 
 // The transparency log over HTTP: a party proves its events are in a signed
 // checkpoint with its salts; tiles rebuild the same root; checkpoints stay
@@ -1195,10 +1273,8 @@ TEST_F(ServerTest, TransparencyLogProofsTilesAndCheckpoints) {
 
   // The log grows; the next checkpoint is consistent with the first.
   step(*this, id, "produce", "provider-nl");
-  ledger::Checkpoint cp2 =
-      ledger::open_checkpoint(json::parse(post("/api/v1/log/checkpoint", json::object(), "admin")->body)["checkpoint"]
-                                  .get<std::string>(),
-                              v);
+  ledger::Checkpoint cp2 = ledger::open_checkpoint(
+      json::parse(post("/api/v1/log/checkpoint", json::object(), "admin")->body)["checkpoint"].get<std::string>(), v);
   ASSERT_EQ(cp2.size, 6u);
   auto cons = http.Get("/api/v1/log/consistency?from=5&to=6");
   ASSERT_EQ(cons->status, 200);
@@ -1287,7 +1363,8 @@ TEST_F(ServerTest, LogMonitorVerifiesAndCatchesARewrittenHistory) {
   // The right key, but the remembered checkpoint says size 6 had another root:
   // the monitor reports the rewritten history.
   auto key = crypto::SigningKey::load_pem(db + ".log-key.pem");
-  std::ofstream(state, std::ios::trunc) << ledger::sign_checkpoint({"comity.localhost/log", 6, ledger::leaf_hash("x")}, key);
+  std::ofstream(state, std::ios::trunc) << ledger::sign_checkpoint({"comity.localhost/log", 6, ledger::leaf_hash("x")},
+                                                                   key);
   EXPECT_EQ(run_cli(base, out, err, dir), 1);
   EXPECT_NE(err.find("history rewritten"), std::string::npos) << err;
   // A saved case log whose salt was altered does not open its commitment.
@@ -1330,33 +1407,40 @@ struct SignedOrders : ::testing::Test {
   SignedOrders() {
     const Instant day = 86400, start = now - day;
     auto anchor = [&](const char* state, const crypto::SigningKey& k) {
-      return trust::make_anchor({state, std::string(state) + "-central", "central authority", "", recipient(), start,
-                                 start + 1000 * day, "", {}},
+      return trust::make_anchor({state,
+                                 std::string(state) + "-central",
+                                 "central authority",
+                                 "",
+                                 recipient(),
+                                 start,
+                                 start + 1000 * day,
+                                 "",
+                                 {}},
                                 k);
     };
     bundle = {{"type", "comity.trust-bundle/v1"},
               {"anchors", {anchor("DE", de_anchor), anchor("FR", fr_anchor)}},
               {"credentials",
-               {trust::issue_credential("c-sta", party("DE-STA-BERLIN", "DE", "issuing_authority", sta), de_anchor, start,
-                                        start + 365 * day),
-                trust::issue_credential("c-court", party("DE-AG-BERLIN", "DE", "validating_authority", court), de_anchor,
+               {trust::issue_credential("c-sta", party("DE-STA-BERLIN", "DE", "issuing_authority", sta), de_anchor,
                                         start, start + 365 * day),
+                trust::issue_credential("c-court", party("DE-AG-BERLIN", "DE", "validating_authority", court),
+                                        de_anchor, start, start + 365 * day),
                 trust::issue_credential("c-parquet", party("FR-PUBLIC_PROSECUTOR", "FR", "issuing_authority", parquet),
                                         fr_anchor, start, start + 365 * day),
-                trust::issue_credential("c-officer",
-                                        person("officer-de", "DE-STA-BERLIN", "DE", "issuing_authority", "officer", officer),
-                                        sta, start, start + 90 * day),
-                trust::issue_credential("c-judge",
-                                        person("validator-de", "DE-AG-BERLIN", "DE", "validating_authority", "validator", judge),
-                                        court, start, start + 90 * day),
-                trust::issue_credential("c-fr-officer",
-                                        person("officer-fr", "FR-PUBLIC_PROSECUTOR", "FR", "issuing_authority", "officer",
-                                               fr_officer),
-                                        parquet, start, start + 90 * day),
+                trust::issue_credential(
+                    "c-officer", person("officer-de", "DE-STA-BERLIN", "DE", "issuing_authority", "officer", officer),
+                    sta, start, start + 90 * day),
+                trust::issue_credential(
+                    "c-judge", person("validator-de", "DE-AG-BERLIN", "DE", "validating_authority", "validator", judge),
+                    court, start, start + 90 * day),
+                trust::issue_credential(
+                    "c-fr-officer",
+                    person("officer-fr", "FR-PUBLIC_PROSECUTOR", "FR", "issuing_authority", "officer", fr_officer),
+                    parquet, start, start + 90 * day),
                 // A credential that ran out yesterday.
-                trust::issue_credential("c-lapsed",
-                                        person("officer-old", "DE-STA-BERLIN", "DE", "issuing_authority", "officer", lapsed),
-                                        sta, start - 30 * day, start)}}};
+                trust::issue_credential(
+                    "c-lapsed", person("officer-old", "DE-STA-BERLIN", "DE", "issuing_authority", "officer", lapsed),
+                    sta, start - 30 * day, start)}}};
   }
 
   httplib::Result post(const std::string& path, const json& body, const std::string& user,
@@ -1453,8 +1537,8 @@ TEST_F(SignedOrders, EveryRefusalNamesItsReason) {
   // Expired credential.
   EXPECT_EQ(refusal(open(trust::sign_order(order(s01(), "ord-e"), "officer", lapsed)), 422).first, "expired");
   // Expired order.
-  json old = trust::make_order(s01(), "ord-o", crypto::base64_encode(crypto::random_bytes(18)), now - 9 * 86400,
-                               now - 86400);
+  json old =
+      trust::make_order(s01(), "ord-o", crypto::base64_encode(crypto::random_bytes(18)), now - 9 * 86400, now - 86400);
   EXPECT_EQ(refusal(open(trust::sign_order(old, "officer", officer)), 422),
             std::make_pair(std::string("expired"), std::string("$.signed_order.order.expires_at")));
   // Revoked key: the office revokes its officer's key (compromised).
@@ -1468,8 +1552,9 @@ TEST_F(SignedOrders, EveryRefusalNamesItsReason) {
             std::make_pair(std::string("malformed"), std::string("$.signed_order.order.nonce")));
   // A second anchor for Germany without the first one's signature is refused, and so is an import by a non-admin.
   json rogue = {{"type", "comity.trust-bundle/v1"},
-                {"anchors", {trust::make_anchor({"DE", "de-rogue", "rogue", "", recipient(), now - 10, now + 86400, "", {}},
-                                                crypto::SigningKey::generate())}}};
+                {"anchors",
+                 {trust::make_anchor({"DE", "de-rogue", "rogue", "", recipient(), now - 10, now + 86400, "", {}},
+                                     crypto::SigningKey::generate())}}};
   EXPECT_EQ(refusal(post("/api/v1/trust", rogue, "admin"), 422).first, "anchor_conflict");
   problem_of(post("/api/v1/trust", bundle, "officer-de"), 403);
   // Nothing refused opened a case.
@@ -1480,8 +1565,11 @@ TEST_F(SignedOrders, EveryRefusalNamesItsReason) {
 TEST_F(SignedOrders, TheValidatorSignsWithTheValidationStep) {
   import_trust();
   json request = s01();
-  request["validating_authority"] = {{"id", "DE-AG-BERLIN"}, {"name", "Amtsgericht Berlin"}, {"state", "DE"},
-                                     {"type", "JUDGE"}, {"contact", "ag@berlin.example"}};
+  request["validating_authority"] = {{"id", "DE-AG-BERLIN"},
+                                     {"name", "Amtsgericht Berlin"},
+                                     {"state", "DE"},
+                                     {"type", "JUDGE"},
+                                     {"contact", "ag@berlin.example"}};
   json signed_order = trust::sign_order(order(request, "ord-v"), "officer", officer);
   auto created = open(signed_order);
   ASSERT_EQ(created->status, 201) << created->body;
@@ -1513,7 +1601,8 @@ TEST_F(SignedOrders, TheValidatorSignsWithTheValidationStep) {
   ASSERT_EQ(v["signed_order"]["signatures"].size(), 2u);
   EXPECT_EQ(v["signed_order"]["signatures"][1]["chain"][1]["party"], "DE-AG-BERLIN");
   // A signature where none is due is refused.
-  EXPECT_EQ(problem_of(post(path + "/events", {{"event", "transmit"}, {"signature", sig}}, "officer-de"), 422)["errors"][0]["path"],
+  EXPECT_EQ(problem_of(post(path + "/events", {{"event", "transmit"}, {"signature", sig}}, "officer-de"),
+                       422)["errors"][0]["path"],
             "$.signature");
 }
 
@@ -1546,17 +1635,32 @@ struct EvidenceRetention : ::testing::Test {
   void trust_world() {
     const Instant year = 365 * 86400;
     auto anchor = [&](const char* state, const crypto::SigningKey& k) {
-      return trust::make_anchor({state, std::string(state) + "-central", "central authority", "", recipient(), start - 10,
-                                 start + 3 * year, "", {}},
+      return trust::make_anchor({state,
+                                 std::string(state) + "-central",
+                                 "central authority",
+                                 "",
+                                 recipient(),
+                                 start - 10,
+                                 start + 3 * year,
+                                 "",
+                                 {}},
                                 k);
     };
     trust::Subject office{"DE-STA-BERLIN", "DE", "issuing_authority", "", "", "StA", trust::key_text(sta.public_key()),
                           recipient()};
-    trust::Subject person{"DE-STA-BERLIN", "DE", "issuing_authority", "officer-de", "officer", "A. Richter",
-                          trust::key_text(officer.public_key()), crypto::age_recipient(officer_box.public_key())};
-    trust::Subject provider{"NL-MAILCO", "NL", "provider", "", "", "Mailco", trust::key_text(mailco.public_key()), recipient()};
-    trust::Subject desk{"NL-MAILCO", "NL", "provider", "provider-nl", "provider", "Law desk",
-                        trust::key_text(clerk.public_key()), recipient()};
+    trust::Subject person{"DE-STA-BERLIN",
+                          "DE",
+                          "issuing_authority",
+                          "officer-de",
+                          "officer",
+                          "A. Richter",
+                          trust::key_text(officer.public_key()),
+                          crypto::age_recipient(officer_box.public_key())};
+    trust::Subject provider{"NL-MAILCO", "NL", "provider", "", "", "Mailco", trust::key_text(mailco.public_key()),
+                            recipient()};
+    trust::Subject desk{
+        "NL-MAILCO", "NL", "provider", "provider-nl", "provider", "Law desk", trust::key_text(clerk.public_key()),
+        recipient()};
     json bundle = {{"type", "comity.trust-bundle/v1"},
                    {"anchors", {anchor("DE", de_anchor), anchor("NL", nl_anchor)}},
                    {"credentials",
@@ -1580,7 +1684,8 @@ TEST_F(EvidenceRetention, CiphertextOnlyInTransitAndTheBytesAreGoneAfterRetentio
   ASSERT_EQ(created->status, 201) << created->body;
   const std::string id = json::parse(created->body)["id"];
   const std::string path = "/api/v1/cases/" + id;
-  for (const char* e : {"submit", "mark_ready", "transmit"}) ASSERT_EQ(post(path + "/events", {{"event", e}}, "officer-de")->status, 200);
+  for (const char* e : {"submit", "mark_ready", "transmit"})
+    ASSERT_EQ(post(path + "/events", {{"event", e}}, "officer-de")->status, 200);
   ASSERT_EQ(post(path + "/events", {{"event", "acknowledge"}}, "provider-nl")->status, 200);
 
   // The provider seals 200 kB to the officer's key and signs the manifest.
@@ -1664,7 +1769,8 @@ struct Sessions : ::testing::Test {
       FakeClock at(start);
       RandomIds ids;
       IdentityService identity(*store, at, ids);
-      identity.set_password("officer-de", "correct horse battery", Actor{"admin", PartyRole::Admin, "comity-admin", "BE"});
+      identity.set_password("officer-de", "correct horse battery",
+                            Actor{"admin", PartyRole::Admin, "comity-admin", "BE"});
     }
     set_time(start);
     return std::make_unique<Server>(db, std::vector<std::string>{"--clock-file", clock_file});

@@ -259,7 +259,9 @@ std::array<uint8_t, 32> x25519(const std::array<uint8_t, 32>& secret, const X255
   return out;
 }
 
-std::string as_string(const auto& bytes) { return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()); }
+std::string as_string(const auto& bytes) {
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
 
 // Reads chunks of `size` bytes (fewer only at the end) and whether more follow.
 size_t read_full(std::istream& in, char* buf, size_t size) {
@@ -271,7 +273,9 @@ size_t read_full(std::istream& in, char* buf, size_t size) {
   return got;
 }
 
-bool at_end(std::istream& in) { return in.peek() == std::char_traits<char>::eof(); }
+bool at_end(std::istream& in) {
+  return in.peek() == std::char_traits<char>::eof();
+}
 
 // A SHA-256 digest computed on its own thread while the caller encrypts
 // the next chunk: hashing plaintext and ciphertext costs more than the
@@ -416,13 +420,21 @@ X25519Public AgeIdentity::public_key() const {
   return out;
 }
 
-std::array<uint8_t, 32> AgeIdentity::agree(const X25519Public& peer) const { return x25519(secret_, peer); }
+std::array<uint8_t, 32> AgeIdentity::agree(const X25519Public& peer) const {
+  return x25519(secret_, peer);
+}
 
-void AgeIdentity::clear() { OPENSSL_cleanse(secret_.data(), secret_.size()); }
+void AgeIdentity::clear() {
+  OPENSSL_cleanse(secret_.data(), secret_.size());
+}
 
-std::string age_recipient(const X25519Public& key) { return bech32_encode("age", key.data(), key.size()); }
+std::string age_recipient(const X25519Public& key) {
+  return bech32_encode("age", key.data(), key.size());
+}
 
-X25519Public parse_age_recipient(std::string_view text) { return bech32_decode32(text, "age", "age recipient"); }
+X25519Public parse_age_recipient(std::string_view text) {
+  return bech32_decode32(text, "age", "age recipient");
+}
 
 AgeStreamFacts age_seal(std::istream& in, std::ostream& out, const std::vector<X25519Public>& recipients,
                         Digests which) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
 #include "comity/util/error.hpp"
 
 namespace comity::crypto {

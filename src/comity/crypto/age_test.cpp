@@ -49,17 +49,17 @@ TEST(Age, KeysRoundTripThroughTheirBech32Strings) {
   EXPECT_EQ(parse_age_recipient(r), id.public_key());
   std::string broken = r;
   broken[10] = broken[10] == 'q' ? 'p' : 'q';
-  EXPECT_THROW(parse_age_recipient(broken), AgeError);   // checksum
+  EXPECT_THROW(parse_age_recipient(broken), AgeError);  // checksum
   EXPECT_THROW(parse_age_recipient("age2" + r.substr(4)), AgeError);
-  EXPECT_THROW(AgeIdentity::parse(r), AgeError);         // a recipient is not an identity
+  EXPECT_THROW(AgeIdentity::parse(r), AgeError);  // a recipient is not an identity
   EXPECT_EQ(AgeIdentity::parse_file_text("# created: now\n# public key: " + r + "\n" + s + "\n").public_key(),
             id.public_key());
 }
 
 TEST(Age, EverySizeAroundTheChunkBoundaryRoundTrips) {
   AgeIdentity id = AgeIdentity::generate();
-  for (size_t n : {size_t{0}, size_t{1}, size_t{65535}, size_t{65536}, size_t{65537}, size_t{3 * 65536},
-                   size_t{200001}}) {
+  for (size_t n :
+       {size_t{0}, size_t{1}, size_t{65535}, size_t{65536}, size_t{65537}, size_t{3 * 65536}, size_t{200001}}) {
     std::string plain(n, '\0');
     for (size_t i = 0; i < n; ++i) plain[i] = static_cast<char>(i * 7 + 3);
     AgeStreamFacts f;

@@ -14,7 +14,9 @@ namespace comity::crypto {
 
 namespace {
 
-EVP_PKEY* pkey(void* p) { return static_cast<EVP_PKEY*>(p); }
+EVP_PKEY* pkey(void* p) {
+  return static_cast<EVP_PKEY*>(p);
+}
 
 }  // namespace
 
@@ -83,7 +85,9 @@ SigningKey& SigningKey::operator=(SigningKey&& o) noexcept {
   }
   return *this;
 }
-SigningKey::~SigningKey() { EVP_PKEY_free(pkey(pkey_)); }
+SigningKey::~SigningKey() {
+  EVP_PKEY_free(pkey(pkey_));
+}
 
 bool verify(const PublicKey& key, std::string_view message, const Signature& signature) {
   EVP_PKEY* k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size());

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
 #include "comity/util/error.hpp"
 
 namespace comity::crypto {

@@ -10,7 +10,7 @@ namespace comity::ledger {
 namespace {
 
 constexpr std::string_view kDash = "\xe2\x80\x94 ";  // U+2014 EM DASH, then a space
-constexpr uint8_t kEd25519 = 0x01;                    // signed-note algorithm byte
+constexpr uint8_t kEd25519 = 0x01;                   // signed-note algorithm byte
 
 std::string raw_sha256(std::string_view bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];

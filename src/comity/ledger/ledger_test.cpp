@@ -14,13 +14,14 @@
 namespace comity::ledger {
 namespace {
 
-Hash H(std::string_view hex) { return *hash_from_hex(hex); }
+Hash H(std::string_view hex) {
+  return *hash_from_hex(hex);
+}
 
 // The eight leaves of the RFC 6962 reference tests (certificate-transparency).
 std::vector<std::string> reference_leaves() {
-  std::vector<std::string> hex = {"",         "00",       "10",       "2021",
-                                  "3031",     "40414243", "5051525354555657",
-                                  "606162636465666768696a6b6c6d6e6f"};
+  std::vector<std::string> hex = {
+      "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
   std::vector<std::string> out;
   for (const auto& h : hex) {
     std::string bytes;
@@ -225,10 +226,10 @@ TEST(Tiles, PathsFollowTheC2spLayout) {
   TileRef t = parse_tile_path("tile/0/x001/x234/067");
   EXPECT_EQ(t.index, 1234067u);
   EXPECT_EQ(t.width, 256u);
-  for (std::string p : {"tile/0/1234", "tile/0/x001", "tile/00/000", "tile/0/000.p/256", "tile/0/000.p/0",
-                        "tile/0/x000/001", "tile/0/000/", "tile/8/000", "tile/0/0a0", "tiles/0/000",
-                        "tile/0/000.p/017", "tile/entries", "tile/0/x072/x057/x594/x037/x927/936",
-                        "tile/0/x999/x999/x999/x999/x999/x999/x999/999"}) {
+  for (std::string p :
+       {"tile/0/1234", "tile/0/x001", "tile/00/000", "tile/0/000.p/256", "tile/0/000.p/0", "tile/0/x000/001",
+        "tile/0/000/", "tile/8/000", "tile/0/0a0", "tiles/0/000", "tile/0/000.p/017", "tile/entries",
+        "tile/0/x072/x057/x594/x037/x927/936", "tile/0/x999/x999/x999/x999/x999/x999/x999/999"}) {
     EXPECT_THROW(parse_tile_path(p), LedgerError) << p;
   }
 }
@@ -246,7 +247,9 @@ TEST(Tiles, HashTilesHoldTheTreeLevelsAndBundlesAreLengthPrefixed) {
   std::string bundle;
   append_bundle_entry(bundle, "abc");
   append_bundle_entry(bundle, std::string(300, 'z'));
-  EXPECT_EQ(bundle.substr(0, 5), std::string("\x00\x03" "abc", 5));
+  EXPECT_EQ(bundle.substr(0, 5), std::string("\x00\x03"
+                                             "abc",
+                                             5));
   EXPECT_EQ(bundle.substr(5, 2), std::string("\x01\x2c", 2));
 }
 

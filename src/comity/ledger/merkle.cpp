@@ -75,11 +75,15 @@ void climb_right_border(uint64_t& fn, uint64_t& sn) {
 }
 
 // The largest power of two strictly less than n. REQUIRES: n > 1.
-uint64_t split_point(uint64_t n) { return std::bit_floor(n - 1); }
+uint64_t split_point(uint64_t n) {
+  return std::bit_floor(n - 1);
+}
 
 }  // namespace
 
-Hash leaf_hash(std::string_view data) { return hasher().hash(0x00, data.data(), data.size(), nullptr, 0); }
+Hash leaf_hash(std::string_view data) {
+  return hasher().hash(0x00, data.data(), data.size(), nullptr, 0);
+}
 
 Hash node_hash(const Hash& left, const Hash& right) {
   return hasher().hash(0x01, left.data(), left.size(), right.data(), right.size());

@@ -67,7 +67,6 @@ bool verify_inclusion(const Hash& leaf, uint64_t index, uint64_t tree_size, cons
 // RFC 9162 §2.1.4.2: true iff `proof` shows the tree of size `m` with root
 // `root_m` is a prefix of the tree of size `n` with root `root_n`.
 // (m == n: true iff the proof is empty and the roots are equal.)
-bool verify_consistency(uint64_t m, uint64_t n, const Hash& root_m, const Hash& root_n,
-                        const std::vector<Hash>& proof);
+bool verify_consistency(uint64_t m, uint64_t n, const Hash& root_m, const Hash& root_n, const std::vector<Hash>& proof);
 
 }  // namespace comity::ledger

@@ -57,54 +57,138 @@ constexpr StateCode kAU = StateCode::from_letters('A', 'U');
 enum class Tri : uint8_t { False, True, Unknown };
 
 enum class ProceedingsType : uint8_t {
-  CriminalInvestigation, Prosecution, Trial, SentenceExecution, Intelligence, Civil, Administrative
+  CriminalInvestigation,
+  Prosecution,
+  Trial,
+  SentenceExecution,
+  Intelligence,
+  Civil,
+  Administrative
 };
 enum class AuthorityType : uint8_t {
-  Judge, Court, InvestigatingJudge, PublicProsecutor, PoliceInvestigatingAuthority, OtherCompetentAuthority
+  Judge,
+  Court,
+  InvestigatingJudge,
+  PublicProsecutor,
+  PoliceInvestigatingAuthority,
+  OtherCompetentAuthority
 };
 enum class ReviewType : uint8_t {
-  PriorJudicialAuthorisation, PriorIndependentAuthority, EnforcementStageReviewAvailable, None
+  PriorJudicialAuthorisation,
+  PriorIndependentAuthority,
+  EnforcementStageReviewAvailable,
+  None
 };
 enum class Measure : uint8_t { ProduceStored, Preserve, RealtimeTraffic, InterceptContent, DomainRegistration };
 enum class DataCategory : uint8_t { Subscriber, IdentificationOnly, Traffic, Content, DomainRegistration };
 enum class IdentifierType : uint8_t {
-  AccountId, Email, PhoneE164, Username, Imei, Imsi, DeviceSerial, IpPortTimestamp, IpAddress,
-  DomainName, PersonName, CellTowerDump, GeoArea, IpRangeWide, Keyword, Hashtag, Wildcard,
-  TimeWindowOnly, ProviderWide
+  AccountId,
+  Email,
+  PhoneE164,
+  Username,
+  Imei,
+  Imsi,
+  DeviceSerial,
+  IpPortTimestamp,
+  IpAddress,
+  DomainName,
+  PersonName,
+  CellTowerDump,
+  GeoArea,
+  IpRangeWide,
+  Keyword,
+  Hashtag,
+  Wildcard,
+  TimeWindowOnly,
+  ProviderWide
 };
 enum class EuHarmonisedOffence : uint8_t {
-  Dir2019_713_Art3_8, Dir2011_93_Art3_7, Dir2013_40_Art3_8, Dir2017_541_Art3_12_14, None
+  Dir2019_713_Art3_8,
+  Dir2011_93_Art3_7,
+  Dir2013_40_Art3_8,
+  Dir2017_541_Art3_12_14,
+  None
 };
 // The 32 categories of Reg. (EU) 2023/1543 Annex IV (same list as EIO Annex D).
 enum class AnnexIV : uint8_t {
-  CriminalOrganisation, Terrorism, TraffickingInHumanBeings, ChildSexualExploitation, DrugTrafficking,
-  ArmsTrafficking, Corruption, Fraud, MoneyLaundering, CounterfeitingCurrency, ComputerRelatedCrime,
-  EnvironmentalCrime, FacilitationUnauthorisedEntry, MurderGrievousBodilyInjury, OrganTrade,
-  KidnappingHostageTaking, RacismXenophobia, OrganisedArmedRobbery, CulturalGoodsTrafficking,
-  Swindling, RacketeeringExtortion, CounterfeitingPiracyProducts, ForgeryAdministrativeDocuments,
-  ForgeryMeansOfPayment, HormonalSubstancesTrafficking, NuclearMaterialsTrafficking,
-  StolenVehiclesTrafficking, Rape, Arson, IccCrimes, UnlawfulSeizureAircraftShips, Sabotage, None
+  CriminalOrganisation,
+  Terrorism,
+  TraffickingInHumanBeings,
+  ChildSexualExploitation,
+  DrugTrafficking,
+  ArmsTrafficking,
+  Corruption,
+  Fraud,
+  MoneyLaundering,
+  CounterfeitingCurrency,
+  ComputerRelatedCrime,
+  EnvironmentalCrime,
+  FacilitationUnauthorisedEntry,
+  MurderGrievousBodilyInjury,
+  OrganTrade,
+  KidnappingHostageTaking,
+  RacismXenophobia,
+  OrganisedArmedRobbery,
+  CulturalGoodsTrafficking,
+  Swindling,
+  RacketeeringExtortion,
+  CounterfeitingPiracyProducts,
+  ForgeryAdministrativeDocuments,
+  ForgeryMeansOfPayment,
+  HormonalSubstancesTrafficking,
+  NuclearMaterialsTrafficking,
+  StolenVehiclesTrafficking,
+  Rape,
+  Arson,
+  IccCrimes,
+  UnlawfulSeizureAircraftShips,
+  Sabotage,
+  None
 };
 enum class SubjectRole : uint8_t { Suspect, Accused, Victim, Witness, Other };
 enum class Privilege : uint8_t { None, Lawyer, Medical, Journalist, Clergy, Parliamentarian, Other };
 enum class LocationConfidence : uint8_t { Confirmed, Probable, Unknown };
 enum class RiskLevel : uint8_t { None, Low, Substantial };
 enum class RiskGround : uint8_t {
-  Race, Sex, SexualOrientation, Religion, Nationality, EthnicOrigin, PoliticalOpinion, Other
+  Race,
+  Sex,
+  SexualOrientation,
+  Religion,
+  Nationality,
+  EthnicOrigin,
+  PoliticalOpinion,
+  Other
 };
 enum class EstablishmentType : uint8_t { DesignatedEstablishment, LegalRepresentative, Subsidiary, Branch, Hq };
 enum class Service : uint8_t {
-  Ecs, IpNumbering, DomainRegistry, DomainRegistrar, PrivacyProxy, IssCommunication, IssStorage,
-  FinancialService, Other
+  Ecs,
+  IpNumbering,
+  DomainRegistry,
+  DomainRegistrar,
+  PrivacyProxy,
+  IssCommunication,
+  IssStorage,
+  FinancialService,
+  Other
 };
 enum class RoleForData : uint8_t { Controller, Processor, Unknown };
 enum class EmergencyType : uint8_t {
-  ThreatToLife, ThreatToPhysicalIntegrity, ThreatToSafetyOfPerson, CriticalInfrastructure
+  ThreatToLife,
+  ThreatToPhysicalIntegrity,
+  ThreatToSafetyOfPerson,
+  CriticalInfrastructure
 };
 enum class NoticeMode : uint8_t { NotifyNow, Delay, Restrict, Omit };
 enum class IntendedUse : uint8_t { IntelligenceLead, EvidenceInProsecution, Sentencing };
 enum class SensitiveData : uint8_t {
-  RaceEthnic, Political, ReligiousBelief, TradeUnion, Genetic, Biometric, Health, SexLife
+  RaceEthnic,
+  Political,
+  ReligiousBelief,
+  TradeUnion,
+  Genetic,
+  Biometric,
+  Health,
+  SexLife
 };
 // Sensitivity of the information sought, for unilateral guidelines (legal-rules.md JFH.1).
 enum class InfoSensitivity : uint8_t { Political, Financial, Journalistic, Religious, Health, Other };
@@ -115,11 +199,13 @@ enum class PenaltyRisk : uint8_t { None, Low, High };
 enum class Clarification : uint8_t { NotSought, Pending, ProtectionConfirmed, NoProtection };
 enum class PriorOutcome : uint8_t { Pending, Granted, Refused, NoResponse, Withdrawn };
 
-template <class E> struct EnumInfo;
-#define COMITY_ENUM_NAMES(E, ...)                                              \
-  template <> struct EnumInfo<E> {                                             \
-    static constexpr std::string_view names[] = {__VA_ARGS__};                 \
-    static constexpr std::string_view type_name = #E;                          \
+template <class E>
+struct EnumInfo;
+#define COMITY_ENUM_NAMES(E, ...)                              \
+  template <>                                                  \
+  struct EnumInfo<E> {                                         \
+    static constexpr std::string_view names[] = {__VA_ARGS__}; \
+    static constexpr std::string_view type_name = #E;          \
   };
 COMITY_ENUM_NAMES(ProceedingsType, "CRIMINAL_INVESTIGATION", "PROSECUTION", "TRIAL", "SENTENCE_EXECUTION",
                   "INTELLIGENCE", "CIVIL", "ADMINISTRATIVE")
@@ -127,13 +213,11 @@ COMITY_ENUM_NAMES(AuthorityType, "JUDGE", "COURT", "INVESTIGATING_JUDGE", "PUBLI
                   "POLICE_INVESTIGATING_AUTHORITY", "OTHER_COMPETENT_AUTHORITY")
 COMITY_ENUM_NAMES(ReviewType, "PRIOR_JUDICIAL_AUTHORISATION", "PRIOR_INDEPENDENT_AUTHORITY",
                   "ENFORCEMENT_STAGE_REVIEW_AVAILABLE", "NONE")
-COMITY_ENUM_NAMES(Measure, "PRODUCE_STORED", "PRESERVE", "REALTIME_TRAFFIC", "INTERCEPT_CONTENT",
-                  "DOMAIN_REGISTRATION")
+COMITY_ENUM_NAMES(Measure, "PRODUCE_STORED", "PRESERVE", "REALTIME_TRAFFIC", "INTERCEPT_CONTENT", "DOMAIN_REGISTRATION")
 COMITY_ENUM_NAMES(DataCategory, "SUBSCRIBER", "IDENTIFICATION_ONLY", "TRAFFIC", "CONTENT", "DOMAIN_REGISTRATION")
-COMITY_ENUM_NAMES(IdentifierType, "ACCOUNT_ID", "EMAIL", "PHONE_E164", "USERNAME", "IMEI", "IMSI",
-                  "DEVICE_SERIAL", "IP_PORT_TIMESTAMP", "IP_ADDRESS", "DOMAIN_NAME", "PERSON_NAME",
-                  "CELL_TOWER_DUMP", "GEO_AREA", "IP_RANGE_WIDE", "KEYWORD", "HASHTAG", "WILDCARD",
-                  "TIME_WINDOW_ONLY", "PROVIDER_WIDE")
+COMITY_ENUM_NAMES(IdentifierType, "ACCOUNT_ID", "EMAIL", "PHONE_E164", "USERNAME", "IMEI", "IMSI", "DEVICE_SERIAL",
+                  "IP_PORT_TIMESTAMP", "IP_ADDRESS", "DOMAIN_NAME", "PERSON_NAME", "CELL_TOWER_DUMP", "GEO_AREA",
+                  "IP_RANGE_WIDE", "KEYWORD", "HASHTAG", "WILDCARD", "TIME_WINDOW_ONLY", "PROVIDER_WIDE")
 COMITY_ENUM_NAMES(EuHarmonisedOffence, "DIR_2019_713_ART3_8", "DIR_2011_93_ART3_7", "DIR_2013_40_ART3_8",
                   "DIR_2017_541_ART3_12_14", "NONE")
 COMITY_ENUM_NAMES(AnnexIV, "CRIMINAL_ORGANISATION", "TERRORISM", "TRAFFICKING_IN_HUMAN_BEINGS",
@@ -141,19 +225,17 @@ COMITY_ENUM_NAMES(AnnexIV, "CRIMINAL_ORGANISATION", "TERRORISM", "TRAFFICKING_IN
                   "MONEY_LAUNDERING", "COUNTERFEITING_CURRENCY", "COMPUTER_RELATED_CRIME", "ENVIRONMENTAL_CRIME",
                   "FACILITATION_UNAUTHORISED_ENTRY", "MURDER_GRIEVOUS_BODILY_INJURY", "ORGAN_TRADE",
                   "KIDNAPPING_HOSTAGE_TAKING", "RACISM_XENOPHOBIA", "ORGANISED_ARMED_ROBBERY",
-                  "CULTURAL_GOODS_TRAFFICKING", "SWINDLING", "RACKETEERING_EXTORTION",
-                  "COUNTERFEITING_PIRACY_PRODUCTS", "FORGERY_ADMINISTRATIVE_DOCUMENTS",
-                  "FORGERY_MEANS_OF_PAYMENT", "HORMONAL_SUBSTANCES_TRAFFICKING",
-                  "NUCLEAR_MATERIALS_TRAFFICKING", "STOLEN_VEHICLES_TRAFFICKING", "RAPE", "ARSON",
-                  "ICC_CRIMES", "UNLAWFUL_SEIZURE_AIRCRAFT_SHIPS", "SABOTAGE", "NONE")
+                  "CULTURAL_GOODS_TRAFFICKING", "SWINDLING", "RACKETEERING_EXTORTION", "COUNTERFEITING_PIRACY_PRODUCTS",
+                  "FORGERY_ADMINISTRATIVE_DOCUMENTS", "FORGERY_MEANS_OF_PAYMENT", "HORMONAL_SUBSTANCES_TRAFFICKING",
+                  "NUCLEAR_MATERIALS_TRAFFICKING", "STOLEN_VEHICLES_TRAFFICKING", "RAPE", "ARSON", "ICC_CRIMES",
+                  "UNLAWFUL_SEIZURE_AIRCRAFT_SHIPS", "SABOTAGE", "NONE")
 COMITY_ENUM_NAMES(SubjectRole, "SUSPECT", "ACCUSED", "VICTIM", "WITNESS", "OTHER")
 COMITY_ENUM_NAMES(Privilege, "NONE", "LAWYER", "MEDICAL", "JOURNALIST", "CLERGY", "PARLIAMENTARIAN", "OTHER")
 COMITY_ENUM_NAMES(LocationConfidence, "CONFIRMED", "PROBABLE", "UNKNOWN")
 COMITY_ENUM_NAMES(RiskLevel, "NONE", "LOW", "SUBSTANTIAL")
 COMITY_ENUM_NAMES(RiskGround, "RACE", "SEX", "SEXUAL_ORIENTATION", "RELIGION", "NATIONALITY", "ETHNIC_ORIGIN",
                   "POLITICAL_OPINION", "OTHER")
-COMITY_ENUM_NAMES(EstablishmentType, "DESIGNATED_ESTABLISHMENT", "LEGAL_REPRESENTATIVE", "SUBSIDIARY", "BRANCH",
-                  "HQ")
+COMITY_ENUM_NAMES(EstablishmentType, "DESIGNATED_ESTABLISHMENT", "LEGAL_REPRESENTATIVE", "SUBSIDIARY", "BRANCH", "HQ")
 COMITY_ENUM_NAMES(Service, "ECS", "IP_NUMBERING", "DOMAIN_REGISTRY", "DOMAIN_REGISTRAR", "PRIVACY_PROXY",
                   "ISS_COMMUNICATION", "ISS_STORAGE", "FINANCIAL_SERVICE", "OTHER")
 COMITY_ENUM_NAMES(RoleForData, "CONTROLLER", "PROCESSOR", "UNKNOWN")
@@ -161,8 +243,8 @@ COMITY_ENUM_NAMES(EmergencyType, "THREAT_TO_LIFE", "THREAT_TO_PHYSICAL_INTEGRITY
                   "CRITICAL_INFRASTRUCTURE")
 COMITY_ENUM_NAMES(NoticeMode, "NOTIFY_NOW", "DELAY", "RESTRICT", "OMIT")
 COMITY_ENUM_NAMES(IntendedUse, "INTELLIGENCE_LEAD", "EVIDENCE_IN_PROSECUTION", "SENTENCING")
-COMITY_ENUM_NAMES(SensitiveData, "RACE_ETHNIC", "POLITICAL", "RELIGIOUS_BELIEF", "TRADE_UNION", "GENETIC",
-                  "BIOMETRIC", "HEALTH", "SEX_LIFE")
+COMITY_ENUM_NAMES(SensitiveData, "RACE_ETHNIC", "POLITICAL", "RELIGIOUS_BELIEF", "TRADE_UNION", "GENETIC", "BIOMETRIC",
+                  "HEALTH", "SEX_LIFE")
 COMITY_ENUM_NAMES(InfoSensitivity, "POLITICAL", "FINANCIAL", "JOURNALISTIC", "RELIGIOUS", "HEALTH", "OTHER")
 COMITY_ENUM_NAMES(Assurance, "NO_DEATH_PENALTY", "SPECIALITY", "CONFIDENTIALITY", "RETURN_OF_MATERIAL")
 COMITY_ENUM_NAMES(PreservationChannel, "EPOC_PR", "BUDAPEST_29", "NETWORK_247", "US_2703F", "DIRECT")

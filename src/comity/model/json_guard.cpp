@@ -12,20 +12,25 @@ int nesting_depth(std::string_view text, int cap) {
   bool in_string = false, escaped = false;
   for (char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     switch (c) {
       case '"': in_string = true; break;
-      case '[': case '{':
+      case '[':
+      case '{':
         if (++depth > max_depth) {
           max_depth = depth;
           if (max_depth > cap) return max_depth;
         }
         break;
-      case ']': case '}': --depth; break;
+      case ']':
+      case '}': --depth; break;
       default: break;
     }
   }
@@ -34,16 +39,15 @@ int nesting_depth(std::string_view text, int cap) {
 
 }  // namespace
 
-std::optional<nlohmann::json> parse_json_guarded(std::string_view text, const JsonLimits& limits,
-                                                 FieldErrors& errors) {
+std::optional<nlohmann::json> parse_json_guarded(std::string_view text, const JsonLimits& limits, FieldErrors& errors) {
   if (text.size() > limits.max_bytes) {
     errors.push_back({"$", "a JSON document of at most " + std::to_string(limits.max_bytes) + " bytes; got " +
                                std::to_string(text.size()) + " bytes"});
     return std::nullopt;
   }
   if (nesting_depth(text, limits.max_depth) > limits.max_depth) {
-    errors.push_back({"$", "JSON nested at most " + std::to_string(limits.max_depth) +
-                               " levels deep; the input is nested deeper"});
+    errors.push_back(
+        {"$", "JSON nested at most " + std::to_string(limits.max_depth) + " levels deep; the input is nested deeper"});
     return std::nullopt;
   }
   try {

@@ -4,10 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "comity/model/errors.hpp"
 
@@ -20,7 +19,6 @@ struct JsonLimits {
 
 // Parses `text` as strict JSON (RFC 8259, UTF-8, no comments) within `limits`.
 // On failure returns nullopt and appends one error at path "$".
-std::optional<nlohmann::json> parse_json_guarded(std::string_view text, const JsonLimits& limits,
-                                                 FieldErrors& errors);
+std::optional<nlohmann::json> parse_json_guarded(std::string_view text, const JsonLimits& limits, FieldErrors& errors);
 
 }  // namespace comity

@@ -21,8 +21,8 @@ namespace comity {
 struct StateSet {
   std::vector<StateCode> states;
   bool unknown = false;
-  bool sharded = false;   // storage only: many or unknowable locations
-  bool stateless = false; // nationality only
+  bool sharded = false;    // storage only: many or unknowable locations
+  bool stateless = false;  // nationality only
   bool contains(StateCode s) const {
     for (auto c : states)
       if (c == s) return true;
@@ -33,7 +33,7 @@ struct StateSet {
 
 // A single state or UNKNOWN.
 struct StateOrUnknown {
-  StateCode code;        // empty when unknown
+  StateCode code;  // empty when unknown
   bool unknown = true;
   bool is(StateCode s) const { return !unknown && code == s; }
 };
@@ -77,7 +77,7 @@ struct Person {
   bool present = false;  // false when the request omits the person (purpose_person)
   bool known = false;
   SubjectRole role = SubjectRole::Suspect;
-  StateSet nationality;           // unknown / stateless flags used
+  StateSet nationality;  // unknown / stateless flags used
   StateOrUnknown residence_state;
   StateOrUnknown current_location_state;
   LocationConfidence location_confidence = LocationConfidence::Unknown;
@@ -140,7 +140,7 @@ struct FinalJudgment {
 };
 
 struct OnwardTransfer {
-  std::string recipient;   // ISO state code or organisation name
+  std::string recipient;  // ISO state code or organisation name
   std::string purpose;
   std::string authorisation_ref;
 };

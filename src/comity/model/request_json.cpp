@@ -11,9 +11,9 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxErrors = 100;
-constexpr size_t kMaxText = 20000;   // characters in any free-text field
-constexpr size_t kMaxShort = 300;    // identifiers, references, names
-constexpr size_t kMaxItems = 100;    // entries in any array
+constexpr size_t kMaxText = 20000;  // characters in any free-text field
+constexpr size_t kMaxShort = 300;   // identifiers, references, names
+constexpr size_t kMaxItems = 100;   // entries in any array
 
 constexpr std::string_view kIso639_1 =
     "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz "
@@ -103,12 +103,10 @@ std::string check_identifier(IdentifierType t, std::string_view v) {
       return ok ? "" : "an e-mail address (local@domain)";
     }
     case IdentifierType::Imei:
-      return is_digits(v) && (v.size() == 14 || v.size() == 15 || v.size() == 16) ? ""
-                                                                                   : "an IMEI of 14 to 16 digits";
+      return is_digits(v) && (v.size() == 14 || v.size() == 15 || v.size() == 16) ? "" : "an IMEI of 14 to 16 digits";
     case IdentifierType::Imsi:
       return is_digits(v) && v.size() >= 6 && v.size() <= 15 ? "" : "an IMSI of 6 to 15 digits (ITU-T E.212)";
-    case IdentifierType::IpAddress:
-      return valid_ip(v) ? "" : "an IPv4 or IPv6 address";
+    case IdentifierType::IpAddress: return valid_ip(v) ? "" : "an IPv4 or IPv6 address";
     case IdentifierType::IpPortTimestamp: {
       // "IP:PORT@DATETIME" or "[IPv6]:PORT@DATETIME"
       auto at = v.rfind('@');
@@ -123,10 +121,8 @@ std::string check_identifier(IdentifierType t, std::string_view v) {
                 parse_datetime_date(v.substr(at + 1)).has_value();
       return ok ? "" : "IP:PORT@ISO-8601-date-time, e.g. 203.0.113.5:443@2026-05-01T10:00:00Z";
     }
-    case IdentifierType::DomainName:
-      return valid_domain(v) ? "" : "a domain name, e.g. example.org";
-    default:
-      return v.empty() ? "a non-empty value" : "";
+    case IdentifierType::DomainName: return valid_domain(v) ? "" : "a domain name, e.g. example.org";
+    default: return v.empty() ? "a non-empty value" : "";
   }
 }
 
@@ -238,8 +234,8 @@ class Obj {
     }
     auto n = v->get<int64_t>();
     if (n < lo || n > hi) {
-      r_.error(at(key), std::string(what) + " between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                            "; got " + std::to_string(n));
+      r_.error(at(key), std::string(what) + " between " + std::to_string(lo) + " and " + std::to_string(hi) + "; got " +
+                            std::to_string(n));
       return std::nullopt;
     }
     return static_cast<int>(n);
@@ -332,19 +328,29 @@ class Obj {
       const json& e = (*v)[i];
       if (e.is_string()) {
         const auto& s = e.get_ref<const std::string&>();
-        if (allow_unknown && s == "UNKNOWN") { out.unknown = true; continue; }
-        if (allow_sharded && s == "SHARDED") { out.sharded = true; continue; }
-        if (allow_stateless && s == "STATELESS") { out.stateless = true; continue; }
+        if (allow_unknown && s == "UNKNOWN") {
+          out.unknown = true;
+          continue;
+        }
+        if (allow_sharded && s == "SHARDED") {
+          out.sharded = true;
+          continue;
+        }
+        if (allow_stateless && s == "STATELESS") {
+          out.stateless = true;
+          continue;
+        }
       }
       StateCode c = state_value(e, p);
       if (c.empty()) continue;  // state_value reported it
-      if (out.contains(c)) r_.error(p, "each state once; " + c.str() + " is repeated");
-      else out.states.push_back(c);
+      if (out.contains(c))
+        r_.error(p, "each state once; " + c.str() + " is repeated");
+      else
+        out.states.push_back(c);
     }
     if (v->size() > kMaxItems) r_.error(at(key), "at most " + std::to_string(kMaxItems) + " entries");
     if (v->empty() && allow_unknown) out.unknown = true;
-    if (out.stateless && !out.states.empty())
-      r_.error(at(key), "STATELESS cannot be combined with a nationality");
+    if (out.stateless && !out.states.empty()) r_.error(at(key), "STATELESS cannot be combined with a nationality");
     return out;
   }
 
@@ -364,10 +370,12 @@ class Obj {
     for (size_t i = 0; i < v->size() && i < kMaxItems; ++i) {
       auto p = at(key) + "[" + std::to_string(i) + "]";
       const json& e = (*v)[i];
-      if (!e.is_string()) r_.error(p, "a string; got " + type_name(e));
+      if (!e.is_string())
+        r_.error(p, "a string; got " + type_name(e));
       else if (e.get_ref<const std::string&>().size() > max_len)
         r_.error(p, "at most " + std::to_string(max_len) + " characters");
-      else out.push_back(e.get<std::string>());
+      else
+        out.push_back(e.get<std::string>());
     }
     if (v->size() > kMaxItems) r_.error(at(key), "at most " + std::to_string(kMaxItems) + " entries");
     return out;
@@ -450,8 +458,10 @@ Person read_person(Reader& r, const json& j, const std::string& path) {
   if (auto c = o.enumeration<LocationConfidence>("location_confidence", false)) p.location_confidence = *c;
   p.is_us_person = o.tri("is_us_person", Tri::Unknown, false);
   p.is_australian_person = o.tri("is_australian_person", Tri::Unknown, false);
-  if (auto pr = o.enumeration<Privilege>("professional_privilege", false)) p.professional_privilege = *pr;
-  else o.reader().assume(o.at("professional_privilege") + "=NONE");
+  if (auto pr = o.enumeration<Privilege>("professional_privilege", false))
+    p.professional_privilege = *pr;
+  else
+    o.reader().assume(o.at("professional_privilege") + "=NONE");
   p.immunity = o.boolean("immunity", false);
   p.is_minor = o.boolean("is_minor", false, false);
   p.privilege_waived = o.boolean("privilege_waived", false, false);
@@ -473,9 +483,9 @@ Offence read_offence(Reader& r, const json& j, const std::string& path) {
     } else if (v->is_number_integer() && v->get<int64_t>() >= 0 && v->get<int64_t>() <= 1200) {
       f.max_penalty_months = static_cast<int>(v->get<int64_t>());
     } else {
-      r.error(o.at("max_penalty_months"), "the maximum penalty in months (integer 0..1200) or \"LIFE\"; got " +
-                                              (v->is_string() ? show_value(v->get_ref<const std::string&>())
-                                                              : type_name(*v) + " " + v->dump()));
+      r.error(o.at("max_penalty_months"),
+              "the maximum penalty in months (integer 0..1200) or \"LIFE\"; got " +
+                  (v->is_string() ? show_value(v->get_ref<const std::string&>()) : type_name(*v) + " " + v->dump()));
     }
   }
   f.death_penalty_available = o.boolean("death_penalty_available", false);
@@ -554,8 +564,8 @@ void read_request(Reader& r, const json& j, Request& q) {
   q.language = o.str("language", false, 2);
   if (!q.language.empty() && (q.language.size() != 2 || kIso639_1.find(q.language) == std::string_view::npos ||
                               kIso639_1.find(q.language) % 3 != 0))
-    r.error(o.at("language"), "an ISO 639-1 language code (two lower-case letters, e.g. \"de\"); got " +
-                                  show_value(q.language));
+    r.error(o.at("language"),
+            "an ISO 639-1 language code (two lower-case letters, e.g. \"de\"); got " + show_value(q.language));
   q.translations_available = o.string_list("translations_available", false, 2);
   for (size_t i = 0; i < q.translations_available.size(); ++i) {
     const auto& l = q.translations_available[i];
@@ -586,8 +596,10 @@ void read_request(Reader& r, const json& j, Request& q) {
   if (const json* v = o.get("designated_authority_review")) {
     Obj ro(r, *v, o.at("designated_authority_review"));
     if (ro.ok()) {
-      if (auto b = ro.opt_boolean("passed")) q.designated_authority_review_passed = *b;
-      else ro.need("passed", "true or false");
+      if (auto b = ro.opt_boolean("passed"))
+        q.designated_authority_review_passed = *b;
+      else
+        ro.need("passed", "true or false");
       q.designated_authority_certification_ref = ro.str("certification_ref", false);
     }
   }
@@ -595,13 +607,13 @@ void read_request(Reader& r, const json& j, Request& q) {
   q.central_authority_ref = o.str("central_authority_ref", false);
 
   // 10.3 offences and facts
-  o.array("offences", true, "an array of offences", [&](const json& e, const std::string& p) {
-    q.offences.push_back(read_offence(r, e, p));
-  }, 1);
+  o.array(
+      "offences", true, "an array of offences",
+      [&](const json& e, const std::string& p) { q.offences.push_back(read_offence(r, e, p)); }, 1);
   if (const json* v = o.get("dual_criminality_result")) {
     if (!v->is_object()) {
-      r.error(o.at("dual_criminality_result"), "an object mapping state codes to " +
-                                                   enum_choices<DualCriminality>() + "; got " + type_name(*v));
+      r.error(o.at("dual_criminality_result"),
+              "an object mapping state codes to " + enum_choices<DualCriminality>() + "; got " + type_name(*v));
     } else {
       for (auto it = v->begin(); it != v->end(); ++it) {
         auto p = o.at("dual_criminality_result") + "." + it.key();
@@ -633,8 +645,8 @@ void read_request(Reader& r, const json& j, Request& q) {
   });
   q.facts_summary = o.str("facts_summary", true, kMaxText, "a summary of the relevant facts (string)");
   q.relevance_statement = o.str("relevance_statement", false, kMaxText);
-  q.necessity_statement = o.str("necessity_statement", true, kMaxText,
-                                "a statement of necessity and proportionality (string)");
+  q.necessity_statement =
+      o.str("necessity_statement", true, kMaxText, "a statement of necessity and proportionality (string)");
   q.probable_cause_statement = o.str("probable_cause_statement", false, kMaxText);
   q.provider_possession_basis = o.str("provider_possession_basis", false, kMaxText);
   q.processor_justification = o.str("processor_justification", false, kMaxText);

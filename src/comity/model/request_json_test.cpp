@@ -17,7 +17,9 @@ FieldErrors errors_of(const std::string& text) {
   EXPECT_FALSE(r.errors.empty());
   return r.errors;
 }
-FieldErrors errors_of(const json& j) { return errors_of(j.dump()); }
+FieldErrors errors_of(const json& j) {
+  return errors_of(j.dump());
+}
 
 bool has_error(const FieldErrors& errs, const std::string& path, const std::string& fragment = "") {
   for (const auto& e : errs)
@@ -68,7 +70,7 @@ TEST(RequestJson, UnknownStatesAndSpecialValuesInTheWrongPlace) {
   j["requesting_state"] = "XX";
   j["provider"]["hq_state"] = "UK";
   j["subject"]["nationality"] = {"DE", "SHARDED"};  // SHARDED is for storage only
-  j["provider"]["data_location"] = {"STATELESS"};  // STATELESS is for nationality only
+  j["provider"]["data_location"] = {"STATELESS"};   // STATELESS is for nationality only
   auto errs = errors_of(j);
   EXPECT_TRUE(has_error(errs, "$.requesting_state", "not assigned")) << dump(errs);
   EXPECT_TRUE(has_error(errs, "$.provider.hq_state", "GB")) << dump(errs);

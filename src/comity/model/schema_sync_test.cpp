@@ -12,7 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-json schema() { return json::parse(test::read_text(test::source_dir() + "/schemas/request.schema.json")); }
+json schema() {
+  return json::parse(test::read_text(test::source_dir() + "/schemas/request.schema.json"));
+}
 
 template <class E>
 void expect_enum(const json& defs, const char* name) {

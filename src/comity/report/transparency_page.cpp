@@ -24,7 +24,9 @@ std::string chart(const std::string& id, const std::string& title, const Json& c
   if (counts.is_object())
     for (auto it = counts.begin(); it != counts.end(); ++it)
       if (it.value().is_number()) rows.emplace_back(it.key(), it.value().get<double>());
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return a.second > b.second || (a.second == b.second && a.first < b.first);
+  });
   std::string out = "<section aria-labelledby=\"" + id + "\"><h2 id=\"" + id + "\">" + html_escape(title) + "</h2>\n";
   if (rows.empty()) return out + "<p>No cases yet.</p></section>\n";
   double top = std::max(1.0, rows.front().second);
@@ -34,16 +36,15 @@ std::string chart(const std::string& id, const std::string& title, const Json& c
   for (size_t i = 0; i < rows.size(); ++i) {
     double w = (chart_w - label_w - 60) * rows[i].second / top;
     int y = static_cast<int>(i) * bar_h + 2;
-    out += "<text x=\"" + std::to_string(label_w - 6) + "\" y=\"" + std::to_string(y + 15) +
-           "\" text-anchor=\"end\">" + html_escape(rows[i].first) + "</text>";
+    out += "<text x=\"" + std::to_string(label_w - 6) + "\" y=\"" + std::to_string(y + 15) + "\" text-anchor=\"end\">" +
+           html_escape(rows[i].first) + "</text>";
     out += "<rect x=\"" + std::to_string(label_w) + "\" y=\"" + std::to_string(y + 3) + "\" width=\"" + num(w) +
            "\" height=\"" + std::to_string(bar_h - 6) + "\"></rect>";
     out += "<text x=\"" + num(label_w + w + 6) + "\" y=\"" + std::to_string(y + 15) + "\">" + num(rows[i].second) +
            "</text>";
   }
   out += "</svg>\n<table><caption>" + html_escape(title) + "</caption><thead><tr><th scope=\"col\">" +
-         html_escape(key_label) + "</th><th scope=\"col\">" + html_escape(unit) +
-         "</th></tr></thead><tbody>";
+         html_escape(key_label) + "</th><th scope=\"col\">" + html_escape(unit) + "</th></tr></thead><tbody>";
   for (const auto& [k, v] : rows)
     out += "<tr><th scope=\"row\">" + html_escape(k) + "</th><td>" +
            (v == static_cast<double>(static_cast<int64_t>(v)) ? std::to_string(static_cast<int64_t>(v)) : num(v)) +
@@ -100,8 +101,8 @@ std::string transparency_page(const Json& stats, const std::string& origin, cons
                all[k].dump() + "</td></tr>";
   }
   out += "</tbody></table></section>\n";
-  out += chart("pathway", "Cases opened by legal pathway", stats.value("by_pathway", Json::object()), "Pathway",
-               "Cases");
+  out +=
+      chart("pathway", "Cases opened by legal pathway", stats.value("by_pathway", Json::object()), "Pathway", "Cases");
   out += chart("corridor", "Cases opened by corridor (requesting State - State addressed)",
                stats.value("by_corridor", Json::object()), "Corridor", "Cases");
   out += chart("category", "Data categories requested", stats.value("by_data_category", Json::object()),
@@ -111,15 +112,15 @@ std::string transparency_page(const Json& stats, const std::string& origin, cons
                "Cases");
   out += chart("grounds", "Refusals, objections and inability by coded ground", stats.value("grounds", Json::object()),
                "Step and ground", "Events");
-  out += "<section aria-labelledby=\"verify\"><h2 id=\"verify\">Check these figures</h2>"
-         "<p>The figures count the leaves of the checkpoint below, signed by the log <code>" +
-         html_escape(origin) + "</code> (tree size " + n("tree_size") + ", root <code>" +
-         html_escape(stats.value("root", "")) +
-         "</code>). Its verifier key:</p><pre>" + html_escape(verifier_key) + "</pre><p>The signed checkpoint:</p><pre>" +
-         html_escape(stats.value("checkpoint", "")) +
-         "</pre><p>To check the log and these figures yourself: <code>comity log verify --url URL --key "
-         "VERIFIER_KEY</code>; the figures as data: <a href=\"/api/v1/log/statistics\">JSON</a>, "
-         "<a href=\"/api/v1/log/statistics?format=csv\">CSV</a>.</p></section>\n</main>\n</body></html>\n";
+  out +=
+      "<section aria-labelledby=\"verify\"><h2 id=\"verify\">Check these figures</h2>"
+      "<p>The figures count the leaves of the checkpoint below, signed by the log <code>" +
+      html_escape(origin) + "</code> (tree size " + n("tree_size") + ", root <code>" +
+      html_escape(stats.value("root", "")) + "</code>). Its verifier key:</p><pre>" + html_escape(verifier_key) +
+      "</pre><p>The signed checkpoint:</p><pre>" + html_escape(stats.value("checkpoint", "")) +
+      "</pre><p>To check the log and these figures yourself: <code>comity log verify --url URL --key "
+      "VERIFIER_KEY</code>; the figures as data: <a href=\"/api/v1/log/statistics\">JSON</a>, "
+      "<a href=\"/api/v1/log/statistics?format=csv\">CSV</a>.</p></section>\n</main>\n</body></html>\n";
   return out;
 }
 

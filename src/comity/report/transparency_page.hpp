@@ -6,9 +6,8 @@
 // Content-Security-Policy of default-src 'none' (styles inline).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace comity {
 

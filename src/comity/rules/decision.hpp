@@ -24,10 +24,10 @@ std::string_view status_name(PathwayStatus s);
 struct Arg {
   enum class Type : uint8_t { None, Int, Str, State, Cats, List };
   Type type = Type::None;
-  int64_t i = 0;                             // Int value, State index, or bit mask
-  const char* s = nullptr;                   // Str: static or pack-owned text
+  int64_t i = 0;            // Int value, State index, or bit mask
+  const char* s = nullptr;  // Str: static or pack-owned text
   uint32_t len = 0;
-  const std::string_view* table = nullptr;   // List: names of the bits in `i`
+  const std::string_view* table = nullptr;  // List: names of the bits in `i`
 };
 
 struct CheckResult {
@@ -58,17 +58,17 @@ struct PathwayResult {
   NaReason na_reason = NaReason::None;
   Role role = Role::Primary;
   Measure measure = Measure::ProduceStored;
-  Categories scope;             // data categories this entry covers
+  Categories scope;  // data categories this entry covers
   PathwayStatus status = PathwayStatus::NotApplicable;
   Range applicability, checks;  // into Decision::checks
   bool split = false;           // one portion of a request split by data category
   StateCode counterpart;        // enforcing / executing / requested / partner state
   const Agreement* agreement = nullptr;
   const MlaInstrument* instrument = nullptr;
-  bool notified = false;        // enforcing state must be notified (EU Art 8)
+  bool notified = false;  // enforcing state must be notified (EU Art 8)
   bool ex_post_validation = false;
-  int expected_hours = 0;       // advisory speed used for ranking
-  int rank = 0;                 // 1 = best among its role; 0 = not ranked (not lawful)
+  int expected_hours = 0;  // advisory speed used for ranking
+  int rank = 0;            // 1 = best among its role; 0 = not ranked (not lawful)
 };
 
 struct JurisdictionFactor {

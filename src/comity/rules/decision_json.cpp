@@ -64,7 +64,9 @@ ordered_json check_json(const CheckResult& c, std::string_view stage) {
   return j;
 }
 
-std::string_view role_name(Role r) { return r == Role::Primary ? "primary" : "preservation_companion"; }
+std::string_view role_name(Role r) {
+  return r == Role::Primary ? "primary" : "preservation_companion";
+}
 
 }  // namespace
 

@@ -1,9 +1,8 @@
 // Decision → JSON (docs/decision-format.md) and → text memo.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "comity/model/request.hpp"
 #include "comity/rules/decision.hpp"

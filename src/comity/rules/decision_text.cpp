@@ -79,8 +79,9 @@ std::string decision_to_text(const Decision& d, const Request& q) {
       for (const auto* x : deadlines_for(d, *p))
         out << "    Deadline " << x->id << ": " << x->label << " — " << x->duration << " from " << x->starts << "\n";
       for (const auto* x : notifications_for(d, *p))
-        out << "    Notify " << x->to << (x->to_counterpart && !p->counterpart.empty() ? " (" + p->counterpart.str() + ")" : "") << " ["
-            << x->id << "]: " << x->text << "\n";
+        out << "    Notify " << x->to
+            << (x->to_counterpart && !p->counterpart.empty() ? " (" + p->counterpart.str() + ")" : "") << " [" << x->id
+            << "]: " << x->text << "\n";
       for (const auto* x : limitations_for(d, *p)) out << "    Use limitation " << x->id << ": " << x->text << "\n";
       auto basis = unverified_basis(d, *p);
       if (!basis.empty()) {
@@ -145,7 +146,8 @@ std::string decision_to_summary(const Decision& d, const Request& q) {
   if (d.blocked) {
     out << "  BLOCKED:";
     for (uint32_t i = d.gate.begin; i < d.gate.end; ++i)
-      if (d.checks[i].outcome == Outcome::Fail) out << " " << d.checks[i].pred->id << " — " << render_reason(d.checks[i]);
+      if (d.checks[i].outcome == Outcome::Fail)
+        out << " " << d.checks[i].pred->id << " — " << render_reason(d.checks[i]);
     out << "\n";
   }
   for (Role role : {Role::Primary, Role::PreservationCompanion}) {

@@ -263,9 +263,8 @@ struct Evaluator {
 
     rank(Role::Primary);
     rank(Role::PreservationCompanion);
-    d.blocked = std::none_of(d.pathways.begin(), d.pathways.end(), [](const PathwayResult& p) {
-      return p.role == Role::Primary && p.rank > 0;
-    });
+    d.blocked = std::none_of(d.pathways.begin(), d.pathways.end(),
+                             [](const PathwayResult& p) { return p.role == Role::Primary && p.rank > 0; });
     factors();
   }
 };
@@ -354,8 +353,10 @@ std::string render_reason(const CheckResult& c) {
       case Arg::Type::Int: out += std::to_string(a.i); break;
       case Arg::Type::Str: out.append(a.s, a.len); break;
       case Arg::Type::State:
-        if (a.i >= 0) out += StateCode::from_letters(static_cast<char>('A' + a.i / 26), static_cast<char>('A' + a.i % 26)).str();
-        else out += "(unknown)";
+        if (a.i >= 0)
+          out += StateCode::from_letters(static_cast<char>('A' + a.i / 26), static_cast<char>('A' + a.i % 26)).str();
+        else
+          out += "(unknown)";
         break;
       case Arg::Type::Cats: out += Categories::from_bits(static_cast<uint64_t>(a.i)).str(); break;
       case Arg::Type::List: {

@@ -57,10 +57,10 @@ TEST(Engine, StatusFollowsTheChecksAndNeverHidesAReview) {
       }
       if (fail) {
         EXPECT_EQ(p.status, PathwayStatus::Unavailable) << p.def->id;
-      }
-      else if (review) {
+      } else if (review) {
         EXPECT_NE(p.status, PathwayStatus::Available) << p.def->id;  // review is never a pass
-      EXPECT_EQ(p.rank > 0, p.status == PathwayStatus::Available || p.status == PathwayStatus::AvailableWithConditions);
+        EXPECT_EQ(p.rank > 0,
+                  p.status == PathwayStatus::Available || p.status == PathwayStatus::AvailableWithConditions);
       }
     }
   }
@@ -82,9 +82,8 @@ TEST(Engine, RanksAreContiguousAndVoluntaryNeverOutranksATreatyRoute) {
         }
       }
     }
-    EXPECT_EQ(d.blocked, std::none_of(d.pathways.begin(), d.pathways.end(), [](const PathwayResult& p) {
-                return p.role == Role::Primary && p.rank > 0;
-              }));
+    EXPECT_EQ(d.blocked, std::none_of(d.pathways.begin(), d.pathways.end(),
+                                      [](const PathwayResult& p) { return p.role == Role::Primary && p.rank > 0; }));
   }
 }
 

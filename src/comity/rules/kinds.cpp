@@ -65,13 +65,15 @@ Verdict specific_identifiers(EvalCtx& c, const PredicateDef&) {
   bool semi = false, all_names = true;
   for (const auto& id : ids) {
     switch (id.type) {
-      case IdentifierType::Wildcard: case IdentifierType::Keyword: case IdentifierType::Hashtag:
-      case IdentifierType::GeoArea: case IdentifierType::ProviderWide: case IdentifierType::IpRangeWide:
-      case IdentifierType::TimeWindowOnly:
-        return v(2, ename(enum_name(id.type)));
-      case IdentifierType::CellTowerDump: case IdentifierType::IpAddress:
-        semi = true;
-        break;
+      case IdentifierType::Wildcard:
+      case IdentifierType::Keyword:
+      case IdentifierType::Hashtag:
+      case IdentifierType::GeoArea:
+      case IdentifierType::ProviderWide:
+      case IdentifierType::IpRangeWide:
+      case IdentifierType::TimeWindowOnly: return v(2, ename(enum_name(id.type)));
+      case IdentifierType::CellTowerDump:
+      case IdentifierType::IpAddress: semi = true; break;
       default: break;
     }
     if (id.type != IdentifierType::PersonName) all_names = false;
@@ -91,7 +93,9 @@ Verdict facts_present(EvalCtx& c, const PredicateDef&) {
   return v(0);
 }
 
-Verdict necessity_statement(EvalCtx& c, const PredicateDef&) { return v(is_blank(c.q.necessity_statement) ? 1 : 0); }
+Verdict necessity_statement(EvalCtx& c, const PredicateDef&) {
+  return v(is_blank(c.q.necessity_statement) ? 1 : 0);
+}
 
 Verdict discrimination_risk(EvalCtx& c, const PredicateDef&) {
   auto grounds = arg_list(EnumInfo<RiskGround>::names, c.q.hr_risk_grounds.bits());
@@ -184,7 +188,8 @@ Verdict domestic_reach(EvalCtx& c, const PredicateDef&) {
   for (const auto& e : pr.establishments)
     if (e.state == is) return v(0, arg_state(is), ename(enum_name(e.type)));
   bool subscriber_only = c.scope.subset_of(kSubscriberLike);
-  bool offers = std::find(pr.offers_services_in.begin(), pr.offers_services_in.end(), is) != pr.offers_services_in.end();
+  bool offers =
+      std::find(pr.offers_services_in.begin(), pr.offers_services_in.end(), is) != pr.offers_services_in.end();
   const StateInfo* st = c.pack.state(is);
   if (subscriber_only && offers && st && party_at(st->budapest_party_since, c.at)) return v(1, arg_state(is));
   return v(2, arg_state(is));
@@ -224,9 +229,8 @@ Verdict first_use_mla(EvalCtx& c, const PredicateDef&) {
 // ---- Letters rogatory, voluntary disclosure ---------------------------------
 
 bool is_treaty_family(Family f) {
-  return f == Family::EuEpoc || f == Family::Eio || f == Family::CloudEa || f == Family::Sap7 ||
-         f == Family::Sap8 || f == Family::Sap9 || f == Family::Sap10 || f == Family::BcMla || f == Family::Mlat ||
-         f == Family::Domestic;
+  return f == Family::EuEpoc || f == Family::Eio || f == Family::CloudEa || f == Family::Sap7 || f == Family::Sap8 ||
+         f == Family::Sap9 || f == Family::Sap10 || f == Family::BcMla || f == Family::Mlat || f == Family::Domestic;
 }
 
 Verdict letters_rogatory_fallback(EvalCtx& c, const PredicateDef&) {
@@ -259,14 +263,17 @@ Verdict voluntary_non_content(EvalCtx& c, const PredicateDef&) {
   return c.scope.contains(DataCategory::Content) ? v(1, arg_state(c.counterpart)) : v(0, arg_cats(c.scope));
 }
 
-Verdict voluntary_flag(EvalCtx&, const PredicateDef&) { return v(0); }
+Verdict voluntary_flag(EvalCtx&, const PredicateDef&) {
+  return v(0);
+}
 
 // ---- Access Now criteria (AN.*), evaluated once after all pathways -----------
 
 bool any_lawful(const EvalCtx& c, Family f) {
   if (!c.earlier) return false;
   for (const auto& r : *c.earlier)
-    if (r.def->family == f && (r.status == PathwayStatus::Available || r.status == PathwayStatus::AvailableWithConditions))
+    if (r.def->family == f &&
+        (r.status == PathwayStatus::Available || r.status == PathwayStatus::AvailableWithConditions))
       return true;
   return false;
 }
@@ -357,52 +364,95 @@ int connection_score(const Request& q, StateCode s, uint32_t* bits) {
 namespace kinds {
 
 void register_core(std::vector<KindSpec>& out) {
-  out.insert(out.end(), {
-    {"criminal_purpose", {{"pass", P}, {"fail", F}}, {"proceedings"}, {}, criminal_purpose},
-    {"specific_identifiers", {{"pass", P}, {"fail_none", F}, {"fail_bulk", F}, {"review_semi", R}}, {"type"}, {},
-     specific_identifiers},
-    {"facts_present", {{"pass", P}, {"fail_no_facts", F}, {"review_no_link", R}}, {}, {}, facts_present},
-    {"necessity_statement", {{"pass", P}, {"review_missing", R}}, {}, {}, necessity_statement},
-    {"discrimination_risk", {{"pass", P}, {"review_low", R}, {"fail_substantial", F}}, {"grounds"}, {},
-     discrimination_risk},
-    {"expression_risk", {{"pass", P}, {"review_speech", R}, {"review_journalist", R}}, {"iccs"}, {}, expression_risk},
-    {"death_penalty_risk", {{"pass", P}, {"review_available", R}}, {"state"}, {}, death_penalty_risk},
-    {"privilege_immunity", {{"pass", P}, {"review_privilege", R}, {"review_immunity", R}}, {"privilege"}, {},
-     privilege_immunity},
-    {"ne_bis_in_idem", {{"pass", P}, {"review_judgment", R}}, {"state"}, {}, ne_bis_in_idem},
-    {"interception_limits", {{"not_applicable", N}, {"pass", P}, {"fail_no_end", F}, {"fail_no_assessment", F}}, {},
-     {}, interception_limits},
-    {"user_notice_plan", {{"pass_notify", P}, {"pass_delay", P}, {"review_no_justification", R},
-                          {"review_no_review_date", R}}, {"mode"}, {}, user_notice_plan},
-    {"data_protection_plan", {{"pass", P}, {"review_sensitive", R}, {"review_automated", R}}, {"days", "sensitivity"}, {},
-     data_protection_plan},
-    {"onward_transfer_authorised", {{"pass_none", P}, {"pass_authorised", P}, {"review_unauthorised", R},
-                                    {"fail_unauthorised", F}}, {}, {"severity"}, onward_transfer_authorised},
-    {"states_in_registry", {{"pass", P}, {"review_missing", R}}, {"state"}, {}, states_in_registry},
-    {"domestic_reach", {{"pass_establishment", P}, {"review_art18", R}, {"not_applicable", N}}, {"state", "type"}, {},
-     domestic_reach},
-    {"domestic_legal_basis", {{"pass", P}, {"review_missing", R}}, {}, {}, domestic_legal_basis},
-    {"foreign_storage_conflict", {{"pass", P}, {"review_conflict", R}}, {"state"}, {}, foreign_storage_conflict},
-    {"sensitive_requires_mla", {{"pass_no_policy", P}, {"pass_not_sensitive", P}, {"fail", F}},
-     {"state", "sensitivity"}, {}, sensitive_requires_mla},
-    {"first_use_mla", {{"not_applicable", N}, {"pass_prior", P}, {"pass_emergency", P}, {"fail", F}}, {"state"}, {},
-     first_use_mla},
-    {"letters_rogatory_fallback", {{"pass", P}, {"not_applicable", N}}, {"pathway", "state"}, {}, letters_rogatory_fallback},
-    {"judicial_origin", {{"pass", P}, {"fail", F}}, {"type"}, {}, judicial_origin},
-    {"voluntary_permitted", {{"pass", P}, {"not_applicable", N}}, {"state"}, {}, voluntary_permitted},
-    {"voluntary_non_content", {{"pass", P}, {"fail_content", F}}, {"categories"}, {}, voluntary_non_content},
-    {"voluntary_flag", {{"review", R}}, {}, {}, voluntary_flag},
-    {"an_reciprocal_corridor", {{"pass", P}, {"review", R}}, {"pathway"}, {}, an_reciprocal_corridor},
-    {"an_connection", {{"pass", P}, {"review", R}}, {"state", "score", "min"}, {}, an_connection},
-    {"an_speed_critical", {{"pass_listed", P}, {"pass_emergency", P}, {"review", R}}, {"iccs", "label"}, {},
-     an_speed_critical},
-    {"an_individualised", {{"pass", P}, {"review", R}}, {}, {}, an_individualised},
-    {"an_hr_standards", {{"pass", P}, {"review", R}}, {}, {}, an_hr_standards},
-    {"an_data_protection", {{"pass", P}, {"review", R}}, {}, {}, an_data_protection},
-    {"an_official_channel", {{"pass", P}, {"review", R}}, {}, {}, an_official_channel},
-    {"an_notice", {{"pass", P}, {"review", R}}, {}, {}, an_notice},
-    {"an_emergency_process", {{"not_applicable", N}, {"pass", P}, {"review", R}}, {}, {}, an_emergency_process},
-  });
+  out.insert(
+      out.end(),
+      {
+          {"criminal_purpose", {{"pass", P}, {"fail", F}}, {"proceedings"}, {}, criminal_purpose},
+          {"specific_identifiers",
+           {{"pass", P}, {"fail_none", F}, {"fail_bulk", F}, {"review_semi", R}},
+           {"type"},
+           {},
+           specific_identifiers},
+          {"facts_present", {{"pass", P}, {"fail_no_facts", F}, {"review_no_link", R}}, {}, {}, facts_present},
+          {"necessity_statement", {{"pass", P}, {"review_missing", R}}, {}, {}, necessity_statement},
+          {"discrimination_risk",
+           {{"pass", P}, {"review_low", R}, {"fail_substantial", F}},
+           {"grounds"},
+           {},
+           discrimination_risk},
+          {"expression_risk",
+           {{"pass", P}, {"review_speech", R}, {"review_journalist", R}},
+           {"iccs"},
+           {},
+           expression_risk},
+          {"death_penalty_risk", {{"pass", P}, {"review_available", R}}, {"state"}, {}, death_penalty_risk},
+          {"privilege_immunity",
+           {{"pass", P}, {"review_privilege", R}, {"review_immunity", R}},
+           {"privilege"},
+           {},
+           privilege_immunity},
+          {"ne_bis_in_idem", {{"pass", P}, {"review_judgment", R}}, {"state"}, {}, ne_bis_in_idem},
+          {"interception_limits",
+           {{"not_applicable", N}, {"pass", P}, {"fail_no_end", F}, {"fail_no_assessment", F}},
+           {},
+           {},
+           interception_limits},
+          {"user_notice_plan",
+           {{"pass_notify", P}, {"pass_delay", P}, {"review_no_justification", R}, {"review_no_review_date", R}},
+           {"mode"},
+           {},
+           user_notice_plan},
+          {"data_protection_plan",
+           {{"pass", P}, {"review_sensitive", R}, {"review_automated", R}},
+           {"days", "sensitivity"},
+           {},
+           data_protection_plan},
+          {"onward_transfer_authorised",
+           {{"pass_none", P}, {"pass_authorised", P}, {"review_unauthorised", R}, {"fail_unauthorised", F}},
+           {},
+           {"severity"},
+           onward_transfer_authorised},
+          {"states_in_registry", {{"pass", P}, {"review_missing", R}}, {"state"}, {}, states_in_registry},
+          {"domestic_reach",
+           {{"pass_establishment", P}, {"review_art18", R}, {"not_applicable", N}},
+           {"state", "type"},
+           {},
+           domestic_reach},
+          {"domestic_legal_basis", {{"pass", P}, {"review_missing", R}}, {}, {}, domestic_legal_basis},
+          {"foreign_storage_conflict", {{"pass", P}, {"review_conflict", R}}, {"state"}, {}, foreign_storage_conflict},
+          {"sensitive_requires_mla",
+           {{"pass_no_policy", P}, {"pass_not_sensitive", P}, {"fail", F}},
+           {"state", "sensitivity"},
+           {},
+           sensitive_requires_mla},
+          {"first_use_mla",
+           {{"not_applicable", N}, {"pass_prior", P}, {"pass_emergency", P}, {"fail", F}},
+           {"state"},
+           {},
+           first_use_mla},
+          {"letters_rogatory_fallback",
+           {{"pass", P}, {"not_applicable", N}},
+           {"pathway", "state"},
+           {},
+           letters_rogatory_fallback},
+          {"judicial_origin", {{"pass", P}, {"fail", F}}, {"type"}, {}, judicial_origin},
+          {"voluntary_permitted", {{"pass", P}, {"not_applicable", N}}, {"state"}, {}, voluntary_permitted},
+          {"voluntary_non_content", {{"pass", P}, {"fail_content", F}}, {"categories"}, {}, voluntary_non_content},
+          {"voluntary_flag", {{"review", R}}, {}, {}, voluntary_flag},
+          {"an_reciprocal_corridor", {{"pass", P}, {"review", R}}, {"pathway"}, {}, an_reciprocal_corridor},
+          {"an_connection", {{"pass", P}, {"review", R}}, {"state", "score", "min"}, {}, an_connection},
+          {"an_speed_critical",
+           {{"pass_listed", P}, {"pass_emergency", P}, {"review", R}},
+           {"iccs", "label"},
+           {},
+           an_speed_critical},
+          {"an_individualised", {{"pass", P}, {"review", R}}, {}, {}, an_individualised},
+          {"an_hr_standards", {{"pass", P}, {"review", R}}, {}, {}, an_hr_standards},
+          {"an_data_protection", {{"pass", P}, {"review", R}}, {}, {}, an_data_protection},
+          {"an_official_channel", {{"pass", P}, {"review", R}}, {}, {}, an_official_channel},
+          {"an_notice", {{"pass", P}, {"review", R}}, {}, {}, an_notice},
+          {"an_emergency_process", {{"not_applicable", N}, {"pass", P}, {"review", R}}, {}, {}, an_emergency_process},
+      });
 }
 
 }  // namespace kinds
@@ -424,7 +474,9 @@ const std::vector<KindSpec>& kind_table() {
 
 }  // namespace
 
-std::span<const KindSpec> all_kinds() { return kind_table(); }
+std::span<const KindSpec> all_kinds() {
+  return kind_table();
+}
 
 const KindSpec* find_kind(std::string_view name) {
   for (const auto& k : kind_table())

@@ -23,7 +23,9 @@ bool is_addressee(EstablishmentType t) {
   return t == EstablishmentType::DesignatedEstablishment || t == EstablishmentType::LegalRepresentative;
 }
 
-bool preservation(const EvalCtx& c) { return c.pathway && c.pathway->family == Family::EuEpocPr; }
+bool preservation(const EvalCtx& c) {
+  return c.pathway && c.pathway->family == Family::EuEpocPr;
+}
 
 Verdict eu_in_force(EvalCtx& c, const PredicateDef&) {
   auto from = c.pack.eu_regulation_applies_from;
@@ -45,7 +47,8 @@ Verdict eu_addressee_other_ms(EvalCtx& c, const PredicateDef&) {
   EstablishmentType other_type{};
   for (const auto& e : c.q.provider.establishments) {
     if (!is_addressee(e.type) || !bound(c.pack, e.state)) continue;
-    if (e.state == is) domestic = e.state;
+    if (e.state == is)
+      domestic = e.state;
     else if (other.empty()) {
       other = e.state;
       other_type = e.type;
@@ -81,11 +84,14 @@ Verdict eu_criminal_proceedings(EvalCtx& c, const PredicateDef& p) {
   return v(2, ename(enum_name(t)));
 }
 
-Verdict not_foreign_execution(EvalCtx& c, const PredicateDef&) { return v(c.q.is_execution_of_foreign_request ? 1 : 0); }
+Verdict not_foreign_execution(EvalCtx& c, const PredicateDef&) {
+  return v(c.q.is_execution_of_foreign_request ? 1 : 0);
+}
 
 Verdict eu_provider_in_scope(EvalCtx& c, const PredicateDef&) {
-  EnumSet<Service> in_scope{Service::Ecs, Service::IpNumbering, Service::DomainRegistry, Service::DomainRegistrar,
-                            Service::PrivacyProxy, Service::IssCommunication, Service::IssStorage};
+  EnumSet<Service> in_scope{
+      Service::Ecs,          Service::IpNumbering,      Service::DomainRegistry, Service::DomainRegistrar,
+      Service::PrivacyProxy, Service::IssCommunication, Service::IssStorage};
   const auto& s = c.q.provider.services;
   if (s.intersects(in_scope)) return v(0);
   if (s.contains(Service::Other)) return v(2);
@@ -117,7 +123,8 @@ Verdict eu_issuer_competent(EvalCtx& c, const PredicateDef&) {
   if (ok(q.issuing_authority.type)) return v(0, ename(enum_name(q.issuing_authority.type)));
   if (q.validating_authority && ok(q.validating_authority->type))
     return v(1, ename(enum_name(q.validating_authority->type)));
-  if (needs_judge) return v(3, ename(enum_name(q.issuing_authority.type)), arg_cats(c.scope.intersect(kTrafficContent)));
+  if (needs_judge)
+    return v(3, ename(enum_name(q.issuing_authority.type)), arg_cats(c.scope.intersect(kTrafficContent)));
   // Art 4(5): emergency issue without prior validation, decided by EU.AUTH.P2.
   if (q.urgency.is_emergency && q.issuing_authority.type != AuthorityType::PublicProsecutor) return v(2);
   return v(4, ename(enum_name(q.issuing_authority.type)));
@@ -129,8 +136,7 @@ Verdict eu_emergency_self_issue(EvalCtx& c, const PredicateDef&) {
   bool needs_judge = !preservation(c) && c.scope.intersects(kTrafficContent);
   auto ok = needs_judge ? judicial : judicial_or_prosecutor;
   bool validated = ok(q.issuing_authority.type) || (q.validating_authority && ok(q.validating_authority->type));
-  if (!q.urgency.is_emergency || validated || q.issuing_authority.type == AuthorityType::PublicProsecutor)
-    return v(0);
+  if (!q.urgency.is_emergency || validated || q.issuing_authority.type == AuthorityType::PublicProsecutor) return v(0);
   if (needs_judge) return v(2, arg_cats(c.scope.intersect(kTrafficContent)));
   if (!q.domestic_similar_case_allows_no_validation) return v(3);
   c.ex_post_validation = true;
@@ -140,7 +146,9 @@ Verdict eu_emergency_self_issue(EvalCtx& c, const PredicateDef&) {
 // EU.AUTH.P3: where EU.AUTH.P2 allowed issue without prior validation, the
 // 48-hour ex-post validation timer starts; if validation is refused the
 // order is withdrawn and the data deleted or restricted.
-Verdict eu_ex_post_validation_timer(EvalCtx& c, const PredicateDef&) { return v(c.ex_post_validation ? 1 : 0); }
+Verdict eu_ex_post_validation_timer(EvalCtx& c, const PredicateDef&) {
+  return v(c.ex_post_validation ? 1 : 0);
+}
 
 // EU.THR.1 / EIO Art 6(1): necessity and proportionality, and domestic parity.
 Verdict necessity_parity(EvalCtx& c, const PredicateDef&) {
@@ -261,7 +269,8 @@ Verdict eu_double_criminality(EvalCtx& c, const PredicateDef& p) {
     if (o.annex_iv != AnnexIV::None && o.max_penalty_months >= p.params.months)
       return v(2, ename(enum_name(o.annex_iv)));
   switch (dc_for(c.q, c.counterpart)) {
-    case DualCriminality::Satisfied: case DualCriminality::NotRequired: return v(1, arg_state(c.counterpart));
+    case DualCriminality::Satisfied:
+    case DualCriminality::NotRequired: return v(1, arg_state(c.counterpart));
     case DualCriminality::NotSatisfied: return v(3, arg_state(c.counterpart));
     default: return v(4, arg_state(c.counterpart));
   }
@@ -346,62 +355,140 @@ Verdict eio_interception(EvalCtx& c, const PredicateDef&) {
 }  // namespace
 
 void register_eu(std::vector<KindSpec>& out) {
-  out.insert(out.end(), {
-    {"eu_in_force", {{"pass", P}, {"not_applicable", N}}, {}, {}, eu_in_force},
-    {"eu_measure_covered", {{"pass", P}, {"not_applicable", N}}, {"measure"}, {}, eu_measure_covered},
-    {"eu_addressee_other_ms", {{"pass", P}, {"pass_emergency_fallback", P}, {"na_issuing_not_bound", N},
-                               {"na_domestic_addressee", N}, {"na_no_addressee", N}}, {"state", "type"}, {},
-     eu_addressee_other_ms},
-    {"eu_criminal_proceedings", {{"pass", P}, {"pass_sentence", P}, {"fail_not_criminal", F}, {"fail_sentence", F}},
-     {"value", "min"}, {"months"}, eu_criminal_proceedings},
-    {"not_foreign_execution", {{"pass", P}, {"fail", F}}, {}, {}, not_foreign_execution},
-    {"eu_provider_in_scope", {{"pass", P}, {"fail", F}, {"review_other", R}}, {}, {}, eu_provider_in_scope},
-    {"eu_offers_services", {{"pass_designated", P}, {"pass_connection", P}, {"review_no_connection", R},
-                            {"fail", F}}, {"state"}, {}, eu_offers_services},
-    {"eu_data_location", {{"pass_known", P}, {"pass_sharded", P}, {"pass_unknown", P}}, {"state"}, {},
-     eu_data_location},
-    {"eu_issuer_competent", {{"pass_issuer", P}, {"pass_validator", P}, {"na_emergency", N}, {"fail_needs_judge", F},
-                             {"fail_needs_validation", F}}, {"type", "categories"}, {}, eu_issuer_competent},
-    {"eu_emergency_self_issue", {{"not_applicable", N}, {"pass", P}, {"fail_content", F}, {"fail_domestic", F}},
-     {"categories"}, {}, eu_emergency_self_issue},
-    {"eu_ex_post_validation_timer", {{"not_applicable", N}, {"pass", P}}, {}, {}, eu_ex_post_validation_timer},
-    {"necessity_parity", {{"pass", P}, {"fail_no_necessity", F}, {"fail_no_parity", F}, {"review_parity", R}}, {},
-     {}, necessity_parity},
-    {"eu_subscriber_any_offence", {{"not_applicable", N}, {"pass", P}, {"fail_sentence", F}}, {"min"}, {"months"},
-     eu_subscriber_any_offence},
-    {"eu_traffic_content_threshold", {{"not_applicable", N}, {"pass_penalty", P}, {"pass_listed", P},
-                                      {"pass_terrorism", P}, {"fail", F}}, {"months", "min"}, {"months"},
-     eu_traffic_content_threshold},
-    {"eu_preservation_any_offence", {{"pass", P}, {"fail_no_necessity", F}, {"fail_sentence", F}}, {"min"},
-     {"months"}, eu_preservation_any_offence},
-    {"eu_controller", {{"pass_controller", P}, {"pass_unstated", P}, {"pass_processor_justified", P},
-                       {"review_processor", R}}, {}, {}, eu_controller},
-    {"eu_public_authority_infra", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {"state"}, {},
-     eu_public_authority_infra},
-    {"eu_professional_privilege", {{"not_applicable", N}, {"pass_resides", P}, {"pass_waived", P}, {"review", R}},
-     {"privilege"}, {}, eu_professional_privilege},
-    {"eu_press_immunity", {{"not_applicable", N}, {"pass_no_protection", P}, {"review_consult", R},
-                           {"fail_confirmed", F}}, {"state"}, {}, eu_press_immunity},
-    {"eu_notification_required", {{"pass_required", P}, {"pass_not_required", P}}, {"categories"}, {},
-     eu_notification_required},
-    {"eu_notification_exemption", {{"not_applicable", N}, {"pass_exempt", P}, {"pass_notify_residence", P},
-                                   {"pass_notify_locus", P}}, {"state"}, {}, eu_notification_exemption},
-    {"ne_bis_in_idem_bar", {{"pass", P}, {"fail", F}}, {"state"}, {}, ne_bis_in_idem_bar},
-    {"eu_double_criminality", {{"not_applicable", N}, {"pass_satisfied", P}, {"pass_annex_iv", P},
-                               {"review_not_satisfied", R}, {"review_unassessed", R}}, {"state"}, {"months"},
-     eu_double_criminality},
-    {"emergency_established", {{"not_applicable", N}, {"pass", P}}, {"type"}, {}, emergency_established},
-    {"emergency_justification", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {}, {}, emergency_justification},
-    {"notice_delay_justified", {{"pass_notify", P}, {"pass_delay", P}, {"fail", F}}, {"mode"}, {},
-     notice_delay_justified},
-    {"eu_third_country_conflict", {{"not_applicable", N}, {"pass", P}, {"review", R}}, {"state", "statute"}, {},
-     eu_third_country_conflict},
-    {"eio_states", {{"pass", P}, {"na_requesting", N}, {"na_executing", N}, {"na_domestic", N}}, {"state"}, {},
-     eio_states},
-    {"eio_issuer", {{"pass_issuer", P}, {"pass_validator", P}, {"fail", F}}, {"type"}, {}, eio_issuer},
-    {"eio_interception", {{"not_applicable", N}, {"pass", P}, {"review_location", R}}, {"state"}, {},
-     eio_interception},
-  });
+  out.insert(
+      out.end(),
+      {
+          {"eu_in_force", {{"pass", P}, {"not_applicable", N}}, {}, {}, eu_in_force},
+          {"eu_measure_covered", {{"pass", P}, {"not_applicable", N}}, {"measure"}, {}, eu_measure_covered},
+          {"eu_addressee_other_ms",
+           {{"pass", P},
+            {"pass_emergency_fallback", P},
+            {"na_issuing_not_bound", N},
+            {"na_domestic_addressee", N},
+            {"na_no_addressee", N}},
+           {"state", "type"},
+           {},
+           eu_addressee_other_ms},
+          {"eu_criminal_proceedings",
+           {{"pass", P}, {"pass_sentence", P}, {"fail_not_criminal", F}, {"fail_sentence", F}},
+           {"value", "min"},
+           {"months"},
+           eu_criminal_proceedings},
+          {"not_foreign_execution", {{"pass", P}, {"fail", F}}, {}, {}, not_foreign_execution},
+          {"eu_provider_in_scope", {{"pass", P}, {"fail", F}, {"review_other", R}}, {}, {}, eu_provider_in_scope},
+          {"eu_offers_services",
+           {{"pass_designated", P}, {"pass_connection", P}, {"review_no_connection", R}, {"fail", F}},
+           {"state"},
+           {},
+           eu_offers_services},
+          {"eu_data_location",
+           {{"pass_known", P}, {"pass_sharded", P}, {"pass_unknown", P}},
+           {"state"},
+           {},
+           eu_data_location},
+          {"eu_issuer_competent",
+           {{"pass_issuer", P},
+            {"pass_validator", P},
+            {"na_emergency", N},
+            {"fail_needs_judge", F},
+            {"fail_needs_validation", F}},
+           {"type", "categories"},
+           {},
+           eu_issuer_competent},
+          {"eu_emergency_self_issue",
+           {{"not_applicable", N}, {"pass", P}, {"fail_content", F}, {"fail_domestic", F}},
+           {"categories"},
+           {},
+           eu_emergency_self_issue},
+          {"eu_ex_post_validation_timer", {{"not_applicable", N}, {"pass", P}}, {}, {}, eu_ex_post_validation_timer},
+          {"necessity_parity",
+           {{"pass", P}, {"fail_no_necessity", F}, {"fail_no_parity", F}, {"review_parity", R}},
+           {},
+           {},
+           necessity_parity},
+          {"eu_subscriber_any_offence",
+           {{"not_applicable", N}, {"pass", P}, {"fail_sentence", F}},
+           {"min"},
+           {"months"},
+           eu_subscriber_any_offence},
+          {"eu_traffic_content_threshold",
+           {{"not_applicable", N}, {"pass_penalty", P}, {"pass_listed", P}, {"pass_terrorism", P}, {"fail", F}},
+           {"months", "min"},
+           {"months"},
+           eu_traffic_content_threshold},
+          {"eu_preservation_any_offence",
+           {{"pass", P}, {"fail_no_necessity", F}, {"fail_sentence", F}},
+           {"min"},
+           {"months"},
+           eu_preservation_any_offence},
+          {"eu_controller",
+           {{"pass_controller", P}, {"pass_unstated", P}, {"pass_processor_justified", P}, {"review_processor", R}},
+           {},
+           {},
+           eu_controller},
+          {"eu_public_authority_infra",
+           {{"not_applicable", N}, {"pass", P}, {"fail", F}},
+           {"state"},
+           {},
+           eu_public_authority_infra},
+          {"eu_professional_privilege",
+           {{"not_applicable", N}, {"pass_resides", P}, {"pass_waived", P}, {"review", R}},
+           {"privilege"},
+           {},
+           eu_professional_privilege},
+          {"eu_press_immunity",
+           {{"not_applicable", N}, {"pass_no_protection", P}, {"review_consult", R}, {"fail_confirmed", F}},
+           {"state"},
+           {},
+           eu_press_immunity},
+          {"eu_notification_required",
+           {{"pass_required", P}, {"pass_not_required", P}},
+           {"categories"},
+           {},
+           eu_notification_required},
+          {"eu_notification_exemption",
+           {{"not_applicable", N}, {"pass_exempt", P}, {"pass_notify_residence", P}, {"pass_notify_locus", P}},
+           {"state"},
+           {},
+           eu_notification_exemption},
+          {"ne_bis_in_idem_bar", {{"pass", P}, {"fail", F}}, {"state"}, {}, ne_bis_in_idem_bar},
+          {"eu_double_criminality",
+           {{"not_applicable", N},
+            {"pass_satisfied", P},
+            {"pass_annex_iv", P},
+            {"review_not_satisfied", R},
+            {"review_unassessed", R}},
+           {"state"},
+           {"months"},
+           eu_double_criminality},
+          {"emergency_established", {{"not_applicable", N}, {"pass", P}}, {"type"}, {}, emergency_established},
+          {"emergency_justification",
+           {{"not_applicable", N}, {"pass", P}, {"fail", F}},
+           {},
+           {},
+           emergency_justification},
+          {"notice_delay_justified",
+           {{"pass_notify", P}, {"pass_delay", P}, {"fail", F}},
+           {"mode"},
+           {},
+           notice_delay_justified},
+          {"eu_third_country_conflict",
+           {{"not_applicable", N}, {"pass", P}, {"review", R}},
+           {"state", "statute"},
+           {},
+           eu_third_country_conflict},
+          {"eio_states",
+           {{"pass", P}, {"na_requesting", N}, {"na_executing", N}, {"na_domestic", N}},
+           {"state"},
+           {},
+           eio_states},
+          {"eio_issuer", {{"pass_issuer", P}, {"pass_validator", P}, {"fail", F}}, {"type"}, {}, eio_issuer},
+          {"eio_interception",
+           {{"not_applicable", N}, {"pass", P}, {"review_location", R}},
+           {"state"},
+           {},
+           eio_interception},
+      });
 }
 
 }  // namespace comity::kinds

@@ -12,9 +12,13 @@ namespace comity::kinds {
 inline bool judicial(AuthorityType t) {
   return t == AuthorityType::Judge || t == AuthorityType::Court || t == AuthorityType::InvestigatingJudge;
 }
-inline bool judicial_or_prosecutor(AuthorityType t) { return judicial(t) || t == AuthorityType::PublicProsecutor; }
+inline bool judicial_or_prosecutor(AuthorityType t) {
+  return judicial(t) || t == AuthorityType::PublicProsecutor;
+}
 
-inline Verdict v(uint8_t variant) { return Verdict{variant, {}}; }
+inline Verdict v(uint8_t variant) {
+  return Verdict{variant, {}};
+}
 template <class... A>
 Verdict v(uint8_t variant, A... args) {
   Verdict out{variant, {}};
@@ -23,7 +27,9 @@ Verdict v(uint8_t variant, A... args) {
   return out;
 }
 
-inline Arg ename(std::string_view s) { return arg_str(s); }
+inline Arg ename(std::string_view s) {
+  return arg_str(s);
+}
 
 // The person is a US person: a US national, or flagged so (LPR, US entity).
 inline Tri us_person(const Person& p) {
@@ -31,7 +37,9 @@ inline Tri us_person(const Person& p) {
   return p.is_us_person;
 }
 
-inline bool party_at(const std::optional<Date>& since, Date at) { return since && *since <= at; }
+inline bool party_at(const std::optional<Date>& since, Date at) {
+  return since && *since <= at;
+}
 
 inline constexpr Categories kTrafficContent{DataCategory::Traffic, DataCategory::Content};
 // Categories the law treats as subscriber data: identification-only data
@@ -42,7 +50,9 @@ inline constexpr Categories kSubscriberLike{DataCategory::Subscriber, DataCatego
 
 // The provider's home state for treaty routing: its headquarters (S09: route
 // MLA by the provider's state, never by an UNKNOWN/SHARDED storage location).
-inline StateCode provider_state(const Request& q) { return q.provider.hq_state; }
+inline StateCode provider_state(const Request& q) {
+  return q.provider.hq_state;
+}
 
 // The dual-criminality finding the request records for `s` (UNASSESSED if none).
 inline DualCriminality dc_for(const Request& q, StateCode s) {

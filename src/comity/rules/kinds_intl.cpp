@@ -55,7 +55,8 @@ Verdict ea_us_order_targeting(EvalCtx& c, const PredicateDef& p) {
   if (c.partner_issuing) return v(0);
   StateCode partner = c.counterpart;
   if (c.q.subject.current_location_state.is(partner)) return v(2, arg_state(partner));
-  bool nationality_bars = std::find(p.params.fields.begin(), p.params.fields.end(), "nationality") != p.params.fields.end();
+  bool nationality_bars =
+      std::find(p.params.fields.begin(), p.params.fields.end(), "nationality") != p.params.fields.end();
   if (nationality_bars) {
     Tri partner_person = c.q.subject.nationality.contains(partner) ? Tri::True : c.q.subject.is_australian_person;
     if (partner_person == Tri::True) return v(3, arg_state(partner));
@@ -97,8 +98,8 @@ Verdict ea_no_proxy(EvalCtx& c, const PredicateDef&) {
 
 Verdict ea_serious_crime_purpose(EvalCtx& c, const PredicateDef&) {
   auto t = c.q.proceedings_type;
-  bool ok = t == ProceedingsType::CriminalInvestigation || t == ProceedingsType::Prosecution ||
-            t == ProceedingsType::Trial;
+  bool ok =
+      t == ProceedingsType::CriminalInvestigation || t == ProceedingsType::Prosecution || t == ProceedingsType::Trial;
   return ok ? v(0) : v(1, ename(enum_name(t)));
 }
 
@@ -131,7 +132,9 @@ Verdict ea_free_speech(EvalCtx& c, const PredicateDef&) {
   return v(0);
 }
 
-Verdict ea_inapplicability(EvalCtx& c, const PredicateDef&) { return v(c.q.us_inapplicability_notice ? 1 : 0); }
+Verdict ea_inapplicability(EvalCtx& c, const PredicateDef&) {
+  return v(c.q.us_inapplicability_notice ? 1 : 0);
+}
 
 Verdict ea_serious_crime_threshold(EvalCtx& c, const PredicateDef&) {
   int min = c.agreement ? c.agreement->serious_crime_min_months : 36;
@@ -205,14 +208,11 @@ Verdict sap_measure(EvalCtx& c, const PredicateDef&) {
         return v(1, ename(enum_name(c.measure)));
       return registrar ? v(0) : v(3);
     }
-    case Family::Sap7:
-      return c.measure == Measure::ProduceStored ? v(0) : v(1, ename(enum_name(c.measure)));
-    case Family::Sap8:
-      return c.measure == Measure::ProduceStored ? v(0) : v(1, ename(enum_name(c.measure)));
-    case Family::Sap9: case Family::Sap10:
-      return c.q.urgency.is_emergency ? v(0) : v(2);
-    default:
-      return v(1, ename(enum_name(c.measure)));
+    case Family::Sap7: return c.measure == Measure::ProduceStored ? v(0) : v(1, ename(enum_name(c.measure)));
+    case Family::Sap8: return c.measure == Measure::ProduceStored ? v(0) : v(1, ename(enum_name(c.measure)));
+    case Family::Sap9:
+    case Family::Sap10: return c.q.urgency.is_emergency ? v(0) : v(2);
+    default: return v(1, ename(enum_name(c.measure)));
   }
 }
 
@@ -245,7 +245,8 @@ Verdict sap7_art8_first(EvalCtx& c, const PredicateDef&) {
 Verdict sap8_categories(EvalCtx& c, const PredicateDef&) {
   if (c.scope.contains(DataCategory::Content)) return v(1);
   const StateInfo* st = c.pack.state(c.counterpart);
-  if (c.scope.contains(DataCategory::Traffic) && st && st->sap.art8_13_no_traffic) return v(2, arg_state(c.counterpart));
+  if (c.scope.contains(DataCategory::Traffic) && st && st->sap.art8_13_no_traffic)
+    return v(2, arg_state(c.counterpart));
   return v(0);
 }
 
@@ -368,10 +369,12 @@ Verdict mla_instrument_scope(EvalCtx& c, const PredicateDef&) {
 // either guaranteed by the format (facts, offence provisions and penalties,
 // legal basis) or not knowable here (translation into the requested State's
 // language: the registry does not yet hold accepted languages).
-constexpr std::string_view kMlaItems[] = {
-    "MLA.REQ.1 requesting authority name and contact", "MLA.REQ.6 precise description of the data (data_items)",
-    "MLA.REQ.7 relevance statement", "MLA.REQ.8 basis for believing the provider holds the data",
-    "MLA.REQ.9 identity or location of the subject", "MLA.REQ.12 reasons for urgency"};
+constexpr std::string_view kMlaItems[] = {"MLA.REQ.1 requesting authority name and contact",
+                                          "MLA.REQ.6 precise description of the data (data_items)",
+                                          "MLA.REQ.7 relevance statement",
+                                          "MLA.REQ.8 basis for believing the provider holds the data",
+                                          "MLA.REQ.9 identity or location of the subject",
+                                          "MLA.REQ.12 reasons for urgency"};
 
 Verdict mla_completeness(EvalCtx& c, const PredicateDef&) {
   const auto& q = c.q;
@@ -380,8 +383,7 @@ Verdict mla_completeness(EvalCtx& c, const PredicateDef&) {
   if (q.data_items.empty()) missing |= 1u << 1;
   if (is_blank(q.relevance_statement)) missing |= 1u << 2;
   if (is_blank(q.provider_possession_basis)) missing |= 1u << 3;
-  if (!q.subject.known && q.subject.nationality.unknown && q.subject.current_location_state.unknown)
-    missing |= 1u << 4;
+  if (!q.subject.known && q.subject.nationality.unknown && q.subject.current_location_state.unknown) missing |= 1u << 4;
   if (q.urgency.is_emergency && is_blank(q.urgency.justification)) missing |= 1u << 5;
   if (missing == 0) return v(0);
   return v(1, arg_list(kMlaItems, missing));
@@ -406,66 +408,134 @@ Verdict mla_death_penalty(EvalCtx& c, const PredicateDef&) {
 }  // namespace
 
 void register_intl(std::vector<KindSpec>& out) {
-  out.insert(out.end(), {
-    {"ea_corridor", {{"pass_partner_order", P}, {"pass_us_order", P}, {"na_not_in_force", N}, {"na_corridor", N}},
-     {"agreement", "state"}, {}, ea_corridor},
-    {"ea_not_targeting_us", {{"not_applicable", N}, {"pass", P}, {"fail_us_person", F}, {"fail_in_us", F},
-                             {"review_unknown", R}}, {}, {}, ea_not_targeting_us},
-    {"ea_us_order_targeting", {{"not_applicable", N}, {"pass", P}, {"fail_located", F}, {"fail_national", F},
-                               {"review_unknown", R}}, {"state"}, {"fields"}, ea_us_order_targeting},
-    {"ea_targeting_procedures", {{"not_applicable", N}, {"pass_ref", P}, {"pass_da", P}, {"review", R}}, {}, {},
-     ea_targeting_procedures},
-    {"ea_no_reverse_targeting", {{"not_applicable", N}, {"pass_none", P}, {"pass", P}, {"fail", F},
-                                 {"review_unknown", R}}, {}, {}, ea_no_reverse_targeting},
-    {"ea_no_proxy", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {}, {}, ea_no_proxy},
-    {"ea_serious_crime_purpose", {{"pass", P}, {"fail", F}}, {"proceedings"}, {}, ea_serious_crime_purpose},
-    {"ea_reasonable_justification", {{"pass", P}, {"fail", F}}, {}, {}, ea_reasonable_justification},
-    {"ea_independent_review", {{"pass_judicial", P}, {"pass_independent", P}, {"pass_enforcement_stage", P},
-                               {"pass_judicial_issuer", P}, {"fail_none", F}, {"review_unstated", R}}, {}, {},
-     ea_independent_review},
-    {"ea_free_speech", {{"pass", P}, {"review", R}}, {}, {}, ea_free_speech},
-    {"ea_inapplicability", {{"pass", P}, {"fail", F}}, {}, {}, ea_inapplicability},
-    {"ea_serious_crime_threshold", {{"pass", P}, {"fail", F}}, {"months", "min"}, {}, ea_serious_crime_threshold},
-    {"ea_covered_provider", {{"pass", P}, {"fail", F}, {"review", R}}, {}, {}, ea_covered_provider},
-    {"ea_covered_data", {{"pass", P}, {"review_domain", R}}, {"categories"}, {}, ea_covered_data},
-    {"ea_da_review", {{"pass", P}, {"fail", F}, {"review_missing", R}}, {}, {}, ea_da_review},
-    {"ea_essential_interests", {{"pass", P}, {"review_speech", R}, {"review_death_penalty", R}}, {"state"}, {},
-     ea_essential_interests},
-    {"ea_non_discrimination", {{"pass", P}, {"review", R}}, {"grounds"}, {}, ea_non_discrimination},
-    {"sap_in_force", {{"pass", P}, {"na_not_in_force", N}, {"na_not_party", N}}, {"state"}, {}, sap_in_force},
-    {"sap_measure", {{"pass", P}, {"na_measure", N}, {"na_not_emergency", N}, {"na_not_registrar", N}}, {"value"},
-     {}, sap_measure},
-    {"sap7_reservation", {{"pass", P}, {"not_applicable", N}}, {"state"}, {}, sap7_reservation},
-    {"sap7_subscriber_only", {{"pass", P}, {"fail", F}}, {"categories"}, {}, sap7_subscriber_only},
-    {"sap7_supervision", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {"state"}, {}, sap7_supervision},
-    {"sap7_art8_first", {{"not_applicable", N}, {"review", R}}, {"state"}, {}, sap7_art8_first},
-    {"sap8_categories", {{"pass", P}, {"fail_content", F}, {"fail_traffic_reserved", F}}, {"state"}, {},
-     sap8_categories},
-    {"sap8_central_authority", {{"not_applicable", N}, {"pass", P}, {"review_missing", R}}, {"state"}, {},
-     sap8_central_authority},
-    {"sap_emergency_definition", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {"type"}, {},
-     sap_emergency_definition},
-    {"sap9_subscriber_only_excluded", {{"not_applicable", N}, {"fail", F}}, {"state"}, {},
-     sap9_subscriber_only_excluded},
-    {"budapest_parties", {{"pass", P}, {"na_requesting", N}, {"na_requested", N}, {"na_same_state", N}}, {"state"}, {},
-     budapest_parties},
-    {"bc_stored_data_location", {{"not_applicable", N}, {"pass_in_state", P}, {"pass_routed", P},
-                                 {"review_elsewhere", R}}, {"state", "location"}, {}, bc_stored_data_location},
-    {"bc_preservation_content", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {}, {}, bc_preservation_content},
-    {"bc_realtime_intercept", {{"not_applicable", N}, {"review", R}}, {"measure", "state"}, {}, bc_realtime_intercept},
-    {"political_offence", {{"pass", P}, {"review", R}}, {"state"}, {}, political_offence},
-    {"dual_criminality_prediction", {{"pass_satisfied", P}, {"pass_not_required", P}, {"review_not_satisfied", R},
-                                     {"review_unassessed", R}}, {"state"}, {}, dual_criminality_prediction},
-    {"military_offence", {{"pass", P}, {"review", R}}, {}, {}, military_offence},
-    {"mla_instrument", {{"pass", P}, {"na_eio_replaces", N}, {"na_none", N}, {"na_same_state", N}},
-     {"instrument", "state"}, {}, mla_instrument},
-    {"mla_instrument_scope", {{"not_applicable", N}, {"pass", P}, {"review", R}}, {"instrument"}, {},
-     mla_instrument_scope},
-    {"mla_completeness", {{"pass", P}, {"review_missing", R}}, {"missing"}, {}, mla_completeness},
-    {"us_probable_cause", {{"not_applicable", N}, {"pass", P}, {"review_missing", R}}, {}, {}, us_probable_cause},
-    {"mla_death_penalty", {{"not_applicable", N}, {"pass_assurance", P}, {"review_assurance", R}}, {"state"}, {},
-     mla_death_penalty},
-  });
+  out.insert(
+      out.end(),
+      {
+          {"ea_corridor",
+           {{"pass_partner_order", P}, {"pass_us_order", P}, {"na_not_in_force", N}, {"na_corridor", N}},
+           {"agreement", "state"},
+           {},
+           ea_corridor},
+          {"ea_not_targeting_us",
+           {{"not_applicable", N}, {"pass", P}, {"fail_us_person", F}, {"fail_in_us", F}, {"review_unknown", R}},
+           {},
+           {},
+           ea_not_targeting_us},
+          {"ea_us_order_targeting",
+           {{"not_applicable", N}, {"pass", P}, {"fail_located", F}, {"fail_national", F}, {"review_unknown", R}},
+           {"state"},
+           {"fields"},
+           ea_us_order_targeting},
+          {"ea_targeting_procedures",
+           {{"not_applicable", N}, {"pass_ref", P}, {"pass_da", P}, {"review", R}},
+           {},
+           {},
+           ea_targeting_procedures},
+          {"ea_no_reverse_targeting",
+           {{"not_applicable", N}, {"pass_none", P}, {"pass", P}, {"fail", F}, {"review_unknown", R}},
+           {},
+           {},
+           ea_no_reverse_targeting},
+          {"ea_no_proxy", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {}, {}, ea_no_proxy},
+          {"ea_serious_crime_purpose", {{"pass", P}, {"fail", F}}, {"proceedings"}, {}, ea_serious_crime_purpose},
+          {"ea_reasonable_justification", {{"pass", P}, {"fail", F}}, {}, {}, ea_reasonable_justification},
+          {"ea_independent_review",
+           {{"pass_judicial", P},
+            {"pass_independent", P},
+            {"pass_enforcement_stage", P},
+            {"pass_judicial_issuer", P},
+            {"fail_none", F},
+            {"review_unstated", R}},
+           {},
+           {},
+           ea_independent_review},
+          {"ea_free_speech", {{"pass", P}, {"review", R}}, {}, {}, ea_free_speech},
+          {"ea_inapplicability", {{"pass", P}, {"fail", F}}, {}, {}, ea_inapplicability},
+          {"ea_serious_crime_threshold", {{"pass", P}, {"fail", F}}, {"months", "min"}, {}, ea_serious_crime_threshold},
+          {"ea_covered_provider", {{"pass", P}, {"fail", F}, {"review", R}}, {}, {}, ea_covered_provider},
+          {"ea_covered_data", {{"pass", P}, {"review_domain", R}}, {"categories"}, {}, ea_covered_data},
+          {"ea_da_review", {{"pass", P}, {"fail", F}, {"review_missing", R}}, {}, {}, ea_da_review},
+          {"ea_essential_interests",
+           {{"pass", P}, {"review_speech", R}, {"review_death_penalty", R}},
+           {"state"},
+           {},
+           ea_essential_interests},
+          {"ea_non_discrimination", {{"pass", P}, {"review", R}}, {"grounds"}, {}, ea_non_discrimination},
+          {"sap_in_force", {{"pass", P}, {"na_not_in_force", N}, {"na_not_party", N}}, {"state"}, {}, sap_in_force},
+          {"sap_measure",
+           {{"pass", P}, {"na_measure", N}, {"na_not_emergency", N}, {"na_not_registrar", N}},
+           {"value"},
+           {},
+           sap_measure},
+          {"sap7_reservation", {{"pass", P}, {"not_applicable", N}}, {"state"}, {}, sap7_reservation},
+          {"sap7_subscriber_only", {{"pass", P}, {"fail", F}}, {"categories"}, {}, sap7_subscriber_only},
+          {"sap7_supervision", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {"state"}, {}, sap7_supervision},
+          {"sap7_art8_first", {{"not_applicable", N}, {"review", R}}, {"state"}, {}, sap7_art8_first},
+          {"sap8_categories",
+           {{"pass", P}, {"fail_content", F}, {"fail_traffic_reserved", F}},
+           {"state"},
+           {},
+           sap8_categories},
+          {"sap8_central_authority",
+           {{"not_applicable", N}, {"pass", P}, {"review_missing", R}},
+           {"state"},
+           {},
+           sap8_central_authority},
+          {"sap_emergency_definition",
+           {{"not_applicable", N}, {"pass", P}, {"fail", F}},
+           {"type"},
+           {},
+           sap_emergency_definition},
+          {"sap9_subscriber_only_excluded",
+           {{"not_applicable", N}, {"fail", F}},
+           {"state"},
+           {},
+           sap9_subscriber_only_excluded},
+          {"budapest_parties",
+           {{"pass", P}, {"na_requesting", N}, {"na_requested", N}, {"na_same_state", N}},
+           {"state"},
+           {},
+           budapest_parties},
+          {"bc_stored_data_location",
+           {{"not_applicable", N}, {"pass_in_state", P}, {"pass_routed", P}, {"review_elsewhere", R}},
+           {"state", "location"},
+           {},
+           bc_stored_data_location},
+          {"bc_preservation_content",
+           {{"not_applicable", N}, {"pass", P}, {"fail", F}},
+           {},
+           {},
+           bc_preservation_content},
+          {"bc_realtime_intercept",
+           {{"not_applicable", N}, {"review", R}},
+           {"measure", "state"},
+           {},
+           bc_realtime_intercept},
+          {"political_offence", {{"pass", P}, {"review", R}}, {"state"}, {}, political_offence},
+          {"dual_criminality_prediction",
+           {{"pass_satisfied", P}, {"pass_not_required", P}, {"review_not_satisfied", R}, {"review_unassessed", R}},
+           {"state"},
+           {},
+           dual_criminality_prediction},
+          {"military_offence", {{"pass", P}, {"review", R}}, {}, {}, military_offence},
+          {"mla_instrument",
+           {{"pass", P}, {"na_eio_replaces", N}, {"na_none", N}, {"na_same_state", N}},
+           {"instrument", "state"},
+           {},
+           mla_instrument},
+          {"mla_instrument_scope",
+           {{"not_applicable", N}, {"pass", P}, {"review", R}},
+           {"instrument"},
+           {},
+           mla_instrument_scope},
+          {"mla_completeness", {{"pass", P}, {"review_missing", R}}, {"missing"}, {}, mla_completeness},
+          {"us_probable_cause", {{"not_applicable", N}, {"pass", P}, {"review_missing", R}}, {}, {}, us_probable_cause},
+          {"mla_death_penalty",
+           {{"not_applicable", N}, {"pass_assurance", P}, {"review_assurance", R}},
+           {"state"},
+           {},
+           mla_death_penalty},
+      });
 }
 
 }  // namespace comity::kinds

@@ -51,11 +51,16 @@ json ukus() {
   j["data_categories"] = {"CONTENT"};
   j["offences"][0]["max_penalty_months"] = "LIFE";
   j["offences"][0]["locus_states"] = {"GB"};
-  j["subject"] = {{"known", true}, {"nationality", {"GB"}}, {"residence_state", "GB"}, {"current_location_state", "GB"},
+  j["subject"] = {{"known", true},
+                  {"nationality", {"GB"}},
+                  {"residence_state", "GB"},
+                  {"current_location_state", "GB"},
                   {"is_us_person", false}};
   j["designated_authority_review"] = {{"passed", true}};
-  j["provider"] = {{"hq_state", "US"}, {"establishments", {{{"state", "US"}, {"type", "HQ"}}}},
-                   {"services", {"ISS_COMMUNICATION"}}, {"data_location", {"US"}}};
+  j["provider"] = {{"hq_state", "US"},
+                   {"establishments", {{{"state", "US"}, {"type", "HQ"}}}},
+                   {"services", {"ISS_COMMUNICATION"}},
+                   {"data_location", {"US"}}};
   return j;
 }
 
@@ -335,8 +340,8 @@ json rs_to_jp() {
   auto j = base_request();
   j["requesting_state"] = "RS";
   j["issuing_authority"]["state"] = "RS";
-  j["provider"] = {{"hq_state", "JP"}, {"establishments", {{{"state", "JP"}, {"type", "HQ"}}}},
-                   {"services", {"ISS_COMMUNICATION"}}};
+  j["provider"] = {
+      {"hq_state", "JP"}, {"establishments", {{{"state", "JP"}, {"type", "HQ"}}}}, {"services", {"ISS_COMMUNICATION"}}};
   return j;
 }
 
@@ -462,7 +467,7 @@ TEST(EuKinds, DomainRegistrationDataAreSubscriberData) {
   auto d = eval(parse_ok(j), real_pack());
   auto* e = entry(d, "P_EU_EPOC");
   ASSERT_TRUE(e);
-  EXPECT_EQ(check(d, *e, "EU.THR.2"), kPass);  // any offence, as for subscriber data
+  EXPECT_EQ(check(d, *e, "EU.THR.2"), kPass);    // any offence, as for subscriber data
   EXPECT_EQ(check(d, *e, "EU.AUTH.P1"), kPass);  // a prosecutor may issue
   EXPECT_FALSE(e->notified);
 }

@@ -39,9 +39,9 @@ struct ReasonTemplate {
 
 // Typed parameters a predicate may carry; each kind declares which it reads.
 struct PredicateParams {
-  int months = 0;                   // a threshold in months
-  Outcome severity = Outcome::Fail; // fail or needs_review, where a kind lets the pack choose
-  std::vector<std::string> fields;  // named switches, e.g. "nationality"
+  int months = 0;                    // a threshold in months
+  Outcome severity = Outcome::Fail;  // fail or needs_review, where a kind lets the pack choose
+  std::vector<std::string> fields;   // named switches, e.g. "nationality"
 };
 
 struct KindSpec;
@@ -61,19 +61,41 @@ struct PredicateDef {
   std::vector<std::string> reason_sources;  // template source text, same indexing
   bool advisory = false;                    // shown, never changes a pathway's status
   bool tag_set = false;
-  std::string file;                         // pack file it came from
-  int group = -1;                           // index into Pack::groups (all versions of this id)
+  std::string file;  // pack file it came from
+  int group = -1;    // index into Pack::groups (all versions of this id)
 };
 
 enum class Family : uint8_t {
-  Domestic, EuEpoc, EuEpocPr, Eio, CloudEa, Sap6, Sap7, Sap8, Sap9, Sap10, BcMla, BcPreserve, Mlat,
-  LettersRogatory, Voluntary
+  Domestic,
+  EuEpoc,
+  EuEpocPr,
+  Eio,
+  CloudEa,
+  Sap6,
+  Sap7,
+  Sap8,
+  Sap9,
+  Sap10,
+  BcMla,
+  BcPreserve,
+  Mlat,
+  LettersRogatory,
+  Voluntary
 };
 
 // When a deadline, notification or use limitation applies.
 enum class When : uint8_t {
-  Always, Emergency, NotEmergency, Notified, NotNotified, NotifiedNotEmergency, NotNotifiedNotEmergency,
-  NotifiedEmergency, ExPostValidation, Preservation, Production
+  Always,
+  Emergency,
+  NotEmergency,
+  Notified,
+  NotNotified,
+  NotifiedNotEmergency,
+  NotNotifiedNotEmergency,
+  NotifiedEmergency,
+  ExPostValidation,
+  Preservation,
+  Production
 };
 
 struct Deadline {
@@ -102,7 +124,16 @@ struct Limitation {
 // validation and not yet validated or refused ex post; acknowledged by the
 // addressee. `within D…`: one of the clocks D is running and not yet due.
 struct Guard {
-  enum class Fact : uint8_t { Emergency, ExPostAllowed, ValidatorNamed, Notified, Validated, ExPostPending, Acknowledged, Within };
+  enum class Fact : uint8_t {
+    Emergency,
+    ExPostAllowed,
+    ValidatorNamed,
+    Notified,
+    Validated,
+    ExPostPending,
+    Acknowledged,
+    Within
+  };
   Fact fact = Fact::Emergency;
   bool negated = false;
   std::vector<std::string> deadlines;  // Within: the clocks, any of which
@@ -113,16 +144,16 @@ struct Guard {
 // they start and stop; a case starts only the deadlines that apply to it.
 struct WorkflowTransition {
   std::string event;
-  std::vector<std::string> from;   // states; "*" = any non-terminal state
-  std::string to;                  // a state, or "stay"
-  std::vector<std::string> roles;  // who may fire it; "system" fires expiries
+  std::vector<std::string> from;           // states; "*" = any non-terminal state
+  std::string to;                          // a state, or "stay"
+  std::vector<std::string> roles;          // who may fire it; "system" fires expiries
   std::vector<std::string> starts, stops;  // deadline ids; stops may be "*" (every running clock)
-  int max_times = 0;               // 0 = unlimited (e.g. preservation extension: once)
-  bool requires_reason = false;    // refusals, objections, inability, overrides
-  std::string grounds;             // id of the coded-ground list the step must cite ("" = none)
-  bool delete_data = false;        // marks obtained data for deletion (failed ex-post validation)
-  std::vector<Guard> when;         // every guard must hold for this case (empty: none)
-  std::string law;                 // the article(s) the guards come from
+  int max_times = 0;                       // 0 = unlimited (e.g. preservation extension: once)
+  bool requires_reason = false;            // refusals, objections, inability, overrides
+  std::string grounds;                     // id of the coded-ground list the step must cite ("" = none)
+  bool delete_data = false;                // marks obtained data for deletion (failed ex-post validation)
+  std::vector<Guard> when;                 // every guard must hold for this case (empty: none)
+  std::string law;                         // the article(s) the guards come from
   // The audiences, besides the case's issuing side and the actor's own side,
   // that read the step's free-text reason (e.g. the requested State reads
   // the officer's supplement): "requested", "enforcing". Never the addressee
@@ -164,7 +195,7 @@ struct PathwayDef {
            family == Family::Sap6 || family == Family::Sap7 || family == Family::Voluntary ||
            family == Family::Domestic;
   }
-  std::string workflow;                    // id of the case state machine
+  std::string workflow;  // id of the case state machine
   Family family = Family::Mlat;
   std::string agreement;                   // CloudEa: agreement id
   std::vector<Measure> measures;           // measures this pathway implements
@@ -204,10 +235,10 @@ struct StateInfo {
   std::optional<Date> budapest_party_since, sap_party_since, untoc_party_since;
   SapDeclarations sap;
   DeathPenaltyStatus death_penalty = DeathPenaltyStatus::Abolitionist;
-  std::string content_blocking_statute;     // provider law bars content disclosure to foreign govts
+  std::string content_blocking_statute;  // provider law bars content disclosure to foreign govts
   bool voluntary_noncontent_permitted = false;
-  std::optional<StatePolicy> policy;        // overrides Pack::default_policy
-  int incoming_mla_days = 0;                // advisory speed of incoming MLA (0 = pathway default)
+  std::optional<StatePolicy> policy;  // overrides Pack::default_policy
+  int incoming_mla_days = 0;          // advisory speed of incoming MLA (0 = pathway default)
   std::string citation, source;
   Tag tag = Tag::U;
   std::string file;
@@ -225,12 +256,12 @@ struct Agreement {
 };
 
 struct MlaInstrument {
-  std::string id, name, kind;  // kind: bilateral | multilateral
-  std::vector<StateCode> parties;   // bilateral: exactly two
-  std::string party_group;          // multilateral: "EU+US" etc.; parties listed explicitly
+  std::string id, name, kind;      // kind: bilateral | multilateral
+  std::vector<StateCode> parties;  // bilateral: exactly two
+  std::string party_group;         // multilateral: "EU+US" etc.; parties listed explicitly
   Date in_force_from = kNoDateMin;
-  int min_penalty_months = 0;     // e.g. UNTOC: serious crime, max ≥ 4 years
-  bool organised_crime = false;   // e.g. UNTOC: involves an organised criminal group
+  int min_penalty_months = 0;    // e.g. UNTOC: serious crime, max ≥ 4 years
+  bool organised_crime = false;  // e.g. UNTOC: involves an organised criminal group
   std::string citation;
   Tag tag = Tag::U;
 };
@@ -253,23 +284,23 @@ struct Pack {
       if (k == id) return &v;
     return nullptr;
   }
-  Date eu_regulation_applies_from;          // Reg. 2023/1543 Art 34(2)
-  Date sap_in_force_from = kNoDateMax;      // CETS 224; kNoDateMax = not in force
+  Date eu_regulation_applies_from;      // Reg. 2023/1543 Art 34(2)
+  Date sap_in_force_from = kNoDateMax;  // CETS 224; kNoDateMax = not in force
   std::vector<StateInfo> states;
-  std::array<int16_t, 676> state_index{};   // StateCode::index() → states[i], -1 if absent
+  std::array<int16_t, 676> state_index{};  // StateCode::index() → states[i], -1 if absent
   std::vector<Agreement> agreements;
   std::vector<MlaInstrument> mla_instruments;
   StatePolicy default_policy;
   std::vector<IccsCode> iccs;
-  std::vector<PredicateDef> predicates;     // all versions; several may share an id
-  std::vector<std::vector<int>> groups;     // per predicate id: indexes of its versions
+  std::vector<PredicateDef> predicates;           // all versions; several may share an id
+  std::vector<std::vector<int>> groups;           // per predicate id: indexes of its versions
   std::unordered_map<std::string, int> group_of;  // id → index into groups
   std::vector<PathwayDef> pathways;
   std::vector<WorkflowDef> workflows;
   std::vector<std::string> gate, advisory;  // HR.* run before any pathway; AN.* after all
   std::vector<int> gate_idx, advisory_idx;  // indexes into groups
   std::vector<std::string> files;           // relative paths, in hashing order
-  std::vector<LintIssue> load_issues;  // soft problems found while loading
+  std::vector<LintIssue> load_issues;       // soft problems found while loading
 
   const StateInfo* state(StateCode c) const {
     if (c.empty()) return nullptr;

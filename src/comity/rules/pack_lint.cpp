@@ -64,11 +64,10 @@ void lint_guards(const WorkflowDef& wf, std::vector<LintIssue>& out) {
         return std::all_of(need.begin(), need.end(), [&](const std::string& d) { return contains(g.deadlines, d); });
       });
       if (!found) {
-        std::string guard = std::string(req.negated ? "not " : "") +
-                            (req.fact == Guard::Fact::Within ? "within" : "") ;
+        std::string guard = std::string(req.negated ? "not " : "") + (req.fact == Guard::Fact::Within ? "within" : "");
         for (const auto& d : need) guard += " " + d;
         static const char* kNames[] = {"emergency", "ex_post_allowed", "validator_named", "notified",
-                                       "validated", "ex_post_pending", "acknowledged", ""};
+                                       "validated", "ex_post_pending", "acknowledged",    ""};
         guard += kNames[static_cast<size_t>(req.fact)];
         out.push_back({wf.file, wf.id + "." + t.event,
                        "this step needs the guard \"" + guard + "\" (" + std::string(req.law) + ")"});
@@ -82,9 +81,15 @@ void lint_guards(const WorkflowDef& wf, std::vector<LintIssue>& out) {
 void lint_workflows(const Pack& pack, std::vector<LintIssue>& out) {
   // A central authority acts as one side or the other; a bare
   // "central_authority" would let either side take the step.
-  static const std::vector<std::string> kRoles = {"officer", "validator", "requesting_central_authority",
-                                                  "requested_central_authority", "provider", "enforcing_authority",
-                                                  "oversight", "admin", "system"};
+  static const std::vector<std::string> kRoles = {"officer",
+                                                  "validator",
+                                                  "requesting_central_authority",
+                                                  "requested_central_authority",
+                                                  "provider",
+                                                  "enforcing_authority",
+                                                  "oversight",
+                                                  "admin",
+                                                  "system"};
   for (const auto& [id, list] : pack.grounds)
     for (const auto& g : list)
       for (const auto& p : g.pathways)
@@ -112,14 +117,16 @@ void lint_workflows(const Pack& pack, std::vector<LintIssue>& out) {
       for (const auto& f : t.from)
         if (f != "*" && !contains(wf.states, f)) out.push_back({wf.file, where(t), "unknown state \"" + f + "\""});
       if (t.from.empty()) out.push_back({wf.file, where(t), "transition has no from state"});
-      if (t.to != "stay" && !contains(wf.states, t.to)) out.push_back({wf.file, where(t), "unknown state \"" + t.to + "\""});
+      if (t.to != "stay" && !contains(wf.states, t.to))
+        out.push_back({wf.file, where(t), "unknown state \"" + t.to + "\""});
       if (t.roles.empty()) out.push_back({wf.file, where(t), "transition names no role"});
       for (const auto& r : t.roles)
         if (!contains(kRoles, r)) out.push_back({wf.file, where(t), "unknown role \"" + r + "\""});
       for (const auto& id : t.starts)
         if (!contains(deadline_ids, id)) out.push_back({wf.file, where(t), "starts unknown deadline " + id});
       for (const auto& id : t.stops)
-        if (id != "*" && !contains(deadline_ids, id)) out.push_back({wf.file, where(t), "stops unknown deadline " + id});
+        if (id != "*" && !contains(deadline_ids, id))
+          out.push_back({wf.file, where(t), "stops unknown deadline " + id});
       for (const auto& g : t.when)
         for (const auto& id : g.deadlines)
           if (!contains(deadline_ids, id)) out.push_back({wf.file, where(t), "guard names unknown deadline " + id});
@@ -143,9 +150,10 @@ std::vector<LintIssue> lint_pack(const Pack& pack) {
     if (!p.tag_set) out.push_back({p.file, p.id, "predicate has no verification tag (V, P or U)"});
     for (size_t i = 0; i < p.kind->variants.size(); ++i)
       if (p.reason_sources[i].empty())
-        out.push_back({p.file, p.id, "no reason text for variant \"" + std::string(p.kind->variants[i].name) +
-                                         "\" (give it, or the outcome \"" +
-                                         std::string(outcome_name(p.kind->variants[i].outcome)) + "\")"});
+        out.push_back({p.file, p.id,
+                       "no reason text for variant \"" + std::string(p.kind->variants[i].name) +
+                           "\" (give it, or the outcome \"" + std::string(outcome_name(p.kind->variants[i].outcome)) +
+                           "\")"});
     if (p.kind->variants.size() > 1) {
       bool hint_needed = std::any_of(p.kind->variants.begin(), p.kind->variants.end(),
                                      [](const KindVariant& v) { return v.outcome == Outcome::Fail; });
@@ -181,7 +189,8 @@ std::vector<LintIssue> lint_pack(const Pack& pack) {
       out.push_back({"agreements", a.id, "a party is not in the state registry"});
   for (const auto& m : pack.mla_instruments)
     for (auto s : m.parties)
-      if (!pack.state(s)) out.push_back({"mla_instruments", m.id, "party " + s.str() + " is not in the state registry"});
+      if (!pack.state(s))
+        out.push_back({"mla_instruments", m.id, "party " + s.str() + " is not in the state registry"});
   if (pack.gate.empty()) out.push_back({"pack", "gate", "no human-rights gate predicates"});
   lint_workflows(pack, out);
   return out;

@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -177,14 +177,16 @@ class Loader {
     if (s == "ex_post_validation") return When::ExPostValidation;
     if (s == "preservation") return When::Preservation;
     if (s == "production") return When::Production;
-    fail(where, "expected always, emergency, not_emergency, notified, not_notified, notified_not_emergency, "
-                "not_notified_not_emergency, notified_emergency, ex_post_validation, preservation or production");
+    fail(where,
+         "expected always, emergency, not_emergency, notified, not_notified, notified_not_emergency, "
+         "not_notified_not_emergency, notified_emergency, ex_post_validation, preservation or production");
   }
 
   void load(const YAML::Node& root) {
     if (!root.IsMap()) fail("(top)", "expected a mapping");
-    keys(root, "(top)", {"constants", "states", "agreements", "mla_instruments", "policies", "iccs", "predicates",
-                         "pathways", "gate", "advisory", "workflows", "grounds"});
+    keys(root, "(top)",
+         {"constants", "states", "agreements", "mla_instruments", "policies", "iccs", "predicates", "pathways", "gate",
+          "advisory", "workflows", "grounds"});
     if (auto n = root["constants"]) load_constants(n);
     if (auto n = root["policies"]) load_policies(n);
     if (auto n = root["states"]) load_states(n);
@@ -226,11 +228,13 @@ class Loader {
 
   // "fact", "not fact", "within D1 D2…" or "not within D1…".
   Guard guard(const std::string& text, const std::string& where) {
-    static const std::pair<std::string_view, Guard::Fact> kFacts[] = {
-        {"emergency", Guard::Fact::Emergency},         {"ex_post_allowed", Guard::Fact::ExPostAllowed},
-        {"validator_named", Guard::Fact::ValidatorNamed}, {"notified", Guard::Fact::Notified},
-        {"validated", Guard::Fact::Validated},         {"ex_post_pending", Guard::Fact::ExPostPending},
-        {"acknowledged", Guard::Fact::Acknowledged}};
+    static const std::pair<std::string_view, Guard::Fact> kFacts[] = {{"emergency", Guard::Fact::Emergency},
+                                                                      {"ex_post_allowed", Guard::Fact::ExPostAllowed},
+                                                                      {"validator_named", Guard::Fact::ValidatorNamed},
+                                                                      {"notified", Guard::Fact::Notified},
+                                                                      {"validated", Guard::Fact::Validated},
+                                                                      {"ex_post_pending", Guard::Fact::ExPostPending},
+                                                                      {"acknowledged", Guard::Fact::Acknowledged}};
     Guard g;
     g.text = text;
     std::vector<std::string> words;
@@ -254,8 +258,10 @@ class Loader {
           g.fact = fact;
           return g;
         }
-    fail(where, "expected a guard: [not] emergency, ex_post_allowed, validator_named, notified, validated, "
-                "ex_post_pending, acknowledged, or [not] within DEADLINE…; got \"" + text + "\"");
+    fail(where,
+         "expected a guard: [not] emergency, ex_post_allowed, validator_named, notified, validated, "
+         "ex_post_pending, acknowledged, or [not] within DEADLINE…; got \"" +
+             text + "\"");
   }
 
   void load_workflows(const YAML::Node& n) {
@@ -274,8 +280,9 @@ class Loader {
       if (!ts || !ts.IsSequence()) fail(w + ".transitions", "required: a list");
       for (size_t k = 0; k < ts.size(); ++k) {
         std::string tw = w + ".transitions[" + std::to_string(k) + "]";
-        keys(ts[k], tw, {"event", "from", "to", "roles", "starts", "stops", "max_times", "requires_reason",
-                         "delete_data", "grounds", "when", "law", "reason_to"});
+        keys(ts[k], tw,
+             {"event", "from", "to", "roles", "starts", "stops", "max_times", "requires_reason", "delete_data",
+              "grounds", "when", "law", "reason_to"});
         WorkflowTransition t;
         t.event = str(ts[k]["event"], tw + ".event", true);
         t.from = strings(ts[k]["from"], tw + ".from");
@@ -288,7 +295,8 @@ class Loader {
         t.delete_data = boolean(ts[k]["delete_data"], tw + ".delete_data");
         t.grounds = str(ts[k]["grounds"], tw + ".grounds");
         auto when = strings(ts[k]["when"], tw + ".when");
-        for (size_t g = 0; g < when.size(); ++g) t.when.push_back(guard(when[g], tw + ".when[" + std::to_string(g) + "]"));
+        for (size_t g = 0; g < when.size(); ++g)
+          t.when.push_back(guard(when[g], tw + ".when[" + std::to_string(g) + "]"));
         t.law = str(ts[k]["law"], tw + ".law");
         if (!t.when.empty() && t.law.empty()) fail(tw + ".law", "required with when: the article the guards come from");
         t.reason_to = strings(ts[k]["reason_to"], tw + ".reason_to");
@@ -314,20 +322,21 @@ class Loader {
   }
 
   StatePolicy policy(const YAML::Node& n, const std::string& where, const StatePolicy& base) {
-    keys(n, where, {"sensitive_categories_require_mla", "first_use_mla_required", "access_now", "min_connection_score"});
+    keys(n, where,
+         {"sensitive_categories_require_mla", "first_use_mla_required", "access_now", "min_connection_score"});
     StatePolicy p = base;
     if (n["sensitive_categories_require_mla"])
-      p.sensitive_require_mla = enum_set<InfoSensitivity>(n["sensitive_categories_require_mla"],
-                                                          where + ".sensitive_categories_require_mla");
-    p.first_use_mla_required = boolean(n["first_use_mla_required"], where + ".first_use_mla_required",
-                                       base.first_use_mla_required);
+      p.sensitive_require_mla =
+          enum_set<InfoSensitivity>(n["sensitive_categories_require_mla"], where + ".sensitive_categories_require_mla");
+    p.first_use_mla_required =
+        boolean(n["first_use_mla_required"], where + ".first_use_mla_required", base.first_use_mla_required);
     if (n["access_now"]) {
       auto s = str(n["access_now"], where + ".access_now");
       if (s != "advisory" && s != "binding") fail(where + ".access_now", "expected advisory or binding");
       p.access_now_binding = s == "binding";
     }
-    p.min_connection_score = integer(n["min_connection_score"], where + ".min_connection_score",
-                                     base.min_connection_score);
+    p.min_connection_score =
+        integer(n["min_connection_score"], where + ".min_connection_score", base.min_connection_score);
     return p;
   }
 
@@ -342,9 +351,11 @@ class Loader {
       auto code = it.first.as<std::string>();
       std::string w = "states." + code;
       const YAML::Node& s = it.second;
-      keys(s, w, {"name", "central_authority", "eu_member", "reg_2023_1543_bound", "eio_participant",
-                  "budapest_party_since", "sap_party_since", "untoc_party_since", "sap_declarations", "death_penalty",
-                  "voluntary_noncontent_disclosure", "content_blocking_statute", "incoming_mla_days", "policy", "citation", "source", "tag"});
+      keys(s, w,
+           {"name", "central_authority", "eu_member", "reg_2023_1543_bound", "eio_participant", "budapest_party_since",
+            "sap_party_since", "untoc_party_since", "sap_declarations", "death_penalty",
+            "voluntary_noncontent_disclosure", "content_blocking_statute", "incoming_mla_days", "policy", "citation",
+            "source", "tag"});
       StateInfo st;
       st.code = state(code, w);
       if (st.code.empty()) continue;
@@ -359,8 +370,9 @@ class Loader {
       st.untoc_party_since = date(s["untoc_party_since"], w + ".untoc_party_since");
       if (auto d = s["sap_declarations"]) {
         std::string dw = w + ".sap_declarations";
-        keys(d, dw, {"art7_2b_supervision", "art7_5a_notification", "art7_8_article8_first", "art7_9a_no_art7",
-                     "art8_11_central_authority", "art8_13_no_traffic", "art9_1b_no_subscriber_only"});
+        keys(d, dw,
+             {"art7_2b_supervision", "art7_5a_notification", "art7_8_article8_first", "art7_9a_no_art7",
+              "art8_11_central_authority", "art8_13_no_traffic", "art9_1b_no_subscriber_only"});
         st.sap.art7_2b_supervision = boolean(d["art7_2b_supervision"], dw);
         st.sap.art7_5a_notification = boolean(d["art7_5a_notification"], dw);
         st.sap.art7_8_article8_first = boolean(d["art7_8_article8_first"], dw);
@@ -371,10 +383,14 @@ class Loader {
       }
       if (s["death_penalty"]) {
         auto dp = str(s["death_penalty"], w + ".death_penalty");
-        if (dp == "ABOLITIONIST") st.death_penalty = DeathPenaltyStatus::Abolitionist;
-        else if (dp == "RETENTIONIST") st.death_penalty = DeathPenaltyStatus::Retentionist;
-        else if (dp == "ABOLITIONIST_IN_PRACTICE") st.death_penalty = DeathPenaltyStatus::AbolitionistInPractice;
-        else fail(w + ".death_penalty", "expected ABOLITIONIST, RETENTIONIST or ABOLITIONIST_IN_PRACTICE");
+        if (dp == "ABOLITIONIST")
+          st.death_penalty = DeathPenaltyStatus::Abolitionist;
+        else if (dp == "RETENTIONIST")
+          st.death_penalty = DeathPenaltyStatus::Retentionist;
+        else if (dp == "ABOLITIONIST_IN_PRACTICE")
+          st.death_penalty = DeathPenaltyStatus::AbolitionistInPractice;
+        else
+          fail(w + ".death_penalty", "expected ABOLITIONIST, RETENTIONIST or ABOLITIONIST_IN_PRACTICE");
       }
       st.voluntary_noncontent_permitted = boolean(s["voluntary_noncontent_disclosure"], w);
       st.content_blocking_statute = str(s["content_blocking_statute"], w + ".content_blocking_statute");
@@ -382,8 +398,10 @@ class Loader {
       if (s["policy"]) st.policy = policy(s["policy"], w + ".policy", pack_.default_policy);
       st.citation = str(s["citation"], w + ".citation");
       st.source = str(s["source"], w + ".source");
-      if (s["tag"]) st.tag = tag(s["tag"], w + ".tag");
-      else issue(w, "state facts carry no verification tag");
+      if (s["tag"])
+        st.tag = tag(s["tag"], w + ".tag");
+      else
+        issue(w, "state facts carry no verification tag");
       st.file = file_;
       pack_.state_index[st.code.index()] = static_cast<int16_t>(pack_.states.size());
       pack_.states.push_back(std::move(st));
@@ -395,8 +413,9 @@ class Loader {
     for (size_t i = 0; i < n.size(); ++i) {
       std::string w = "agreements[" + std::to_string(i) + "]";
       const YAML::Node& a = n[i];
-      keys(a, w, {"id", "name", "parties", "in_force_from", "serious_crime_min_months", "essential_interests",
-                  "designated_authorities", "citation", "tag"});
+      keys(a, w,
+           {"id", "name", "parties", "in_force_from", "serious_crime_min_months", "essential_interests",
+            "designated_authorities", "citation", "tag"});
       Agreement ag;
       ag.id = str(a["id"], w + ".id", true);
       ag.name = str(a["name"], w + ".name", true);
@@ -416,7 +435,8 @@ class Loader {
         if (!m.IsMap()) fail(w + "." + key, "expected a mapping of state code → value");
         for (auto it : m) {
           auto st = state(it.first.as<std::string>(), w + "." + key);
-          auto& target = std::string_view(key) == "essential_interests" ? ag.essential_interests : ag.designated_authorities;
+          auto& target =
+              std::string_view(key) == "essential_interests" ? ag.essential_interests : ag.designated_authorities;
           if (it.second.IsSequence()) {
             for (size_t k = 0; k < it.second.size(); ++k) target.emplace_back(st, str(it.second[k], w + "." + key));
           } else {
@@ -428,8 +448,10 @@ class Loader {
         if (what != "FREE_SPEECH" && what != "DEATH_PENALTY")
           fail(w + ".essential_interests", "expected FREE_SPEECH or DEATH_PENALTY");
       ag.citation = str(a["citation"], w + ".citation");
-      if (a["tag"]) ag.tag = tag(a["tag"], w + ".tag");
-      else issue(w, "agreement carries no verification tag");
+      if (a["tag"])
+        ag.tag = tag(a["tag"], w + ".tag");
+      else
+        issue(w, "agreement carries no verification tag");
       if (ag.citation.empty()) issue(w, "agreement carries no citation");
       pack_.agreements.push_back(std::move(ag));
     }
@@ -441,8 +463,9 @@ class Loader {
       std::string w = "mla_instruments[" + std::to_string(i) + "]";
       const YAML::Node& m = n[i];
       MlaInstrument mi;
-      keys(m, w, {"id", "name", "kind", "parties", "in_force_from", "min_penalty_months", "organised_crime",
-                  "citation", "tag"});
+      keys(m, w,
+           {"id", "name", "kind", "parties", "in_force_from", "min_penalty_months", "organised_crime", "citation",
+            "tag"});
       mi.min_penalty_months = integer(m["min_penalty_months"], w + ".min_penalty_months");
       mi.organised_crime = boolean(m["organised_crime"], w + ".organised_crime");
       mi.id = str(m["id"], w + ".id", true);
@@ -453,8 +476,10 @@ class Loader {
       if (mi.kind == "bilateral" && mi.parties.size() != 2) fail(w + ".parties", "a bilateral treaty has two parties");
       if (auto d = date(m["in_force_from"], w + ".in_force_from")) mi.in_force_from = *d;
       mi.citation = str(m["citation"], w + ".citation");
-      if (m["tag"]) mi.tag = tag(m["tag"], w + ".tag");
-      else issue(w, "instrument carries no verification tag");
+      if (m["tag"])
+        mi.tag = tag(m["tag"], w + ".tag");
+      else
+        issue(w, "instrument carries no verification tag");
       pack_.mla_instruments.push_back(std::move(mi));
     }
   }
@@ -468,8 +493,10 @@ class Loader {
       IccsCode ic;
       ic.code = str(c["code"], w + ".code", true);
       ic.label = str(c["label"], w + ".label", true);
-      if (c["tag"]) ic.tag = tag(c["tag"], w + ".tag");
-      else issue(w, "ICCS code carries no verification tag");
+      if (c["tag"])
+        ic.tag = tag(c["tag"], w + ".tag");
+      else
+        issue(w, "ICCS code carries no verification tag");
       if (c["annex_iv"]) ic.annex_iv = enumeration<AnnexIV>(c["annex_iv"], w + ".annex_iv");
       ic.speed_critical = boolean(c["speed_critical"], w);
       ic.speech = boolean(c["speech"], w);
@@ -507,8 +534,9 @@ class Loader {
     for (size_t i = 0; i < n.size(); ++i) {
       const YAML::Node& y = n[i];
       std::string w = "predicates[" + std::to_string(i) + "]";
-      keys(y, w, {"id", "title", "kind", "citation", "tag", "source", "effective", "reads", "params", "reasons",
-                  "hint", "advisory"});
+      keys(y, w,
+           {"id", "title", "kind", "citation", "tag", "source", "effective", "reads", "params", "reasons", "hint",
+            "advisory"});
       PredicateDef p;
       p.id = str(y["id"], w + ".id", true);
       w += " (" + p.id + ")";
@@ -539,9 +567,12 @@ class Loader {
         p.params.months = integer(pr["months"], w + ".params.months");
         if (pr["severity"]) {
           auto s = str(pr["severity"], w + ".params.severity");
-          if (s == "fail") p.params.severity = Outcome::Fail;
-          else if (s == "needs_review") p.params.severity = Outcome::NeedsReview;
-          else fail(w + ".params.severity", "expected fail or needs_review");
+          if (s == "fail")
+            p.params.severity = Outcome::Fail;
+          else if (s == "needs_review")
+            p.params.severity = Outcome::NeedsReview;
+          else
+            fail(w + ".params.severity", "expected fail or needs_review");
         }
         p.params.fields = strings(pr["fields"], w + ".params.fields");
       }
@@ -575,11 +606,20 @@ class Loader {
   }
 
   Family family(const std::string& s, const std::string& where) {
-    static const std::pair<std::string_view, Family> kFamilies[] = {
-        {"domestic", Family::Domestic}, {"eu_epoc", Family::EuEpoc}, {"eu_epoc_pr", Family::EuEpocPr},
-        {"eio", Family::Eio}, {"cloud_ea", Family::CloudEa}, {"sap6", Family::Sap6}, {"sap7", Family::Sap7},
-        {"sap8", Family::Sap8}, {"sap9", Family::Sap9}, {"sap10", Family::Sap10}, {"bc_mla", Family::BcMla},
-        {"mlat", Family::Mlat}, {"letters_rogatory", Family::LettersRogatory}, {"voluntary", Family::Voluntary}};
+    static const std::pair<std::string_view, Family> kFamilies[] = {{"domestic", Family::Domestic},
+                                                                    {"eu_epoc", Family::EuEpoc},
+                                                                    {"eu_epoc_pr", Family::EuEpocPr},
+                                                                    {"eio", Family::Eio},
+                                                                    {"cloud_ea", Family::CloudEa},
+                                                                    {"sap6", Family::Sap6},
+                                                                    {"sap7", Family::Sap7},
+                                                                    {"sap8", Family::Sap8},
+                                                                    {"sap9", Family::Sap9},
+                                                                    {"sap10", Family::Sap10},
+                                                                    {"bc_mla", Family::BcMla},
+                                                                    {"mlat", Family::Mlat},
+                                                                    {"letters_rogatory", Family::LettersRogatory},
+                                                                    {"voluntary", Family::Voluntary}};
     for (auto [name, f] : kFamilies)
       if (name == s) return f;
     fail(where, "unknown pathway family \"" + s + "\"");
@@ -590,9 +630,10 @@ class Loader {
     for (size_t i = 0; i < n.size(); ++i) {
       const YAML::Node& y = n[i];
       std::string w = "pathways[" + std::to_string(i) + "]";
-      keys(y, w, {"id", "name", "family", "instrument", "channel", "role", "agreement", "measures",
-                  "preservation_companion", "applicability", "checks", "deadlines", "notifications",
-                  "use_limitations", "speed", "safeguard_strength", "workflow"});
+      keys(y, w,
+           {"id", "name", "family", "instrument", "channel", "role", "agreement", "measures", "preservation_companion",
+            "applicability", "checks", "deadlines", "notifications", "use_limitations", "speed", "safeguard_strength",
+            "workflow"});
       PathwayDef p;
       p.id = str(y["id"], w + ".id", true);
       w += " (" + p.id + ")";
@@ -616,9 +657,12 @@ class Loader {
         for (size_t k = 0; k < d.size(); ++k) {
           std::string dw = w + ".deadlines[" + std::to_string(k) + "]";
           keys(d[k], dw, {"id", "label", "duration", "starts", "when", "extends"});
-          Deadline dl{str(d[k]["id"], dw + ".id", true), str(d[k]["label"], dw + ".label", true),
-                      str(d[k]["duration"], dw + ".duration", true), str(d[k]["starts"], dw + ".starts"),
-                      when(d[k]["when"], dw + ".when"), str(d[k]["extends"], dw + ".extends")};
+          Deadline dl{str(d[k]["id"], dw + ".id", true),
+                      str(d[k]["label"], dw + ".label", true),
+                      str(d[k]["duration"], dw + ".duration", true),
+                      str(d[k]["starts"], dw + ".starts"),
+                      when(d[k]["when"], dw + ".when"),
+                      str(d[k]["extends"], dw + ".extends")};
           if (dl.duration.empty() || dl.duration[0] != 'P') fail(dw + ".duration", "expected an ISO 8601 duration");
           p.deadlines.push_back(std::move(dl));
         }
@@ -676,7 +720,9 @@ void resolve(Pack& pack) {
     if (p.family == Family::CloudEa) {
       bool found = false;
       for (const auto& a : pack.agreements) found = found || a.id == p.agreement;
-      if (!found) pack.load_issues.push_back({p.file, p.id + ".agreement", "dangling reference to agreement \"" + p.agreement + "\""});
+      if (!found)
+        pack.load_issues.push_back(
+            {p.file, p.id + ".agreement", "dangling reference to agreement \"" + p.agreement + "\""});
     }
   }
   for (const auto& id : pack.gate)
@@ -712,8 +758,7 @@ std::unique_ptr<Pack> load_pack(const std::string& dir) {
   }
   Loader top(*pack, "pack.yaml");
   top.keys(manifest, "(top)", {"format", "name", "version", "files"});
-  if (top.str(manifest["format"], "format", true) != "comity.pack/1")
-    top.fail("format", "expected comity.pack/1");
+  if (top.str(manifest["format"], "format", true) != "comity.pack/1") top.fail("format", "expected comity.pack/1");
   pack->name = top.str(manifest["name"], "name", true);
   pack->version = top.str(manifest["version"], "version", true);
   pack->files = top.strings(manifest["files"], "files");

@@ -46,9 +46,9 @@ TEST(Pack, RepositoryPackIsCleanAndComplete) {
   EXPECT_EQ(p.content_hash.rfind("sha256:", 0), 0u);
   EXPECT_EQ(p.content_hash.size(), 7u + 64u);
   // Every pathway of legal-rules §1.2 is defined.
-  for (const char* id : {"P_DOMESTIC", "P_EU_EPOC", "P_EU_EPOC_PR", "P_EIO", "P_CLOUD_UKUS", "P_CLOUD_AUUS",
-                         "P_SAP_6", "P_SAP_7", "P_SAP_8", "P_SAP_9", "P_SAP_10", "P_BC_MLA", "P_MLAT",
-                         "P_LETTERS_ROGATORY", "P_VOLUNTARY"}) {
+  for (const char* id :
+       {"P_DOMESTIC", "P_EU_EPOC", "P_EU_EPOC_PR", "P_EIO", "P_CLOUD_UKUS", "P_CLOUD_AUUS", "P_SAP_6", "P_SAP_7",
+        "P_SAP_8", "P_SAP_9", "P_SAP_10", "P_BC_MLA", "P_MLAT", "P_LETTERS_ROGATORY", "P_VOLUNTARY"}) {
     bool found = false;
     for (const auto& pw : p.pathways) found = found || pw.id == id;
     EXPECT_TRUE(found) << id;
@@ -92,7 +92,8 @@ TEST(Pack, ContentHashIsStableAndCoversEveryFile) {
 
 TEST(Pack, LintRefusesAPredicateWithoutCitationOrTag) {
   PackCopy a;
-  a.replace("predicates/gate.yaml", "    citation: \"Comity registry (rules/registry/states.yaml); legal-rules §10.8\"\n    tag: V\n", "");
+  a.replace("predicates/gate.yaml",
+            "    citation: \"Comity registry (rules/registry/states.yaml); legal-rules §10.8\"\n    tag: V\n", "");
   auto issues = a.lint();
   EXPECT_TRUE(mentions(issues, "REG.1", "no citation"));
   EXPECT_TRUE(mentions(issues, "REG.1", "no verification tag"));
@@ -166,7 +167,8 @@ TEST(Pack, StructuralErrorsNameFileAndKey) {
   }
   {
     PackCopy a;
-    a.replace("predicates/gate.yaml", "\"The registry has no facts for {state}", "\"The registry has no facts for {nope}");
+    a.replace("predicates/gate.yaml", "\"The registry has no facts for {state}",
+              "\"The registry has no facts for {nope}");
     EXPECT_THROW(load_pack(a.dir()), PackError);
   }
   {

@@ -18,8 +18,9 @@ using nlohmann::json;
 
 AuditEntry read_audit(const Node& node, const Principal& who, std::string action, const std::string& case_id,
                       const std::string& shown) {
-  return AuditEntry{0, node.clock.now(), std::string(role_name(who.user.role)) + ":" + who.user.id, std::move(action),
-                    case_id, sha256_hex(shown)};
+  return AuditEntry{
+      0,       node.clock.now(), std::string(role_name(who.user.role)) + ":" + who.user.id, std::move(action),
+      case_id, sha256_hex(shown)};
 }
 
 // web/labels.json, parsed once.
@@ -84,8 +85,7 @@ void create_case(Node& node, Call& call) {
     errors.push_back({"$.pathway", "required: the chosen pathway id, e.g. P_EU_EPOC"});
   std::string role_text = "primary";
   if (body.contains("role")) {
-    if (!body["role"].is_string() ||
-        (body["role"] != "primary" && body["role"] != "preservation_companion"))
+    if (!body["role"].is_string() || (body["role"] != "primary" && body["role"] != "preservation_companion"))
       errors.push_back({"$.role", "primary or preservation_companion"});
     else
       role_text = body["role"].get<std::string>();
@@ -99,9 +99,9 @@ void create_case(Node& node, Call& call) {
     // the insert joins the group commit.
     const Role role = role_text == "primary" ? Role::Primary : Role::PreservationCompanion;
     const std::string pathway = body["pathway"].get<std::string>();
-    OpenAttempt attempt =
-        is_signed ? node.cases.attempt_open_signed(body["signed_order"], *node.trusted(), pathway, role, actor_of(who), key)
-                  : node.cases.attempt_open(body["request"], pathway, role, actor_of(who), key);
+    OpenAttempt attempt = is_signed ? node.cases.attempt_open_signed(body["signed_order"], *node.trusted(), pathway,
+                                                                     role, actor_of(who), key)
+                                    : node.cases.attempt_open(body["request"], pathway, role, actor_of(who), key);
     node.durably([&] { r = node.cases.commit_open(attempt, &replayed); });
     if (replayed) call.res.set_header("Idempotent-Replayed", "true");
     call.res.set_header("Location", "/api/v1/cases/" + r.id);
@@ -109,11 +109,11 @@ void create_case(Node& node, Call& call) {
   } catch (Error& e) {
     // Field errors sit under the member that carried them: the request, or
     // the signed order (whose request is at order.request).
-    const std::string base = !is_signed                            ? "$.request"
-                             : e.kind == ErrorKind::Untrusted ||
-                                       (e.kind == ErrorKind::Conflict && e.reason == "replayed")
-                                 ? "$.signed_order"
-                                 : "$.signed_order.order.request";
+    const std::string base =
+        !is_signed ? "$.request"
+        : e.kind == ErrorKind::Untrusted || (e.kind == ErrorKind::Conflict && e.reason == "replayed")
+            ? "$.signed_order"
+            : "$.signed_order.order.request";
     for (auto& fe : e.field_errors)
       if (fe.path.rfind("$header.", 0) != 0 && fe.path != "$.pathway") fe.path = base + fe.path.substr(1);
     throw;
@@ -149,12 +149,14 @@ void list_cases(Node& node, Call& call) {
                        {"state", c.state},
                        {"requesting_state", c.requesting_state},
                        {"updated_at", format_instant(c.updated_at)},
-                       {"view", a == Audience::Addressee ? "order" : a == Audience::Oversight ? "metadata" : "full"},
+                       {"view", a == Audience::Addressee   ? "order"
+                                : a == Audience::Oversight ? "metadata"
+                                                           : "full"},
                        {"audience", audience_name(a)},
                        {"notice_review_due", due},
-                       {"next_deadline", c.next_deadline.empty()
-                                             ? json(nullptr)
-                                             : json{{"deadline", c.next_deadline}, {"due", format_instant(c.next_due)}}}});
+                       {"next_deadline", c.next_deadline.empty() ? json(nullptr)
+                                                                 : json{{"deadline", c.next_deadline},
+                                                                        {"due", format_instant(c.next_due)}}}});
       if (static_cast<int>(items.size()) == limit) break;
     }
   }
@@ -176,8 +178,7 @@ void get_case(Node& node, Call& call) {
     // Reading the request's facts or an order is recorded: who, when, which
     // case, and the SHA-256 of exactly what was shown.
     if (shows(audience, CasePart::Request) || shows(audience, CasePart::Certificate))
-      read = read_audit(node, who,
-                        std::string("read_case:") + (shows(audience, CasePart::Request) ? "full" : "order"),
+      read = read_audit(node, who, std::string("read_case:") + (shows(audience, CasePart::Request) ? "full" : "order"),
                         record.id, body);
   }
   // Shown only once its record is durable.
@@ -230,33 +231,34 @@ void get_document(Node& node, Call& call) {
 // any read of the facts.
 void get_case_log(Node& node, Call& call) {
   auto may_read = [](Audience a) { return shows(a, CasePart::CaseLog); };
-  std::string body = audited_party_read(
-      node, call, "read_case:log", may_read, "a case's log openings go to its parties only",
-      [&](Store& db, const CaseRecord& r, Audience a) {
-        auto last = db.latest_checkpoint();
-        auto entries = db.log_entries_for_case(r.id);
-        json items = json::array();
-        node.with_log([&](const ledger::MerkleTree& log) {
-          for (const auto& e : entries) {
-            if (!log_opening_visible(a, e.event_seq, r, node.pack)) continue;
-            json proof = nullptr;
-            if (last && e.index < last->tree_size) {
-              proof = json::array();
-              for (const auto& h : log.inclusion_proof(e.index, last->tree_size)) proof.push_back(ledger::to_hex(h));
-            }
-            items.push_back({{"index", e.index},
-                             {"leaf", e.leaf},
-                             {"salt", crypto::base64_encode(e.salt)},
-                             {"event", e.event_json},
-                             {"inclusion_proof", proof}});
-          }
-          return 0;
-        });
-        return safe_dump(json{{"case", r.id},
-                              {"checkpoint", last ? json(last->note) : json(nullptr)},
-                              {"tree_size", last ? json(last->tree_size) : json(nullptr)},
-                              {"entries", items}});
-      });
+  std::string body =
+      audited_party_read(node, call, "read_case:log", may_read, "a case's log openings go to its parties only",
+                         [&](Store& db, const CaseRecord& r, Audience a) {
+                           auto last = db.latest_checkpoint();
+                           auto entries = db.log_entries_for_case(r.id);
+                           json items = json::array();
+                           node.with_log([&](const ledger::MerkleTree& log) {
+                             for (const auto& e : entries) {
+                               if (!log_opening_visible(a, e.event_seq, r, node.pack)) continue;
+                               json proof = nullptr;
+                               if (last && e.index < last->tree_size) {
+                                 proof = json::array();
+                                 for (const auto& h : log.inclusion_proof(e.index, last->tree_size))
+                                   proof.push_back(ledger::to_hex(h));
+                               }
+                               items.push_back({{"index", e.index},
+                                                {"leaf", e.leaf},
+                                                {"salt", crypto::base64_encode(e.salt)},
+                                                {"event", e.event_json},
+                                                {"inclusion_proof", proof}});
+                             }
+                             return 0;
+                           });
+                           return safe_dump(json{{"case", r.id},
+                                                 {"checkpoint", last ? json(last->note) : json(nullptr)},
+                                                 {"tree_size", last ? json(last->tree_size) : json(nullptr)},
+                                                 {"entries", items}});
+                         });
   call.res.send_json(std::move(body));
 }
 
@@ -290,8 +292,9 @@ void post_review(Node& node, Call& call) {
     errors.push_back({"$.agree_rest", "true or false"});
   if (!errors.empty()) body_does_not_match(std::move(errors));
   CaseReview rv;
-  node.durably(
-      [&] { rv = node.cases.review(record.id, actor_of(call.principal()), verdicts, body.value("agree_rest", false)); });
+  node.durably([&] {
+    rv = node.cases.review(record.id, actor_of(call.principal()), verdicts, body.value("agree_rest", false));
+  });
   call.res.send_json(safe_dump(json{{"case", rv.case_id},
                                     {"side", rv.side},
                                     {"reviewer", rv.reviewer},

@@ -9,11 +9,15 @@ namespace {
 
 using nlohmann::json;
 
-json user_json(const User& u) { return {{"id", u.id}, {"name", u.name}, {"role", role_name(u.role)}}; }
+json user_json(const User& u) {
+  return {{"id", u.id}, {"name", u.name}, {"role", role_name(u.role)}};
+}
 
 }  // namespace
 
-json party_json(const Party& p) { return {{"id", p.id}, {"kind", p.kind}, {"state", p.state}, {"name", p.name}}; }
+json party_json(const Party& p) {
+  return {{"id", p.id}, {"kind", p.kind}, {"state", p.state}, {"name", p.name}};
+}
 
 void me(Node&, Call& call) {
   const Principal& who = call.principal();
@@ -60,14 +64,16 @@ void create_user(Node& node, Call& call) {
   json body = json_body(call.req);
   FieldErrors errors;
   refuse_unknown_fields(body, {"id", "party_id", "role", "name"}, errors);
-  User u{required_string(body, "id", "the user id", errors), required_string(body, "party_id", "the user's party", errors),
+  User u{required_string(body, "id", "the user id", errors),
+         required_string(body, "party_id", "the user's party", errors),
          required_string(body, "name", "the user's name", errors), PartyRole::Officer};
   std::string role_text = required_string(body, "role", "the user's role", errors);
   auto role = parse_role(role_text);
   if (!role_text.empty() && (!role || *role == PartyRole::System || *role == PartyRole::RequestingCentralAuthority ||
                              *role == PartyRole::RequestedCentralAuthority))
-    errors.push_back({"$.role", "one of officer, validator, central_authority, provider, enforcing_authority, "
-                                "oversight, admin"});
+    errors.push_back({"$.role",
+                      "one of officer, validator, central_authority, provider, enforcing_authority, "
+                      "oversight, admin"});
   if (!errors.empty()) body_does_not_match(std::move(errors));
   u.role = *role;
   {
@@ -105,15 +111,20 @@ void list_audit(Node& node, Call& call) {
   if (call.req.has_param("cursor")) {
     std::string text = call.req.param("cursor");
     if (!small_decimal(text))
-      throw Error(ErrorKind::Malformed, "cursor must be an audit entry id", {{"$query.cursor", "a non-negative integer"}});
+      throw Error(ErrorKind::Malformed, "cursor must be an audit entry id",
+                  {{"$query.cursor", "a non-negative integer"}});
     after = std::stoll(text);
   }
   Node::ReadLease db(node);
   auto page = db->audit_after(after, limit);
   json items = json::array();
   for (const auto& a : page)
-    items.push_back({{"id", a.id}, {"at", format_instant(a.at)}, {"actor", a.actor}, {"action", a.action},
-                     {"object", a.object}, {"payload_sha256", a.payload_sha256}});
+    items.push_back({{"id", a.id},
+                     {"at", format_instant(a.at)},
+                     {"actor", a.actor},
+                     {"action", a.action},
+                     {"object", a.object},
+                     {"payload_sha256", a.payload_sha256}});
   json next = static_cast<int>(page.size()) == limit ? json(std::to_string(page.back().id)) : json(nullptr);
   call.res.send_json(safe_dump(json{{"items", items}, {"next_cursor", next}}));
 }
@@ -150,8 +161,7 @@ void post_session(Node& node, Call& call) {
 // GET /api/v1/session: the browser session's user and CSRF token.
 void get_session(Node&, Call& call) {
   std::string token = Node::session_cookie(call.req);
-  if (token.empty())
-    throw Error(ErrorKind::Unauthenticated, "no browser session: log in with POST /api/v1/session");
+  if (token.empty()) throw Error(ErrorKind::Unauthenticated, "no browser session: log in with POST /api/v1/session");
   const Principal& who = call.principal();
   call.res.send_json(safe_dump(json{{"user", user_json(who.user)},
                                     {"party", party_json(who.party)},

@@ -75,9 +75,13 @@ void refuse_unknown_fields(const json& body, std::initializer_list<std::string_v
       errors.push_back({"$." + it.key(), "no such field: expected " + expected});
 }
 
-void web_root(Node&, Call& call) { serve_asset(call, "index.html"); }
+void web_root(Node&, Call& call) {
+  serve_asset(call, "index.html");
+}
 
-void web_asset(Node&, Call& call) { serve_asset(call, call.param(0)); }
+void web_asset(Node&, Call& call) {
+  serve_asset(call, call.param(0));
+}
 
 void api_index(Node& node, Call& call) {
   json index = {{"name", "Comity"},
@@ -92,7 +96,9 @@ void api_index(Node& node, Call& call) {
   call.res.send_json(index.dump(2));
 }
 
-void healthz(Node&, Call& call) { call.res.send_json(R"({"status":"ok"})"); }
+void healthz(Node&, Call& call) {
+  call.res.send_json(R"({"status":"ok"})");
+}
 
 void readyz(Node& node, Call& call) {
   try {
@@ -104,9 +110,13 @@ void readyz(Node& node, Call& call) {
   call.res.send_json(safe_dump(json{{"status", "ready"}, {"pack", node.pack.content_hash}}));
 }
 
-void metrics(Node& node, Call& call) { call.res.send(node.render_metrics(), "text/plain; version=0.0.4"); }
+void metrics(Node& node, Call& call) {
+  call.res.send(node.render_metrics(), "text/plain; version=0.0.4");
+}
 
-void openapi(Node&, Call& call) { call.res.send_json(openapi_document()); }
+void openapi(Node&, Call& call) {
+  call.res.send_json(openapi_document());
+}
 
 void evaluate(Node& node, Call& call) {
   if (!media_type_is(call.req.header("Content-Type"), "application/json"))
@@ -115,7 +125,9 @@ void evaluate(Node& node, Call& call) {
   Date at = date_of(node.clock.now());
   if (call.req.has_param("at")) {
     auto d = parse_date(call.req.param("at"));
-    if (!d) throw Error(ErrorKind::Malformed, "query parameter at must be a date YYYY-MM-DD", {{"$query.at", "a date YYYY-MM-DD"}});
+    if (!d)
+      throw Error(ErrorKind::Malformed, "query parameter at must be a date YYYY-MM-DD",
+                  {{"$query.at", "a date YYYY-MM-DD"}});
     at = *d;
   }
   auto parsed = parse_request(call.req.body);
@@ -130,7 +142,9 @@ void evaluate(Node& node, Call& call) {
 
 // What the exchange trusts, as a bundle anyone may fetch to verify orders
 // and manifests offline (comity verify --trust).
-void get_trust(Node& node, Call& call) { call.res.send_json(safe_dump(node.trusted()->bundle())); }
+void get_trust(Node& node, Call& call) {
+  call.res.send_json(safe_dump(node.trusted()->bundle()));
+}
 
 // An admin imports a bundle: every document is checked against what is
 // trusted already, and the import is stored with its audit entry before it
@@ -149,7 +163,7 @@ void post_trust(Node& node, Call& call) {
   auto next = std::make_shared<trust::TrustStore>(*node.trusted());
   next->add_bundle(body, *how);  // throws TrustError: Untrusted, or Conflict for a stale list
   std::string text = body.dump();
-  AuditEntry audit{0, node.clock.now(), std::string(role_name(who.user.role)) + ":" + who.user.id, "import_trust",
+  AuditEntry audit{0,      node.clock.now(), std::string(role_name(who.user.role)) + ":" + who.user.id, "import_trust",
                    change, sha256_hex(text)};
   node.durably([&] { node.store.add_trust_import({text, change, node.clock.now()}, audit); });
   node.set_trusted(next);
@@ -182,7 +196,8 @@ void save_draft(Node& node, Call& call) {
   if (!body.contains("request")) errors.push_back({"$.request", "required: the request so far"});
   if (!errors.empty()) body_does_not_match(std::move(errors));
   std::lock_guard<std::mutex> lock(node.store_mu);
-  Draft d = node.drafts.save(call.param(0), body["version"].get<int64_t>(), body["request"], actor_of(call.principal()));
+  Draft d =
+      node.drafts.save(call.param(0), body["version"].get<int64_t>(), body["request"], actor_of(call.principal()));
   call.res.send_json(safe_dump(draft_json(d)));
 }
 

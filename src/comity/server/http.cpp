@@ -48,7 +48,9 @@ std::string HttpResponse::header(std::string_view name) const {
   return {};
 }
 
-std::string safe_dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string safe_dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 void set_problem(HttpResponse& res, int status, std::string_view title, std::string_view detail,
                  const FieldErrors& errors, std::string_view reason, std::string_view kind) {

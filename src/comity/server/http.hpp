@@ -9,13 +9,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "comity/util/error.hpp"
 
@@ -25,11 +24,11 @@ namespace comity {
 using BodySink = std::function<bool(const char* data, size_t size)>;
 
 struct HttpRequest {
-  std::string method;  // as sent, e.g. "GET"
-  std::string path;    // percent-decoded: arbitrary bytes
-  std::multimap<std::string, std::string> query;         // decoded names and values
+  std::string method;                                        // as sent, e.g. "GET"
+  std::string path;                                          // percent-decoded: arbitrary bytes
+  std::multimap<std::string, std::string> query;             // decoded names and values
   std::vector<std::pair<std::string, std::string>> headers;  // as sent
-  std::string body;  // the whole body, unless the route streams it
+  std::string body;                                          // the whole body, unless the route streams it
   // A streamed body (routes that take one): calls the sink with each piece as
   // it arrives, until the body ends or the sink returns false. Null: `body`.
   std::function<void(const BodySink&)> read_body;

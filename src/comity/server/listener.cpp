@@ -115,22 +115,26 @@ struct ApiServer::Impl {
     // What httplib could not route (404), and its own refusals (a bad
     // request line, a body too large): answered as problems. Answers the
     // router made carry nosniff and are left alone.
-    http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
-      if (res.has_header("X-Content-Type-Options")) return httplib::Server::HandlerResponse::Unhandled;
-      HttpResponse out;
-      if (res.status == 404) {
-        router.handle(request_of(req), out);
-      } else {
-        const int status = res.status;
-        if (status == 413) set_error(out, Error(ErrorKind::TooLarge, "the body exceeds 1048576 bytes"));
-        else set_problem(out, status, status == 414 ? "URI Too Long" : "Bad Request", "HTTP status " + std::to_string(status));
-        out.set_header("X-Content-Type-Options", "nosniff");
-        out.set_header("Cache-Control", "no-store");
-        node.metrics.record("OTHER", "unmatched", status, 0);
-      }
-      apply(out, res);
-      return httplib::Server::HandlerResponse::Handled;
-    }));
+    http.set_error_handler(
+        httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
+          if (res.has_header("X-Content-Type-Options")) return httplib::Server::HandlerResponse::Unhandled;
+          HttpResponse out;
+          if (res.status == 404) {
+            router.handle(request_of(req), out);
+          } else {
+            const int status = res.status;
+            if (status == 413)
+              set_error(out, Error(ErrorKind::TooLarge, "the body exceeds 1048576 bytes"));
+            else
+              set_problem(out, status, status == 414 ? "URI Too Long" : "Bad Request",
+                          "HTTP status " + std::to_string(status));
+            out.set_header("X-Content-Type-Options", "nosniff");
+            out.set_header("Cache-Control", "no-store");
+            node.metrics.record("OTHER", "unmatched", status, 0);
+          }
+          apply(out, res);
+          return httplib::Server::HandlerResponse::Handled;
+        }));
     for (const auto& r : route_table()) {
       const std::string pattern = pattern_of(r.path);
       if (r.method == "GET") {
@@ -166,9 +170,13 @@ void ApiServer::serve() {
   sweeper.join();
 }
 
-int ApiServer::sweep_expiries() { return impl_->node.sweep(); }
+int ApiServer::sweep_expiries() {
+  return impl_->node.sweep();
+}
 
-std::string ApiServer::log_verifier_key() const { return impl_->node.log_verifier_key(); }
+std::string ApiServer::log_verifier_key() const {
+  return impl_->node.log_verifier_key();
+}
 
 bool ApiServer::wait_until_serving(int timeout_ms) const {
   for (int waited = 0; !impl_->http.is_running(); waited += 5) {
@@ -178,6 +186,8 @@ bool ApiServer::wait_until_serving(int timeout_ms) const {
   return true;
 }
 
-void ApiServer::stop() { impl_->http.stop(); }
+void ApiServer::stop() {
+  impl_->http.stop();
+}
 
 }  // namespace comity

@@ -14,9 +14,13 @@ namespace comity {
 using nlohmann::json;
 using Clk = std::chrono::steady_clock;
 
-void log_line(const nlohmann::json& line) { std::cerr << safe_dump(line) + "\n"; }
+void log_line(const nlohmann::json& line) {
+  std::cerr << safe_dump(line) + "\n";
+}
 
-Actor actor_of(const Principal& who) { return {who.user.id, who.user.role, who.party.id, who.party.state}; }
+Actor actor_of(const Principal& who) {
+  return {who.user.id, who.user.role, who.party.id, who.party.state};
+}
 
 void Metrics::record(const std::string& method, const std::string& route, int status, double seconds) {
   std::lock_guard<std::mutex> lock(mu);
@@ -37,8 +41,8 @@ Node::Node(const Pack& p, Store& s, const Clock& c, ServerOptions o)
       identity(s, c, ids),
       drafts(s, c, ids),
       last_publish_(Clk::now().time_since_epoch().count()) {
-  log_key_ = options.log_key ? options.log_key
-                             : std::make_shared<const crypto::SigningKey>(crypto::SigningKey::generate());
+  log_key_ =
+      options.log_key ? options.log_key : std::make_shared<const crypto::SigningKey>(crypto::SigningKey::generate());
   {
     std::lock_guard<std::mutex> lock(store_mu);
     trust_store_ = std::make_shared<const trust::TrustStore>(trusted_by(store));
@@ -207,7 +211,9 @@ nlohmann::ordered_json Node::statistics_report() {
   return stats_;
 }
 
-std::string Node::log_verifier_key() const { return ledger::verifier_key(options.log_origin, log_key_->public_key()); }
+std::string Node::log_verifier_key() const {
+  return ledger::verifier_key(options.log_origin, log_key_->public_key());
+}
 
 // Acts on the clocks that ran out, a bounded batch per query. A case that
 // cannot be saved (e.g. a concurrent step got there first, which itself
@@ -231,7 +237,10 @@ int Node::sweep() {
           metrics.expiry_events += fired.size();
         }
         if (!fired.empty())
-          log_line({{"ts", format_instant(clock.now())}, {"level", "info"}, {"msg", "clock expired"}, {"case", id},
+          log_line({{"ts", format_instant(clock.now())},
+                    {"level", "info"},
+                    {"msg", "clock expired"},
+                    {"case", id},
                     {"events", fired}});
       } catch (const std::exception& e) {
         log_line({{"level", "error"}, {"msg", "expiry sweep"}, {"case", id}, {"error", e.what()}});
@@ -246,7 +255,9 @@ int Node::sweep() {
       int deleted = evidence->purge();
       changed += deleted;
       if (deleted)
-        log_line({{"ts", format_instant(clock.now())}, {"level", "info"}, {"msg", "evidence deleted"},
+        log_line({{"ts", format_instant(clock.now())},
+                  {"level", "info"},
+                  {"msg", "evidence deleted"},
                   {"productions", deleted}});
     } catch (const std::exception& e) {
       log_line({{"level", "error"}, {"msg", "evidence retention"}, {"error", e.what()}});
@@ -327,7 +338,8 @@ std::string Node::session_cookie(const HttpRequest& req) {
     while (at < cookies.size() && (cookies[at] == ' ' || cookies[at] == ';')) ++at;
     size_t end = cookies.find(';', at);
     std::string_view c = std::string_view(cookies).substr(at, end == std::string::npos ? std::string::npos : end - at);
-    if (c.substr(0, kName.size()) == kName && c.size() - kName.size() <= 128) return std::string(c.substr(kName.size()));
+    if (c.substr(0, kName.size()) == kName && c.size() - kName.size() <= 128)
+      return std::string(c.substr(kName.size()));
     if (end == std::string::npos) break;
     at = end + 1;
   }
@@ -388,7 +400,8 @@ std::string Node::render_metrics() {
   out += "# HELP comity_cases Cases by workflow state.\n# TYPE comity_cases gauge\n";
   for (const auto& [state, n] : db->count_cases_by_state())
     out += "comity_cases{state=\"" + state + "\"} " + std::to_string(n) + "\n";
-  out += "# HELP comity_user_notice_reviews_due Delayed user notifications due for review (Reg. 2023/1543 Art 13(2)).\n";
+  out +=
+      "# HELP comity_user_notice_reviews_due Delayed user notifications due for review (Reg. 2023/1543 Art 13(2)).\n";
   out += "# TYPE comity_user_notice_reviews_due gauge\n";
   out += "comity_user_notice_reviews_due " + std::to_string(db->count_notice_reviews_due(date_of(clock.now()).str())) +
          "\n";

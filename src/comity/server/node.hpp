@@ -21,13 +21,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "comity/ledger/merkle.hpp"
 #include "comity/server/api_server.hpp"
@@ -74,7 +73,7 @@ inline constexpr double kLatencyBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
 
 struct Metrics {
   std::mutex mu;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests;  // (method, route, status)
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests;               // (method, route, status)
   std::map<std::string, std::array<uint64_t, std::size(kLatencyBuckets) + 1>> latency;  // route → buckets (+Inf)
   std::map<std::string, double> latency_sum;
   uint64_t expiry_events = 0;  // workflow events fired by the expiry sweep

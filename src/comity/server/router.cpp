@@ -52,8 +52,8 @@ void Router::handle(const HttpRequest& req, HttpResponse& res) {
           throw Error(ErrorKind::NotAllowed, "this path takes " + allow);
         }
         // The path is echoed at most in part, as text: it may be any bytes.
-        throw Error(ErrorKind::NotFound, "no route " + std::string(metric_method(req.method)) + " " +
-                                             req.path.substr(0, 200));
+        throw Error(ErrorKind::NotFound,
+                    "no route " + std::string(metric_method(req.method)) + " " + req.path.substr(0, 200));
       }
       route = m.route;
       route_name = std::string(route->path);
@@ -91,8 +91,11 @@ void Router::handle(const HttpRequest& req, HttpResponse& res) {
   const double secs = std::chrono::duration<double>(Clk::now() - t0).count();
   const std::string method(metric_method(req.method));
   node_.metrics.record(method, route_name, res.status, secs);
-  log_line({{"ts", format_instant(node_.clock.now())}, {"method", method}, {"route", route_name},
-            {"status", res.status}, {"ms", std::round(secs * 1e6) / 1e3}});
+  log_line({{"ts", format_instant(node_.clock.now())},
+            {"method", method},
+            {"route", route_name},
+            {"status", res.status},
+            {"ms", std::round(secs * 1e6) / 1e3}});
 }
 
 }  // namespace comity

@@ -28,16 +28,17 @@ bool id_char(char c) {
 
 // Whether `value` is a valid path parameter `name` (see routes.hpp).
 bool param_ok(std::string_view name, std::string_view value) {
-  if (name == "n") return !value.empty() && value.size() <= 6 && std::all_of(value.begin(), value.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
+  if (name == "n")
+    return !value.empty() && value.size() <= 6 &&
+           std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (name == "tile")
     return !value.empty() && value.size() <= 80 && std::all_of(value.begin(), value.end(), [](char c) {
-             return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '/';
-           });
+      return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '/';
+    });
   if (name == "file") {
     size_t dot = value.rfind('.');
-    if (dot == std::string_view::npos || dot == 0 || dot > 64 || value.size() - dot - 1 < 2 || value.size() - dot - 1 > 4)
+    if (dot == std::string_view::npos || dot == 0 || dot > 64 || value.size() - dot - 1 < 2 ||
+        value.size() - dot - 1 > 4)
       return false;
     return std::all_of(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(dot),
                        [](char c) { return id_char(c) && c != '.'; }) &&
@@ -89,8 +90,13 @@ const std::vector<Route>& route_table() {
       {"GET", "/api/v1/cases", kAuth, {}, kNoStore, kNone, h::list_cases},
       {"GET", "/api/v1/cases/{id}", kAuth, {}, kNoStore, kNone, h::get_case},
       {"POST", "/api/v1/cases/{id}/events", kAuth, kCaseParties, kNoStore, kJson, h::post_event},
-      {"POST", "/api/v1/cases/{id}/review", kAuth, {R::Validator, R::CentralAuthority, R::EnforcingAuthority},
-       kNoStore, kJson, h::post_review},
+      {"POST",
+       "/api/v1/cases/{id}/review",
+       kAuth,
+       {R::Validator, R::CentralAuthority, R::EnforcingAuthority},
+       kNoStore,
+       kJson,
+       h::post_review},
       {"POST", "/api/v1/cases/{id}/notice", kAuth, {R::Officer}, kNoStore, kJson, h::post_notice},
       {"GET", "/api/v1/cases/{id}/decision", kAuth, {}, kNoStore, kNone, h::get_decision},
       {"GET", "/api/v1/cases/{id}/document", kAuth, {}, kNoStore, kNone, h::get_document},

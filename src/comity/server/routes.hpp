@@ -49,8 +49,8 @@ const std::vector<Route>& route_table();
 // parameters. A path parameter {id} is 1-80 of [A-Za-z0-9._-]; {n} 1-6
 // digits; {file} a web-app file name; {tile} a tile path (several segments).
 struct RouteMatch {
-  const Route* route = nullptr;                 // null: no route
-  std::vector<std::string_view> allowed;        // when only the method is wrong: the methods the path has
+  const Route* route = nullptr;           // null: no route
+  std::vector<std::string_view> allowed;  // when only the method is wrong: the methods the path has
   std::vector<std::string> params;
 };
 RouteMatch match_route(std::string_view method, std::string_view path);

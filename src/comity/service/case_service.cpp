@@ -1,7 +1,5 @@
 #include "comity/service/case_service.hpp"
 
-#include "comity/trust/orders.hpp"
-
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +7,7 @@
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
 #include "comity/service/transparency.hpp"
+#include "comity/trust/orders.hpp"
 #include "comity/util/sha256.hpp"
 #include "comity/util/text.hpp"
 
@@ -16,14 +15,20 @@ namespace comity {
 
 AuditEntry CaseService::audit_entry(const Actor& actor, std::string_view action, std::string_view object,
                                     std::string_view payload) const {
-  return {0, clock_.now(), std::string(role_name(actor.role)) + ":" + actor.user_id, std::string(action),
-          std::string(object), sha256_hex(payload)};
+  return {0,
+          clock_.now(),
+          std::string(role_name(actor.role)) + ":" + actor.user_id,
+          std::string(action),
+          std::string(object),
+          sha256_hex(payload)};
 }
 
 PartyRole acting_role(const Actor& actor, const CaseRecord& r) {
   if (actor.role != PartyRole::CentralAuthority) return actor.role;
-  if (!actor.party_state.empty() && actor.party_state == r.requesting_state) return PartyRole::RequestingCentralAuthority;
-  if (!actor.party_state.empty() && actor.party_state == r.counterpart_state) return PartyRole::RequestedCentralAuthority;
+  if (!actor.party_state.empty() && actor.party_state == r.requesting_state)
+    return PartyRole::RequestingCentralAuthority;
+  if (!actor.party_state.empty() && actor.party_state == r.counterpart_state)
+    return PartyRole::RequestedCentralAuthority;
   return PartyRole::CentralAuthority;  // named by no transition
 }
 
@@ -72,13 +77,14 @@ OpenAttempt CaseService::attempt(std::string request_json, const std::function<R
 
 OpenAttempt CaseService::attempt_open(std::string_view request_json, std::string_view pathway, Role role,
                                       const Actor& actor, std::string_view idempotency_key) {
-  return attempt(std::string(request_json), [&] { return parse_request(request_json); }, pathway, role, actor,
-                 idempotency_key);
+  return attempt(
+      std::string(request_json), [&] { return parse_request(request_json); }, pathway, role, actor, idempotency_key);
 }
 
 OpenAttempt CaseService::attempt_open(const nlohmann::json& request, std::string_view pathway, Role role,
                                       const Actor& actor, std::string_view idempotency_key) {
-  return attempt(request.dump(), [&] { return parse_request_value(request); }, pathway, role, actor, idempotency_key);
+  return attempt(
+      request.dump(), [&] { return parse_request_value(request); }, pathway, role, actor, idempotency_key);
 }
 
 CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_json, std::string_view pathway, Role role,
@@ -92,7 +98,8 @@ CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_js
   // State decides the law applied, who reviews and who is notified. An
   // officer whose party names no State issues for none (fail closed).
   if (actor.party_state.empty())
-    throw ServiceError(ErrorKind::Forbidden, "the officer's authority has no State on record, so it may issue for none");
+    throw ServiceError(ErrorKind::Forbidden,
+                       "the officer's authority has no State on record, so it may issue for none");
   if (parsed.request->requesting_state.str() != actor.party_state) {
     ServiceError e(ErrorKind::Invalid, "the requesting State is not the officer's");
     e.field_errors.push_back({"$.requesting_state", "the officer's own State, " + actor.party_state + ", not " +
@@ -106,10 +113,9 @@ CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_js
   for (const auto& p : d.pathways)
     if (p.def->id == pathway && p.role == role && p.rank > 0 && (!chosen || p.rank < chosen->rank)) chosen = &p;
   if (!chosen)
-    throw ServiceError(ErrorKind::NotLawful,
-                       std::string(pathway) + " is not a lawful pathway for this request on " + today.str(),
-                       {{"$.pathway", "a pathway the decision finds available (with or without conditions) on " +
-                                          today.str()}});
+    throw ServiceError(
+        ErrorKind::NotLawful, std::string(pathway) + " is not a lawful pathway for this request on " + today.str(),
+        {{"$.pathway", "a pathway the decision finds available (with or without conditions) on " + today.str()}});
   CaseRecord r;
   r.id = idempotency_key.empty() ? ids_.next() : idempotent_case_id(actor.user_id, idempotency_key);
   r.request_id = parsed.request->request_id;
@@ -234,8 +240,7 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
   if (!idempotency_key.empty()) {
     for (const auto& e : r.c.history) {
       if (e.idempotency_key != idempotency_key) continue;
-      if (e.event != event)
-        throw key_reused("this Idempotency-Key was used for a different step");
+      if (e.event != event) throw key_reused("this Idempotency-Key was used for a different step");
       if (replayed) *replayed = true;
       return r;
     }
@@ -251,8 +256,8 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
   countersign_order(r, event, countersign, now);
   r.version = version + 1;
   r.updated_at = now;
-  nlohmann::json payload = {{"case", r.id}, {"event", event}, {"reason", reason}, {"ground", ground}, {"at", now},
-                            {"state", r.c.state}};
+  nlohmann::json payload = {{"case", r.id},     {"event", event}, {"reason", reason},
+                            {"ground", ground}, {"at", now},      {"state", r.c.state}};
   try {
     store_.save_case(r, version, first_new, audit_entry(actor, event, r.id, payload.dump()),
                      log_leaves(r, false, first_new));
@@ -273,7 +278,8 @@ void CaseService::countersign_order(CaseRecord& r, std::string_view event, const
   if (!due) {
     if (countersign) {
       ServiceError e(ErrorKind::Invalid, "no signature is due at this step");
-      e.field_errors.push_back({"$.signature", "only a validation step of a signed order awaiting its validator takes one"});
+      e.field_errors.push_back(
+          {"$.signature", "only a validation step of a signed order awaiting its validator takes one"});
       throw e;
     }
     return;
@@ -305,9 +311,8 @@ CaseRecord CaseService::record_notice(std::string_view case_id, const Actor& act
     throw ServiceError(ErrorKind::Forbidden, "the issuing authority informs the person (Art 13(1))");
   CaseRecord r = load(case_id);
   if (r.notice_status.empty() || r.notice_status == "notified")
-    throw ServiceError(ErrorKind::Conflict, r.notice_status.empty()
-                                                         ? "the request gave no user-notification plan"
-                                                         : "the person has been informed already");
+    throw ServiceError(ErrorKind::Conflict, r.notice_status.empty() ? "the request gave no user-notification plan"
+                                                                    : "the person has been informed already");
   Instant now = clock_.now();
   nlohmann::json payload = {{"case", r.id}, {"at", now}};
   if (action == NoticeAction::Notified) {
@@ -320,8 +325,9 @@ CaseRecord CaseService::record_notice(std::string_view case_id, const Actor& act
     if (!date || *date <= date_of(now))
       errors.push_back({"$.review_date", "a date after today (YYYY-MM-DD), when the delay is reviewed again"});
     if (is_blank(reason))
-      errors.push_back({"$.reason", "why informing the person now would harm the proceedings (Art 13(2); "
-                                    "Dir. 2016/680 Art 13(3))"});
+      errors.push_back({"$.reason",
+                        "why informing the person now would harm the proceedings (Art 13(2); "
+                        "Dir. 2016/680 Art 13(3))"});
     if (!errors.empty()) {
       ServiceError e(ErrorKind::Invalid, "the delay needs a review date and a reason");
       e.field_errors = std::move(errors);
@@ -350,8 +356,10 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
   CaseRecord r = load(case_id);
   PartyRole acting = acting_role(actor, r);
   std::string side;
-  if (acting == PartyRole::Validator || acting == PartyRole::RequestingCentralAuthority) side = "requesting";
-  else if (acting == PartyRole::RequestedCentralAuthority || acting == PartyRole::EnforcingAuthority) side = "requested";
+  if (acting == PartyRole::Validator || acting == PartyRole::RequestingCentralAuthority)
+    side = "requesting";
+  else if (acting == PartyRole::RequestedCentralAuthority || acting == PartyRole::EnforcingAuthority)
+    side = "requested";
   else
     throw ServiceError(ErrorKind::Forbidden,
                        "a review is by the requesting side's validator or central authority, or the requested side's "
@@ -367,8 +375,10 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
     std::string at = "$.verdicts[" + std::to_string(i) + "]";
     bool known = false;
     for (const auto& c : (*entry)["checks"]) known = known || c["predicate"] == v.predicate;
-    if (!known) errors.push_back({at + ".predicate", "a check of the chosen pathway; " + v.predicate + " is not one"});
-    else if (!given.emplace(v.predicate, &v).second) errors.push_back({at + ".predicate", "one verdict per check"});
+    if (!known)
+      errors.push_back({at + ".predicate", "a check of the chosen pathway; " + v.predicate + " is not one"});
+    else if (!given.emplace(v.predicate, &v).second)
+      errors.push_back({at + ".predicate", "one verdict per check"});
     if (v.verdict != "agree" && v.verdict != "override") errors.push_back({at + ".verdict", "agree or override"});
     if (v.verdict == "override" && is_blank(v.reason))
       errors.push_back({at + ".reason", "an override needs its reason"});
@@ -382,18 +392,23 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
     auto it = given.find(pred);
     if (it == given.end()) {
       // A check the code could not decide is the reviewer's to decide, with a reason.
-      if (result == "needs_review") errors.push_back({"$.verdicts", pred + " needs review: give a verdict and a reason"});
-      else if (!agree_rest) errors.push_back({"$.verdicts", "no verdict for " + pred + " (or send agree_rest: true)"});
-      out.push_back({{"predicate", pred}, {"result", result}, {"verdict", "agree"}, {"reason", ""}, {"explicit", false}});
+      if (result == "needs_review")
+        errors.push_back({"$.verdicts", pred + " needs review: give a verdict and a reason"});
+      else if (!agree_rest)
+        errors.push_back({"$.verdicts", "no verdict for " + pred + " (or send agree_rest: true)"});
+      out.push_back(
+          {{"predicate", pred}, {"result", result}, {"verdict", "agree"}, {"reason", ""}, {"explicit", false}});
       continue;
     }
     const CheckVerdict& v = *it->second;
     if (result == "needs_review" && is_blank(v.reason))
       errors.push_back({"$.verdicts", pred + " needs review: the verdict needs its reason"});
-    out.push_back({{"predicate", pred}, {"result", result}, {"verdict", v.verdict}, {"reason", v.reason}, {"explicit", true}});
+    out.push_back(
+        {{"predicate", pred}, {"result", result}, {"verdict", v.verdict}, {"reason", v.reason}, {"explicit", true}});
     if (v.verdict == "override") {
       ++overrides;
-      nlohmann::json p = {{"case", r.id}, {"side", side}, {"predicate", pred}, {"result", result}, {"reason", v.reason}};
+      nlohmann::json p = {
+          {"case", r.id}, {"side", side}, {"predicate", pred}, {"result", result}, {"reason", v.reason}};
       audit.push_back(audit_entry(actor, "override:" + pred, r.id, p.dump()));
     }
   }
@@ -403,14 +418,16 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
     throw e;
   }
   CaseReview rv{r.id, side, std::string(role_name(acting)) + ":" + actor.user_id, now, out.dump()};
-  nlohmann::json payload = {{"case", r.id}, {"side", side}, {"overrides", overrides}, {"verdicts_sha256", sha256_hex(rv.verdicts_json)}};
+  nlohmann::json payload = {
+      {"case", r.id}, {"side", side}, {"overrides", overrides}, {"verdicts_sha256", sha256_hex(rv.verdicts_json)}};
   audit.insert(audit.begin(), audit_entry(actor, "review:" + side, r.id, payload.dump()));
   try {
     store_.save_review(rv, audit);
   } catch (const StoreError& se) {
     if (se.code == StoreError::Code::Constraint)
-      throw ServiceError(ErrorKind::Conflict, "the " + side + " side has reviewed this case already (one "
-                                                       "consolidated review per side)");
+      throw ServiceError(ErrorKind::Conflict, "the " + side +
+                                                  " side has reviewed this case already (one "
+                                                  "consolidated review per side)");
     throw;
   }
   return rv;
@@ -420,8 +437,8 @@ std::string CaseService::decision_text(const CaseRecord& r) const {
   if (!r.decision_json.empty()) return r.decision_json;  // kept whole before schema v7
   if (r.pack_hash != pack_.content_hash)
     throw ServiceError(ErrorKind::Conflict, "the case was decided under rule pack " + r.pack_hash +
-                                                         "; this server runs " + pack_.content_hash +
-                                                         ", so it cannot render that decision again");
+                                                "; this server runs " + pack_.content_hash +
+                                                ", so it cannot render that decision again");
   auto parsed = parse_request(r.request_json);
   auto date = parse_date(r.evaluated_on);
   if (!parsed.request || !date)
@@ -443,7 +460,8 @@ std::vector<std::string> CaseService::expire(std::string_view case_id) {
   r.version = version + 1;
   r.updated_at = clock_.now();
   nlohmann::json payload = {{"case", r.id}, {"expired", fired}, {"at", r.updated_at}};
-  store_.save_case(r, version, first_new, audit_entry({"clock", PartyRole::System, "", ""}, "expire", r.id, payload.dump()),
+  store_.save_case(r, version, first_new,
+                   audit_entry({"clock", PartyRole::System, "", ""}, "expire", r.id, payload.dump()),
                    log_leaves(r, false, first_new));
   return fired;
 }

@@ -2,16 +2,14 @@
 // the exchange-server issue, end to end below HTTP.
 #include "comity/service/case_service.hpp"
 
-#include <set>
+#include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "comity/service/demo.hpp"
 #include "comity/service/transparency.hpp"
 #include "comity/util/sha256.hpp"
-
-#include <gtest/gtest.h>
-
 #include "test_support.hpp"
 
 namespace comity {
@@ -29,8 +27,8 @@ struct ServiceTest : ::testing::Test {
   // Officers issue in their own State's name; each example is opened by one of its State.
   Actor officer{"o1", PartyRole::Officer, "", "DE"}, officer_es{"o-es", PartyRole::Officer, "", "ES"},
       officer_fr{"o-fr", PartyRole::Officer, "", "FR"}, officer_be{"o-be", PartyRole::Officer, "", "BE"},
-      provider{"p1", PartyRole::Provider, "", ""},
-      enforcing{"e1", PartyRole::EnforcingAuthority, "", ""}, validator{"v1", PartyRole::Validator, "", ""};
+      provider{"p1", PartyRole::Provider, "", ""}, enforcing{"e1", PartyRole::EnforcingAuthority, "", ""},
+      validator{"v1", PartyRole::Validator, "", ""};
 
   std::string example(const char* name) { return test::read_text(test::source_dir() + "/examples/" + name); }
 };
@@ -145,7 +143,8 @@ TEST_F(ServiceTest, TheDecisionIsRenderedAgainOnlyUnderTheCasesRulePack) {
 }
 
 TEST_F(ServiceTest, NotifiedEpocRefusedByTheEnforcingAuthority) {
-  CaseRecord r = svc.open(example("s05b-eu-notification-residence-unknown.json"), "P_EU_EPOC", Role::Primary, officer_es);
+  CaseRecord r =
+      svc.open(example("s05b-eu-notification-residence-unknown.json"), "P_EU_EPOC", Role::Primary, officer_es);
   svc.step(r.id, "submit", officer);
   svc.step(r.id, "mark_ready", officer);
   svc.step(r.id, "transmit", officer);

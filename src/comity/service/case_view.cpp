@@ -46,9 +46,8 @@ const WorkflowTransition* transition_of(const Case& c, const Pack& pack, const C
   const WorkflowDef* wf = pack.workflow(c.workflow);
   if (!wf) return nullptr;
   for (const auto& t : wf->transitions)
-    if (t.event == e.event &&
-        (std::find(t.from.begin(), t.from.end(), e.from) != t.from.end() ||
-         std::find(t.from.begin(), t.from.end(), "*") != t.from.end()))
+    if (t.event == e.event && (std::find(t.from.begin(), t.from.end(), e.from) != t.from.end() ||
+                               std::find(t.from.begin(), t.from.end(), "*") != t.from.end()))
       return &t;
   return nullptr;
 }
@@ -57,9 +56,9 @@ const WorkflowTransition* transition_of(const Case& c, const Pack& pack, const C
 
 std::string_view case_part_name(CasePart p) {
   static constexpr std::string_view kNames[] = {
-      "summary",  "clocks",  "history",    "history_reasons", "steps",       "user_notification",
-      "reviews",  "review_reasons", "decision", "request",   "certificate", "signatures",
-      "signed_order", "productions", "case_log", "document_full", "document_order"};
+      "summary",      "clocks",         "history",  "history_reasons", "steps",         "user_notification",
+      "reviews",      "review_reasons", "decision", "request",         "certificate",   "signatures",
+      "signed_order", "productions",    "case_log", "document_full",   "document_order"};
   return kNames[static_cast<size_t>(p)];
 }
 
@@ -70,39 +69,68 @@ const std::vector<ViewRow>& view_table() {
        "data_marked_for_deletion, view, audience",
        {kIssuing, kRequested, kEnforcing, kAddressee, kOversight},
        "every party to the case and oversight"},
-      {CasePart::Clocks, "clocks", {kIssuing, kRequested, kEnforcing, kAddressee, kOversight},
+      {CasePart::Clocks,
+       "clocks",
+       {kIssuing, kRequested, kEnforcing, kAddressee, kOversight},
        "the legal deadlines bind every party; oversight audits them"},
-      {CasePart::History, "history[].event, by, at, from, to, ground",
-       {kIssuing, kRequested, kEnforcing, kAddressee, kOversight}, "what happened and on which coded ground"},
-      {CasePart::HistoryReasons, "history[].reason", {kIssuing, kRequested, kEnforcing},
+      {CasePart::History,
+       "history[].event, by, at, from, to, ground",
+       {kIssuing, kRequested, kEnforcing, kAddressee, kOversight},
+       "what happened and on which coded ground"},
+      {CasePart::HistoryReasons,
+       "history[].reason",
+       {kIssuing, kRequested, kEnforcing},
        "the issuing side reads every step's words; the requested and enforcing sides their own side's and those "
        "addressed to them (reason_to); never the addressee (Reg. 2023/1543 Art 9(3)) or oversight"},
-      {CasePart::Steps, "allowed_events, grounds (empty for the others)", {kIssuing, kRequested, kEnforcing, kAddressee},
+      {CasePart::Steps,
+       "allowed_events, grounds (empty for the others)",
+       {kIssuing, kRequested, kEnforcing, kAddressee},
        "the parties that act; the workflow's roles and guards decide which steps"},
-      {CasePart::UserNotification, "user_notification", {kIssuing, kRequested, kEnforcing, kOversight},
+      {CasePart::UserNotification,
+       "user_notification",
+       {kIssuing, kRequested, kEnforcing, kOversight},
        "Reg. 2023/1543 Art 13: the issuing authority informs the person; oversight audits delays"},
-      {CasePart::Reviews, "reviews[].side, reviewer, at, overrides, verdicts[].predicate, result, verdict",
-       {kIssuing, kRequested, kEnforcing, kOversight}, "one consolidated review per side, on the record"},
-      {CasePart::ReviewReasons, "reviews[].verdicts[].reason", {kIssuing, kRequested, kEnforcing},
+      {CasePart::Reviews,
+       "reviews[].side, reviewer, at, overrides, verdicts[].predicate, result, verdict",
+       {kIssuing, kRequested, kEnforcing, kOversight},
+       "one consolidated review per side, on the record"},
+      {CasePart::ReviewReasons,
+       "reviews[].verdicts[].reason",
+       {kIssuing, kRequested, kEnforcing},
        "the issuing side reads both sides' reasons; the requested side its own"},
-      {CasePart::Decision, "decision_url, rule_pack; GET /cases/{id}/decision",
+      {CasePart::Decision,
+       "decision_url, rule_pack; GET /cases/{id}/decision",
        {kIssuing, kRequested, kEnforcing, kOversight},
        "the reasoning behind the order; not for its addressee (Reg. 2023/1543 Art 9(3))"},
-      {CasePart::Request, "request", {kIssuing, kRequested, kEnforcing},
-       "the requested State executes it; the notified enforcing authority assesses the Art 12 grounds on it (Art 8(3))"},
-      {CasePart::Certificate, "certificate, order", {kAddressee},
+      {CasePart::Request,
+       "request",
+       {kIssuing, kRequested, kEnforcing},
+       "the requested State executes it; the notified enforcing authority assesses the Art 12 grounds on it (Art "
+       "8(3))"},
+      {CasePart::Certificate,
+       "certificate, order",
+       {kAddressee},
        "the addressee receives the order's fields, Art 5(5)(a)-(h), not its grounds (Reg. 2023/1543 Art 9(3))"},
-      {CasePart::Signatures, "signed_order (the verified chains)", {kIssuing, kRequested, kEnforcing, kAddressee},
+      {CasePart::Signatures,
+       "signed_order (the verified chains)",
+       {kIssuing, kRequested, kEnforcing, kAddressee},
        "every recipient checks who signed the order"},
-      {CasePart::SignedOrder, "signed_order.order", {kIssuing},
-       "the signed bytes, for the validator to countersign"},
-      {CasePart::Productions, "productions", {kIssuing, kAddressee},
+      {CasePart::SignedOrder, "signed_order.order", {kIssuing}, "the signed bytes, for the validator to countersign"},
+      {CasePart::Productions,
+       "productions",
+       {kIssuing, kAddressee},
        "evidence flows from the addressee to the issuing authority only (docs/evidence-encryption.md)"},
-      {CasePart::CaseLog, "log_url; GET /cases/{id}/log", {kIssuing, kRequested, kEnforcing, kAddressee},
+      {CasePart::CaseLog,
+       "log_url; GET /cases/{id}/log",
+       {kIssuing, kRequested, kEnforcing, kAddressee},
        "each party opens the log leaves of the history it sees, no more"},
-      {CasePart::DocumentFull, "GET /cases/{id}/document (the request's fields)", {kIssuing, kRequested, kEnforcing},
+      {CasePart::DocumentFull,
+       "GET /cases/{id}/document (the request's fields)",
+       {kIssuing, kRequested, kEnforcing},
        "the file as the issuing side wrote it"},
-      {CasePart::DocumentOrder, "GET /cases/{id}/document (the order's fields)", {kAddressee},
+      {CasePart::DocumentOrder,
+       "GET /cases/{id}/document (the order's fields)",
+       {kAddressee},
        "the certificate as the addressee receives it (Reg. 2023/1543 Art 9(3))"},
   };
   return kTable;
@@ -153,8 +181,11 @@ bool notice_review_due(std::string_view status, std::string_view review_date, In
 json clocks_json(const CaseRecord& r, Instant now) {
   json clocks = json::array();
   for (const auto& k : r.c.clocks) {
-    json c = {{"deadline", k.deadline_id}, {"label", k.label}, {"started", format_instant(k.started)},
-              {"due", format_instant(k.due)}, {"status", clock_status_name(clock_status(k, now))}};
+    json c = {{"deadline", k.deadline_id},
+              {"label", k.label},
+              {"started", format_instant(k.started)},
+              {"due", format_instant(k.due)},
+              {"status", clock_status_name(clock_status(k, now))}};
     if (k.stopped) c["stopped"] = format_instant(*k.stopped);
     clocks.push_back(std::move(c));
   }
@@ -175,14 +206,16 @@ json case_view_json(const CaseRecord& r, Audience a, PartyRole acting, const Pac
             {"created_at", format_instant(r.created_at)},
             {"updated_at", format_instant(r.updated_at)},
             {"data_marked_for_deletion", r.c.data_marked_for_deletion},
-            {"view", full_kind ? "full" : a == kAddressee ? "order" : "metadata"},
+            {"view", full_kind         ? "full"
+                     : a == kAddressee ? "order"
+                                       : "metadata"},
             {"audience", audience_name(a)}};
   if (shows(a, CasePart::Clocks)) j["clocks"] = clocks_json(r, now);
   if (shows(a, CasePart::History)) {
     json history = json::array();
     for (const auto& e : r.c.history) {
-      json h = {{"event", e.event}, {"by", role_name(e.actor)}, {"at", format_instant(e.at)}, {"from", e.from},
-                {"to", e.to}};
+      json h = {
+          {"event", e.event}, {"by", role_name(e.actor)}, {"at", format_instant(e.at)}, {"from", e.from}, {"to", e.to}};
       if (reason_visible(a, e, r.c, pack)) h["reason"] = e.reason;
       if (!e.ground.empty()) h["ground"] = e.ground;
       history.push_back(std::move(h));
@@ -205,9 +238,11 @@ json case_view_json(const CaseRecord& r, Audience a, PartyRole acting, const Pac
     j["grounds"] = std::move(grounds);
   }
   if (shows(a, CasePart::UserNotification) && !r.notice_mode.empty())
-    j["user_notification"] = {{"mode", r.notice_mode}, {"status", r.notice_status},
-                              {"review_date", r.notice_review_date.empty() ? json(nullptr) : json(r.notice_review_date)},
-                              {"review_due", notice_review_due(r.notice_status, r.notice_review_date, now)}};
+    j["user_notification"] = {
+        {"mode", r.notice_mode},
+        {"status", r.notice_status},
+        {"review_date", r.notice_review_date.empty() ? json(nullptr) : json(r.notice_review_date)},
+        {"review_due", notice_review_due(r.notice_status, r.notice_review_date, now)}};
   if (shows(a, CasePart::Reviews) && extras.reviews) {
     json rv = json::array();
     for (const auto& v : *extras.reviews) {
@@ -218,7 +253,10 @@ json case_view_json(const CaseRecord& r, Audience a, PartyRole acting, const Pac
         overrides += x["verdict"] == "override";
         if (!reasons) x.erase("reason");
       }
-      rv.push_back({{"side", v.side}, {"reviewer", v.reviewer}, {"at", format_instant(v.at)}, {"overrides", overrides},
+      rv.push_back({{"side", v.side},
+                    {"reviewer", v.reviewer},
+                    {"at", format_instant(v.at)},
+                    {"overrides", overrides},
                     {"verdicts", std::move(verdicts)}});
     }
     j["reviews"] = std::move(rv);
@@ -231,7 +269,8 @@ json case_view_json(const CaseRecord& r, Audience a, PartyRole acting, const Pac
     if (shows(a, CasePart::SignedOrder) && j["signed_order"].is_object() && !r.signed_order_json.empty())
       j["signed_order"]["order"] = json::parse(r.signed_order_json)["order"];
   }
-  if (shows(a, CasePart::Productions) && extras.productions) j["productions"] = productions_summary(*extras.productions);
+  if (shows(a, CasePart::Productions) && extras.productions)
+    j["productions"] = productions_summary(*extras.productions);
   if (shows(a, CasePart::Certificate)) {
     j["order"] = json::parse(r.order_json);
     j["certificate"] = order_certificate_fields(json::parse(r.request_json));

@@ -8,11 +8,10 @@
 // addressees and oversight read none).
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "comity/rules/pack.hpp"
 #include "comity/service/permissions.hpp"
@@ -21,23 +20,23 @@ namespace comity {
 
 // The parts of a case a view may hold.
 enum class CasePart : uint8_t {
-  Summary,          // id, pathway, workflow, state, States, version, times, deletion mark, view
-  Clocks,           // the legal clocks with their status
-  History,          // each step: event, by (role), at, from, to, coded ground
-  HistoryReasons,   // each step's free-text reason (see reason_visible)
-  Steps,            // the steps this caller may take now, and the grounds they cite
-  UserNotification, // the Art 13 plan: mode, status, review date
-  Reviews,          // the consolidated reviews: side, reviewer, time, each verdict and override count
-  ReviewReasons,    // a reviewer's free-text reasons (see review_reason_visible)
-  Decision,         // the decision the case rests on (every pathway, every check), the rule pack
-  Request,          // the request with its facts (Art 5(5)(a)-(j) and more)
-  Certificate,      // the order's fields for its addressee (Art 5(5)(a)-(h)) and the order's terms
-  Signatures,       // the verified signature chains of the signed order
-  SignedOrder,      // the signed order's bytes, for a validator to countersign
-  Productions,      // evidence produced for the case
-  CaseLog,          // the case's transparency-log openings (salts), as far as its history is shown
-  DocumentFull,     // the formal document with the request's fields (PDF)
-  DocumentOrder,    // the formal document with the order's fields only (PDF)
+  Summary,           // id, pathway, workflow, state, States, version, times, deletion mark, view
+  Clocks,            // the legal clocks with their status
+  History,           // each step: event, by (role), at, from, to, coded ground
+  HistoryReasons,    // each step's free-text reason (see reason_visible)
+  Steps,             // the steps this caller may take now, and the grounds they cite
+  UserNotification,  // the Art 13 plan: mode, status, review date
+  Reviews,           // the consolidated reviews: side, reviewer, time, each verdict and override count
+  ReviewReasons,     // a reviewer's free-text reasons (see review_reason_visible)
+  Decision,          // the decision the case rests on (every pathway, every check), the rule pack
+  Request,           // the request with its facts (Art 5(5)(a)-(j) and more)
+  Certificate,       // the order's fields for its addressee (Art 5(5)(a)-(h)) and the order's terms
+  Signatures,        // the verified signature chains of the signed order
+  SignedOrder,       // the signed order's bytes, for a validator to countersign
+  Productions,       // evidence produced for the case
+  CaseLog,           // the case's transparency-log openings (salts), as far as its history is shown
+  DocumentFull,      // the formal document with the request's fields (PDF)
+  DocumentOrder,     // the formal document with the order's fields only (PDF)
 };
 std::string_view case_part_name(CasePart p);
 
@@ -45,7 +44,7 @@ struct ViewRow {
   CasePart part;
   std::string_view members;  // the JSON members (or route) it covers
   std::vector<Audience> audiences;
-  std::string_view why;      // the rule or article behind the row
+  std::string_view why;  // the rule or article behind the row
 };
 
 // The table, one row per part, in CasePart order.

@@ -50,10 +50,11 @@ struct ViewMatrix : ::testing::Test {
 
   // A notified EPOC that went through every step that carries words.
   CaseRecord every_kind_of_text() {
-    auto request = json::parse(test::read_text(test::source_dir() + "/examples/s05b-eu-notification-residence-unknown.json"));
+    auto request =
+        json::parse(test::read_text(test::source_dir() + "/examples/s05b-eu-notification-residence-unknown.json"));
     request["facts_summary"] = "FACTS-OF-THE-CASE: the seller took payment and delivered nothing.";
-    request["user_notification_plan"] = {{"mode", "DELAY"}, {"review_date", "2026-12-01"},
-                                         {"justification", "informing now would alert the suspect"}};
+    request["user_notification_plan"] = {
+        {"mode", "DELAY"}, {"review_date", "2026-12-01"}, {"justification", "informing now would alert the suspect"}};
     CaseRecord r = svc.open(request.dump(), "P_EU_EPOC", Role::Primary, officer);
     EXPECT_TRUE(r.notified);
     svc.step(r.id, "submit", officer);
@@ -83,7 +84,9 @@ TEST_F(ViewMatrix, EachAudienceReadsExactlyTheWordsTheLawSendsIt) {
       {"OFFICER-INFO-WORDS", {A::Issuing}, "the issuing side's own file"},
       {"OFFICER-CLARIFY-WORDS", {A::Issuing}, "the addressee reads no free text (Reg. 2023/1543 Art 9(3))"},
       {"OFFICER-LIFT-WORDS", {A::Issuing}, "the addressee reads no free text"},
-      {"PROVIDER-INABILITY-WORDS", {A::Issuing, A::Enforcing}, "Annex III goes to the issuing and enforcing authorities"},
+      {"PROVIDER-INABILITY-WORDS",
+       {A::Issuing, A::Enforcing},
+       "Annex III goes to the issuing and enforcing authorities"},
       {"PROVIDER-OBJECTION-WORDS", {A::Issuing, A::Enforcing}, "Art 17(1): to the issuing and enforcing authorities"},
       {"ENFORCING-REFUSAL-WORDS", {A::Issuing, A::Enforcing}, "Art 12: the refusal is sent to the issuing authority"},
       {"VALIDATOR-REVIEW-WORDS", {A::Issuing}, "the requesting side's consolidated review"},
@@ -112,7 +115,8 @@ TEST_F(ViewMatrix, EachAudienceReadsExactlyTheWordsTheLawSendsIt) {
   with_facts(rec);
   for (A a : kAll) {
     SCOPED_TRACE(std::string(audience_name(a)));
-    const std::string text = case_view_text(rec, a, PartyRole::Officer, test::real_pack(), clock.now(), {&reviews, &none});
+    const std::string text =
+        case_view_text(rec, a, PartyRole::Officer, test::real_pack(), clock.now(), {&reviews, &none});
     const json view = json::parse(text);
     for (const auto& w : words) {
       const bool reads = std::find(w.readers.begin(), w.readers.end(), a) != w.readers.end();
@@ -155,7 +159,7 @@ TEST_F(ViewMatrix, TheLogOpensNoMoreThanTheCaseShows) {
   for (size_t i = 0; i < r.c.history.size(); ++i) {
     if (r.c.history[i].reason.empty()) continue;
     EXPECT_FALSE(log_opening_visible(A::Addressee, static_cast<int64_t>(i), r, test::real_pack()))
-          << r.c.history[i].event;
+        << r.c.history[i].event;
   }
 }
 

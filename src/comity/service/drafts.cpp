@@ -16,8 +16,8 @@ void require_object(const nlohmann::json& request) {
 }  // namespace
 
 AuditEntry DraftService::audit(const Actor& actor, std::string_view action, const Draft& d) const {
-  return {0, clock_.now(), std::string(role_name(actor.role)) + ":" + actor.user_id, std::string(action), d.id,
-          sha256_hex(d.body)};
+  return {0,    clock_.now(),      std::string(role_name(actor.role)) + ":" + actor.user_id, std::string(action),
+          d.id, sha256_hex(d.body)};
 }
 
 Draft DraftService::create(const nlohmann::json& request, const Actor& actor) {
@@ -38,8 +38,8 @@ Draft DraftService::save(std::string_view id, int64_t version, const nlohmann::j
   require_object(request);
   Draft d = get(id, actor);
   if (d.version != version)
-    throw ServiceError(ErrorKind::Conflict, "draft " + d.id + " is at version " + std::to_string(d.version) +
-                                                         ", not " + std::to_string(version) + ": reload it first");
+    throw ServiceError(ErrorKind::Conflict, "draft " + d.id + " is at version " + std::to_string(d.version) + ", not " +
+                                                std::to_string(version) + ": reload it first");
   d.version = version + 1;
   d.updated_at = clock_.now();
   d.body = request.dump();
@@ -52,7 +52,9 @@ Draft DraftService::save(std::string_view id, int64_t version, const nlohmann::j
   return d;
 }
 
-std::vector<Draft> DraftService::list(const Actor& actor, int limit) { return store_.drafts_of(actor.user_id, limit); }
+std::vector<Draft> DraftService::list(const Actor& actor, int limit) {
+  return store_.drafts_of(actor.user_id, limit);
+}
 
 void DraftService::remove(std::string_view id, const Actor& actor) {
   Draft d = get(id, actor);

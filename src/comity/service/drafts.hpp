@@ -8,11 +8,10 @@
 // checked in full only when it becomes a case (POST /api/v1/cases).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "comity/service/actor.hpp"
 #include "comity/service/ids.hpp"

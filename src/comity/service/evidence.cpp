@@ -26,8 +26,12 @@ bool executing(const CaseRecord& r) {
 
 AuditEntry EvidenceService::audit(const Actor& actor, std::string_view action, std::string_view object,
                                   std::string_view payload) const {
-  return {0, clock_.now(), std::string(role_name(actor.role)) + ":" + actor.user_id, std::string(action),
-          std::string(object), sha256_hex(payload)};
+  return {0,
+          clock_.now(),
+          std::string(role_name(actor.role)) + ":" + actor.user_id,
+          std::string(action),
+          std::string(object),
+          sha256_hex(payload)};
 }
 
 Production EvidenceService::register_production(std::string_view case_id, const json& manifest, const Actor& actor,
@@ -37,7 +41,8 @@ Production EvidenceService::register_production(std::string_view case_id, const 
   if (!r || actor.role != PartyRole::Provider || actor.party_id != r->provider_party_id || !was_transmitted(r->c))
     throw ServiceError(ErrorKind::NotFound, "no case " + std::string(case_id));
   if (!executing(*r))
-    throw ServiceError(ErrorKind::Conflict, "evidence is produced while the order is executed, not in state " + r->c.state);
+    throw ServiceError(ErrorKind::Conflict,
+                       "evidence is produced while the order is executed, not in state " + r->c.state);
   const Instant now = clock_.now();
   trust::VerifiedManifest v;
   try {
@@ -77,11 +82,13 @@ Production EvidenceService::register_production(std::string_view case_id, const 
   p.created_at = now;
   int days = holding_days_;
   auto request = json::parse(r->request_json, nullptr, false);
-  if (request.is_object() && request.contains("retention_period_days") && request["retention_period_days"].is_number_integer())
+  if (request.is_object() && request.contains("retention_period_days") &&
+      request["retention_period_days"].is_number_integer())
     days = std::min<int>(days, request["retention_period_days"].get<int>());
   p.expires_at = now + int64_t{days} * 86400;
   for (size_t i = 0; i < m.files.size(); ++i)
-    p.files.push_back({static_cast<int64_t>(i), m.files[i].name, m.files[i].ciphertext_bytes, m.files[i].ciphertext_sha256, false});
+    p.files.push_back(
+        {static_cast<int64_t>(i), m.files[i].name, m.files[i].ciphertext_bytes, m.files[i].ciphertext_sha256, false});
   json payload = {{"production", p.id}, {"case", p.case_id}, {"manifest_sha256", sha256_hex(p.manifest_json)}};
   try {
     store_.put_production(p, audit(actor, "register_production", p.id, payload.dump()));
@@ -115,15 +122,15 @@ EvidenceService::UploadSlot EvidenceService::prepare_upload(Store& db, std::stri
   uint64_t have = vault_.size(p.id, index);
   if (received) *received = have;
   if (f.complete) throw ServiceError(ErrorKind::Conflict, "file " + std::to_string(index) + " is complete");
-  if (offset != have)
-    throw ServiceError(ErrorKind::Conflict, "the upload continues at offset " + std::to_string(have));
+  if (offset != have) throw ServiceError(ErrorKind::Conflict, "the upload continues at offset " + std::to_string(have));
   if (size > kMaxEvidenceChunk) throw invalid("$body", "at most 1 MiB per chunk");
   if (have + size > f.ciphertext_bytes)
     throw invalid("$body", "the manifest gives this file " + std::to_string(f.ciphertext_bytes) + " bytes");
   return {p.id, index, f.ciphertext_bytes, f.ciphertext_sha256};
 }
 
-EvidenceService::ChunkOutcome EvidenceService::write_chunk(const UploadSlot& slot, uint64_t offset, std::string_view bytes) {
+EvidenceService::ChunkOutcome EvidenceService::write_chunk(const UploadSlot& slot, uint64_t offset,
+                                                           std::string_view bytes) {
   return write_chunk_from(slot, offset, [&](const EvidenceVault::PieceWriter& write) { write(bytes); });
 }
 
@@ -132,14 +139,15 @@ EvidenceService::ChunkOutcome EvidenceService::write_chunk_from(
   ChunkOutcome out;
   try {
     uint64_t limit = slot.ciphertext_bytes;  // never past the manifest's size, whatever arrives
-    out.received = vault_.append_from(slot.production_id, slot.index, offset, [&](const EvidenceVault::PieceWriter& write) {
-      uint64_t at = offset;
-      source([&](std::string_view piece) {
-        if (at + piece.size() > limit) return false;
-        at += piece.size();
-        return write(piece);
-      });
-    });
+    out.received =
+        vault_.append_from(slot.production_id, slot.index, offset, [&](const EvidenceVault::PieceWriter& write) {
+          uint64_t at = offset;
+          source([&](std::string_view piece) {
+            if (at + piece.size() > limit) return false;
+            at += piece.size();
+            return write(piece);
+          });
+        });
   } catch (const VaultError& e) {
     // Another upload got there first (the vault checks the offset under a lock).
     throw ServiceError(ErrorKind::Conflict, std::string("the upload moved on: ") + e.what());
@@ -157,8 +165,10 @@ EvidenceService::ChunkOutcome EvidenceService::write_chunk_from(
 }
 
 void EvidenceService::record_complete(Store& db, const UploadSlot& slot, const Actor& actor) {
-  json payload = {{"production", slot.production_id}, {"file", slot.index}, {"ciphertext_sha256", slot.ciphertext_sha256}};
-  db.mark_file_complete(slot.production_id, slot.index, audit(actor, "receive_evidence", slot.production_id, payload.dump()));
+  json payload = {
+      {"production", slot.production_id}, {"file", slot.index}, {"ciphertext_sha256", slot.ciphertext_sha256}};
+  db.mark_file_complete(slot.production_id, slot.index,
+                        audit(actor, "receive_evidence", slot.production_id, payload.dump()));
 }
 
 EvidenceService::ChunkOutcome EvidenceService::append(std::string_view production_id, int64_t index, uint64_t offset,
@@ -195,7 +205,8 @@ json EvidenceService::describe(std::string_view production_id, const Actor& acto
 json productions_summary(const std::vector<Production>& productions) {
   json out = json::array();
   for (const auto& p : productions) {
-    size_t complete = static_cast<size_t>(std::count_if(p.files.begin(), p.files.end(), [](const auto& f) { return f.complete; }));
+    size_t complete =
+        static_cast<size_t>(std::count_if(p.files.begin(), p.files.end(), [](const auto& f) { return f.complete; }));
     out.push_back({{"id", p.id},
                    {"url", "/api/v1/productions/" + p.id},
                    {"files", p.files.size()},

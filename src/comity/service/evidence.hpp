@@ -10,10 +10,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "comity/service/actor.hpp"
 #include "comity/service/ids.hpp"
@@ -103,7 +102,8 @@ class EvidenceService {
   // A production and its case, if `actor` is the case's provider (for
   // Role::Provider) or of the requesting party; NotFound otherwise.
   std::pair<Production, CaseRecord> visible(Store& db, std::string_view production_id, const Actor& actor);
-  AuditEntry audit(const Actor& actor, std::string_view action, std::string_view object, std::string_view payload) const;
+  AuditEntry audit(const Actor& actor, std::string_view action, std::string_view object,
+                   std::string_view payload) const;
 
   Store& store_;
   EvidenceVault& vault_;

@@ -1,26 +1,23 @@
 #include "comity/service/identity.hpp"
 
-#include "comity/trust/credentials.hpp"
-
 #include <argon2.h>
-
-#include "comity/crypto/ed25519.hpp"
-
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "comity/crypto/ed25519.hpp"
 #include "comity/model/codes.hpp"
+#include "comity/trust/credentials.hpp"
 #include "comity/util/sha256.hpp"
 #include "comity/util/text.hpp"
 
 namespace comity {
 namespace {
 
-constexpr std::array<std::string_view, 6> kPartyKinds = {"issuing_authority", "validating_authority",
-                                                         "central_authority", "provider", "oversight", "admin"};
+constexpr std::array<std::string_view, 6> kPartyKinds = {
+    "issuing_authority", "validating_authority", "central_authority", "provider", "oversight", "admin"};
 
 // Ids appear in URLs and logs: 1-64 of A-Z a-z 0-9 . _ -
 bool valid_id(std::string_view id) {
@@ -39,8 +36,7 @@ void check_name(std::string_view name, FieldErrors& errors) {
 }
 
 void require_admin(const Actor& actor, std::string_view what) {
-  if (actor.role != PartyRole::Admin)
-    throw ServiceError(ErrorKind::Forbidden, "only an admin " + std::string(what));
+  if (actor.role != PartyRole::Admin) throw ServiceError(ErrorKind::Forbidden, "only an admin " + std::string(what));
 }
 
 [[noreturn]] void invalid(FieldErrors errors) {
@@ -69,8 +65,12 @@ bool role_fits_party(PartyRole role, std::string_view kind) {
 
 AuditEntry IdentityService::audit(const Actor& actor, std::string_view action, std::string_view object,
                                   std::string_view payload) const {
-  return {0, clock_.now(), std::string(role_name(actor.role)) + ":" + actor.user_id, std::string(action),
-          std::string(object), sha256_hex(payload)};
+  return {0,
+          clock_.now(),
+          std::string(role_name(actor.role)) + ":" + actor.user_id,
+          std::string(action),
+          std::string(object),
+          sha256_hex(payload)};
 }
 
 Party IdentityService::create_party(const Party& p, const Actor& actor) {
@@ -78,8 +78,8 @@ Party IdentityService::create_party(const Party& p, const Actor& actor) {
   FieldErrors errors;
   check_id(p.id, "$.id", errors);
   if (std::find(kPartyKinds.begin(), kPartyKinds.end(), p.kind) == kPartyKinds.end())
-    errors.push_back({"$.kind",
-                      "one of issuing_authority, validating_authority, central_authority, provider, oversight, admin"});
+    errors.push_back(
+        {"$.kind", "one of issuing_authority, validating_authority, central_authority, provider, oversight, admin"});
   if (auto st = parse_state(p.state); !st.error.empty()) errors.push_back({"$.state", st.error});
   check_name(p.name, errors);
   if (!errors.empty()) invalid(std::move(errors));
@@ -100,7 +100,8 @@ User IdentityService::create_user(const User& u, const Actor& actor) {
   check_id(u.id, "$.id", errors);
   check_name(u.name, errors);
   auto party = store_.party(u.party_id);
-  if (!party) errors.push_back({"$.party_id", "a registered party; no party \"" + u.party_id + "\""});
+  if (!party)
+    errors.push_back({"$.party_id", "a registered party; no party \"" + u.party_id + "\""});
   else if (!role_fits_party(u.role, party->kind))
     errors.push_back({"$.role", std::string(role_name(u.role)) + " does not fit a party of kind " + party->kind});
   if (!errors.empty()) invalid(std::move(errors));
@@ -116,7 +117,8 @@ IssuedToken IdentityService::issue_token(std::string_view user_id, const Actor& 
   IssuedToken t{ids_.next(), std::string(user_id), random_token()};
   // The audit payload names the token and its holder, never the token.
   nlohmann::json payload = {{"token_id", t.id}, {"user_id", t.user_id}};
-  store_.put_token(t.id, t.user_id, sha256_hex(t.token), clock_.now(), audit(actor, "issue_token", t.id, payload.dump()));
+  store_.put_token(t.id, t.user_id, sha256_hex(t.token), clock_.now(),
+                   audit(actor, "issue_token", t.id, payload.dump()));
   return t;
 }
 
@@ -195,7 +197,8 @@ IdentityService::LoginAttempt IdentityService::prepare_login(std::string_view us
 
 bool IdentityService::password_matches(const LoginAttempt& a, std::string_view password) {
   // An unknown user is checked against a decoy, so both answers take as long.
-  bool ok = argon2id_verify(a.phc ? a.phc->c_str() : decoy_hash().c_str(), password.data(), password.size()) == ARGON2_OK;
+  bool ok =
+      argon2id_verify(a.phc ? a.phc->c_str() : decoy_hash().c_str(), password.data(), password.size()) == ARGON2_OK;
   return ok && a.phc.has_value();
 }
 

@@ -98,7 +98,8 @@ class IdentityService {
   void logout(std::string_view session_id, const Actor& actor);
 
  private:
-  AuditEntry audit(const Actor& actor, std::string_view action, std::string_view object, std::string_view payload) const;
+  AuditEntry audit(const Actor& actor, std::string_view action, std::string_view object,
+                   std::string_view payload) const;
 
   Store& store_;
   const Clock& clock_;

@@ -115,8 +115,8 @@ nlohmann::ordered_json monitor_log(const LogFetch& fetch, const MonitorOptions& 
       if (index >= cp.size || leaves[index] != leaf)
         throw LedgerError(where + ": leaf " + std::to_string(index) + " is not in the log");
       if (theirs && index < theirs->size &&
-          !ledger::verify_inclusion(ledger::leaf_hash(leaf), index, theirs->size,
-                                    proof_of(e["inclusion_proof"], where), theirs->root))
+          !ledger::verify_inclusion(ledger::leaf_hash(leaf), index, theirs->size, proof_of(e["inclusion_proof"], where),
+                                    theirs->root))
         throw LedgerError(where + ": the inclusion proof does not verify");
       ++checked;
     }

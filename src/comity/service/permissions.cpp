@@ -35,21 +35,33 @@ Audience audience_of(const Principal& who, const CaseSummary& c) {
     case PartyRole::Provider:
       // Only orders addressed to this provider, only after transmission.
       return !who.party.id.empty() && who.party.id == c.provider_party_id && c.transmitted ? Audience::Addressee
-                                                                                          : Audience::None;
+                                                                                           : Audience::None;
     case PartyRole::EnforcingAuthority:
       // Only cases notified to its State (Reg. 2023/1543 Art 8), once sent.
       return state == c.counterpart_state && c.notified && c.transmitted ? Audience::Enforcing : Audience::None;
-    case PartyRole::Oversight:
-      return Audience::Oversight;
+    case PartyRole::Oversight: return Audience::Oversight;
     default:  // admin manages parties, not cases; system is not a principal
       return Audience::None;
   }
 }
 
 CaseSummary summary_of(const CaseRecord& r) {
-  CaseSummary s{r.id, r.c.pathway, r.c.state, r.requesting_state, r.c.workflow, r.updated_at, r.requesting_party_id,
-                r.provider_party_id, r.counterpart_state, r.notified, was_transmitted(r.c), r.via_authorities,
-                r.notice_status, r.notice_review_date, "", 0};
+  CaseSummary s{r.id,
+                r.c.pathway,
+                r.c.state,
+                r.requesting_state,
+                r.c.workflow,
+                r.updated_at,
+                r.requesting_party_id,
+                r.provider_party_id,
+                r.counterpart_state,
+                r.notified,
+                was_transmitted(r.c),
+                r.via_authorities,
+                r.notice_status,
+                r.notice_review_date,
+                "",
+                0};
   for (const auto& k : r.c.clocks)
     if (k.running() && (s.next_due == 0 || k.due < s.next_due)) {
       s.next_due = k.due;

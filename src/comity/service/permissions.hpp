@@ -29,7 +29,9 @@ std::string_view audience_name(Audience a);  // "none", "issuing", "requested", 
 Audience audience_of(const Principal& who, const CaseSummary& c);
 
 // May `a` take steps on the case at all (before the workflow's roles and guards)?
-inline bool may_act(Audience a) { return a != Audience::None && a != Audience::Oversight; }
+inline bool may_act(Audience a) {
+  return a != Audience::None && a != Audience::Oversight;
+}
 
 CaseSummary summary_of(const CaseRecord& r);
 

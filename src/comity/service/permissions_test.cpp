@@ -39,7 +39,8 @@ TEST(Permissions, Matrix) {
       {as(PartyRole::CentralAuthority, "nl-ca", "NL"), Audience::None, Audience::None},  // not its channel
       {as(PartyRole::CentralAuthority, "be-ca", "BE"), Audience::None, Audience::None},
       {as(PartyRole::Provider, "nl-mailco", "NL"), Audience::None, Audience::Addressee},
-      {as(PartyRole::Provider, "us-cloudco", "US"), Audience::None, Audience::None},  // provider B reaching for A's order
+      {as(PartyRole::Provider, "us-cloudco", "US"), Audience::None,
+       Audience::None},  // provider B reaching for A's order
       {as(PartyRole::EnforcingAuthority, "nl-ca", "NL"), Audience::None, Audience::Enforcing},
       {as(PartyRole::EnforcingAuthority, "be-ca", "BE"), Audience::None, Audience::None},
       {as(PartyRole::Oversight, "eu-edps", "BE"), Audience::Oversight, Audience::Oversight},

@@ -62,17 +62,22 @@ std::vector<LogLeaf> log_leaves(const CaseRecord& r, bool opening, size_t first_
   std::vector<LogLeaf> out;
   if (opening) {
     std::string initial = r.c.history.empty() ? r.c.state : r.c.history.front().from;
-    Canonical full{{"case", r.id},  {"seq", -1},    {"event", "open"},
-                   {"actor", actor}, {"at", r.created_at}, {"state", initial},
+    Canonical full{{"case", r.id},
+                   {"seq", -1},
+                   {"event", "open"},
+                   {"actor", actor},
+                   {"at", r.created_at},
+                   {"state", initial},
                    {"request_sha256", sha256_hex(r.request_json)}};
     out.push_back(make_leaf(r, -1, "open", initial, r.created_at, full));
   }
   for (size_t i = first_new_event; i < r.c.history.size(); ++i) {
     const CaseEvent& e = r.c.history[i];
-    Canonical full{{"case", r.id},   {"seq", static_cast<int64_t>(i)},
-                   {"event", e.event}, {"actor", std::string(role_name(e.actor))},
-                   {"at", e.at},       {"from", e.from},
-                   {"to", e.to},       {"reason", e.reason}, {"ground", e.ground}};
+    Canonical full{{"case", r.id},      {"seq", static_cast<int64_t>(i)},
+                   {"event", e.event},  {"actor", std::string(role_name(e.actor))},
+                   {"at", e.at},        {"from", e.from},
+                   {"to", e.to},        {"reason", e.reason},
+                   {"ground", e.ground}};
     out.push_back(make_leaf(r, static_cast<int64_t>(i), e.event, e.to, e.at, full, e.ground));
   }
   return out;

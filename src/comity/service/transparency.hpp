@@ -6,10 +6,9 @@
 // See docs/transparency-log.md for the leaf format.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "comity/store/store.hpp"
 

@@ -10,10 +10,19 @@ namespace {
 
 std::string leaf(const std::string& tag, const std::string& event, const std::string& state, const std::string& day,
                  const std::string& pathway = "P_EU_EPOC", bool emergency = false, const std::string& ground = "") {
-  nlohmann::json j = {{"v", 1},         {"tag", tag},       {"event", event},         {"state", state},
-                      {"day", day},     {"pathway", pathway}, {"measure", "produce_stored"},
-                      {"from", "DE"},   {"to", "NL"},       {"categories", {"subscriber"}},
-                      {"emergency", emergency}, {"commitment", std::string(64, '0')}, {"ground", ground}};
+  nlohmann::json j = {{"v", 1},
+                      {"tag", tag},
+                      {"event", event},
+                      {"state", state},
+                      {"day", day},
+                      {"pathway", pathway},
+                      {"measure", "produce_stored"},
+                      {"from", "DE"},
+                      {"to", "NL"},
+                      {"categories", {"subscriber"}},
+                      {"emergency", emergency},
+                      {"commitment", std::string(64, '0')},
+                      {"ground", ground}};
   return j.dump();
 }
 
@@ -30,7 +39,7 @@ TEST(LogStatistics, CountsOutcomesAndTimeToDataFromLeavesAlone) {
       leaf("d", "produce", "produced", "2026-09-11"),  // 10 days
       leaf("d", "validate_ex_post", "produced", "2026-09-12"),
       leaf("e", "open", "draft", "2026-09-01"),
-      leaf("e", "produce", "produced", "2026-09-02"),  // 1 day
+      leaf("e", "produce", "produced", "2026-09-02"),   // 1 day
       leaf("zz", "produce", "produced", "2026-09-02"),  // opened before the log began: not counted
   };
   auto s = log_statistics(leaves, 13, "ab");

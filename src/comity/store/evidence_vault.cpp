@@ -24,8 +24,7 @@ namespace {
 // Production ids come from the exchange's own id source; this keeps a
 // malformed one from ever naming a path outside the vault.
 void check_id(std::string_view id) {
-  if (id.empty() || id.size() > 64)
-    throw VaultError("bad production id");
+  if (id.empty() || id.size() > 64) throw VaultError("bad production id");
   for (char c : id)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
       throw VaultError("bad production id");
@@ -83,7 +82,8 @@ uint64_t EvidenceVault::append_from(std::string_view production_id, int64_t inde
   struct stat st;
   if (::fstat(f.fd, &st) != 0) fail("cannot stat", p);
   if (static_cast<uint64_t>(st.st_size) != offset)
-    throw VaultError("offset " + std::to_string(offset) + " is not the end of the file (" + std::to_string(st.st_size) + ")");
+    throw VaultError("offset " + std::to_string(offset) + " is not the end of the file (" + std::to_string(st.st_size) +
+                     ")");
   uint64_t written = 0;
   int write_errno = 0;
   source([&](std::string_view piece) {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
 #include "comity/util/error.hpp"
 
 namespace comity {

@@ -270,13 +270,16 @@ int migrate(Db& db) {
   int current = schema_version(db);
   if (current > kSchemaVersion)
     throw StoreError(StoreError::Code::Other, "database schema version " + std::to_string(current) +
-                                                  " is newer than this program's (" +
-                                                  std::to_string(kSchemaVersion) + ")");
+                                                  " is newer than this program's (" + std::to_string(kSchemaVersion) +
+                                                  ")");
   for (const auto& m : kMigrations) {
     if (m.version <= current) continue;
     db.transaction([&] {
       db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations(version, name) VALUES (?, ?)").bind(1, int64_t{m.version}).bind(2, m.name).run();
+      db.prepare("INSERT INTO schema_migrations(version, name) VALUES (?, ?)")
+          .bind(1, int64_t{m.version})
+          .bind(2, m.name)
+          .run();
     });
     current = m.version;
   }

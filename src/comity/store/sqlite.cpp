@@ -8,10 +8,15 @@ namespace {
 
 StoreError::Code kind_of(int rc) {
   switch (rc & 0xff) {
-    case SQLITE_BUSY: case SQLITE_LOCKED: return StoreError::Code::Busy;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return StoreError::Code::Busy;
     case SQLITE_CONSTRAINT: return StoreError::Code::Constraint;
-    case SQLITE_CORRUPT: case SQLITE_NOTADB: return StoreError::Code::Corrupt;
-    case SQLITE_IOERR: case SQLITE_CANTOPEN: case SQLITE_FULL: case SQLITE_READONLY: return StoreError::Code::Io;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return StoreError::Code::Corrupt;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_READONLY: return StoreError::Code::Io;
     default: return StoreError::Code::Other;
   }
 }
@@ -56,7 +61,9 @@ void Db::exec(std::string_view sql) {
   }
 }
 
-void Db::run(std::string_view sql) { prepare(sql).run(); }
+void Db::run(std::string_view sql) {
+  prepare(sql).run();
+}
 
 Stmt Db::prepare(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
@@ -74,10 +81,16 @@ Stmt Db::prepare(std::string_view sql) {
   return Stmt(*this, s, &entry.busy);
 }
 
-int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
-bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+int64_t Db::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+bool Db::in_transaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
 
-int Db::changes() const { return sqlite3_changes(db_); }
+int Db::changes() const {
+  return sqlite3_changes(db_);
+}
 
 Stmt::~Stmt() {
   if (!s_) return;
@@ -128,8 +141,12 @@ std::string Stmt::text(int col) const {
   return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
 
-int64_t Stmt::integer(int col) const { return sqlite3_column_int64(s_, col); }
-bool Stmt::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+int64_t Stmt::integer(int col) const {
+  return sqlite3_column_int64(s_, col);
+}
+bool Stmt::is_null(int col) const {
+  return sqlite3_column_type(s_, col) == SQLITE_NULL;
+}
 void Stmt::reset() {
   sqlite3_reset(s_);
   sqlite3_clear_bindings(s_);

@@ -18,8 +18,6 @@ struct sqlite3_stmt;
 
 namespace comity {
 
-
-
 class Stmt;
 
 class Db {
@@ -50,16 +48,20 @@ class Db {
   // commit: many operations, one durable COMMIT).
   template <class F>
   void transaction(F&& f) {
-    if (in_transaction()) guarded(f, "SAVEPOINT op", "RELEASE op", "ROLLBACK TO op", "RELEASE op");
-    else guarded(f, "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK");
+    if (in_transaction())
+      guarded(f, "SAVEPOINT op", "RELEASE op", "ROLLBACK TO op", "RELEASE op");
+    else
+      guarded(f, "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK");
   }
 
   // Runs `f`'s reads from one snapshot: in a deferred transaction, or in the
   // caller's if one is open.
   template <class F>
   void snapshot(F&& f) {
-    if (in_transaction()) f();
-    else guarded(f, "BEGIN", "COMMIT", "ROLLBACK");
+    if (in_transaction())
+      f();
+    else
+      guarded(f, "BEGIN", "COMMIT", "ROLLBACK");
   }
 
   [[noreturn]] void fail(int rc, std::string_view context) const;
@@ -68,8 +70,7 @@ class Db {
   // run(begin), f(), run(end); on a throw, exec(undo) then exec(undo2) (if
   // any) and rethrow.
   template <class F>
-  void guarded(F& f, std::string_view begin, std::string_view end, std::string_view undo,
-               std::string_view undo2 = {}) {
+  void guarded(F& f, std::string_view begin, std::string_view end, std::string_view undo, std::string_view undo2 = {}) {
     run(begin);
     try {
       f();

@@ -46,22 +46,43 @@ class SqliteStore final : public Store {
              "requesting_party_id, provider_party_id, counterpart_state, notified, transmitted, via_authorities, "
              "order_json, notice_mode, notice_status, notice_review_date, entry_json, evaluated_on, public_json) "
              "VALUES (?,?,?,?,?,?,?,?,?,?,?,1,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-          .bind(1, r.id).bind(2, r.request_id).bind(3, r.requesting_state).bind(4, r.c.pathway)
-          .bind(5, r.c.workflow).bind(6, r.c.state).bind(7, r.pack_hash).bind(8, r.request_json)
-          .bind(9, r.decision_json).bind(10, deadlines_json(r.c)).bind(11, int64_t{r.c.data_marked_for_deletion})
-          .bind(12, r.created_at).bind(13, r.updated_at)
-          .bind_text_or_null(14, r.requesting_party_id).bind_text_or_null(15, r.provider_party_id)
-          .bind(16, r.counterpart_state).bind(17, int64_t{r.notified}).bind(18, int64_t{was_transmitted(r.c)})
-          .bind(19, int64_t{r.via_authorities}).bind(20, r.order_json)
-          .bind(21, r.notice_mode).bind(22, r.notice_status).bind(23, r.notice_review_date)
-          .bind(24, r.entry_json).bind(25, r.evaluated_on).bind(26, r.public_json)
+          .bind(1, r.id)
+          .bind(2, r.request_id)
+          .bind(3, r.requesting_state)
+          .bind(4, r.c.pathway)
+          .bind(5, r.c.workflow)
+          .bind(6, r.c.state)
+          .bind(7, r.pack_hash)
+          .bind(8, r.request_json)
+          .bind(9, r.decision_json)
+          .bind(10, deadlines_json(r.c))
+          .bind(11, int64_t{r.c.data_marked_for_deletion})
+          .bind(12, r.created_at)
+          .bind(13, r.updated_at)
+          .bind_text_or_null(14, r.requesting_party_id)
+          .bind_text_or_null(15, r.provider_party_id)
+          .bind(16, r.counterpart_state)
+          .bind(17, int64_t{r.notified})
+          .bind(18, int64_t{was_transmitted(r.c)})
+          .bind(19, int64_t{r.via_authorities})
+          .bind(20, r.order_json)
+          .bind(21, r.notice_mode)
+          .bind(22, r.notice_status)
+          .bind(23, r.notice_review_date)
+          .bind(24, r.entry_json)
+          .bind(25, r.evaluated_on)
+          .bind(26, r.public_json)
           .run();
       insert_events(r, 0);
       insert_clocks(r);
       if (!r.signed_order_json.empty())
         db_.prepare("INSERT INTO signed_orders(case_id, order_id, nonce, envelope, verification) VALUES (?,?,?,?,?)")
-            .bind(1, r.id).bind(2, r.signed_order_id).bind(3, r.signed_order_nonce).bind(4, r.signed_order_json)
-            .bind(5, r.order_verification_json).run();
+            .bind(1, r.id)
+            .bind(2, r.signed_order_id)
+            .bind(3, r.signed_order_nonce)
+            .bind(4, r.signed_order_json)
+            .bind(5, r.order_verification_json)
+            .run();
       insert_audit(audit);
       insert_log(log);
     });
@@ -80,17 +101,30 @@ class SqliteStore final : public Store {
       dup.bind(1, p.case_id).bind(2, p.manifest_id);
       dup.step();
       if (dup.integer(0) > 0)
-        throw StoreError(StoreError::Code::Conflict, "case " + p.case_id + " has a production " + p.manifest_id + " already");
-      db_.prepare("INSERT INTO productions(id, case_id, manifest_id, manifest, verification, created_at, expires_at) "
-                  "VALUES (?,?,?,?,?,?,?)")
-          .bind(1, p.id).bind(2, p.case_id).bind(3, p.manifest_id).bind(4, p.manifest_json)
-          .bind(5, p.verification_json).bind(6, p.created_at).bind(7, p.expires_at).run();
+        throw StoreError(StoreError::Code::Conflict,
+                         "case " + p.case_id + " has a production " + p.manifest_id + " already");
+      db_.prepare(
+             "INSERT INTO productions(id, case_id, manifest_id, manifest, verification, created_at, expires_at) "
+             "VALUES (?,?,?,?,?,?,?)")
+          .bind(1, p.id)
+          .bind(2, p.case_id)
+          .bind(3, p.manifest_id)
+          .bind(4, p.manifest_json)
+          .bind(5, p.verification_json)
+          .bind(6, p.created_at)
+          .bind(7, p.expires_at)
+          .run();
       auto f = db_.prepare(
-          "INSERT INTO production_files(production_id, idx, name, ciphertext_bytes, ciphertext_sha256) VALUES (?,?,?,?,?)");
+          "INSERT INTO production_files(production_id, idx, name, ciphertext_bytes, ciphertext_sha256) VALUES "
+          "(?,?,?,?,?)");
       for (const auto& file : p.files) {
         f.reset();
-        f.bind(1, p.id).bind(2, file.index).bind(3, file.name).bind(4, static_cast<int64_t>(file.ciphertext_bytes))
-            .bind(5, file.ciphertext_sha256).run();
+        f.bind(1, p.id)
+            .bind(2, file.index)
+            .bind(3, file.name)
+            .bind(4, static_cast<int64_t>(file.ciphertext_bytes))
+            .bind(5, file.ciphertext_sha256)
+            .run();
       }
       insert_audit(audit);
     });
@@ -114,7 +148,9 @@ class SqliteStore final : public Store {
   void mark_file_complete(std::string_view production_id, int64_t index, const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare("UPDATE production_files SET complete = 1 WHERE production_id = ? AND idx = ?")
-          .bind(1, production_id).bind(2, index).run();
+          .bind(1, production_id)
+          .bind(2, index)
+          .run();
       if (db_.changes() != 1) throw StoreError(StoreError::Code::NotFound, "no such production file");
       insert_audit(audit);
     });
@@ -141,7 +177,10 @@ class SqliteStore final : public Store {
                                const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare("UPDATE productions SET deleted_at = ?, deletion_reason = ? WHERE id = ? AND deleted_at IS NULL")
-          .bind(1, at).bind(2, reason).bind(3, id).run();
+          .bind(1, at)
+          .bind(2, reason)
+          .bind(3, id)
+          .run();
       if (db_.changes() != 1) throw StoreError(StoreError::Code::NotFound, "no live production " + std::string(id));
       insert_audit(audit);
     });
@@ -149,9 +188,13 @@ class SqliteStore final : public Store {
 
   void put_password(std::string_view user_id, std::string_view phc, Instant at, const AuditEntry& audit) override {
     db_.transaction([&] {
-      db_.prepare("INSERT INTO user_passwords(user_id, phc, set_at) VALUES (?,?,?) "
-                  "ON CONFLICT(user_id) DO UPDATE SET phc = excluded.phc, set_at = excluded.set_at")
-          .bind(1, user_id).bind(2, phc).bind(3, at).run();
+      db_.prepare(
+             "INSERT INTO user_passwords(user_id, phc, set_at) VALUES (?,?,?) "
+             "ON CONFLICT(user_id) DO UPDATE SET phc = excluded.phc, set_at = excluded.set_at")
+          .bind(1, user_id)
+          .bind(2, phc)
+          .bind(3, at)
+          .run();
       insert_audit(audit);
     });
   }
@@ -175,9 +218,13 @@ class SqliteStore final : public Store {
       if (f.failures == 0) {
         db_.prepare("DELETE FROM login_failures WHERE user_id = ?").bind(1, user_id).run();
       } else {
-        db_.prepare("INSERT INTO login_failures(user_id, failures, locked_until) VALUES (?,?,?) ON CONFLICT(user_id) "
-                    "DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until")
-            .bind(1, user_id).bind(2, f.failures).bind(3, f.locked_until).run();
+        db_.prepare(
+               "INSERT INTO login_failures(user_id, failures, locked_until) VALUES (?,?,?) ON CONFLICT(user_id) "
+               "DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until")
+            .bind(1, user_id)
+            .bind(2, f.failures)
+            .bind(3, f.locked_until)
+            .run();
       }
     });
   }
@@ -186,7 +233,12 @@ class SqliteStore final : public Store {
                    Instant expires_at, const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare("INSERT INTO sessions(id, user_id, token_sha256, created_at, expires_at) VALUES (?,?,?,?,?)")
-          .bind(1, id).bind(2, user_id).bind(3, token_sha256).bind(4, created_at).bind(5, expires_at).run();
+          .bind(1, id)
+          .bind(2, user_id)
+          .bind(3, token_sha256)
+          .bind(4, created_at)
+          .bind(5, expires_at)
+          .run();
       insert_audit(audit);
     });
   }
@@ -214,10 +266,20 @@ class SqliteStore final : public Store {
     db_.transaction([&] {
       if (d.version == 1) {
         db_.prepare("INSERT INTO drafts(id, user_id, created_at, updated_at, version, body) VALUES (?,?,?,?,1,?)")
-            .bind(1, d.id).bind(2, d.user_id).bind(3, d.created_at).bind(4, d.updated_at).bind(5, d.body).run();
+            .bind(1, d.id)
+            .bind(2, d.user_id)
+            .bind(3, d.created_at)
+            .bind(4, d.updated_at)
+            .bind(5, d.body)
+            .run();
       } else {
         db_.prepare("UPDATE drafts SET updated_at = ?, version = ?, body = ? WHERE id = ? AND version = ?")
-            .bind(1, d.updated_at).bind(2, d.version).bind(3, d.body).bind(4, d.id).bind(5, d.version - 1).run();
+            .bind(1, d.updated_at)
+            .bind(2, d.version)
+            .bind(3, d.body)
+            .bind(4, d.id)
+            .bind(5, d.version - 1)
+            .run();
         if (db_.changes() != 1)
           throw StoreError(StoreError::Code::Conflict, "draft " + d.id + " changed meanwhile (or is gone)");
       }
@@ -255,7 +317,10 @@ class SqliteStore final : public Store {
   void add_trust_import(const TrustImport& t, const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare("INSERT INTO trust_imports(bundle, anchor_change, imported_at) VALUES (?,?,?)")
-          .bind(1, t.bundle).bind(2, t.anchor_change).bind(3, t.imported_at).run();
+          .bind(1, t.bundle)
+          .bind(2, t.anchor_change)
+          .bind(3, t.imported_at)
+          .run();
       insert_audit(audit);
     });
   }
@@ -324,10 +389,12 @@ class SqliteStore final : public Store {
     while (ev.step()) {
       auto role = parse_role(ev.text(1));
       if (!role) throw StoreError(StoreError::Code::Corrupt, "case " + r.id + ": unknown role " + ev.text(1));
-      r.c.history.push_back({ev.text(0), *role, ev.integer(2), ev.text(3), ev.text(4), ev.text(5), ev.text(7), ev.text(6)});
+      r.c.history.push_back(
+          {ev.text(0), *role, ev.integer(2), ev.text(3), ev.text(4), ev.text(5), ev.text(7), ev.text(6)});
     }
     auto ck = db_.prepare(
-        "SELECT deadline_id, label, started, due, stopped, expiry_handled FROM case_clocks WHERE case_id = ? ORDER BY seq");
+        "SELECT deadline_id, label, started, due, stopped, expiry_handled FROM case_clocks WHERE case_id = ? ORDER BY "
+        "seq");
     ck.bind(1, id);
     while (ck.step()) {
       CaseClock k{ck.text(0), ck.text(1), ck.integer(2), ck.integer(3), std::nullopt, ck.integer(5) != 0};
@@ -352,15 +419,18 @@ class SqliteStore final : public Store {
         auto exists = db_.prepare("SELECT 1 FROM cases WHERE id = ?");
         exists.bind(1, r.id);
         if (!exists.step()) throw StoreError(StoreError::Code::NotFound, "no case " + r.id);
-        throw StoreError(StoreError::Code::Conflict, "case " + r.id + " changed since version " +
-                                                         std::to_string(expected_version));
+        throw StoreError(StoreError::Code::Conflict,
+                         "case " + r.id + " changed since version " + std::to_string(expected_version));
       }
       db_.prepare("DELETE FROM case_clocks WHERE case_id = ?").bind(1, r.id).run();
       insert_clocks(r);
       insert_events(r, first_new_event);
       if (!r.signed_order_json.empty())  // a validator's signature may have joined it
         db_.prepare("UPDATE signed_orders SET envelope = ?, verification = ? WHERE case_id = ?")
-            .bind(1, r.signed_order_json).bind(2, r.order_verification_json).bind(3, r.id).run();
+            .bind(1, r.signed_order_json)
+            .bind(2, r.order_verification_json)
+            .bind(3, r.id)
+            .run();
       insert_audit(audit);
       insert_log(log);
     });
@@ -419,8 +489,8 @@ class SqliteStore final : public Store {
   }
 
   std::optional<StoredCheckpoint> latest_checkpoint() override {
-    auto s = db_.prepare(
-        "SELECT tree_size, root, note, published_at FROM log_checkpoints ORDER BY tree_size DESC LIMIT 1");
+    auto s =
+        db_.prepare("SELECT tree_size, root, note, published_at FROM log_checkpoints ORDER BY tree_size DESC LIMIT 1");
     auto all = read_checkpoints(s);
     if (all.empty()) return std::nullopt;
     return all.front();
@@ -515,7 +585,12 @@ class SqliteStore final : public Store {
   void save_review(const CaseReview& v, const std::vector<AuditEntry>& audit) override {
     db_.transaction([&] {
       db_.prepare("INSERT INTO case_reviews(case_id, side, reviewer, at, verdicts_json) VALUES (?,?,?,?,?)")
-          .bind(1, v.case_id).bind(2, v.side).bind(3, v.reviewer).bind(4, v.at).bind(5, v.verdicts_json).run();
+          .bind(1, v.case_id)
+          .bind(2, v.side)
+          .bind(3, v.reviewer)
+          .bind(4, v.at)
+          .bind(5, v.verdicts_json)
+          .run();
       for (const auto& a : audit) insert_audit(a);
     });
   }
@@ -538,12 +613,18 @@ class SqliteStore final : public Store {
     return s.integer(0);
   }
 
-  void append_audit(const AuditEntry& audit) override { db_.transaction([&] { insert_audit(audit); }); }
+  void append_audit(const AuditEntry& audit) override {
+    db_.transaction([&] { insert_audit(audit); });
+  }
 
   void put_party(const Party& p, const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare("INSERT INTO parties(id, kind, state, name) VALUES (?,?,?,?)")
-          .bind(1, p.id).bind(2, p.kind).bind(3, p.state).bind(4, p.name).run();
+          .bind(1, p.id)
+          .bind(2, p.kind)
+          .bind(3, p.state)
+          .bind(4, p.name)
+          .run();
       insert_audit(audit);
     });
   }
@@ -566,7 +647,11 @@ class SqliteStore final : public Store {
   void put_user(const User& u, const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare("INSERT INTO users(id, party_id, role, name) VALUES (?,?,?,?)")
-          .bind(1, u.id).bind(2, u.party_id).bind(3, role_name(u.role)).bind(4, u.name).run();
+          .bind(1, u.id)
+          .bind(2, u.party_id)
+          .bind(3, role_name(u.role))
+          .bind(4, u.name)
+          .run();
       insert_audit(audit);
     });
   }
@@ -584,7 +669,11 @@ class SqliteStore final : public Store {
                  const AuditEntry& audit) override {
     db_.transaction([&] {
       db_.prepare("INSERT INTO api_tokens(id, user_id, token_sha256, created_at) VALUES (?,?,?,?)")
-          .bind(1, token_id).bind(2, user_id).bind(3, token_sha256).bind(4, at).run();
+          .bind(1, token_id)
+          .bind(2, user_id)
+          .bind(3, token_sha256)
+          .bind(4, at)
+          .run();
       insert_audit(audit);
     });
   }
@@ -609,7 +698,9 @@ class SqliteStore final : public Store {
     bool revoked = false;
     db_.transaction([&] {
       db_.prepare("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
-          .bind(1, at).bind(2, token_id).run();
+          .bind(1, at)
+          .bind(2, token_id)
+          .run();
       revoked = db_.changes() == 1;
       if (revoked) insert_audit(audit);
     });
@@ -624,8 +715,8 @@ class SqliteStore final : public Store {
   }
 
   std::vector<AuditEntry> audit_after(int64_t after_id, int limit) override {
-    auto s = db_.prepare(
-        "SELECT id, at, actor, action, object, payload_sha256 FROM audit WHERE id > ? ORDER BY id LIMIT ?");
+    auto s =
+        db_.prepare("SELECT id, at, actor, action, object, payload_sha256 FROM audit WHERE id > ? ORDER BY id LIMIT ?");
     s.bind(1, after_id).bind(2, int64_t{limit});
     std::vector<AuditEntry> out;
     while (s.step()) out.push_back({s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4), s.text(5)});
@@ -652,8 +743,8 @@ class SqliteStore final : public Store {
     s.bind(1, param);
     std::vector<Production> out;
     while (s.step()) {
-      Production p{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.integer(5), s.integer(6), std::nullopt,
-                   s.text(8), {}};
+      Production p{s.text(0),    s.text(1),    s.text(2),    s.text(3), s.text(4),
+                   s.integer(5), s.integer(6), std::nullopt, s.text(8), {}};
       if (!s.is_null(7)) p.deleted_at = s.integer(7);
       out.push_back(std::move(p));
     }
@@ -677,7 +768,12 @@ class SqliteStore final : public Store {
       const auto& e = r.c.history[i];
       s.reset();
       s.bind(1, r.id).bind(2, static_cast<int64_t>(i)).bind(3, e.event).bind(4, role_name(e.actor)).bind(5, e.at);
-      s.bind(6, e.from).bind(7, e.to).bind(8, e.reason).bind_text_or_null(9, e.idempotency_key).bind(10, e.ground).run();
+      s.bind(6, e.from)
+          .bind(7, e.to)
+          .bind(8, e.reason)
+          .bind_text_or_null(9, e.idempotency_key)
+          .bind(10, e.ground)
+          .run();
     }
   }
 
@@ -695,7 +791,11 @@ class SqliteStore final : public Store {
 
   void insert_audit(const AuditEntry& a) {
     db_.prepare("INSERT INTO audit(at, actor, action, object, payload_sha256) VALUES (?,?,?,?,?)")
-        .bind(1, a.at).bind(2, a.actor).bind(3, a.action).bind(4, a.object).bind(5, a.payload_sha256)
+        .bind(1, a.at)
+        .bind(2, a.actor)
+        .bind(3, a.action)
+        .bind(4, a.object)
+        .bind(5, a.payload_sha256)
         .run();
   }
 

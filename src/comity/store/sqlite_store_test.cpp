@@ -1,6 +1,4 @@
 // The SQLite store, on real database files in a temporary directory.
-#include "comity/store/store.hpp"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include "comity/rules/engine.hpp"
 #include "comity/store/evidence_vault.hpp"
 #include "comity/store/migrations.hpp"
+#include "comity/store/store.hpp"
 #include "comity/util/sha256.hpp"
 #include "test_support.hpp"
 
@@ -189,7 +188,8 @@ TEST_F(StoreTest, GroupCommitKeepsEachOperationAtomic) {
   EXPECT_THROW(store->group_commit([&] {
     store->create_case(s01_case("case-3"), audit("create", "case-3", "x"));
     throw std::runtime_error("the commit fails");
-  }), std::runtime_error);
+  }),
+               std::runtime_error);
   EXPECT_FALSE(store->load_case("case-3"));
   EXPECT_EQ(store->audit_after(0, 10).size(), 3u);
 }
@@ -257,8 +257,7 @@ TEST_F(StoreTest, CursorPaginationAndOverdueClocks) {
   tick(r.c, test::real_pack(), kT0 + 12 * 86400);  // no expiry event for these clocks: marked handled
   r.version = 2;
   store->save_case(r, 1, r.c.history.size(), audit("expire", r.id, r.id));
-  EXPECT_EQ(store->cases_with_unhandled_expiries(kT0 + 12 * 86400, 10),
-            (std::vector<std::string>{"case-1", "case-2"}));
+  EXPECT_EQ(store->cases_with_unhandled_expiries(kT0 + 12 * 86400, 10), (std::vector<std::string>{"case-1", "case-2"}));
   EXPECT_EQ(store->count_overdue_clocks(kT0 + 12 * 86400), 6);  // still overdue: the law's clock ran out
 }
 
@@ -274,7 +273,8 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerProgram) {
 TEST_F(StoreTest, PartiesUsersAndRevocableTokens) {
   auto store = open_sqlite_store(path);
   store->put_party({"de-ca", "central_authority", "DE", "Bundesamt für Justiz"}, test::seed_audit("create_party", "p"));
-  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft Berlin"}, test::seed_audit("create_party", "p"));
+  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft Berlin"},
+                   test::seed_audit("create_party", "p"));
   store->put_user({"u1", "de-sta", "Officer One", PartyRole::Officer}, test::seed_audit("create_user", "u"));
   std::string digest = sha256_hex("cmt_secret-token");
   store->put_token("t1", "u1", digest, kT0, test::seed_audit("issue_token", "t"));
@@ -289,10 +289,15 @@ TEST_F(StoreTest, PartiesUsersAndRevocableTokens) {
   EXPECT_FALSE(store->user_by_token(digest));
   EXPECT_FALSE(store->revoke_token("t1", kT0 + 2, test::seed_audit("revoke_token", "t")));  // already revoked
   // One central authority per State; users and tokens must point at something real.
-  EXPECT_THROW(store->put_party({"de-ca2", "central_authority", "DE", "another"}, test::seed_audit("create_party", "p")), StoreError);
-  EXPECT_THROW(store->put_user({"u2", "no-such-party", "x", PartyRole::Officer}, test::seed_audit("create_user", "u")), StoreError);
-  EXPECT_THROW(store->put_token("t2", "no-such-user", sha256_hex("y"), kT0, test::seed_audit("issue_token", "t")), StoreError);
-  EXPECT_THROW(store->put_party({"xx", "wizard", "DE", "x"}, test::seed_audit("create_party", "p")), StoreError);  // unknown kind
+  EXPECT_THROW(
+      store->put_party({"de-ca2", "central_authority", "DE", "another"}, test::seed_audit("create_party", "p")),
+      StoreError);
+  EXPECT_THROW(store->put_user({"u2", "no-such-party", "x", PartyRole::Officer}, test::seed_audit("create_user", "u")),
+               StoreError);
+  EXPECT_THROW(store->put_token("t2", "no-such-user", sha256_hex("y"), kT0, test::seed_audit("issue_token", "t")),
+               StoreError);
+  EXPECT_THROW(store->put_party({"xx", "wizard", "DE", "x"}, test::seed_audit("create_party", "p")),
+               StoreError);  // unknown kind
   // Tokens are stored only as digests.
   Db db(path);
   auto raw = db.prepare("SELECT count(*) FROM api_tokens WHERE token_sha256 LIKE '%secret%'");
@@ -302,7 +307,8 @@ TEST_F(StoreTest, PartiesUsersAndRevocableTokens) {
 
 TEST_F(StoreTest, CasesRecordTheirPartiesAndTransmission) {
   auto store = open_sqlite_store(path);
-  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft Berlin"}, test::seed_audit("create_party", "p"));
+  store->put_party({"de-sta", "issuing_authority", "DE", "Staatsanwaltschaft Berlin"},
+                   test::seed_audit("create_party", "p"));
   store->put_party({"nl-mailco", "provider", "NL", "Mailco B.V."}, test::seed_audit("create_party", "p"));
   CaseRecord r = s01_case("case-1");
   r.requesting_party_id = "de-sta";
@@ -338,7 +344,8 @@ TEST_F(StoreTest, ProductionsAreDueForDeletionByRetentionOrByTheirCase) {
   store->create_case(purge, audit("open_case", "c-purge", "{}"), {});
   auto production = [&](const std::string& id, const std::string& case_id, Instant expires,
                         const std::string& manifest_id = "") {
-    Production p{id, case_id, manifest_id.empty() ? "m-" + id : manifest_id, "{}", "[]", kT0, expires, std::nullopt, "", {}};
+    Production p{id, case_id, manifest_id.empty() ? "m-" + id : manifest_id, "{}", "[]", kT0, expires, std::nullopt,
+                 "", {}};
     p.files = {{0, "a.bin", 10, std::string(64, 'a'), false}, {1, "b.bin", 20, std::string(64, 'b'), false}};
     store->put_production(p, audit("register_production", id, "{}"));
   };
@@ -355,7 +362,8 @@ TEST_F(StoreTest, ProductionsAreDueForDeletionByRetentionOrByTheirCase) {
   };
   EXPECT_EQ(due(kT0), (std::set<std::string>{"p-case"}));
   EXPECT_EQ(due(kT0 + 10), (std::set<std::string>{"p-case", "p-old"}));
-  store->mark_production_deleted("p-case", "case_requires_deletion", kT0 + 10, audit("delete_evidence", "p-case", "{}"));
+  store->mark_production_deleted("p-case", "case_requires_deletion", kT0 + 10,
+                                 audit("delete_evidence", "p-case", "{}"));
   EXPECT_THROW(store->mark_production_deleted("p-case", "again", kT0 + 11, audit("delete_evidence", "p-case", "{}")),
                StoreError);
   EXPECT_EQ(due(kT0 + 10), (std::set<std::string>{"p-old"}));

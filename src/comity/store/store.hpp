@@ -169,8 +169,8 @@ class Store {
   // Throws StoreError{Conflict} if the stored version is no longer
   // `expected_version` (another writer got there first); r.version must be
   // expected_version + 1.
-  virtual void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event,
-                         const AuditEntry& audit, const std::vector<LogLeaf>& log) = 0;
+  virtual void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event, const AuditEntry& audit,
+                         const std::vector<LogLeaf>& log) = 0;
   void save_case(const CaseRecord& r, int64_t expected_version, size_t first_new_event, const AuditEntry& audit) {
     save_case(r, expected_version, first_new_event, audit, {});
   }
@@ -259,8 +259,8 @@ class Store {
   virtual std::vector<Party> list_parties(std::string_view after_id, int limit) = 0;
   virtual void put_user(const User& u, const AuditEntry& audit) = 0;
   virtual std::optional<User> user(std::string_view id) = 0;
-  virtual void put_token(std::string_view token_id, std::string_view user_id, std::string_view token_sha256,
-                         Instant at, const AuditEntry& audit) = 0;
+  virtual void put_token(std::string_view token_id, std::string_view user_id, std::string_view token_sha256, Instant at,
+                         const AuditEntry& audit) = 0;
   // The user holding token `token_id` (revoked or not), if it exists.
   virtual std::optional<std::string> token_user(std::string_view token_id) = 0;
   // The user and party holding a live (unrevoked) token with this digest,

@@ -26,10 +26,11 @@ const char* kKinds[] = {"issuing_authority", "validating_authority", "central_au
 
 Subject read_subject(const json& j, const std::string& path) {
   Reader r(j, path, {"party", "state", "kind", "user", "role", "name", "signing_key", "encryption_key"});
-  Subject s{r.str("party"), r.state("state"), r.str("kind"), r.str("user", false), r.str("role", false),
-            r.str("name"), r.key("signing_key"), r.recipient("encryption_key")};
+  Subject s{r.str("party"),       r.state("state"), r.str("kind"),        r.str("user", false),
+            r.str("role", false), r.str("name"),    r.key("signing_key"), r.recipient("encryption_key")};
   if (std::none_of(std::begin(kKinds), std::end(kKinds), [&](const char* k) { return s.kind == k; }))
-    malformed(r.at("kind"), "expected one of issuing_authority, validating_authority, central_authority, provider, oversight");
+    malformed(r.at("kind"),
+              "expected one of issuing_authority, validating_authority, central_authority, provider, oversight");
   if (s.user.empty() != s.role.empty()) malformed(r.at(s.user.empty() ? "user" : "role"), "user and role go together");
   if (!s.role.empty() && !role_fits_party_kind(s.role, s.kind))
     malformed(r.at("role"), "a " + s.role + " cannot belong to a party of kind " + s.kind);
@@ -37,8 +38,12 @@ Subject read_subject(const json& j, const std::string& path) {
 }
 
 json subject_json(const Subject& s) {
-  json j = {{"party", s.party}, {"state", s.state}, {"kind", s.kind}, {"name", s.name},
-            {"signing_key", s.signing_key}, {"encryption_key", s.encryption_key}};
+  json j = {{"party", s.party},
+            {"state", s.state},
+            {"kind", s.kind},
+            {"name", s.name},
+            {"signing_key", s.signing_key},
+            {"encryption_key", s.encryption_key}};
   if (!s.user.empty()) {
     j["user"] = s.user;
     j["role"] = s.role;
@@ -46,7 +51,9 @@ json subject_json(const Subject& s) {
   return j;
 }
 
-std::string when(Instant t) { return format_instant(t); }
+std::string when(Instant t) {
+  return format_instant(t);
+}
 
 }  // namespace
 
@@ -84,7 +91,8 @@ crypto::PublicKey parse_key_text(std::string_view text, const std::string& path)
   constexpr std::string_view prefix = "ed25519:";
   std::optional<std::string> raw;
   if (text.substr(0, prefix.size()) == prefix) raw = crypto::base64_decode(text.substr(prefix.size()));
-  if (!raw || raw->size() != 32) malformed(path, "expected an Ed25519 public key, \"ed25519:\" and 44 base64 characters");
+  if (!raw || raw->size() != 32)
+    malformed(path, "expected an Ed25519 public key, \"ed25519:\" and 44 base64 characters");
   crypto::PublicKey k;
   std::copy(raw->begin(), raw->end(), k.begin());
   return k;
@@ -115,11 +123,19 @@ bool role_fits_party_kind(std::string_view role, std::string_view kind) {
 }
 
 Anchor parse_anchor(const json& doc, const std::string& path) {
-  Reader r(doc, path, {"type", "state", "party", "name", "signing_key", "encryption_key", "not_before", "not_after",
-                       "replaces", "replaces_signature", "signature"});
+  Reader r(doc, path,
+           {"type", "state", "party", "name", "signing_key", "encryption_key", "not_before", "not_after", "replaces",
+            "replaces_signature", "signature"});
   r.type(kAnchorType);
-  Anchor a{r.state("state"), r.str("party"), r.str("name"), r.key("signing_key"), r.recipient("encryption_key"),
-           r.instant("not_before"), r.instant("not_after"), r.key("replaces", false), doc};
+  Anchor a{r.state("state"),
+           r.str("party"),
+           r.str("name"),
+           r.key("signing_key"),
+           r.recipient("encryption_key"),
+           r.instant("not_before"),
+           r.instant("not_after"),
+           r.key("replaces", false),
+           doc};
   if (a.not_after <= a.not_before) malformed(r.at("not_after"), "must be after not_before");
   if (!verifies(doc, a.signing_key, path))
     throw TrustError(TrustError::Code::BadSignature, r.at("signature"),
@@ -141,8 +157,12 @@ Anchor parse_anchor(const json& doc, const std::string& path) {
 Credential parse_credential(const json& doc, const std::string& path) {
   Reader r(doc, path, {"type", "id", "subject", "issuer", "issued_at", "expires_at", "signature"});
   r.type(kCredentialType);
-  Credential c{r.str("id"), r.key("issuer"), read_subject(r.get("subject"), r.at("subject")), r.instant("issued_at"),
-               r.instant("expires_at"), doc};
+  Credential c{r.str("id"),
+               r.key("issuer"),
+               read_subject(r.get("subject"), r.at("subject")),
+               r.instant("issued_at"),
+               r.instant("expires_at"),
+               doc};
   if (c.expires_at <= c.issued_at) malformed(r.at("expires_at"), "must be after issued_at");
   signature_of(doc, "signature", path);
   if (c.issuer == c.subject.signing_key) malformed(r.at("issuer"), "a credential cannot be issued by its own subject");
@@ -163,7 +183,8 @@ RevocationList parse_revocations(const json& doc, const std::string& path) {
     std::string at = r.at("entries") + "[" + std::to_string(i) + "]";
     Reader e(entries[i], at, {"key", "reason", "effective"});
     Revocation rev{e.key("key"), e.str("reason"), e.instant("effective")};
-    if (rev.reason != "superseded" && rev.reason != "compromised" && rev.reason != "left_office" && rev.reason != "other")
+    if (rev.reason != "superseded" && rev.reason != "compromised" && rev.reason != "left_office" &&
+        rev.reason != "other")
       malformed(e.at("reason"), "expected superseded, compromised, left_office or other");
     list.entries.push_back(std::move(rev));
   }
@@ -172,10 +193,14 @@ RevocationList parse_revocations(const json& doc, const std::string& path) {
 }
 
 json make_anchor(const Anchor& a, const crypto::SigningKey& key, const crypto::SigningKey* previous) {
-  json doc = {{"type", kAnchorType},           {"state", a.state},
-              {"party", a.party},              {"name", a.name},
-              {"signing_key", key_text(key.public_key())}, {"encryption_key", a.encryption_key},
-              {"not_before", when(a.not_before)}, {"not_after", when(a.not_after)}};
+  json doc = {{"type", kAnchorType},
+              {"state", a.state},
+              {"party", a.party},
+              {"name", a.name},
+              {"signing_key", key_text(key.public_key())},
+              {"encryption_key", a.encryption_key},
+              {"not_before", when(a.not_before)},
+              {"not_after", when(a.not_after)}};
   if (previous) {
     doc["replaces"] = key_text(previous->public_key());
     auto sig = previous->sign(canonical_json(doc));
@@ -187,16 +212,17 @@ json make_anchor(const Anchor& a, const crypto::SigningKey& key, const crypto::S
 
 json issue_credential(const std::string& id, const Subject& subject, const crypto::SigningKey& issuer,
                       Instant issued_at, Instant expires_at) {
-  json doc = {{"type", kCredentialType},       {"id", id},
+  json doc = {{"type", kCredentialType},          {"id", id},
               {"subject", subject_json(subject)}, {"issuer", key_text(issuer.public_key())},
-              {"issued_at", when(issued_at)},  {"expires_at", when(expires_at)}};
+              {"issued_at", when(issued_at)},     {"expires_at", when(expires_at)}};
   return sign_document(std::move(doc), issuer);
 }
 
 json sign_revocations(const crypto::SigningKey& issuer, int64_t sequence, Instant issued_at,
                       const std::vector<Revocation>& entries) {
   json list = json::array();
-  for (const auto& e : entries) list.push_back({{"key", e.key}, {"reason", e.reason}, {"effective", when(e.effective)}});
+  for (const auto& e : entries)
+    list.push_back({{"key", e.key}, {"reason", e.reason}, {"effective", when(e.effective)}});
   json doc = {{"type", kRevocationsType},
               {"issuer", key_text(issuer.public_key())},
               {"sequence", sequence},
@@ -208,10 +234,14 @@ json sign_revocations(const crypto::SigningKey& issuer, int64_t sequence, Instan
 json chain_json(const Chain& chain) {
   json out = json::array();
   for (const auto& l : chain) {
-    json j = {{"level", l.level},         {"party", l.party},
-              {"state", l.state},         {"kind", l.kind},
-              {"name", l.name},           {"signing_key", l.signing_key},
-              {"encryption_key", l.encryption_key}, {"expires_at", when(l.expires_at)}};
+    json j = {{"level", l.level},
+              {"party", l.party},
+              {"state", l.state},
+              {"kind", l.kind},
+              {"name", l.name},
+              {"signing_key", l.signing_key},
+              {"encryption_key", l.encryption_key},
+              {"expires_at", when(l.expires_at)}};
     if (!l.user.empty()) j["user"] = l.user;
     if (!l.role.empty()) j["role"] = l.role;
     if (!l.credential.empty()) j["credential"] = l.credential;
@@ -233,13 +263,13 @@ void TrustStore::add_anchor(const json& doc, AnchorChange change) {
     }
   bool has_state = std::any_of(anchors_.begin(), anchors_.end(), [&](const Anchor& k) { return k.state == a.state; });
   if (has_state && change == AnchorChange::RequireCrossSignature) {
-    bool consented = std::any_of(anchors_.begin(), anchors_.end(), [&](const Anchor& k) {
-      return k.state == a.state && k.signing_key == a.replaces;
-    });
+    bool consented = std::any_of(anchors_.begin(), anchors_.end(),
+                                 [&](const Anchor& k) { return k.state == a.state && k.signing_key == a.replaces; });
     if (!consented)
       throw TrustError(TrustError::Code::AnchorConflict, "$.replaces",
-                       a.state + " already has an anchor, and this one is not signed by it: replacing an anchor "
-                                 "needs the old anchor's signature or the operator's override");
+                       a.state +
+                           " already has an anchor, and this one is not signed by it: replacing an anchor "
+                           "needs the old anchor's signature or the operator's override");
   }
   anchors_.push_back(std::move(a));
 }
@@ -366,8 +396,9 @@ Chain TrustStore::chain(const std::string& key, Instant at, const std::string& p
                         a->encryption_key, "", a->not_after}};
     }
     if (anchor_for(key))
-      throw TrustError(TrustError::Code::WrongChain, path,
-                       "the key " + key + " is a central authority's anchor, which certifies parties and signs nothing else");
+      throw TrustError(
+          TrustError::Code::WrongChain, path,
+          "the key " + key + " is a central authority's anchor, which certifies parties and signs nothing else");
     throw TrustError(TrustError::Code::UnknownSigner, path, "no credential in the trust bundle has the key " + key);
   }
   // Newest first; the first credential that holds decides, else the newest one's error is reported.
@@ -387,11 +418,13 @@ Chain TrustStore::chain(const std::string& key, Instant at, const std::string& p
 Chain TrustStore::chain_of(const Credential& c, Instant at, const std::string& path, int depth) const {
   const Subject& s = c.subject;
   std::string who = "credential " + c.id + " (" + (s.user.empty() ? s.party : s.user + " of " + s.party) + ")";
-  if (at < c.issued_at) throw TrustError(TrustError::Code::NotYetValid, path, who + " is valid from " + when(c.issued_at));
+  if (at < c.issued_at)
+    throw TrustError(TrustError::Code::NotYetValid, path, who + " is valid from " + when(c.issued_at));
   if (at >= c.expires_at) throw TrustError(TrustError::Code::Expired, path, who + " expired at " + when(c.expires_at));
   if (auto r = revocation(s.signing_key, s.state, c.issuer, at))
-    throw TrustError(TrustError::Code::Revoked, path,
-                     "the key " + s.signing_key + " of " + who + " was revoked (" + r->reason + ") at " + when(r->effective));
+    throw TrustError(
+        TrustError::Code::Revoked, path,
+        "the key " + s.signing_key + " of " + who + " was revoked (" + r->reason + ") at " + when(r->effective));
   // Its signature under c.issuer was verified when it was added; whether
   // c.issuer may issue it is what the rest of the chain decides.
   if (depth >= 2) throw TrustError(TrustError::Code::WrongChain, path, who + " sits deeper than party → anchor allows");

@@ -28,13 +28,12 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "comity/crypto/ed25519.hpp"
 #include "comity/util/date.hpp"
@@ -189,8 +188,8 @@ class TrustStore {
   std::optional<Revocation> revocation(const std::string& key, const std::string& state, const std::string& issuer,
                                        Instant at) const;
 
-  std::vector<Anchor> anchors_;                     // in import order; several per state after rotation
-  std::map<std::string, Credential> credentials_;   // by id
+  std::vector<Anchor> anchors_;                        // in import order; several per state after rotation
+  std::map<std::string, Credential> credentials_;      // by id
   std::map<std::string, RevocationList> revocations_;  // by issuer key
 };
 

@@ -65,7 +65,8 @@ std::string Reader::recipient(const char* name) const {
 
 std::string Reader::state(const char* name) const {
   std::string s = str(name);
-  if (s.size() != 2 || !std::isupper(static_cast<unsigned char>(s[0])) || !std::isupper(static_cast<unsigned char>(s[1])))
+  if (s.size() != 2 || !std::isupper(static_cast<unsigned char>(s[0])) ||
+      !std::isupper(static_cast<unsigned char>(s[1])))
     malformed(at(name), "expected a two-letter state code");
   return s;
 }

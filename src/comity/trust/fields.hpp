@@ -4,10 +4,9 @@
 #pragma once
 
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "comity/trust/credentials.hpp"
 
@@ -29,12 +28,12 @@ class Reader {
   bool has(const char* key) const { return j_.contains(key); }
   // A non-empty string of at most `max` bytes ("" if absent and not required).
   std::string str(const char* key, bool required = true, size_t max = 1024) const;
-  void type(const char* expected) const;  // "type" is exactly `expected`
-  Instant instant(const char* key) const;                              // ISO 8601 with zone
-  std::string key(const char* name, bool required = true) const;      // "ed25519:…"
-  std::string recipient(const char* name) const;                      // "age1…"
-  std::string state(const char* name) const;                          // two capital letters
-  const nlohmann::json& get(const char* key) const;                    // any value, required
+  void type(const char* expected) const;                          // "type" is exactly `expected`
+  Instant instant(const char* key) const;                         // ISO 8601 with zone
+  std::string key(const char* name, bool required = true) const;  // "ed25519:…"
+  std::string recipient(const char* name) const;                  // "age1…"
+  std::string state(const char* name) const;                      // two capital letters
+  const nlohmann::json& get(const char* key) const;               // any value, required
 
  private:
   const nlohmann::json& j_;

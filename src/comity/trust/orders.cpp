@@ -103,8 +103,10 @@ VerifiedOrder verify_order(const json& envelope, const TrustStore& trust, Instan
     crypto::PublicKey key = parse_key_text(signer, path + ".signer");
     if (!crypto::verify(key, bytes, signature_of(s, "signature", path)))
       throw TrustError(TrustError::Code::BadSignature, path + ".signature",
-                       "the " + role + "'s signature does not verify: the order was altered after signing, or it "
-                       "was not signed by " + signer);
+                       "the " + role +
+                           "'s signature does not verify: the order was altered after signing, or it "
+                           "was not signed by " +
+                           signer);
     if (role == "validator" && validator.empty())
       throw TrustError(TrustError::Code::WrongChain, path,
                        "a validator signed, but the request names no validating authority");
@@ -114,9 +116,10 @@ VerifiedOrder verify_order(const json& envelope, const TrustStore& trust, Instan
     const bool state_ok = role != "officer" || who.state == state;
     if (who.level != "user" || who.role != role || who.party != must || !state_ok)
       throw TrustError(TrustError::Code::WrongChain, path + ".signer",
-                       "the " + role + " must be a " + role + " of " + must + (role == "officer" ? " (" + state + ")" : "") +
-                           "; " + signer + " is " + (who.role.empty() ? "the party key" : "a " + who.role) + " of " +
-                           who.party + " (" + who.state + ")");
+                       "the " + role + " must be a " + role + " of " + must +
+                           (role == "officer" ? " (" + state + ")" : "") + "; " + signer + " is " +
+                           (who.role.empty() ? "the party key" : "a " + who.role) + " of " + who.party + " (" +
+                           who.state + ")");
     v.signatures.push_back({role, std::move(chain)});
   }
   if (!have_officer)

@@ -25,14 +25,16 @@ uint64_t count(const Reader& r, const char* key) {
 
 std::string digest(const Reader& r, const char* key) {
   std::string d = r.str(key, true, 64);
-  if (d.size() != 64 || !std::all_of(d.begin(), d.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
+  if (d.size() != 64 ||
+      !std::all_of(d.begin(), d.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }))
     malformed(r.at(key), "expected a SHA-256 digest: 64 lower-case hex digits");
   return d;
 }
 
 bool plain_name(const std::string& n) {
   if (n == "." || n == "..") return false;
-  return std::none_of(n.begin(), n.end(), [](char c) { return c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20; });
+  return std::none_of(n.begin(), n.end(),
+                      [](char c) { return c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20; });
 }
 
 json hash_json(const std::string& hex) {
@@ -41,12 +43,15 @@ json hash_json(const std::string& hex) {
                        {"uco-types:hashValue", {{"@type", "xsd:hexBinary"}, {"@value", hex}}}}});
 }
 
-json datetime(Instant t) { return {{"@type", "xsd:dateTime"}, {"@value", format_instant(t)}}; }
+json datetime(Instant t) {
+  return {{"@type", "xsd:dateTime"}, {"@value", format_instant(t)}};
+}
 
 }  // namespace
 
 Manifest parse_manifest(const json& doc, const std::string& path) {
-  Reader fields(doc, path, {"type", "id", "case", "order", "provider", "recipients", "files", "signed_at", "signer", "signature"});
+  Reader fields(doc, path,
+                {"type", "id", "case", "order", "provider", "recipients", "files", "signed_at", "signer", "signature"});
   fields.type(kType);
   Manifest m;
   m.id = fields.str("id", true, 256);
@@ -72,10 +77,12 @@ Manifest parse_manifest(const json& doc, const std::string& path) {
   if (!f || !f->is_array() || f->empty() || f->size() > 1000) malformed(path + ".files", "expected 1 to 1000 files");
   for (size_t i = 0; i < f->size(); ++i) {
     std::string at = path + ".files[" + std::to_string(i) + "]";
-    Reader e((*f)[i], at, {"name", "plaintext_bytes", "plaintext_sha256", "ciphertext_bytes", "ciphertext_sha256", "sealed_at"});
-    ManifestFile mf{e.str("name", true, 255),      count(e, "plaintext_bytes"),  count(e, "ciphertext_bytes"),
+    Reader e((*f)[i], at,
+             {"name", "plaintext_bytes", "plaintext_sha256", "ciphertext_bytes", "ciphertext_sha256", "sealed_at"});
+    ManifestFile mf{e.str("name", true, 255),      count(e, "plaintext_bytes"),    count(e, "ciphertext_bytes"),
                     digest(e, "plaintext_sha256"), digest(e, "ciphertext_sha256"), e.instant("sealed_at")};
-    if (!plain_name(mf.name)) malformed(at + ".name", "a plain file name: no '/', '\\', control characters, '.' or '..'");
+    if (!plain_name(mf.name))
+      malformed(at + ".name", "a plain file name: no '/', '\\', control characters, '.' or '..'");
     for (const auto& other : m.files)
       if (other.name == mf.name) malformed(at + ".name", "a second file named " + mf.name);
     m.files.push_back(std::move(mf));
@@ -94,9 +101,14 @@ json sign_manifest(const Manifest& m, const crypto::SigningKey& key, Instant sig
                      {"ciphertext_bytes", f.ciphertext_bytes},
                      {"ciphertext_sha256", f.ciphertext_sha256},
                      {"sealed_at", format_instant(f.sealed_at)}});
-  json doc = {{"type", kType},          {"id", m.id},         {"case", m.case_id},
-              {"provider", m.provider}, {"recipients", m.recipients}, {"files", std::move(files)},
-              {"signed_at", format_instant(signed_at)}, {"signer", key_text(key.public_key())}};
+  json doc = {{"type", kType},
+              {"id", m.id},
+              {"case", m.case_id},
+              {"provider", m.provider},
+              {"recipients", m.recipients},
+              {"files", std::move(files)},
+              {"signed_at", format_instant(signed_at)},
+              {"signer", key_text(key.public_key())}};
   if (!m.order_id.empty()) doc["order"] = m.order_id;
   return sign_document(std::move(doc), key);
 }
@@ -124,10 +136,11 @@ json case_uco(const VerifiedManifest& v) {
   const std::string base = "kb:" + m.id;
   json graph = json::array();
   graph.push_back({{"@id", base + "-provider"}, {"@type", "uco-identity:Organization"}, {"uco-core:name", m.provider}});
-  graph.push_back({{"@id", base + "-producer"},
-                   {"@type", "uco-identity:Person"},
-                   {"uco-core:name", person.name},
-                   {"uco-core:description", "signing key " + person.signing_key + ", credential " + person.credential}});
+  graph.push_back(
+      {{"@id", base + "-producer"},
+       {"@type", "uco-identity:Person"},
+       {"uco-core:name", person.name},
+       {"uco-core:description", "signing key " + person.signing_key + ", credential " + person.credential}});
   std::string authorization = base + "-order";
   graph.push_back({{"@id", authorization},
                    {"@type", "case-investigation:Authorization"},
@@ -173,12 +186,13 @@ json case_uco(const VerifiedManifest& v) {
                    {"uco-action:object", {{"@id", authorization}}},
                    {"uco-action:endTime", datetime(m.signed_at)},
                    {"uco-action:result", results}});
-  graph.push_back({{"@id", base + "-provenance"},
-                   {"@type", "case-investigation:ProvenanceRecord"},
-                   {"case-investigation:exhibitNumber", m.id},
-                   {"uco-core:description", "Comity production manifest signed by " + m.signer + " (Ed25519 over its RFC 8785 form): " +
-                                                m.doc["signature"].get<std::string>()},
-                   {"uco-core:object", results}});
+  graph.push_back(
+      {{"@id", base + "-provenance"},
+       {"@type", "case-investigation:ProvenanceRecord"},
+       {"case-investigation:exhibitNumber", m.id},
+       {"uco-core:description", "Comity production manifest signed by " + m.signer +
+                                    " (Ed25519 over its RFC 8785 form): " + m.doc["signature"].get<std::string>()},
+       {"uco-core:object", results}});
   return {{"@context",
            {{"kb", "urn:comity:production:"},
             {"case-investigation", "https://ontology.caseontology.org/case/investigation/"},

@@ -17,7 +17,9 @@ const Instant T0 = *parse_instant("2026-11-01T00:00:00Z");
 const Instant kDay = 86400;
 const Instant kYear = 365 * kDay;
 
-std::string recipient() { return crypto::age_recipient(crypto::AgeIdentity::generate().public_key()); }
+std::string recipient() {
+  return crypto::age_recipient(crypto::AgeIdentity::generate().public_key());
+}
 
 // Two states, each with a central authority anchor; in FR a prosecutor's
 // office with an officer and a court with a validator; in DE one officer.
@@ -39,21 +41,25 @@ struct World {
   }
 
   World() {
-    fr_anchor_doc = make_anchor({"FR", "fr-central", "Ministère de la Justice", "", recipient(), T0, T0 + 5 * kYear, "", {}},
-                                fr_anchor);
-    de_anchor_doc = make_anchor({"DE", "de-central", "Bundesamt für Justiz", "", recipient(), T0, T0 + 5 * kYear, "", {}},
-                                de_anchor);
-    pps_cred = issue_credential("c-pps", party("FR-PPS-PARIS", "FR", "issuing_authority", pps), fr_anchor, T0, T0 + kYear);
+    fr_anchor_doc = make_anchor(
+        {"FR", "fr-central", "Ministère de la Justice", "", recipient(), T0, T0 + 5 * kYear, "", {}}, fr_anchor);
+    de_anchor_doc = make_anchor(
+        {"DE", "de-central", "Bundesamt für Justiz", "", recipient(), T0, T0 + 5 * kYear, "", {}}, de_anchor);
+    pps_cred =
+        issue_credential("c-pps", party("FR-PPS-PARIS", "FR", "issuing_authority", pps), fr_anchor, T0, T0 + kYear);
     court_cred = issue_credential("c-court", party("FR-TJ-PARIS", "FR", "validating_authority", court), fr_anchor, T0,
                                   T0 + kYear);
-    sta_cred = issue_credential("c-sta", party("DE-STA-BERLIN", "DE", "issuing_authority", sta), de_anchor, T0, T0 + kYear);
-    officer_cred = issue_credential("c-officer", user("u-dupont", "FR-PPS-PARIS", "FR", "issuing_authority", "officer", officer),
-                                    pps, T0, T0 + 90 * kDay);
-    judge_cred = issue_credential("c-judge", user("u-martin", "FR-TJ-PARIS", "FR", "validating_authority", "validator", judge),
-                                  court, T0, T0 + 90 * kDay);
-    de_officer_cred = issue_credential("c-de-officer",
-                                       user("u-weber", "DE-STA-BERLIN", "DE", "issuing_authority", "officer", de_officer),
-                                       sta, T0, T0 + 90 * kDay);
+    sta_cred =
+        issue_credential("c-sta", party("DE-STA-BERLIN", "DE", "issuing_authority", sta), de_anchor, T0, T0 + kYear);
+    officer_cred =
+        issue_credential("c-officer", user("u-dupont", "FR-PPS-PARIS", "FR", "issuing_authority", "officer", officer),
+                         pps, T0, T0 + 90 * kDay);
+    judge_cred =
+        issue_credential("c-judge", user("u-martin", "FR-TJ-PARIS", "FR", "validating_authority", "validator", judge),
+                         court, T0, T0 + 90 * kDay);
+    de_officer_cred = issue_credential(
+        "c-de-officer", user("u-weber", "DE-STA-BERLIN", "DE", "issuing_authority", "officer", de_officer), sta, T0,
+        T0 + 90 * kDay);
     store.add_bundle({{"type", "comity.trust-bundle/v1"},
                       {"anchors", {fr_anchor_doc, de_anchor_doc}},
                       {"credentials", {pps_cred, court_cred, sta_cred, officer_cred, judge_cred, de_officer_cred}}},
@@ -112,7 +118,8 @@ TEST(SignedOrders, AlteredOrForgedSignaturesAreRefused) {
   json altered = e;
   altered["order"]["request"]["urgency"]["is_emergency"] = false;
   std::string path;
-  EXPECT_EQ(refusal(altered, w.store, T0 + 2 * kDay, Completeness::AllSignatures, &path), TrustError::Code::BadSignature);
+  EXPECT_EQ(refusal(altered, w.store, T0 + 2 * kDay, Completeness::AllSignatures, &path),
+            TrustError::Code::BadSignature);
   EXPECT_EQ(path, "$.signatures[0].signature");
 
   // A signature by another key under the officer's name.
@@ -129,8 +136,9 @@ TEST(SignedOrders, AlteredOrForgedSignaturesAreRefused) {
   json bad = w.officer_cred;
   bad["subject"]["name"] = "someone else";
   try {
-    other.add_bundle({{"type", "comity.trust-bundle/v1"}, {"anchors", {w.fr_anchor_doc}}, {"credentials", {w.pps_cred, bad}}},
-                     AnchorChange::RequireCrossSignature);
+    other.add_bundle(
+        {{"type", "comity.trust-bundle/v1"}, {"anchors", {w.fr_anchor_doc}}, {"credentials", {w.pps_cred, bad}}},
+        AnchorChange::RequireCrossSignature);
     ADD_FAILURE() << "an altered credential was imported";
   } catch (const TrustError& err) {
     EXPECT_EQ(err.code, TrustError::Code::BadSignature);
@@ -147,21 +155,24 @@ TEST(SignedOrders, WrongChainsAreRefused) {
             TrustError::Code::WrongChain);
   EXPECT_EQ(path, "$.signatures[0].signer");
   // A validator signing as the officer.
-  EXPECT_EQ(refusal(sign_order(order(false), "officer", w.judge), w.store, T0 + 2 * kDay), TrustError::Code::WrongChain);
+  EXPECT_EQ(refusal(sign_order(order(false), "officer", w.judge), w.store, T0 + 2 * kDay),
+            TrustError::Code::WrongChain);
   // The party key itself rather than one of its people.
   EXPECT_EQ(refusal(sign_order(order(false), "officer", w.pps), w.store, T0 + 2 * kDay), TrustError::Code::WrongChain);
   // The anchor signs nothing but credentials.
-  EXPECT_EQ(refusal(sign_order(order(false), "officer", w.fr_anchor), w.store, T0 + 2 * kDay), TrustError::Code::WrongChain);
+  EXPECT_EQ(refusal(sign_order(order(false), "officer", w.fr_anchor), w.store, T0 + 2 * kDay),
+            TrustError::Code::WrongChain);
 
   // A French office certified by the German anchor.
   crypto::SigningKey rogue = crypto::SigningKey::generate(), rogue_officer = crypto::SigningKey::generate();
   TrustStore s = w.store;
-  s.add_credential(issue_credential("c-rogue", World::party("FR-PPS-PARIS", "FR", "issuing_authority", rogue), w.de_anchor,
-                                    T0, T0 + kYear));
+  s.add_credential(issue_credential("c-rogue", World::party("FR-PPS-PARIS", "FR", "issuing_authority", rogue),
+                                    w.de_anchor, T0, T0 + kYear));
   s.add_credential(issue_credential(
-      "c-rogue-officer", World::user("u-x", "FR-PPS-PARIS", "FR", "issuing_authority", "officer", rogue_officer), rogue, T0,
-      T0 + kYear));
-  EXPECT_EQ(refusal(sign_order(order(false), "officer", rogue_officer), s, T0 + 2 * kDay), TrustError::Code::WrongChain);
+      "c-rogue-officer", World::user("u-x", "FR-PPS-PARIS", "FR", "issuing_authority", "officer", rogue_officer), rogue,
+      T0, T0 + kYear));
+  EXPECT_EQ(refusal(sign_order(order(false), "officer", rogue_officer), s, T0 + 2 * kDay),
+            TrustError::Code::WrongChain);
 
   // An officer certified by another French party (the court), not their own office.
   crypto::SigningKey stray = crypto::SigningKey::generate();
@@ -175,7 +186,8 @@ TEST(SignedOrders, RevokedKeysAreRefusedFromTheirEffectiveInstant) {
   World w;
   json e = sign_order(order(false), "officer", w.officer);
   TrustStore s = w.store;
-  s.add_revocations(sign_revocations(w.pps, 1, T0 + 3 * kDay, {{key_text(w.officer.public_key()), "compromised", T0 + 3 * kDay}}));
+  s.add_revocations(
+      sign_revocations(w.pps, 1, T0 + 3 * kDay, {{key_text(w.officer.public_key()), "compromised", T0 + 3 * kDay}}));
   EXPECT_NO_THROW(verify_order(e, s, T0 + 2 * kDay, Completeness::AllSignatures));
   EXPECT_EQ(refusal(e, s, T0 + 4 * kDay), TrustError::Code::Revoked);
 
@@ -222,7 +234,8 @@ TEST(SignedOrders, ExpiredCredentialsAndOrdersAreRefused) {
   EXPECT_EQ(path, "$.order.expires_at");
   json long_order = sign_order(make_order(request(false), "ord-2", "bm9uY2Utbm9uY2Utbm9uY2UtMTY=", T0, T0 + 200 * kDay),
                                "officer", w.officer);
-  EXPECT_EQ(refusal(long_order, w.store, T0 + 91 * kDay, Completeness::AllSignatures, &path), TrustError::Code::Expired);
+  EXPECT_EQ(refusal(long_order, w.store, T0 + 91 * kDay, Completeness::AllSignatures, &path),
+            TrustError::Code::Expired);
   EXPECT_EQ(path, "$.signatures[0].signer");
   EXPECT_EQ(refusal(e, w.store, T0), TrustError::Code::NotYetValid);  // dated a day ahead
 }
@@ -274,13 +287,17 @@ TEST(TrustAnchors, RotationNeedsTheOldAnchorsSignatureOrTheOperator) {
   EXPECT_NO_THROW(t.add_anchor(make_anchor(fields, other), AnchorChange::OperatorOverride));
   // Credentials the new anchor issues verify; so do the old one's until revoked.
   crypto::SigningKey office = crypto::SigningKey::generate(), person = crypto::SigningKey::generate();
-  s.add_credential(issue_credential("c-new", World::party("FR-PPS-LYON", "FR", "issuing_authority", office), next, T0, T0 + kYear));
-  s.add_credential(issue_credential(
-      "c-new-officer", World::user("u-z", "FR-PPS-LYON", "FR", "issuing_authority", "officer", person), office, T0, T0 + kYear));
-  EXPECT_EQ(s.verify_signer(key_text(person.public_key()), T0 + kDay, "$").back().signing_key, key_text(next.public_key()));
+  s.add_credential(
+      issue_credential("c-new", World::party("FR-PPS-LYON", "FR", "issuing_authority", office), next, T0, T0 + kYear));
+  s.add_credential(issue_credential("c-new-officer",
+                                    World::user("u-z", "FR-PPS-LYON", "FR", "issuing_authority", "officer", person),
+                                    office, T0, T0 + kYear));
+  EXPECT_EQ(s.verify_signer(key_text(person.public_key()), T0 + kDay, "$").back().signing_key,
+            key_text(next.public_key()));
   EXPECT_EQ(s.verify_signer(key_text(w.officer.public_key()), T0 + kDay, "$").back().signing_key,
             key_text(w.fr_anchor.public_key()));
-  s.add_revocations(sign_revocations(next, 1, T0, {{key_text(w.fr_anchor.public_key()), "superseded", T0 + 10 * kDay}}));
+  s.add_revocations(
+      sign_revocations(next, 1, T0, {{key_text(w.fr_anchor.public_key()), "superseded", T0 + 10 * kDay}}));
   EXPECT_NO_THROW(s.verify_signer(key_text(w.officer.public_key()), T0 + kDay, "$"));
   EXPECT_THROW(s.verify_signer(key_text(w.officer.public_key()), T0 + 11 * kDay, "$"), TrustError);
 }
@@ -308,8 +325,9 @@ TEST(TrustBundles, RoundTripAndAllOrNothing) {
 
 TEST(TrustCredentials, RolesMustFitTheirPartyKind) {
   World w;
-  json c = issue_credential("c-bad", World::user("u-q", "FR-TJ-PARIS", "FR", "validating_authority", "officer", w.judge),
-                            w.court, T0, T0 + kYear);
+  json c =
+      issue_credential("c-bad", World::user("u-q", "FR-TJ-PARIS", "FR", "validating_authority", "officer", w.judge),
+                       w.court, T0, T0 + kYear);
   try {
     parse_credential(c);
     ADD_FAILURE();
@@ -323,9 +341,10 @@ struct ProviderWorld : World {
   crypto::SigningKey nl_anchor = crypto::SigningKey::generate(), mailco = crypto::SigningKey::generate(),
                      clerk = crypto::SigningKey::generate();
   ProviderWorld() {
-    store.add_anchor(make_anchor({"NL", "nl-central", "Ministerie van Justitie", "", recipient(), T0, T0 + 5 * kYear, "", {}},
-                                 nl_anchor),
-                     AnchorChange::RequireCrossSignature);
+    store.add_anchor(
+        make_anchor({"NL", "nl-central", "Ministerie van Justitie", "", recipient(), T0, T0 + 5 * kYear, "", {}},
+                    nl_anchor),
+        AnchorChange::RequireCrossSignature);
     store.add_credential(
         issue_credential("c-mailco", World::party("NL-MAILCO", "NL", "provider", mailco), nl_anchor, T0, T0 + kYear));
     store.add_credential(issue_credential(

@@ -101,14 +101,16 @@ std::optional<Instant> parse_instant(std::string_view s) {
   return static_cast<Instant>(local_day->days) * 86400 + hh * 3600 + mm * 60 + ss - offset;
 }
 
-Date date_of(Instant t) { return Date{static_cast<int32_t>(t >= 0 ? t / 86400 : (t - 86399) / 86400)}; }
+Date date_of(Instant t) {
+  return Date{static_cast<int32_t>(t >= 0 ? t / 86400 : (t - 86399) / 86400)};
+}
 
 std::string format_instant(Instant t) {
   Date day = date_of(t);
   int64_t rem = t - int64_t{day.days} * 86400;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ", day.str().c_str(),
-                static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
+  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02dZ", day.str().c_str(), static_cast<int>(rem / 3600),
+                static_cast<int>(rem / 60 % 60), static_cast<int>(rem % 60));
   return buf;
 }
 

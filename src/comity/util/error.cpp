@@ -34,7 +34,9 @@ static_assert(std::size(kTable) == static_cast<size_t>(ErrorKind::Internal) + 1,
 
 }  // namespace
 
-const ErrorKindInfo& error_kind_info(ErrorKind k) { return kTable[static_cast<size_t>(k)]; }
+const ErrorKindInfo& error_kind_info(ErrorKind k) {
+  return kTable[static_cast<size_t>(k)];
+}
 
 void invariant_failed(const char* condition, const char* what, const char* file, int line) {
   std::cerr << "{\"level\":\"critical\",\"msg\":\"invariant violated\",\"condition\":\"" << condition << "\",\"at\":\""

@@ -77,7 +77,7 @@ struct Error : std::runtime_error {
 // Always on, in every build: for facts that security rests on (a key's
 // length, a signature's presence, a view that may be shown). Failing closed
 // means the operation stops with an Internal error and nothing is written.
-#define COMITY_ASSERT(cond, what) \
-  do {                            \
+#define COMITY_ASSERT(cond, what)                                               \
+  do {                                                                          \
     if (!(cond)) ::comity::invariant_failed(#cond, (what), __FILE__, __LINE__); \
   } while (0)

@@ -9,10 +9,10 @@
 // below 1e-6 in exponent form; -0 as 0); literals as they are.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <stdexcept>
 #include <string>
 
-#include <nlohmann/json_fwd.hpp>
 #include "comity/util/error.hpp"
 
 namespace comity {

@@ -10,7 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string jcs(const char* text) { return canonical_json(json::parse(text)); }
+std::string jcs(const char* text) {
+  return canonical_json(json::parse(text));
+}
 
 // RFC 8785 §3.2.2: the sample whose output the RFC prints.
 TEST(CanonicalJson, Rfc8785Sample) {
@@ -30,8 +32,13 @@ TEST(CanonicalJson, Rfc8785SortsByUtf16CodeUnits) {
   const char* in = R"({"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh",
     "1": "One", "\ud83d\ude00": "Emoji: Grinning Face", "\u0080": "Control", "\u00f6": "Latin Small Letter O With Diaeresis"})";
   std::string canon = jcs(in);
-  const char* expected[] = {"Carriage Return", "One", "Control", "Latin Small Letter O With Diaeresis", "Euro Sign",
-                            "Emoji: Grinning Face", "Hebrew Letter Dalet With Dagesh"};
+  const char* expected[] = {"Carriage Return",
+                            "One",
+                            "Control",
+                            "Latin Small Letter O With Diaeresis",
+                            "Euro Sign",
+                            "Emoji: Grinning Face",
+                            "Hebrew Letter Dalet With Dagesh"};
   size_t last = 0;
   for (const char* value : expected) {
     size_t at = canon.find(value);
@@ -47,19 +54,24 @@ TEST(CanonicalJson, NumbersAsEcmaScriptWritesThem) {
     uint64_t bits;
     const char* text;
   } cases[] = {
-      {0x0000000000000000, "0"},           {0x8000000000000000, "0"},
-      {0x0000000000000001, "5e-324"},      {0x8000000000000001, "-5e-324"},
+      {0x0000000000000000, "0"},
+      {0x8000000000000000, "0"},
+      {0x0000000000000001, "5e-324"},
+      {0x8000000000000001, "-5e-324"},
       {0x7fefffffffffffff, "1.7976931348623157e+308"},
       {0xffefffffffffffff, "-1.7976931348623157e+308"},
       {0x4340000000000000, "9007199254740992"},
       {0xc340000000000000, "-9007199254740992"},
       {0x4430000000000000, "295147905179352830000"},
       {0x44b52d02c7e14af5, "9.999999999999997e+22"},
-      {0x44b52d02c7e14af6, "1e+23"},        {0x44b52d02c7e14af7, "1.0000000000000001e+23"},
+      {0x44b52d02c7e14af6, "1e+23"},
+      {0x44b52d02c7e14af7, "1.0000000000000001e+23"},
       {0x444b1ae4d6e2ef4e, "999999999999999700000"},
       {0x444b1ae4d6e2ef4f, "999999999999999900000"},
-      {0x444b1ae4d6e2ef50, "1e+21"},        {0x3eb0c6f7a0b5ed8c, "9.999999999999997e-7"},
-      {0x3eb0c6f7a0b5ed8d, "0.000001"},     {0x41b3de4355555553, "333333333.3333332"},
+      {0x444b1ae4d6e2ef50, "1e+21"},
+      {0x3eb0c6f7a0b5ed8c, "9.999999999999997e-7"},
+      {0x3eb0c6f7a0b5ed8d, "0.000001"},
+      {0x41b3de4355555553, "333333333.3333332"},
       {0x41b3de4355555554, "333333333.33333325"},
       {0x41b3de4355555555, "333333333.3333333"},
       {0x41b3de4355555556, "333333333.3333334"},
@@ -82,7 +94,7 @@ TEST(CanonicalJson, IntegersAndNesting) {
 TEST(CanonicalJson, RefusesWhatHasNoCanonicalForm) {
   EXPECT_THROW(canonical_json(json(std::nan(""))), CanonicalJsonError);
   EXPECT_THROW(canonical_json(json((int64_t{1} << 53) + 1)), CanonicalJsonError);
-  EXPECT_THROW(canonical_json(json(std::string("\xC0\x80"))), CanonicalJsonError);  // overlong NUL
+  EXPECT_THROW(canonical_json(json(std::string("\xC0\x80"))), CanonicalJsonError);      // overlong NUL
   EXPECT_THROW(canonical_json(json(std::string("\xED\xA0\x80"))), CanonicalJsonError);  // a surrogate
   EXPECT_THROW(canonical_json(json::object({{std::string("\xFF"), 1}})), CanonicalJsonError);
 }

@@ -20,11 +20,20 @@
 namespace comity {
 namespace {
 
-constexpr std::string_view kRoleNames[] = {
-    "officer",   "validator", "central_authority", "provider", "enforcing_authority",
-    "oversight", "admin",     "system",            "requesting_central_authority", "requested_central_authority"};
+constexpr std::string_view kRoleNames[] = {"officer",
+                                           "validator",
+                                           "central_authority",
+                                           "provider",
+                                           "enforcing_authority",
+                                           "oversight",
+                                           "admin",
+                                           "system",
+                                           "requesting_central_authority",
+                                           "requested_central_authority"};
 
-bool has(const std::vector<std::string>& v, std::string_view x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool has(const std::vector<std::string>& v, std::string_view x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 const WorkflowDef& workflow_of(const Case& c, const Pack& pack) {
   const WorkflowDef* wf = pack.workflow(c.workflow);
@@ -80,8 +89,8 @@ bool guard_holds(const Guard& g, const Case& c, Instant now) {
     case Guard::Fact::Notified: holds = c.facts->notified; break;
     case Guard::Fact::Validated: holds = in_history(c, "validate"); break;
     case Guard::Fact::ExPostPending:
-      holds = in_history(c, "transmit_emergency") && !in_history(c, "validate_ex_post") &&
-              !in_history(c, "refuse_ex_post");
+      holds =
+          in_history(c, "transmit_emergency") && !in_history(c, "validate_ex_post") && !in_history(c, "refuse_ex_post");
       break;
     case Guard::Fact::Acknowledged: holds = in_history(c, "acknowledge"); break;
     case Guard::Fact::Within:
@@ -99,7 +108,9 @@ std::optional<PartyRole> parse_role(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view role_name(PartyRole r) { return kRoleNames[static_cast<size_t>(r)]; }
+std::string_view role_name(PartyRole r) {
+  return kRoleNames[static_cast<size_t>(r)];
+}
 
 std::string_view clock_status_name(ClockStatus s) {
   switch (s) {
@@ -126,8 +137,8 @@ Case open_case(const Decision& d, const PathwayResult& entry) {
   return c;
 }
 
-std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::string_view event, PartyRole actor, Instant now,
-                                           std::string_view reason, std::string_view ground) {
+std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::string_view event, PartyRole actor,
+                                           Instant now, std::string_view reason, std::string_view ground) {
   using K = TransitionError::Kind;
   const WorkflowDef& wf = workflow_of(c, pack);
   if (wf.is_terminal(c.state))
@@ -146,13 +157,13 @@ std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::strin
                                                      (allowed.empty() ? "" : "; possible now: " + join(allowed))};
   }
   if (!has(t->roles, role_name(actor)))
-    return TransitionError{K::RoleNotPermitted,
-                           "\"" + std::string(event) + "\" is for " + join(t->roles) + ", not " + std::string(role_name(actor))};
+    return TransitionError{K::RoleNotPermitted, "\"" + std::string(event) + "\" is for " + join(t->roles) + ", not " +
+                                                    std::string(role_name(actor))};
   if (const Guard* g = unmet_guard(*t, c, now))
     return TransitionError{K::GuardUnmet,
                            "\"" + std::string(event) + "\" needs " + guard_words(*g) +
-                               (c.facts ? "" : " (the case's facts are unknown)") + ", which this case does not have (" +
-                               t->law + ")",
+                               (c.facts ? "" : " (the case's facts are unknown)") +
+                               ", which this case does not have (" + t->law + ")",
                            g->text};
   if (t->requires_reason && is_blank(reason))
     return TransitionError{K::ReasonRequired, "\"" + std::string(event) + "\" requires a reason"};
@@ -174,8 +185,8 @@ std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::strin
                                                  c.pathway + ": " + join(codes)};
   }
   if (t->max_times > 0) {
-    int done = static_cast<int>(std::count_if(c.history.begin(), c.history.end(),
-                                              [&](const CaseEvent& e) { return e.event == event; }));
+    int done = static_cast<int>(
+        std::count_if(c.history.begin(), c.history.end(), [&](const CaseEvent& e) { return e.event == event; }));
     if (done >= t->max_times)
       return TransitionError{K::LimitReached, "\"" + std::string(event) + "\" may happen only " +
                                                   std::to_string(t->max_times) + " time(s)"};
@@ -221,7 +232,8 @@ std::vector<std::string> tick(Case& c, const Pack& pack, Instant now) {
     for (const auto& [deadline, event] : wf.on_expiry) {
       if (deadline != next->deadline_id) continue;
       Instant at = next->due;
-      if (!apply_event(c, pack, event, PartyRole::System, at, "deadline " + deadline + " expired")) fired.push_back(event);
+      if (!apply_event(c, pack, event, PartyRole::System, at, "deadline " + deadline + " expired"))
+        fired.push_back(event);
     }
   }
   return fired;
@@ -256,9 +268,8 @@ std::vector<std::string> allowed_events(const Case& c, const Pack& pack, PartyRo
   for (const auto& t : wf.transitions) {
     if (!(has(t.from, c.state) || has(t.from, "*")) || !has(t.roles, role_name(actor)) || unmet_guard(t, c, now))
       continue;
-    if (t.max_times > 0 && std::count_if(c.history.begin(), c.history.end(), [&](const CaseEvent& e) {
-                             return e.event == t.event;
-                           }) >= t.max_times)
+    if (t.max_times > 0 && std::count_if(c.history.begin(), c.history.end(),
+                                         [&](const CaseEvent& e) { return e.event == t.event; }) >= t.max_times)
       continue;
     if (!has(out, t.event)) out.push_back(t.event);
   }

@@ -11,8 +11,8 @@
 
 #include "comity/rules/decision.hpp"
 #include "comity/rules/pack.hpp"
-#include "comity/workflow/clock.hpp"
 #include "comity/util/error.hpp"
+#include "comity/workflow/clock.hpp"
 
 namespace comity {
 
@@ -22,8 +22,16 @@ namespace comity {
 // decides which from its State), so one side can never take the other's
 // steps.
 enum class PartyRole : uint8_t {
-  Officer, Validator, CentralAuthority, Provider, EnforcingAuthority, Oversight, Admin, System,
-  RequestingCentralAuthority, RequestedCentralAuthority
+  Officer,
+  Validator,
+  CentralAuthority,
+  Provider,
+  EnforcingAuthority,
+  Oversight,
+  Admin,
+  System,
+  RequestingCentralAuthority,
+  RequestedCentralAuthority
 };
 std::optional<PartyRole> parse_role(std::string_view name);  // "officer", "central_authority", …
 std::string_view role_name(PartyRole r);
@@ -51,7 +59,7 @@ struct CaseEvent {
   PartyRole actor = PartyRole::System;
   Instant at = 0;
   std::string from, to, reason;
-  std::string ground;  // the coded ground the step cited (refusal, inability, objection), or ""
+  std::string ground;           // the coded ground the step cited (refusal, inability, objection), or ""
   std::string idempotency_key;  // the client's Idempotency-Key, if it sent one
 };
 
@@ -90,7 +98,13 @@ Case open_case(const Decision& d, const PathwayResult& entry);
 
 struct TransitionError {
   enum class Kind : uint8_t {
-    UnknownEvent, NotAllowedInState, RoleNotPermitted, ReasonRequired, GroundInvalid, LimitReached, Closed,
+    UnknownEvent,
+    NotAllowedInState,
+    RoleNotPermitted,
+    ReasonRequired,
+    GroundInvalid,
+    LimitReached,
+    Closed,
     GuardUnmet  // the step exists here, but the law does not allow it for this case
   };
   Kind kind;
@@ -105,8 +119,8 @@ struct TransitionError {
 // and the law it comes from). A step with a coded-ground list must cite
 // one of its grounds valid for the case's pathway (GroundInvalid otherwise,
 // listing them); any other step must cite none.
-std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::string_view event, PartyRole actor, Instant now,
-                                           std::string_view reason = {}, std::string_view ground = {});
+std::optional<TransitionError> apply_event(Case& c, const Pack& pack, std::string_view event, PartyRole actor,
+                                           Instant now, std::string_view reason = {}, std::string_view ground = {});
 
 // The grounds `event` may cite in the case's current state and pathway
 // (empty if it cites none).

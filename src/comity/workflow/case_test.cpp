@@ -88,7 +88,8 @@ TEST(Workflow, NotifiedEpocCanBeRefusedByTheEnforcingAuthorityWithAReason) {
   ASSERT_TRUE(err);
   EXPECT_EQ(err->kind, K::GroundInvalid);
   EXPECT_NE(err->message.find("immunity_or_press_freedom, fundamental_rights, ne_bis_in_idem, dual_criminality"),
-            std::string::npos) << err->message;
+            std::string::npos)
+      << err->message;
   for (const char* wrong : {"fiscal_offence", "prejudice_to_investigations"}) {
     err = apply_event(c, test::real_pack(), "refuse", PartyRole::EnforcingAuthority, kT0 + kDay, "no", wrong);
     ASSERT_TRUE(err) << wrong;
@@ -235,7 +236,8 @@ TEST(Workflow, ErrorsSayWhatIsPossible) {
   err = apply_event(c, test::real_pack(), "produce", PartyRole::Provider, kT0);
   ASSERT_TRUE(err);
   EXPECT_EQ(err->kind, K::NotAllowedInState);
-  EXPECT_EQ(allowed_events(c, test::real_pack(), PartyRole::Officer, kT0), (std::vector<std::string>{"submit", "withdraw"}));
+  EXPECT_EQ(allowed_events(c, test::real_pack(), PartyRole::Officer, kT0),
+            (std::vector<std::string>{"submit", "withdraw"}));
   EXPECT_TRUE(allowed_events(c, test::real_pack(), PartyRole::Provider, kT0).empty());
 }
 
@@ -251,7 +253,8 @@ TEST(Clock, DurationsAndInstants) {
   EXPECT_EQ(parse_duration_seconds("P1DT12H30M5S"), kDay + 12 * kHour + 30 * 60 + 5);
   EXPECT_EQ(parse_duration_seconds("P2W"), 14 * kDay);
   EXPECT_EQ(parse_duration_seconds("PT0S"), 0);
-  for (const char* bad : {"P1Y", "P1M", "10D", "P", "PT", "P10", "PT8D", "P1H", "P1DT"}) EXPECT_FALSE(parse_duration_seconds(bad)) << bad;
+  for (const char* bad : {"P1Y", "P1M", "10D", "P", "PT", "P10", "PT8D", "P1H", "P1DT"})
+    EXPECT_FALSE(parse_duration_seconds(bad)) << bad;
   EXPECT_EQ(format_instant(*parse_instant("2026-09-15T11:30:00+02:00")), "2026-09-15T09:30:00Z");
   EXPECT_EQ(*parse_instant("1970-01-02T00:00:00Z"), kDay);
   EXPECT_FALSE(parse_instant("2026-09-15"));

@@ -32,12 +32,18 @@ std::optional<int64_t> parse_duration_seconds(std::string_view s) {
     }
     if (i == start || i == s.size()) return std::nullopt;
     char unit = s[i++];
-    if (!in_time && unit == 'W') total += n * 7 * 86400;
-    else if (!in_time && unit == 'D') total += n * 86400;
-    else if (in_time && unit == 'H') total += n * 3600;
-    else if (in_time && unit == 'M') total += n * 60;
-    else if (in_time && unit == 'S') total += n;
-    else return std::nullopt;
+    if (!in_time && unit == 'W')
+      total += n * 7 * 86400;
+    else if (!in_time && unit == 'D')
+      total += n * 86400;
+    else if (in_time && unit == 'H')
+      total += n * 3600;
+    else if (in_time && unit == 'M')
+      total += n * 60;
+    else if (in_time && unit == 'S')
+      total += n;
+    else
+      return std::nullopt;
     any = true;
     any_time = any_time || in_time;
   }

@@ -28,7 +28,7 @@ constexpr int64_t kDay = 86400;
 struct Setup {
   const char* name;
   std::vector<const char*> path;  // steps from the initial state
-  int64_t elapsed = kDay;          // when the step under test is tried, after the path
+  int64_t elapsed = kDay;         // when the step under test is tried, after the path
 };
 
 struct Row {
@@ -50,9 +50,12 @@ const std::vector<std::string> kNever = {};
 
 // ---- direct orders (EPOC): Reg. (EU) 2023/1543 ----
 WorkflowMatrix direct_order() {
-  const char* art4 = "Art 4(1)-(3): a named validator validates; an order naming none is issued by a competent authority";
-  const char* art45 = "Art 4(5): without prior validation only where the emergency exception applies; ex post only then";
-  const char* art8 = "Arts 8, 10(2), 12(1): the notified enforcing authority, within 10 days (96 hours in an emergency)";
+  const char* art4 =
+      "Art 4(1)-(3): a named validator validates; an order naming none is issued by a competent authority";
+  const char* art45 =
+      "Art 4(5): without prior validation only where the emergency exception applies; ex post only then";
+  const char* art8 =
+      "Arts 8, 10(2), 12(1): the notified enforcing authority, within 10 days (96 hours in an emergency)";
   const char* susp = "Arts 8(4), 10(2): notified, outside an emergency, transmission waits for day 10 or confirmation";
   return {"direct_order",
           "P_EU_EPOC",
@@ -259,7 +262,8 @@ WorkflowMatrix preservation() {
 
 // ---- mutual assistance (EIO, MLA): Directive 2014/41; treaties ----
 WorkflowMatrix mla() {
-  const char* art2c = "Directive 2014/41 Art 2(c)(ii): validated before transmission where the request names a validator";
+  const char* art2c =
+      "Directive 2014/41 Art 2(c)(ii): validated before transmission where the request names a validator";
   return {"mla",
           "P_EIO",
           {
@@ -368,7 +372,8 @@ void run(const WorkflowMatrix& m) {
   const Pack& pack = test::real_pack();
   const WorkflowDef& wf = *pack.workflow(m.workflow);
   std::map<std::pair<std::string, std::string>, const Row*> rows;
-  for (const auto& r : m.rows) ASSERT_TRUE(rows.emplace(std::make_pair(r.setup, r.event), &r).second) << r.setup << " " << r.event;
+  for (const auto& r : m.rows)
+    ASSERT_TRUE(rows.emplace(std::make_pair(r.setup, r.event), &r).second) << r.setup << " " << r.event;
   std::set<const Row*> reached;
   for (const auto& s : m.setups) {
     for (int bits = 0; bits < 16; ++bits) {
@@ -393,25 +398,33 @@ void run(const WorkflowMatrix& m) {
                                   << c.state << ")";
         const Row& row = *it->second;
         reached.insert(&row);
-        const bool lawful =
-            std::any_of(row.allowed.begin(), row.allowed.end(), [&](const std::string& p) { return matches(p, facts); });
+        const bool lawful = std::any_of(row.allowed.begin(), row.allowed.end(),
+                                        [&](const std::string& p) { return matches(p, facts); });
         Case copy = c;
         auto err = take(copy, pack, t.event, when);
         EXPECT_EQ(!err, lawful) << m.workflow << " · " << s.name << " (" << c.state << ") · " << t.event << " · "
                                 << combo << " — " << row.law << (err ? ": " + err->message : "");
         if (err && !lawful) {
-          EXPECT_TRUE(err->kind == TransitionError::Kind::GuardUnmet || err->kind == TransitionError::Kind::LimitReached)
+          EXPECT_TRUE(err->kind == TransitionError::Kind::GuardUnmet ||
+                      err->kind == TransitionError::Kind::LimitReached)
               << t.event << ": " << err->message;
         }
       }
     }
   }
-  for (const auto& r : m.rows) EXPECT_TRUE(reached.count(&r)) << m.workflow << ": row " << r.setup << " " << r.event << " is never reached";
+  for (const auto& r : m.rows)
+    EXPECT_TRUE(reached.count(&r)) << m.workflow << ": row " << r.setup << " " << r.event << " is never reached";
 }
 
-TEST(GuardMatrix, DirectOrders) { run(direct_order()); }
-TEST(GuardMatrix, Preservation) { run(preservation()); }
-TEST(GuardMatrix, MutualAssistance) { run(mla()); }
+TEST(GuardMatrix, DirectOrders) {
+  run(direct_order());
+}
+TEST(GuardMatrix, Preservation) {
+  run(preservation());
+}
+TEST(GuardMatrix, MutualAssistance) {
+  run(mla());
+}
 
 TEST(GuardMatrix, UnknownFactsHoldNoGuard) {
   // A case whose facts were never set: no guarded step, fail closed.
