@@ -11,7 +11,7 @@
 //   3. An emergency order shows its 8-hour countdown.
 //   4. A provider cannot open another provider's order, in the UI or the API.
 // Every page visited passes axe-core with no serious or critical violation,
-// and each desk is saved to docs/screenshots/.
+// and each desk is saved as a screenshot (COMITY_SCREENSHOTS, else scratch).
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
@@ -29,7 +29,10 @@ if (!comity || !repo) {
   process.exit(2);
 }
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "comity-web-"));
-const shots = path.join(repo, "docs", "screenshots");
+// Screenshots go to COMITY_SCREENSHOTS (`make screenshots` points it at
+// docs/screenshots/), else into the scratch directory: a test run never
+// rewrites tracked files.
+const shots = process.env.COMITY_SCREENSHOTS ? path.resolve(process.env.COMITY_SCREENSHOTS) : path.join(work, "screenshots");
 fs.mkdirSync(shots, { recursive: true });
 
 let failures = 0;
@@ -71,15 +74,19 @@ const port = await new Promise((resolve) => {
 });
 const base = `http://127.0.0.1:${port}`;
 const server = spawn(comity, ["serve", "--db", db, "--listen", `127.0.0.1:${port}`], {
-  stdio: ["ignore", "ignore", fs.openSync(path.join(work, "server.log"), "w")],
+  stdio: ["ignore", "pipe", fs.openSync(path.join(work, "server.log"), "w")],
 });
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(base + "/healthz")).ok) break;
-  } catch {}
-  if (i > 100) throw new Error("the server did not start");
-  await new Promise((r) => setTimeout(r, 100));
-}
+// The server says when it listens; no polling, no sleep.
+await new Promise((resolve, reject) => {
+  let seen = "";
+  server.stdout.on("data", (chunk) => {
+    seen += chunk;
+    if (seen.includes("Comity listening on")) resolve();
+  });
+  server.on("exit", (code) => reject(new Error(`the server exited (${code}) before listening`)));
+});
+server.stdout.resume();
+check((await fetch(base + "/healthz")).ok, "the server answers /healthz");
 
 async function apiAs(user, method, route, body) {
   const res = await fetch(base + route, {
@@ -139,22 +146,24 @@ async function openCase(page, id) {
   await page.getByRole("heading", { name: "Timeline" }).waitFor();
 }
 
+// Takes a step in the page and waits for the exchange's answer to it (no
+// fixed sleep): resolves to the HTTP status of the event's POST.
 async function step(page, eventLabel, { reason, key } = {}) {
   const form = page.getByRole("form", { name: eventLabel });
   if (reason) await form.getByLabel(/^Reason for/).fill(reason);
   if (key) await form.getByLabel("Your signing key (signing.pem)").setInputFiles(key);
+  const answered = page.waitForResponse(
+    (r) => r.request().method() === "POST" && /^\/api\/v1\/cases\/[^/]+\/events$/.test(new URL(r.url()).pathname));
   await form.getByRole("button", { name: eventLabel }).click();
+  return (await answered).status();
 }
 
 async function caseState(id) {
   return (await apiAs("officer", "GET", `/api/v1/cases/${id}`)).body.state;
 }
-async function waitState(id, want) {
-  for (let i = 0; i < 50; i++) {
-    if ((await caseState(id)) === want) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
+// Whether the case is now in the state a step just answered should leave it in.
+async function stateIs(id, want) {
+  return (await caseState(id)) === want;
 }
 
 // Opens a case through the API on an order signed with the demo keys
@@ -252,12 +261,12 @@ try {
   check(opened.signed_order?.signatures?.[0]?.role === "officer" && opened.signed_order.awaiting_validator === true,
         "the exchange verified the officer's browser signature and awaits the validator's");
   await step(officer, "Submit");
-  check(await waitState(caseId, "submitted"), "the officer submits");
+  check(await stateIs(caseId, "submitted"), "the officer submits");
   await officer.getByRole("form", { name: "Send for validation" }).waitFor();
-  check(!(await officer.getByRole("form", { name: "Mark ready" }).count()) ||
-        true, "the actions are the workflow's");
+  check(!(await officer.getByRole("form", { name: "Mark ready" }).count()),
+        "an order that names a validator cannot be marked ready by the officer (the workflow's guard)");
   await step(officer, "Send for validation");
-  check(await waitState(caseId, "awaiting_validation"), "the officer sends the order for validation");
+  check(await stateIs(caseId, "awaiting_validation"), "the officer sends the order for validation");
   await axe(officer, "officer's case page");
 
   const validator = await loginAs("validator");
@@ -280,13 +289,13 @@ try {
   await axe(validator, "validator's case page");
   await shot(validator, "validator-case");
   await step(validator, "Validate", { key: path.join(keys, "validator", "signing.pem") });
-  check(await waitState(caseId, "ready"), "the validator validates with a signature made in the browser");
+  check(await stateIs(caseId, "ready"), "the validator validates with a signature made in the browser");
   const validated = (await apiAs("officer", "GET", `/api/v1/cases/${caseId}`)).body;
   check(validated.signed_order.signatures.some((s) => s.role === "validator"), "the validator's signature is on the order");
 
   await openCase(officer, caseId);
   await step(officer, "Transmit");
-  check(await waitState(caseId, "transmitted"), "the officer transmits the order");
+  check(await stateIs(caseId, "transmitted"), "the officer transmits the order");
 
   const provider = await loginAs("provider");
   check(await provider.getByRole("link", { name: caseId.slice(0, 8) }).count() === 1, "the provider's desk lists the order");
@@ -303,9 +312,9 @@ try {
   check(!orderText.includes(s01.facts_summary.slice(0, 40)), "the provider does not see the facts (Reg. 2023/1543 Art 9(3))");
   check(await provider.getByRole("link", { name: "Decision memo" }).count() === 0, "the provider gets no decision memo");
   await step(provider, "Acknowledge receipt");
-  check(await waitState(caseId, "acknowledged"), "the provider acknowledges");
+  check(await stateIs(caseId, "acknowledged"), "the provider acknowledges");
   await step(provider, "Produce the data");
-  check(await waitState(caseId, "produced"), "the provider produces");
+  check(await stateIs(caseId, "produced"), "the provider produces");
   await axe(provider, "provider's case page");
   await shot(provider, "provider-case");
   // The reader's language: coded values in French, then German.
@@ -388,7 +397,7 @@ try {
   await step(officer, "Mark ready");
   await officer.getByRole("form", { name: "Transmit" }).waitFor();
   await step(officer, "Transmit");
-  check(await waitState(emergencyId, "transmitted"), "the emergency order is transmitted at once");
+  check(await stateIs(emergencyId, "transmitted"), "the emergency order is transmitted at once");
   const big = officer.locator(".countdown.big").first();
   await big.waitFor();
   const clocks = (await apiAs("officer", "GET", `/api/v1/cases/${emergencyId}`)).body.clocks;
@@ -426,7 +435,7 @@ try {
   check(await outgoing.getByRole("link", { name: mlaId.slice(0, 8) }).count() === 1, "the requesting central authority sees the request as outgoing");
   await openCase(ca, mlaId);
   await step(ca, "Transmit");
-  check(await waitState(mlaId, "transmitted"), "the requesting central authority transmits it");
+  check(await stateIs(mlaId, "transmitted"), "the requesting central authority transmits it");
   await openCase(ca, mlaId);
   await axe(ca, "central authority's case page");
   await ca.goto(`${base}/#/desk`);
@@ -440,7 +449,7 @@ try {
   await openCase(caUs, mlaId);
   check(await caUs.getByRole("form", { name: "Transmit" }).count() === 0, "the requested side cannot transmit");
   await step(caUs, "Receive");
-  check(await waitState(mlaId, "requested_review"), "the requested central authority receives it");
+  check(await stateIs(mlaId, "requested_review"), "the requested central authority receives it");
   await caUs.getByRole("form", { name: "Refuse with a ground" }).waitFor();
   const grounds = await caUs.getByRole("form", { name: "Refuse with a ground" }).getByLabel("Coded ground").locator("option").allTextContents();
   check(grounds.length > 0 && !grounds.some((g) => /fiscal|bank secrecy/i.test(g)), "a refusal offers coded grounds only, none fiscal");

@@ -136,6 +136,31 @@ TEST_P(Golden, DecisionMatchesTheLaw) {
   }
 }
 
+// Every golden states every pathway's outcome: each entry of the decision is
+// matched by exactly one expectation, so a pathway that appears, vanishes or
+// changes role fails here even when no expectation names it.
+TEST_P(Golden, StatesEveryPathway) {
+  json want = json::parse(test::read_text(test::source_dir() + "/tests/golden/" + GetParam()));
+  std::string text = test::read_text(test::source_dir() + "/" + want["request"].get<std::string>());
+  auto parsed = parse_request(text);
+  ASSERT_TRUE(parsed.request);
+  Decision d = evaluate(*parsed.request, test::real_pack(), *parse_date(want["at"].get<std::string>()));
+  ordered_json got = decision_to_json(d, *parsed.request);
+  EXPECT_EQ(want["pathways"].size(), got["pathways"].size()) << "the golden must state every pathway";
+  for (const auto& p : got["pathways"]) {
+    int matched = 0;
+    for (const auto& w : want["pathways"]) {
+      if (w["pathway"] != p["pathway"] || w.value("role", "primary") != p["role"]) continue;
+      if (w.contains("data_categories") && sorted(w["data_categories"].get<std::vector<std::string>>()) !=
+                                               sorted(p["data_categories"].get<std::vector<std::string>>()))
+        continue;
+      ++matched;
+    }
+    EXPECT_EQ(matched, 1) << "no single expectation states " << p["pathway"] << " (" << p["role"] << ", "
+                          << p["data_categories"].dump() << ")";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Scenarios, Golden, ::testing::ValuesIn(golden_files()),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            return param_info.param.substr(0, param_info.param.find('.'));

@@ -3,6 +3,8 @@
 // other refuses.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "comity/model/codes.hpp"
 #include "comity/model/request_json.hpp"
 #include "test_support.hpp"
@@ -16,26 +18,36 @@ json schema() {
   return json::parse(test::read_text(test::source_dir() + "/schemas/request.schema.json"));
 }
 
-template <class E>
-void expect_enum(const json& defs, const char* name) {
-  std::vector<std::string> want;
-  for (auto n : EnumInfo<E>::names) want.emplace_back(n);
-  EXPECT_EQ(defs.at(name).at("enum").get<std::vector<std::string>>(), want) << name;
+template <class... E>
+std::set<std::string> expect_enums(const json& defs) {
+  std::set<std::string> checked;
+  auto one = [&]<class T>(T*) {
+    std::string name(EnumInfo<T>::type_name);
+    std::vector<std::string> want;
+    for (auto n : EnumInfo<T>::names) want.emplace_back(n);
+    ASSERT_TRUE(defs.contains(name)) << name << " is parsed but not in the schema";
+    EXPECT_EQ(defs.at(name).at("enum").get<std::vector<std::string>>(), want) << name;
+    checked.insert(name);
+  };
+  (one(static_cast<E*>(nullptr)), ...);
+  return checked;
 }
 
 TEST(Schema, EnumsMatchTheParser) {
   auto defs = schema().at("$defs");
-  expect_enum<ProceedingsType>(defs, "ProceedingsType");
-  expect_enum<AuthorityType>(defs, "AuthorityType");
-  expect_enum<Measure>(defs, "Measure");
-  expect_enum<DataCategory>(defs, "DataCategory");
-  expect_enum<IdentifierType>(defs, "IdentifierType");
-  expect_enum<AnnexIV>(defs, "AnnexIV");
-  expect_enum<EstablishmentType>(defs, "EstablishmentType");
-  expect_enum<Service>(defs, "Service");
-  expect_enum<EmergencyType>(defs, "EmergencyType");
-  expect_enum<NoticeMode>(defs, "NoticeMode");
-  expect_enum<InfoSensitivity>(defs, "InfoSensitivity");
+  // Every enum the parser knows (Tri is spelt as JSON true/false/null, not an enum).
+  auto checked = expect_enums<ProceedingsType, AuthorityType, ReviewType, Measure, DataCategory, IdentifierType,
+                              EuHarmonisedOffence, AnnexIV, SubjectRole, Privilege, LocationConfidence, RiskLevel,
+                              RiskGround, EstablishmentType, Service, RoleForData, EmergencyType, NoticeMode,
+                              IntendedUse, SensitiveData, InfoSensitivity, Assurance, PreservationChannel,
+                              DualCriminality, PenaltyRisk, Clarification, PriorOutcome>(defs);
+  // And every enum the schema defines is one of them: none is left unchecked.
+  for (auto& [name, def] : defs.items()) {
+    if (def.contains("enum")) {
+      EXPECT_TRUE(checked.contains(name)) << name << " is in the schema only";
+    }
+  }
+  EXPECT_EQ(checked.size(), 27u);
 }
 
 TEST(Schema, EveryRequiredFieldIsRequiredByTheParser) {

@@ -125,6 +125,10 @@ TEST(Pdf, OffsetsPointAtTheirObjectsAndLongTextWraps) {
        it != std::sregex_iterator(); ++it, ++n)
     EXPECT_EQ(out.compare(std::stoul((*it)[1]), std::to_string(n).size() + 6, std::to_string(n) + " 0 obj"), 0)
         << "object " << n;
+  // Every object of the table was checked: "xref\n0 N" counts the free entry 0 too.
+  size_t objects = std::stoul(out.substr(xref + 7));
+  ASSERT_GT(objects, 3u);
+  EXPECT_EQ(static_cast<size_t>(n), objects);
   std::smatch count;
   ASSERT_TRUE(std::regex_search(out, count, std::regex(R"(/Count (\d+))")));
   EXPECT_GT(std::stoi(count[1]), 2);  // 2000 words do not fit on two pages
@@ -132,8 +136,10 @@ TEST(Pdf, OffsetsPointAtTheirObjectsAndLongTextWraps) {
   EXPECT_NE(out.find("(pied \\(de\\) page \\\\   1 / "), std::string::npos);  // escaped
   // No line is wider than the text column (595 - 2 x 56 points).
   std::regex tj(R"(BT /F1 10\.0 Tf [\d.]+ [\d.]+ Td \(([^)]*)\) Tj ET)");
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), tj); it != std::sregex_iterator(); ++it)
+  int lines = 0;
+  for (auto it = std::sregex_iterator(out.begin(), out.end(), tj); it != std::sregex_iterator(); ++it, ++lines)
     EXPECT_LE(pdf::text_width((*it)[1].str(), pdf::Face::Regular, 10), 483.0) << (*it)[1];
+  EXPECT_GT(lines, 100);  // the 2000 words were measured, line by line
 }
 
 // The text a reader sees: every shown string, unescaped, lines joined by spaces.

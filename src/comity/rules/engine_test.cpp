@@ -40,6 +40,7 @@ TEST(Engine, EveryApplicablePathwayEvaluatesEveryCheck) {
 }
 
 TEST(Engine, StatusFollowsTheChecksAndNeverHidesAReview) {
+  int failed = 0, reviewed = 0, clean = 0;
   for (const auto& q : varied(300)) {
     Decision d = eval(q, real_pack());
     bool gate_fail = false, gate_review = false;
@@ -47,6 +48,10 @@ TEST(Engine, StatusFollowsTheChecksAndNeverHidesAReview) {
       gate_fail |= d.checks[i].outcome == Outcome::Fail;
       gate_review |= d.checks[i].outcome == Outcome::NeedsReview;
     }
+    bool binding_unmet = false;
+    if (real_pack().policy(q.requesting_state).access_now_binding)
+      for (uint32_t i = d.advisory.begin; i < d.advisory.end; ++i)
+        binding_unmet |= d.checks[i].outcome == Outcome::NeedsReview || d.checks[i].outcome == Outcome::Fail;
     for (const auto& p : d.pathways) {
       if (p.status == PathwayStatus::NotApplicable) continue;
       bool fail = gate_fail, review = gate_review;
@@ -56,14 +61,30 @@ TEST(Engine, StatusFollowsTheChecksAndNeverHidesAReview) {
         review |= d.checks[i].outcome == Outcome::NeedsReview;
       }
       if (fail) {
+        ++failed;
         EXPECT_EQ(p.status, PathwayStatus::Unavailable) << p.def->id;
       } else if (review) {
-        EXPECT_NE(p.status, PathwayStatus::Available) << p.def->id;  // review is never a pass
-        EXPECT_EQ(p.rank > 0,
-                  p.status == PathwayStatus::Available || p.status == PathwayStatus::AvailableWithConditions);
+        ++reviewed;
+        EXPECT_EQ(p.status, PathwayStatus::AvailableWithConditions) << p.def->id;  // review is never a pass
+      } else {
+        // A clean pathway is offered: available, or with conditions only where
+        // the requesting State makes the advisory criteria binding.
+        ++clean;
+        if (binding_unmet) {
+          EXPECT_TRUE(p.status == PathwayStatus::Available || p.status == PathwayStatus::AvailableWithConditions)
+              << p.def->id << " is clean but " << status_name(p.status);
+        } else {
+          EXPECT_EQ(p.status, PathwayStatus::Available) << p.def->id << " is clean but " << status_name(p.status);
+        }
       }
+      bool offered = p.status == PathwayStatus::Available || p.status == PathwayStatus::AvailableWithConditions;
+      EXPECT_EQ(p.rank > 0, offered) << p.def->id;
     }
   }
+  // The sample must exercise every branch, or the test proves nothing.
+  EXPECT_GT(failed, 0);
+  EXPECT_GT(reviewed, 0);
+  EXPECT_GT(clean, 0);
 }
 
 TEST(Engine, RanksAreContiguousAndVoluntaryNeverOutranksATreatyRoute) {
