@@ -66,6 +66,8 @@ struct ServerOptions {
   // Browser sessions' cookies carry Secure: set when the server is reached
   // over TLS (directly or through a proxy).
   bool secure_cookies = false;
+  // One JSON line per request on stderr (errors are logged regardless).
+  enum class RequestLog : uint8_t { On, Off } request_log = RequestLog::On;
 };
 
 class ApiServer {

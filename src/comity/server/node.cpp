@@ -263,6 +263,10 @@ int Node::sweep() {
       log_line({{"level", "error"}, {"msg", "evidence retention"}, {"error", e.what()}});
     }
   }
+  {
+    std::lock_guard<std::mutex> m(metrics.mu);
+    ++metrics.sweeps;
+  }
   return changed;
 }
 
@@ -395,6 +399,9 @@ std::string Node::render_metrics() {
     out += "# HELP comity_clock_expiry_events_total Workflow events fired by the expiry sweep.\n";
     out += "# TYPE comity_clock_expiry_events_total counter\n";
     out += "comity_clock_expiry_events_total " + std::to_string(metrics.expiry_events) + "\n";
+    out += "# HELP comity_expiry_sweeps_total Passes of the expiry sweep completed.\n";
+    out += "# TYPE comity_expiry_sweeps_total counter\n";
+    out += "comity_expiry_sweeps_total " + std::to_string(metrics.sweeps) + "\n";
   }
   ReadLease db(*this);
   out += "# HELP comity_cases Cases by workflow state.\n# TYPE comity_cases gauge\n";

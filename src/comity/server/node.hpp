@@ -77,6 +77,7 @@ struct Metrics {
   std::map<std::string, std::array<uint64_t, std::size(kLatencyBuckets) + 1>> latency;  // route → buckets (+Inf)
   std::map<std::string, double> latency_sum;
   uint64_t expiry_events = 0;  // workflow events fired by the expiry sweep
+  uint64_t sweeps = 0;         // expiry sweeps completed
 
   void record(const std::string& method, const std::string& route, int status, double seconds);
 };

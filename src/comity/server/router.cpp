@@ -91,11 +91,12 @@ void Router::handle(const HttpRequest& req, HttpResponse& res) {
   const double secs = std::chrono::duration<double>(Clk::now() - t0).count();
   const std::string method(metric_method(req.method));
   node_.metrics.record(method, route_name, res.status, secs);
-  log_line({{"ts", format_instant(node_.clock.now())},
-            {"method", method},
-            {"route", route_name},
-            {"status", res.status},
-            {"ms", std::round(secs * 1e6) / 1e3}});
+  if (node_.options.request_log == ServerOptions::RequestLog::On)
+    log_line({{"ts", format_instant(node_.clock.now())},
+              {"method", method},
+              {"route", route_name},
+              {"status", res.status},
+              {"ms", std::round(secs * 1e6) / 1e3}});
 }
 
 }  // namespace comity
