@@ -263,7 +263,9 @@ void get_case_log(Node& node, Call& call) {
 }
 
 void post_review(Node& node, Call& call) {
-  auto [record, audience] = actable_case(node, call);
+  // Named, not a structured binding: the lambdas below capture it (clang 14).
+  auto acted = actable_case(node, call);
+  const CaseRecord& record = acted.first;
   json body = json_body(call.req);
   FieldErrors errors;
   refuse_unknown_fields(body, {"verdicts", "agree_rest"}, errors);
@@ -304,7 +306,10 @@ void post_review(Node& node, Call& call) {
 }
 
 void post_notice(Node& node, Call& call) {
-  auto [record, audience] = actable_case(node, call);
+  // Named, not a structured binding: the lambdas below capture it (clang 14).
+  auto acted = actable_case(node, call);
+  const CaseRecord& record = acted.first;
+  const Audience audience = acted.second;
   json body = json_body(call.req);
   FieldErrors errors;
   refuse_unknown_fields(body, {"action", "review_date", "reason"}, errors);
@@ -325,7 +330,10 @@ void post_notice(Node& node, Call& call) {
 void post_event(Node& node, Call& call) {
   // Who may see a case depends on facts fixed at its opening and on
   // transmission, which is never undone: the check stays true for the step.
-  auto [record, audience] = actable_case(node, call);
+  // Named, not a structured binding: the lambdas below capture it (clang 14).
+  auto acted = actable_case(node, call);
+  const CaseRecord& record = acted.first;
+  const Audience audience = acted.second;
   json body = json_body(call.req);
   FieldErrors errors;
   refuse_unknown_fields(body, {"event", "reason", "ground", "signature"}, errors);
