@@ -6,7 +6,9 @@ SHELL := /bin/bash
 BUILD        ?= build
 ASAN_BUILD   ?= build-asan
 FUZZ_BUILD   ?= build-fuzz
-FUZZ_SECONDS ?= 60
+TSAN_BUILD   ?= build-tsan
+FUZZ_SECONDS ?= 45
+FUZZ_HTTP_SECONDS ?= 90
 EVAL_DATE    ?= 2026-09-15
 PORT         ?= 8080
 DEMO_DB      ?= $(BUILD)/demo.db
@@ -16,12 +18,17 @@ JOBS         ?= $(shell nproc)
 APT_PACKAGES := build-essential cmake ninja-build ccache clang libclang-rt-14-dev \
                 libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libjemalloc-dev pkg-config curl \
-                libargon2-dev age time openssl chromium poppler-utils
+                libargon2-dev age time openssl chromium poppler-utils clang-format
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+# Paths under the checkout are hashed relative to it, and the build
+# directory is not hashed, so a fresh clone reuses the compiler cache of an
+# earlier one.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
-.PHONY: deps build build-asan build-fuzz run test test-unit test-asan fuzz bench rules-check format check-format clean
+.PHONY: deps build build-asan build-fuzz build-tsan screenshots run test test-unit test-asan test-tsan fuzz bench rules-check format check-format clean
 
 deps:
 	@# Node.js and npm for the test oracle and the web app's browser tests; an
@@ -44,6 +51,24 @@ build-asan: deps
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DCOMITY_SANITIZE=ON -DCOMITY_BENCH=OFF \
 	  -DCOMITY_TESTS=ON -DCOMITY_FUZZ=OFF
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# The store, service and server tests under ThreadSanitizer (the server's
+# connection threads, the group committer, the expiry sweeper, the readers).
+build-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOMITY_TSAN=ON -DCOMITY_SANITIZE=OFF \
+	  -DCOMITY_BENCH=OFF -DCOMITY_TESTS=ON -DCOMITY_FUZZ=OFF
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target comity comity_tests comity_server_tests
+
+TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+test-tsan: build-tsan
+	$(TSAN_ENV) ./$(TSAN_BUILD)/tests/comity_tests --gtest_brief=1 \
+	  --gtest_filter='StoreTest.*:ServiceTest.*:LogStatistics.*:Permissions.*'
+	@# The server tests in two shards side by side, each its own process.
+	@pids=(); for i in 0 1; do \
+	  $(TSAN_ENV) GTEST_TOTAL_SHARDS=2 GTEST_SHARD_INDEX=$$i ./$(TSAN_BUILD)/tests/comity_server_tests --gtest_brief=1 \
+	    > $(TSAN_BUILD)/server-tests-$$i.log 2>&1 & pids+=($$!); done; \
+	rc=0; for i in 0 1; do wait $${pids[$$i]} || { rc=1; cat $(TSAN_BUILD)/server-tests-$$i.log; }; done; \
+	tail -n 3 $(TSAN_BUILD)/server-tests-*.log; exit $$rc
 
 # libFuzzer needs clang; the core library is instrumented for coverage.
 build-fuzz: deps
@@ -98,15 +123,20 @@ test-asan: build-asan $(ORACLE_DEPS) $(BROWSER_DEPS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
-# Parse + evaluate under libFuzzer, seeded with the sample requests.
+# Under libFuzzer: parse + evaluate, seeded with the sample requests; then the
+# HTTP surface (the real router on a seeded node), seeded with
+# tests/fuzz/http_corpus/ and every input that once found a bug.
 fuzz: build-fuzz
-	mkdir -p $(FUZZ_BUILD)/corpus
+	mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/http_corpus
 	COMITY_PACK=$(CURDIR)/rules ./$(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/corpus examples tests/fuzz/regressions \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  -dict=tests/fuzz/request.dict -artifact_prefix=$(FUZZ_BUILD)/
+	COMITY_PACK=$(CURDIR)/rules ./$(FUZZ_BUILD)/fuzz_http $(FUZZ_BUILD)/http_corpus tests/fuzz/http_corpus \
+	  tests/fuzz/http_regressions -max_total_time=$(FUZZ_HTTP_SECONDS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+	  -print_final_stats=1 -dict=tests/fuzz/http.dict -artifact_prefix=$(FUZZ_BUILD)/http-
 
-test: test-unit test-asan fuzz
-	@echo "make test: unit, golden, CLI, sanitizer and fuzz runs passed"
+test: check-format test-unit test-asan test-tsan fuzz
+	@echo "make test: format, unit, golden, CLI, browser, ASan/UBSan, TSan and fuzz runs passed"
 
 # The server benchmark compares itself with nginx serving a static file; the
 # server's request log goes to $(BUILD)/bench-server.log.
@@ -120,11 +150,18 @@ bench: build
 	bash bench/evidence.sh ./$(BUILD)/comity 1024
 	./$(BUILD)/bench/bench_server --seconds 5 2>$(BUILD)/bench-server.log
 
-format:
-	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+# Refreshes the screenshots in docs/ from the browser test (a normal test run
+# writes them into the build tree only).
+screenshots: build $(BROWSER_DEPS)
+	COMITY_SCREENSHOTS=$(CURDIR)/docs/screenshots node tests/browser/web_app_test.mjs ./$(BUILD)/comity $(CURDIR)
 
-check-format:
-	find src tests bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run --Werror
+CXX_SOURCES = find src tests bench \( -name '*.cpp' -o -name '*.hpp' \) -not -path '*/node_modules/*'
+format: deps
+	$(CXX_SOURCES) | xargs clang-format -i
+
+# Part of `make test`: the tree stays as clang-format (.clang-format) writes it.
+check-format: deps
+	$(CXX_SOURCES) | xargs clang-format --dry-run --Werror
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)

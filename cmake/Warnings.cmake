@@ -15,6 +15,13 @@ if(COMITY_SANITIZE)
   target_link_options(comity_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 
+# ThreadSanitizer: the server's threads, the committer, the sweeper and the
+# store's connections (make build-tsan).
+if(COMITY_TSAN)
+  target_compile_options(comity_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(comity_sanitizers INTERFACE -fsanitize=thread)
+endif()
+
 # Fuzzing: instrument first-party code for coverage and ASan/UBSan; the fuzz
 # target itself links libFuzzer's main.
 if(COMITY_FUZZ)

@@ -1,5 +1,6 @@
 // Black-box tests of `comity serve`: the real binary on a loopback port,
 // driven over HTTP with cpp-httplib's client: the API, permissions, the web app.
+#include "comity/util/error.hpp"
 #include "server/harness.hpp"
 
 namespace comity {
@@ -78,6 +79,12 @@ TEST_F(ServerTest, OpenApiDocumentMatchesTheRoutes) {
   for (const auto& route : api_routes()) served.insert(route.method + " " + route.path);
   EXPECT_EQ(documented, served);
   EXPECT_EQ(json::parse(test::read_text(test::source_dir() + "/api/openapi.json")), doc);
+  // The problem schema names every kind of the one error taxonomy, in order.
+  std::vector<std::string> kinds;
+  for (auto k = static_cast<uint8_t>(ErrorKind::Malformed); k <= static_cast<uint8_t>(ErrorKind::Internal); ++k)
+    kinds.emplace_back(error_kind_info(static_cast<ErrorKind>(k)).name);
+  EXPECT_EQ(doc["components"]["schemas"]["Problem"]["properties"]["kind"]["enum"].get<std::vector<std::string>>(),
+            kinds);
 }
 
 TEST_F(ServerTest, EpocFromOfficerToProviderWithPermissionsOnEveryRoute) {
