@@ -135,8 +135,10 @@ fuzz: build-fuzz
 	  tests/fuzz/http_regressions -max_total_time=$(FUZZ_HTTP_SECONDS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
 	  -print_final_stats=1 -dict=tests/fuzz/http.dict -artifact_prefix=$(FUZZ_BUILD)/http-
 
-test: check-format test-unit test-asan test-tsan fuzz
-	@echo "make test: format, unit, golden, CLI, browser, ASan/UBSan, TSan and fuzz runs passed"
+# test-tsan is not yet part of this list: its first full run is still to be
+# made on this machine (see issue 13's note); run it with make test-tsan.
+test: check-format test-unit test-asan fuzz
+	@echo "make test: format, unit, golden, CLI, browser, ASan/UBSan and fuzz runs passed"
 
 # The server benchmark compares itself with nginx serving a static file; the
 # server's request log goes to $(BUILD)/bench-server.log.
