@@ -59,7 +59,7 @@ build-tsan: deps
 	  -DCOMITY_BENCH=OFF -DCOMITY_TESTS=ON -DCOMITY_FUZZ=OFF
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target comity comity_tests comity_server_tests
 
-TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+TSAN_ENV := TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp"
 test-tsan: build-tsan
 	$(TSAN_ENV) ./$(TSAN_BUILD)/tests/comity_tests --gtest_brief=1 \
 	  --gtest_filter='StoreTest.*:ServiceTest.*:LogStatistics.*:Permissions.*'
@@ -135,10 +135,8 @@ fuzz: build-fuzz
 	  tests/fuzz/http_regressions -max_total_time=$(FUZZ_HTTP_SECONDS) -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
 	  -print_final_stats=1 -dict=tests/fuzz/http.dict -artifact_prefix=$(FUZZ_BUILD)/http-
 
-# test-tsan is not yet part of this list: its first full run is still to be
-# made on this machine (see issue 13's note); run it with make test-tsan.
-test: check-format test-unit test-asan fuzz
-	@echo "make test: format, unit, golden, CLI, browser, ASan/UBSan and fuzz runs passed"
+test: check-format test-unit test-asan fuzz test-tsan
+	@echo "make test: format, unit, golden, CLI, browser, ASan/UBSan, fuzz and ThreadSanitizer runs passed"
 
 # The server benchmark compares itself with nginx serving a static file; the
 # server's request log goes to $(BUILD)/bench-server.log.
