@@ -23,6 +23,7 @@
 
 #include "cli/demo_cases.hpp"
 #include "cli/evidence_commands.hpp"
+#include "cli/rules_commands.hpp"
 #include "cli/trust_commands.hpp"
 #include "comity/crypto/age.hpp"
 #include "comity/ledger/checkpoint.hpp"
@@ -134,66 +135,6 @@ int cmd_validate(const std::string& file) {
   for (const auto& e : parsed.errors) std::cerr << "error: " << e.path << ": " << e.message << "\n";
   if (!parsed.request) return kInvalid;
   std::cout << "valid\n";
-  return kOk;
-}
-
-int cmd_rules_list(const std::string& pack_dir) {
-  auto pack = comity::load_pack(pack_dir);
-  std::cout << pack->name << " " << pack->version << " " << pack->content_hash << "\n";
-  std::cout << "pathways:\n";
-  for (const auto& p : pack->pathways) std::cout << "  " << p.id << "  " << p.name << "\n";
-  std::cout << "predicates:\n";
-  for (const auto& p : pack->predicates)
-    std::cout << "  " << p.id << " [" << comity::tag_name(p.tag) << "]  " << p.title << " — " << p.citation << "\n";
-  return kOk;
-}
-
-int cmd_rules_show(const std::string& id, const std::string& pack_dir) {
-  auto pack = comity::load_pack(pack_dir);
-  for (const auto& p : pack->pathways) {
-    if (p.id != id) continue;
-    std::cout << p.id << " — " << p.name << "\n  instrument: " << p.instrument << "\n  channel: " << p.channel
-              << "\n  applicability:";
-    for (const auto& a : p.applicability) std::cout << " " << a;
-    std::cout << "\n  checks:";
-    for (const auto& a : p.checks) std::cout << " " << a;
-    std::cout << "\n";
-    for (const auto& d : p.deadlines)
-      std::cout << "  deadline " << d.id << ": " << d.label << " " << d.duration << "\n";
-    return kOk;
-  }
-  bool found = false;
-  for (const auto& p : pack->predicates) {
-    if (p.id != id) continue;
-    found = true;
-    std::cout << p.id << " — " << p.title << "\n  citation: " << p.citation << "\n  tag: " << comity::tag_name(p.tag)
-              << "\n  kind: " << p.kind->name
-              << "\n  effective: " << (p.from == comity::kNoDateMin ? "-" : p.from.str()) << " .. "
-              << (p.to == comity::kNoDateMax ? "-" : p.to.str()) << "\n  file: " << p.file << "\n";
-    if (!p.source.empty()) std::cout << "  verified against: " << p.source << "\n";
-    std::cout << "  reads:";
-    for (const auto& r : p.reads) std::cout << " " << r;
-    std::cout << "\n  reasons:\n";
-    for (size_t i = 0; i < p.kind->variants.size(); ++i)
-      std::cout << "    " << p.kind->variants[i].name << " (" << comity::outcome_name(p.kind->variants[i].outcome)
-                << "): " << p.reason_sources[i] << "\n";
-    if (!p.hint.empty()) std::cout << "  hint: " << p.hint << "\n";
-  }
-  if (!found) throw InputError("no pathway or predicate with id \"" + id + "\"");
-  return kOk;
-}
-
-int cmd_rules_check(const std::string& pack_dir) {
-  auto pack = comity::load_pack(pack_dir);
-  auto issues = comity::lint_pack(*pack);
-  for (const auto& i : issues) std::cerr << i.file << ": " << i.where << ": " << i.message << "\n";
-  if (!issues.empty()) {
-    std::cerr << issues.size() << " issue(s); the pack is refused\n";
-    return kLintIssues;
-  }
-  std::cout << "ok: " << pack->name << " " << pack->version << " " << pack->content_hash << " — "
-            << pack->predicates.size() << " predicates, " << pack->pathways.size() << " pathways, "
-            << pack->states.size() << " states\n";
   return kOk;
 }
 
@@ -493,10 +434,16 @@ int main(int argc, char** argv) {
   auto* show = rules->add_subcommand("show", "Show one pathway or predicate");
   show->add_option("id", show_id, "Pathway or predicate id, e.g. EU.AUTH.P1")->required();
   auto* check = rules->add_subcommand("check", "Lint the pack: citations, tags, state codes, references, dates");
+  std::string facts_schema, facts_format = "text";
+  auto* facts = rules->add_subcommand(
+      "facts", "For every field of the request format, the predicates that read it on each pathway");
+  facts->add_option("--schema", facts_schema, "The request format's JSON Schema (default: schemas/ beside the pack)");
+  facts->add_option("--format", facts_format, "text or markdown (docs/rule-packs.md)")
+      ->check(CLI::IsMember({"text", "markdown"}));
   auto* docs = app.add_subcommand("docs", "Print tables the documentation holds, generated from the code");
   docs->require_subcommand(1);
   auto* docs_views = docs->add_subcommand("views", "What each audience sees of a case (docs/permissions.md)");
-  for (auto* sub : {list, show, check}) sub->add_option("--pack", pack_dir, "Rule pack directory");
+  for (auto* sub : {list, show, check, facts}) sub->add_option("--pack", pack_dir, "Rule pack directory");
 
   std::string db_path = "comity.db", backup_to, listen = "127.0.0.1:8080";
   auto* demo = app.add_subcommand("demo", "The demo world");
@@ -725,9 +672,12 @@ int main(int argc, char** argv) {
   try {
     if (*ev) return cmd_evaluate(file, at, format, pack_dir);
     if (*va) return cmd_validate(vfile);
-    if (*list) return cmd_rules_list(pack_dir);
-    if (*show) return cmd_rules_show(show_id, pack_dir);
-    if (*check) return cmd_rules_check(pack_dir);
+    if (*list) return cc::rules_list(pack_dir);
+    if (*show) return cc::rules_show(show_id, pack_dir);
+    if (*check) return cc::rules_check(pack_dir);
+    if (*facts)
+      return cc::rules_facts(pack_dir, facts_schema,
+                             facts_format == "markdown" ? cc::FactsFormat::Markdown : cc::FactsFormat::Text);
     if (*docs_views) {
       std::cout << comity::view_table_markdown();
       return kOk;

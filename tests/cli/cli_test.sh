@@ -11,7 +11,7 @@ S02=$REPO/examples/s02-eu-content-prosecutor-no-judge.json
 
 expect help 0 "$BIN" --help
 contains help out "evaluate"
-for sub in evaluate validate rules "rules list" "rules show" "rules check"; do
+for sub in evaluate validate rules "rules list" "rules show" "rules check" "rules facts"; do
   # shellcheck disable=SC2086
   expect "help $sub" 0 "$BIN" $sub --help
   contains "help $sub" out "Usage"
@@ -60,6 +60,13 @@ contains rules-list out "EU.AUTH.P1 [V]"
 expect rules-show 0 "$BIN" rules show EU.THR.3 --pack "$REPO/rules"
 contains rules-show out "Art 5(4)"
 expect rules-show-unknown 2 "$BIN" rules show NO.SUCH --pack "$REPO/rules"
+expect rules-facts 0 "$BIN" rules facts --pack "$REPO/rules"
+contains rules-facts out "  P_EU_EPOC: EU.THR.3 [V] Reg. (EU) 2023/1543 Art 5(4)"
+contains rules-facts out "read by at least one predicate"
+expect rules-facts-markdown 0 "$BIN" rules facts --pack "$REPO/rules" --format markdown
+contains rules-facts-markdown out "| \`case_reference\` | no predicate |"
+expect rules-facts-no-schema 2 "$BIN" rules facts --pack "$REPO/rules" --schema "$TMP/none.json"
+contains rules-facts-no-schema err "cannot be opened"
 cp -r "$REPO/rules" "$TMP/pack"
 sed -i 's/    citation: "Reg. (EU) 2023\/1543 Art 3(3)"//' "$TMP/pack/predicates/eu.yaml"
 expect rules-check-refuses 1 "$BIN" rules check --pack "$TMP/pack"
