@@ -4,6 +4,7 @@
 // Error{Invalid} for a bad argument or file); main.cpp maps them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace comity::cli {
