@@ -1,10 +1,9 @@
 #include "cli/rules_commands.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
+#include "cli/trust_commands.hpp"
 #include "comity/rules/facts.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
@@ -77,11 +76,13 @@ int rules_facts(const std::string& pack_dir, const std::string& schema_path, Fac
   if (!dir.has_filename()) dir = dir.parent_path();  // "rules/"
   const std::string path =
       schema_path.empty() ? (dir.parent_path() / "schemas" / "request.schema.json").string() : schema_path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::Invalid, path + ": cannot be opened (give the request schema with --schema)");
-  std::stringstream text;
-  text << in.rdbuf();
-  const auto rows = fact_table(*pack, schema_fields(text.str()));
+  std::string schema;
+  try {
+    schema = read_file(path);
+  } catch (const UsageError& e) {
+    throw UsageError(std::string(e.what()) + " (give the request schema with --schema)");
+  }
+  const auto rows = fact_table(*pack, schema_fields(schema));
   if (format == FactsFormat::Markdown) {
     std::cout << fact_table_markdown(rows);
     return 0;

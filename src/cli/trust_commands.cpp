@@ -21,9 +21,8 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr int kOk = 0;
 constexpr size_t kMaxDocument = 16 << 20;
+}  // namespace
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -35,6 +34,10 @@ std::string read_file(const std::string& path) {
   if (text.size() > kMaxDocument) throw UsageError(path + ": larger than 16 MiB");
   return text;
 }
+
+namespace {
+
+constexpr int kOk = 0;
 
 json read_json(const std::string& path) {
   json j = json::parse(read_file(path), nullptr, false);

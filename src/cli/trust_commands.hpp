@@ -23,6 +23,10 @@ struct UsageError : Error {
   explicit UsageError(const std::string& what) : Error(ErrorKind::Invalid, what) {}
 };
 
+// The whole of the file at `path`, at most 16 MiB. Throws UsageError if it
+// cannot be opened or is larger.
+std::string read_file(const std::string& path);
+
 // A key directory: signing.pem (Ed25519, PKCS#8), encryption.age (an age
 // identity file) and public.json, the two public keys. Prints public.json.
 int keys_gen(const std::string& dir, const std::string& name);

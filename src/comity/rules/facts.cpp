@@ -8,32 +8,13 @@
 namespace comity {
 namespace {
 
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t dot = path.find('.', start);
-    std::string_view seg = path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-    if (seg.size() >= 2 && seg.substr(seg.size() - 2) == "[]") seg.remove_suffix(2);
-    out.push_back(seg);
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
-  return out;
-}
-
-bool reads_field(const PredicateDef& p, std::string_view field) {
-  return std::any_of(p.reads.begin(), p.reads.end(),
-                     [&](const std::string& r) { return fact_paths_overlap(r, field); });
-}
-
 // Every version of the predicate `id` that reads `field` counts once.
 const PredicateDef* reader(const Pack& pack, const std::string& id, std::string_view field) {
   auto it = pack.group_of.find(id);
   if (it == pack.group_of.end()) return nullptr;
   for (int i : pack.groups[static_cast<size_t>(it->second)]) {
     const PredicateDef& p = pack.predicates[static_cast<size_t>(i)];
-    if (reads_field(p, field)) return &p;
+    if (reads_declare(p.reads, field)) return &p;
   }
   return nullptr;
 }
@@ -48,23 +29,43 @@ void add_use(const Pack& pack, std::string where, const std::vector<std::string>
 
 }  // namespace
 
+std::vector<std::string_view> fact_path_segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t dot = path.find('.', start);
+    std::string_view seg = path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (seg.size() >= 2 && seg.substr(seg.size() - 2) == "[]") seg.remove_suffix(2);
+    out.push_back(seg);
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
 bool fact_paths_overlap(std::string_view a, std::string_view b) {
-  auto x = segments(a), y = segments(b);
+  auto x = fact_path_segments(a), y = fact_path_segments(b);
   size_t n = std::min(x.size(), y.size());
   return std::equal(x.begin(), x.begin() + static_cast<ptrdiff_t>(n), y.begin());
 }
 
+bool reads_declare(const std::vector<std::string>& reads, std::string_view field) {
+  return std::any_of(reads.begin(), reads.end(), [&](const std::string& r) { return fact_paths_overlap(r, field); });
+}
+
 std::vector<FactRow> fact_table(const Pack& pack, const std::vector<std::string>& fields) {
+  // Each pathway's predicates in the order it runs them: applicability, then checks.
+  std::vector<std::vector<std::string>> runs;
+  for (const auto& pw : pack.pathways) {
+    runs.push_back(pw.applicability);
+    runs.back().insert(runs.back().end(), pw.checks.begin(), pw.checks.end());
+  }
   std::vector<FactRow> rows;
   rows.reserve(fields.size());
   for (const auto& f : fields) {
     FactRow row{f, {}};
     add_use(pack, "gate", pack.gate, f, row.uses);
-    for (const auto& pw : pack.pathways) {
-      std::vector<std::string> ids = pw.applicability;
-      ids.insert(ids.end(), pw.checks.begin(), pw.checks.end());
-      add_use(pack, pw.id, ids, f, row.uses);
-    }
+    for (size_t i = 0; i < pack.pathways.size(); ++i) add_use(pack, pack.pathways[i].id, runs[i], f, row.uses);
     add_use(pack, "advisory", pack.advisory, f, row.uses);
     rows.push_back(std::move(row));
   }

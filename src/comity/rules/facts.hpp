@@ -27,9 +27,16 @@ struct FactRow {
 // (segment by segment: "provider" covers "provider.hq_state").
 std::vector<FactRow> fact_table(const Pack& pack, const std::vector<std::string>& fields);
 
+// The segments of a field path, "[]" dropped: "offences[].max_penalty_months"
+// → {"offences", "max_penalty_months"}. The views point into `path`.
+std::vector<std::string_view> fact_path_segments(std::string_view path);
+
 // Whether paths `a` and `b` overlap: one is a prefix of the other, segment by
 // segment, "[]" ignored ("offences[].x" and "offences" overlap).
 bool fact_paths_overlap(std::string_view a, std::string_view b);
+
+// Whether a `reads` list declares `field`: one of its paths overlaps it.
+bool reads_declare(const std::vector<std::string>& reads, std::string_view field);
 
 // The request format's fields from its JSON Schema text: each member of an
 // object property ("a.b"), each member of an array-of-objects property

@@ -35,26 +35,6 @@ namespace {
 
 using nlohmann::json;
 
-// "offences[].max_penalty_months" → {"offences", "max_penalty_months"}.
-std::vector<std::string> segments(std::string_view path) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : path) {
-    if (c == '.') {
-      out.push_back(cur);
-      cur.clear();
-    } else if (c != '[' && c != ']') {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
-
-bool declared(const std::vector<std::string>& reads, std::string_view field) {
-  return std::any_of(reads.begin(), reads.end(), [&](const std::string& r) { return fact_paths_overlap(r, field); });
-}
-
 // Kinds whose verdict depends on other pathways' results (EvalCtx::earlier).
 bool looks_at_other_pathways(std::string_view kind) {
   static const std::set<std::string, std::less<>> kinds = {"letters_rogatory_fallback", "an_reciprocal_corridor",
@@ -81,7 +61,8 @@ std::set<std::string> field_paths(const std::vector<json>& requests) {
 // `to` with `field` set as `from` has it; nullopt when there is nothing to change.
 std::optional<json> vary(const json& to, const json& from, const std::string& field) {
   json out = to;
-  auto seg = segments(field);
+  std::vector<std::string> seg;
+  for (auto part : fact_path_segments(field)) seg.emplace_back(part);
   const bool each = field.find("[]") != std::string::npos;
   if (seg.size() == 1) {
     if (from.contains(seg[0]) == to.contains(seg[0]) && (!to.contains(seg[0]) || to[seg[0]] == from[seg[0]]))
@@ -168,8 +149,8 @@ TEST(PredicateReads, EveryFactACheckDecidesOnIsDeclared) {
               ++compared;
               if (verdict_of(c0) == verdict_of(c1)) continue;
               const auto& reads = c1.pred->reads;
-              if (declared(reads, field) || declared(corridor[p.def->id], field)) continue;
-              if (looks_at_other_pathways(c1.pred->kind->name) && declared(everything, field)) continue;
+              if (reads_declare(reads, field) || reads_declare(corridor[p.def->id], field)) continue;
+              if (looks_at_other_pathways(c1.pred->kind->name) && reads_declare(everything, field)) continue;
               undeclared[c1.pred->id + " on " + p.def->id].insert(field);
             }
           };
