@@ -52,6 +52,8 @@ const ordered_json* find_entry(const ordered_json& decision, const json& want) {
       auto b = sorted(p["data_categories"].get<std::vector<std::string>>());
       if (a != b) continue;
     }
+    // Routed by connection, a pathway has one entry per requested State.
+    if (want.contains("counterpart_state") && p["counterpart_state"] != want["counterpart_state"]) continue;
     EXPECT_EQ(found, nullptr) << "ambiguous expectation for " << want["pathway"];
     found = &p;
   }
@@ -101,8 +103,9 @@ TEST_P(Golden, DecisionMatchesTheLaw) {
     if (w.contains("split")) {
       EXPECT_EQ((*p)["split"], w["split"]);
     }
-    if (w.contains("counterpart_state")) {
-      EXPECT_EQ((*p)["counterpart_state"], w["counterpart_state"]);
+    if (w.contains("connection")) {
+      EXPECT_EQ((*p)["connection"]["factors"], w["connection"]["factors"]);
+      EXPECT_EQ((*p)["connection"]["strongest"], w["connection"]["strongest"]);
     }
     if (w.contains("notified")) {
       bool notified = false;
@@ -154,6 +157,7 @@ TEST_P(Golden, StatesEveryPathway) {
       if (w.contains("data_categories") && sorted(w["data_categories"].get<std::vector<std::string>>()) !=
                                                sorted(p["data_categories"].get<std::vector<std::string>>()))
         continue;
+      if (w.contains("counterpart_state") && w["counterpart_state"] != p["counterpart_state"]) continue;
       ++matched;
     }
     EXPECT_EQ(matched, 1) << "no single expectation states " << p["pathway"] << " (" << p["role"] << ", "

@@ -67,8 +67,14 @@ struct PathwayResult {
   const MlaInstrument* instrument = nullptr;
   bool notified = false;  // enforcing state must be notified (EU Art 8)
   bool ex_post_validation = false;
-  int expected_hours = 0;  // advisory speed used for ranking
-  int rank = 0;            // 1 = best among its role; 0 = not ranked (not lawful)
+  // Routing::Connection entries: the factors J.1-J.5 (bit i = J.(i+1)) that
+  // tie the requested State (counterpart) to the request, and whether its
+  // connection is the strongest among this pathway's entries that apply.
+  uint32_t connection = 0;
+  bool strongest = false;
+  bool reach_doubtful = false;  // MLA.REACH could not confirm the State can obtain the data
+  int expected_hours = 0;       // advisory speed used for ranking
+  int rank = 0;                 // 1 = best among its role; 0 = not ranked (not lawful)
 };
 
 struct JurisdictionFactor {

@@ -89,6 +89,15 @@ ordered_json pathway_entry_json(const Decision& d, const PathwayResult& p) {
     j["not_applicable_reason"] = "an applicability rule of this pathway has no version in force on the date";
   j["rank"] = p.rank > 0 ? ordered_json(p.rank) : ordered_json(nullptr);
   j["counterpart_state"] = p.counterpart.empty() ? ordered_json(nullptr) : ordered_json(p.counterpart.str());
+  // Routed by connection: why this requested State (the factors J.1-J.5 that
+  // tie it to the request) and whether its tie is the strongest of the
+  // pathway's entries that apply.
+  if (p.def->routing == Routing::Connection && !p.counterpart.empty()) {
+    ordered_json names = ordered_json::array();
+    for (int b = 0; b < 5; ++b)
+      if (p.connection & (1u << b)) names.push_back("J." + std::to_string(b + 1));
+    j["connection"] = {{"state", p.counterpart.str()}, {"factors", std::move(names)}, {"strongest", p.strongest}};
+  }
   // What the case workflow's guards read (docs/workflow.md): the enforcing
   // State is notified (Reg. 2023/1543 Art 8); the order may issue without
   // prior validation and be validated ex post (Art 4(5)).

@@ -75,6 +75,12 @@ std::string decision_to_text(const Decision& d, const Request& q) {
       if (p->instrument) out << "    Legal basis: " << p->instrument->name << "\n";
       out << "    Channel: " << p->def->channel << "\n";
       if (!p->counterpart.empty()) out << "    Counterpart State: " << p->counterpart.str() << "\n";
+      if (p->def->routing == Routing::Connection && !p->counterpart.empty()) {
+        out << "    Connection of " << p->counterpart.str() << ":";
+        for (int b = 0; b < 5; ++b)
+          if (p->connection & (1u << b)) out << " J." << (b + 1);
+        out << (p->strongest ? " (the strongest connection)" : "") << "\n";
+      }
       out << "    Expected time (advisory): " << hours_text(p->expected_hours) << "\n";
       for (const auto* x : deadlines_for(d, *p))
         out << "    Deadline " << x->id << ": " << x->label << " — " << x->duration << " from " << x->starts << "\n";
@@ -96,8 +102,9 @@ std::string decision_to_text(const Decision& d, const Request& q) {
   out << "\nNOT AVAILABLE\n";
   for (const auto& p : d.pathways) {
     if (p.status != PathwayStatus::Unavailable) continue;
-    out << "\n  " << p.def->id << " — " << p.def->name << " · scope " << p.scope.str()
-        << (p.role == Role::PreservationCompanion ? " (preservation)" : "") << "\n";
+    out << "\n  " << p.def->id << " — " << p.def->name
+        << (p.def->routing == Routing::Connection && !p.counterpart.empty() ? " to " + p.counterpart.str() : "")
+        << " · scope " << p.scope.str() << (p.role == Role::PreservationCompanion ? " (preservation)" : "") << "\n";
     for (uint32_t i = p.applicability.begin; i < p.checks.end; ++i)
       if (d.checks[i].outcome == Outcome::Fail && !d.checks[i].pred->advisory) check_line(out, d.checks[i]);
   }
@@ -105,7 +112,9 @@ std::string decision_to_text(const Decision& d, const Request& q) {
   out << "\nNOT APPLICABLE\n";
   for (const auto& p : d.pathways) {
     if (p.status != PathwayStatus::NotApplicable) continue;
-    out << "  " << p.def->id << ": ";
+    out << "  " << p.def->id;
+    if (p.def->routing == Routing::Connection && !p.counterpart.empty()) out << " to " << p.counterpart.str();
+    out << ": ";
     if (p.na_reason == NaReason::Check) {
       const char* sep = "";
       for (uint32_t i = p.applicability.begin; i < p.applicability.end; ++i) {

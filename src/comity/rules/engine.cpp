@@ -26,19 +26,28 @@
 //    as preservation companions are also evaluated for preservation, so a
 //    fast preservation can run beside a slow production.
 //
-// 5. Ranking. Lawful entries are ranked per role by: available before
+// 5. Routing by connection. Pathways the pack marks `routing: connection`
+//    (mutual assistance, the EIO, letters rogatory) are evaluated once per
+//    State tied to the request by the data, the entity holding them, the
+//    person or the victims (J.1-J.4), strongest tie first, with that State
+//    bound as the requested State (EvalCtx::requested); MLA.REACH says
+//    whether it can obtain the data (kinds_routing.cpp).
+//
+// 6. Ranking. Lawful entries are ranked per role by: available before
 //    available-with-conditions; then treaty routes before voluntary
 //    disclosure (which has no treaty safeguards, so it never outranks one);
-//    then shorter expected time to data (the pack's advisory speed, the
-//    emergency track where one exists); then stronger safeguards; then pack
-//    order. See kRankingRule.
+//    then a requested State that can obtain the data before one MLA.REACH
+//    doubts; then shorter expected time to data (the pack's advisory speed,
+//    the emergency track where one exists); then the stronger connection;
+//    then stronger safeguards; then pack order. See kRankingRule.
 //
-// 6. Advisory analysis. The Access Now criteria (AN.*) run once after all
+// 7. Advisory analysis. The Access Now criteria (AN.*) run once after all
 //    pathways; the jurisdiction factors (J.1-J.5) are scored for every state
 //    connected to the request. Neither decides anything.
 #include "comity/rules/engine.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include "comity/rules/kinds.hpp"
 
@@ -47,9 +56,12 @@ namespace comity {
 const char* const kRankingRule =
     "Lawful pathways are ranked within each role (primary, preservation companion) by: (1) available before "
     "available_with_conditions; (2) routes with treaty or statutory safeguards before voluntary disclosure, "
-    "which has none; (3) shorter expected time to data, using the pack's advisory speed and the emergency track "
-    "where the pathway has one; (4) stronger safeguards (prior judicial authorisation, notification of the "
-    "affected State); (5) pack order. Speeds are advisory estimates, never legal findings.";
+    "which has none; (3) mutual assistance to a State that can obtain the data (stored there, or the entity "
+    "holding them established there) before a State tied only by the person or the victims; (4) shorter expected "
+    "time to data, using the pack's advisory speed and the emergency track where the pathway has one; (5) the "
+    "requested State's stronger connection (more jurisdiction factors); (6) stronger safeguards (prior judicial "
+    "authorisation, notification of the affected State); (7) pack order. Speeds are advisory estimates, never legal "
+    "findings.";
 
 namespace {
 
@@ -60,8 +72,9 @@ struct Evaluator {
   Decision& d;
   bool gate_fail = false, gate_review = false;
 
-  EvalCtx ctx(const PathwayDef* def, Measure measure, Categories scope, Role role) {
+  EvalCtx ctx(const PathwayDef* def, Measure measure, Categories scope, Role role, StateCode requested = {}) {
     EvalCtx c{.q = q, .pack = pack, .at = at};
+    c.requested = requested;
     c.pathway = def;
     c.measure = measure;
     c.scope = scope;
@@ -82,9 +95,11 @@ struct Evaluator {
     return r;
   }
 
-  PathwayResult evaluate_entry(const PathwayDef& def, Measure measure, Categories scope, Role role) {
-    EvalCtx c = ctx(&def, measure, scope, role);
+  PathwayResult evaluate_entry(const PathwayDef& def, Measure measure, Categories scope, Role role,
+                               StateCode requested) {
+    EvalCtx c = ctx(&def, measure, scope, role, requested);
     PathwayResult r;
+    if (!requested.empty()) connection_score(q, requested, &r.connection);
     r.def = &def;
     r.role = role;
     r.measure = measure;
@@ -102,6 +117,7 @@ struct Evaluator {
     else if (std::find(def.measures.begin(), def.measures.end(), measure) == def.measures.end())
       r.na_reason = NaReason::Measure;
     if (r.na_reason != NaReason::None) {
+      r.counterpart = requested;  // routed: the candidate it does not reach
       r.status = PathwayStatus::NotApplicable;
       r.checks = {r.applicability.end, r.applicability.end};
       return r;
@@ -113,10 +129,13 @@ struct Evaluator {
       if (ch.pred->advisory) continue;
       fail = fail || ch.outcome == Outcome::Fail;
       review = review || ch.outcome == Outcome::NeedsReview;
+      // The one kind that asks whether a routed State can obtain the data at
+      // all; a doubt there ranks the entry after the States that can.
+      if (ch.outcome == Outcome::NeedsReview && ch.pred->kind->name == "requested_state_reach") r.reach_doubtful = true;
     }
     r.status = fail ? PathwayStatus::Unavailable
                     : (review ? PathwayStatus::AvailableWithConditions : PathwayStatus::Available);
-    r.counterpart = c.counterpart;
+    r.counterpart = c.counterpart.empty() ? requested : c.counterpart;
     r.agreement = c.agreement;
     r.instrument = c.instrument;
     r.notified = c.notified;
@@ -140,8 +159,8 @@ struct Evaluator {
     return out;
   }
 
-  void add(const PathwayDef& def, Measure measure, Role role) {
-    PathwayResult whole = evaluate_entry(def, measure, d.requested, role);
+  void add(const PathwayDef& def, Measure measure, Role role, StateCode requested = {}) {
+    PathwayResult whole = evaluate_entry(def, measure, d.requested, role, requested);
     if (whole.status != PathwayStatus::Unavailable || d.requested.size() < 2) {
       d.pathways.push_back(whole);
       return;
@@ -155,7 +174,7 @@ struct Evaluator {
     std::vector<Group> groups;
     size_t mark = d.checks.size();
     d.requested.for_each([&](DataCategory cat) {
-      PathwayResult one = evaluate_entry(def, measure, Categories{cat}, role);
+      PathwayResult one = evaluate_entry(def, measure, Categories{cat}, role, requested);
       auto f = failing(one);
       for (auto& g : groups)
         if (g.status == one.status && g.fails == f) {
@@ -170,10 +189,72 @@ struct Evaluator {
       return;
     }
     for (const auto& g : groups) {
-      PathwayResult part = evaluate_entry(def, measure, g.cats, role);
+      PathwayResult part = evaluate_entry(def, measure, g.cats, role, requested);
       part.split = true;
       d.pathways.push_back(part);
     }
+  }
+
+  // The candidate requested States of a connection-routed pathway: every
+  // State other than the requesting one tied to the request by the data's
+  // location, the holding entity's establishment, the person or the victims
+  // (J.1-J.4), strongest first — reach (data or entity there) before
+  // personal ties, then more factors, then first mention. Empty when every
+  // connection is the requesting State's own.
+  std::vector<StateCode> candidates() const {
+    std::vector<StateCode> all;
+    auto put = [&](StateCode s) {
+      if (!s.empty() && s != q.requesting_state && std::find(all.begin(), all.end(), s) == all.end()) all.push_back(s);
+    };
+    put(q.provider.hq_state);
+    for (const auto& e : q.provider.establishments) put(e.state);
+    for (auto s : q.provider.data_location.states) put(s);
+    for (auto s : q.subject.nationality.states) put(s);
+    if (!q.subject.residence_state.unknown) put(q.subject.residence_state.code);
+    if (!q.subject.current_location_state.unknown) put(q.subject.current_location_state.code);
+    for (const auto& n : q.victims_nationality)
+      for (auto s : n.states) put(s);
+    for (const auto& l : q.victims_location)
+      if (!l.unknown) put(l.code);
+    for (const auto& o : q.offences)
+      for (auto s : o.harm_states.states) put(s);
+    std::stable_sort(all.begin(), all.end(),
+                     [&](StateCode a, StateCode b) { return connection_strength(q, a) > connection_strength(q, b); });
+    return all;
+  }
+
+  // A connection-routed pathway: one set of entries per candidate State.
+  // Candidates where the pathway does not apply are kept when the data or
+  // the entity holding them is there (the user asks why not there); others
+  // only when nothing applies anywhere, as the strongest candidate's entry.
+  void add_routed(const PathwayDef& def, Measure measure, Role role) {
+    auto states = candidates();
+    if (states.empty()) {
+      add(def, measure, role);
+      return;
+    }
+    size_t first = d.pathways.size();
+    std::vector<PathwayResult> kept;
+    std::vector<PathwayResult> fallback;
+    for (size_t i = 0; i < states.size(); ++i) {
+      size_t mark = d.pathways.size();
+      add(def, measure, role, states[i]);
+      bool applies = false;
+      for (size_t k = mark; k < d.pathways.size(); ++k) applies = applies || d.pathways[k].na_reason == NaReason::None;
+      bool reach = (d.pathways[mark].connection & 0b11u) != 0;
+      for (size_t k = mark; k < d.pathways.size(); ++k) {
+        if (applies || reach) kept.push_back(d.pathways[k]);
+        if (i == 0) fallback.push_back(d.pathways[k]);
+      }
+      d.pathways.resize(mark);
+    }
+    if (kept.empty()) kept = std::move(fallback);
+    // The strongest connection among the candidates where the route applies.
+    int best = -1;
+    for (const auto& r : kept)
+      if (r.na_reason == NaReason::None) best = std::max(best, connection_strength(q, r.counterpart));
+    for (auto& r : kept) r.strongest = r.na_reason == NaReason::None && connection_strength(q, r.counterpart) == best;
+    d.pathways.insert(d.pathways.begin() + static_cast<std::ptrdiff_t>(first), kept.begin(), kept.end());
   }
 
   void rank(Role role) {
@@ -186,7 +267,10 @@ struct Evaluator {
       if (a->status != b->status) return a->status < b->status;
       bool ta = a->def->safeguard_strength > 0, tb = b->def->safeguard_strength > 0;
       if (ta != tb) return ta;  // routes without treaty safeguards (voluntary disclosure) come last
+      if (a->reach_doubtful != b->reach_doubtful) return b->reach_doubtful;  // a State that can obtain the data first
       if (a->expected_hours != b->expected_hours) return a->expected_hours < b->expected_hours;
+      if (a->connection != b->connection)
+        return std::popcount(a->connection) > std::popcount(b->connection);  // the stronger tie
       return a->def->safeguard_strength > b->def->safeguard_strength;
     });
     for (size_t i = 0; i < lawful.size(); ++i) lawful[i]->rank = static_cast<int>(i + 1);
@@ -249,12 +333,18 @@ struct Evaluator {
     }
 
     for (const auto& def : pack.pathways) {
+      auto put = [&](Measure m, Role r) {
+        if (def.routing == Routing::Connection)
+          add_routed(def, m, r);
+        else
+          add(def, m, r);
+      };
       bool preservation_only = def.role == "preservation";
-      if (!preservation_only) add(def, q.measure, Role::Primary);
+      if (!preservation_only) put(q.measure, Role::Primary);
       if (q.measure == Measure::ProduceStored && def.preservation_companion)
-        add(def, Measure::Preserve, Role::PreservationCompanion);
+        put(Measure::Preserve, Role::PreservationCompanion);
       else if (preservation_only)
-        add(def, q.measure, q.measure == Measure::Preserve ? Role::Primary : Role::PreservationCompanion);
+        put(q.measure, q.measure == Measure::Preserve ? Role::Primary : Role::PreservationCompanion);
     }
 
     EvalCtx a = ctx(nullptr, q.measure, q.data_categories, Role::Primary);

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
+#include "comity/rules/kinds.hpp"
 #include "request_generator.hpp"
 #include "test_support.hpp"
 
@@ -113,17 +115,46 @@ TEST(Engine, SplitEntriesPartitionTheRequestedCategories) {
     Decision d = eval(q, real_pack());
     for (const auto& def : real_pack().pathways) {
       for (Role role : {Role::Primary, Role::PreservationCompanion}) {
-        uint64_t seen = 0;
-        int n = 0;
+        // Per requested State: a pathway routed by connection has entries
+        // for several States, each of which partitions the categories.
+        std::map<std::string, uint64_t> seen;
         for (const auto& p : d.pathways) {
           if (p.def != &def || p.role != role) continue;
-          ++n;
-          EXPECT_EQ(seen & p.scope.bits(), 0u) << def.id << ": overlapping split scopes";
-          seen |= p.scope.bits();
+          uint64_t& s = seen[p.counterpart.str()];
+          EXPECT_EQ(s & p.scope.bits(), 0u) << def.id << ": overlapping split scopes";
+          s |= p.scope.bits();
         }
-        if (n > 0) {
-          EXPECT_EQ(seen, d.requested.bits()) << def.id;
+        for (const auto& [state, bits] : seen) EXPECT_EQ(bits, d.requested.bits()) << def.id << " to " << state;
+        if (def.routing == Routing::Provider) {
+          EXPECT_LE(seen.size(), 1u) << def.id << " is routed by the provider: one requested State at most";
         }
+      }
+    }
+  }
+}
+
+// Routed by connection, mutual assistance goes to every State the data, the
+// entity holding them, the person or the victims tie to the request, and
+// never to the requesting State itself; where it applies, one entry per
+// pathway and role holds the strongest connection.
+TEST(Engine, MutualAssistanceGoesToEveryConnectedState) {
+  for (const auto& q : varied(300)) {
+    Decision d = eval(q, real_pack());
+    for (const auto& p : d.pathways) {
+      if (p.def->routing != Routing::Connection || p.counterpart.empty()) continue;
+      EXPECT_NE(p.counterpart, q.requesting_state) << p.def->id;
+      uint32_t bits = 0;
+      connection_score(q, p.counterpart, &bits);
+      EXPECT_EQ(p.connection, bits) << p.def->id;
+      EXPECT_NE(bits & 0b1111u, 0u) << p.def->id << " to " << p.counterpart.str() << " has no J.1-J.4 connection";
+      if (p.status == PathwayStatus::NotApplicable) {
+        EXPECT_FALSE(p.strongest);
+      }
+      if (p.strongest) {
+        for (const auto& o : d.pathways)
+          if (o.def == p.def && o.role == p.role && o.status != PathwayStatus::NotApplicable) {
+            EXPECT_LE(connection_strength(q, o.counterpart), connection_strength(q, p.counterpart)) << p.def->id;
+          }
       }
     }
   }

@@ -201,12 +201,6 @@ Verdict domestic_legal_basis(EvalCtx& c, const PredicateDef&) {
   return v(1);
 }
 
-Verdict foreign_storage_conflict(EvalCtx& c, const PredicateDef&) {
-  for (const auto& [st, cite] : c.q.conflicting_law_refs)
-    if (st != c.q.requesting_state) return v(1, arg_state(st));
-  return v(0);
-}
-
 // ---- Hill's unilateral guidelines (JFH.1-2), per requesting-state policy -----
 
 Verdict sensitive_requires_mla(EvalCtx& c, const PredicateDef&) {
@@ -241,7 +235,8 @@ Verdict letters_rogatory_fallback(EvalCtx& c, const PredicateDef&) {
         return v(1, arg_str(r.def->id));
     }
   }
-  return v(0, Arg{}, arg_state(provider_state(c.q)));
+  c.counterpart = requested_state(c);
+  return v(0, Arg{}, arg_state(c.counterpart));
 }
 
 Verdict judicial_origin(EvalCtx& c, const PredicateDef&) {
@@ -361,6 +356,12 @@ int connection_score(const Request& q, StateCode s, uint32_t* bits) {
   return __builtin_popcount(b);
 }
 
+int connection_strength(const Request& q, StateCode s) {
+  uint32_t bits = 0;
+  int n = connection_score(q, s, &bits);
+  return ((bits & 0b11u) != 0 ? 8 : 0) + n;
+}
+
 namespace kinds {
 
 void register_core(std::vector<KindSpec>& out) {
@@ -419,7 +420,6 @@ void register_core(std::vector<KindSpec>& out) {
            {},
            domestic_reach},
           {"domestic_legal_basis", {{"pass", P}, {"review_missing", R}}, {}, {}, domestic_legal_basis},
-          {"foreign_storage_conflict", {{"pass", P}, {"review_conflict", R}}, {"state"}, {}, foreign_storage_conflict},
           {"sensitive_requires_mla",
            {{"pass_no_policy", P}, {"pass_not_sensitive", P}, {"fail", F}},
            {"state", "sensitivity"},
@@ -464,6 +464,7 @@ std::vector<KindSpec> build_kinds() {
   kinds::register_core(out);
   kinds::register_eu(out);
   kinds::register_intl(out);
+  kinds::register_routing(out);
   return out;
 }
 

@@ -29,6 +29,10 @@ struct EvalCtx {
   Measure measure = Measure::ProduceStored;
   Categories scope{};
   Role role = Role::Primary;
+  // The State a mutual-assistance request is routed to (Routing::Connection:
+  // set by the engine, one candidate per entry); empty for other pathways,
+  // whose kinds route by the provider's State.
+  StateCode requested{};
   // Bound by applicability kinds:
   StateCode counterpart{};
   const Agreement* agreement = nullptr;
@@ -74,6 +78,11 @@ CheckResult run_predicate(EvalCtx& ctx, const PredicateDef& p);
 // harm, offence locus. Sets bit i of *bits for factor J.(i+1); returns the
 // count. Advisory only.
 int connection_score(const Request& q, StateCode s, uint32_t* bits);
+
+// How strongly `s` is tied to the request, for ordering the candidate
+// requested States: a State where the data are stored or the entity holding
+// them is established (J.1, J.2) before any other, then more factors.
+int connection_strength(const Request& q, StateCode s);
 
 // Argument constructors.
 Arg arg_int(int64_t v);

@@ -317,15 +317,20 @@ bool eio(const Pack& pack, StateCode s) {
 
 // Executing State: where the measure is carried out — the provider's
 // establishment (or, for interception, where the target is) in another
-// participating State.
+// participating State. Routed by connection, the engine names the candidate
+// and MLA.REACH says whether the measure can be carried out there.
 Verdict eio_states(EvalCtx& c, const PredicateDef&) {
   StateCode is = c.q.requesting_state;
   if (!eio(c.pack, is)) return v(1, arg_state(is));
   std::vector<StateCode> cand;
-  if (c.measure == Measure::InterceptContent || c.measure == Measure::RealtimeTraffic)
-    if (!c.q.subject.current_location_state.unknown) cand.push_back(c.q.subject.current_location_state.code);
-  for (const auto& e : c.q.provider.establishments) cand.push_back(e.state);
-  cand.push_back(c.q.provider.hq_state);
+  if (!c.requested.empty()) {
+    cand.push_back(c.requested);  // routed by the engine: this candidate only
+  } else {
+    bool live = c.measure == Measure::InterceptContent || c.measure == Measure::RealtimeTraffic;
+    if (live && !c.q.subject.current_location_state.unknown) cand.push_back(c.q.subject.current_location_state.code);
+    for (const auto& e : c.q.provider.establishments) cand.push_back(e.state);
+    cand.push_back(c.q.provider.hq_state);
+  }
   bool only_domestic = true;
   for (auto s : cand) {
     if (s == is) continue;

@@ -54,6 +54,12 @@ inline StateCode provider_state(const Request& q) {
   return q.provider.hq_state;
 }
 
+// The State a mutual-assistance request goes to: the candidate the engine
+// routes this entry to (Routing::Connection), else the provider's home state.
+inline StateCode requested_state(const EvalCtx& c) {
+  return c.requested.empty() ? provider_state(c.q) : c.requested;
+}
+
 // The dual-criminality finding the request records for `s` (UNASSESSED if none).
 inline DualCriminality dc_for(const Request& q, StateCode s) {
   for (const auto& [st, r] : q.dual_criminality)
@@ -64,5 +70,6 @@ inline DualCriminality dc_for(const Request& q, StateCode s) {
 void register_core(std::vector<KindSpec>& out);
 void register_eu(std::vector<KindSpec>& out);
 void register_intl(std::vector<KindSpec>& out);
+void register_routing(std::vector<KindSpec>& out);
 
 }  // namespace comity::kinds

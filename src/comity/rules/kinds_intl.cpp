@@ -273,7 +273,7 @@ Verdict sap9_subscriber_only_excluded(EvalCtx& c, const PredicateDef&) {
 // ---- Budapest Convention Chapter III -----------------------------------------
 
 Verdict budapest_parties(EvalCtx& c, const PredicateDef&) {
-  StateCode is = c.q.requesting_state, ps = provider_state(c.q);
+  StateCode is = c.q.requesting_state, ps = requested_state(c);
   const StateInfo* a = c.pack.state(is);
   const StateInfo* b = c.pack.state(ps);
   if (is == ps) return v(3, arg_state(is));
@@ -337,7 +337,7 @@ bool eio_pair(const Pack& pack, StateCode a, StateCode b) {
 }
 
 Verdict mla_instrument(EvalCtx& c, const PredicateDef&) {
-  StateCode is = c.q.requesting_state, ps = provider_state(c.q);
+  StateCode is = c.q.requesting_state, ps = requested_state(c);
   if (is == ps) return v(3, Arg{}, arg_state(is));
   if (eio_pair(c.pack, is, ps)) return v(1, Arg{}, arg_state(ps));
   const MlaInstrument* best = nullptr;

@@ -184,6 +184,13 @@ struct WorkflowDef {
   }
 };
 
+// To which State a pathway's request goes. Provider: the provider's own State
+// (or, for direct orders, the provider itself). Connection: one entry per State
+// with a jurisdictional connection to the request — where the data are stored,
+// where the entity holding them is established, the subject's and the
+// victims' States (the Access Now factor analysis) — each with its instrument.
+enum class Routing : uint8_t { Provider, Connection };
+
 struct PathwayDef {
   std::string id, name, instrument, channel, role;  // role: production | preservation
   // True when the order goes to the provider itself (EPOC, EPOC-PR, CLOUD
@@ -197,9 +204,10 @@ struct PathwayDef {
   }
   std::string workflow;  // id of the case state machine
   Family family = Family::Mlat;
-  std::string agreement;                   // CloudEa: agreement id
-  std::vector<Measure> measures;           // measures this pathway implements
-  bool preservation_companion = false;     // also offered as preservation beside production
+  std::string agreement;                // CloudEa: agreement id
+  std::vector<Measure> measures;        // measures this pathway implements
+  bool preservation_companion = false;  // also offered as preservation beside production
+  Routing routing = Routing::Provider;
   std::vector<std::string> applicability;  // predicate ids that decide not_applicable
   std::vector<std::string> checks;         // predicate ids evaluated when applicable
   std::vector<Deadline> deadlines;
@@ -284,8 +292,12 @@ struct Pack {
       if (k == id) return &v;
     return nullptr;
   }
-  Date eu_regulation_applies_from;      // Reg. 2023/1543 Art 34(2)
-  Date sap_in_force_from = kNoDateMax;  // CETS 224; kNoDateMax = not in force
+  Date eu_regulation_applies_from;         // Reg. 2023/1543 Art 34(2)
+  Date sap_in_force_from = kNoDateMax;     // CETS 224; kNoDateMax = not in force
+  Date gdpr_applies_from = kNoDateMax;     // Reg. (EU) 2016/679 Art 99(2)
+  std::vector<StateCode> gdpr_eea_states;  // non-EU States where the GDPR applies (EEA Agreement)
+  // True when the GDPR applies in `s` on `at` (an EU Member State or an EEA State).
+  bool gdpr_state(StateCode s, Date at) const;
   std::vector<StateInfo> states;
   std::array<int16_t, 676> state_index{};  // StateCode::index() → states[i], -1 if absent
   std::vector<Agreement> agreements;

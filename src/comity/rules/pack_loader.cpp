@@ -45,6 +45,13 @@ const PredicateDef* Pack::predicate_at(int group, Date at) const {
   return nullptr;
 }
 
+bool Pack::gdpr_state(StateCode s, Date at) const {
+  if (s.empty() || at < gdpr_applies_from) return false;
+  const StateInfo* st = state(s);
+  if (st && st->eu_member) return true;
+  return std::find(gdpr_eea_states.begin(), gdpr_eea_states.end(), s) != gdpr_eea_states.end();
+}
+
 const PredicateDef* Pack::find_predicate(std::string_view id) const {
   auto it = group_of.find(std::string(id));
   if (it == group_of.end()) return nullptr;
@@ -315,7 +322,14 @@ class Loader {
   }
 
   void load_constants(const YAML::Node& n) {
-    keys(n, "constants", {"eu_regulation_applies_from", "sap_in_force_from"});
+    keys(n, "constants", {"eu_regulation_applies_from", "sap_in_force_from", "gdpr_applies_from", "gdpr_eea_states"});
+    if (auto d = date(n["gdpr_applies_from"], "constants.gdpr_applies_from")) pack_.gdpr_applies_from = *d;
+    if (auto l = n["gdpr_eea_states"]) {
+      if (!l.IsSequence()) fail("constants.gdpr_eea_states", "expected a list of State codes");
+      for (size_t k = 0; k < l.size(); ++k)
+        pack_.gdpr_eea_states.push_back(state(str(l[k], "constants.gdpr_eea_states[" + std::to_string(k) + "]", true),
+                                              "constants.gdpr_eea_states[" + std::to_string(k) + "]"));
+    }
     if (auto d = date(n["eu_regulation_applies_from"], "constants.eu_regulation_applies_from"))
       pack_.eu_regulation_applies_from = *d;
     if (auto d = date(n["sap_in_force_from"], "constants.sap_in_force_from")) pack_.sap_in_force_from = *d;
@@ -633,7 +647,7 @@ class Loader {
       keys(y, w,
            {"id", "name", "family", "instrument", "channel", "role", "agreement", "measures", "preservation_companion",
             "applicability", "checks", "deadlines", "notifications", "use_limitations", "speed", "safeguard_strength",
-            "workflow"});
+            "workflow", "routing"});
       PathwayDef p;
       p.id = str(y["id"], w + ".id", true);
       w += " (" + p.id + ")";
@@ -650,6 +664,10 @@ class Loader {
       for (size_t k = 0; k < ms.size(); ++k)
         p.measures.push_back(enumeration<Measure>(ms[k], w + ".measures[" + std::to_string(k) + "]"));
       p.preservation_companion = boolean(y["preservation_companion"], w + ".preservation_companion");
+      if (std::string r = str(y["routing"], w + ".routing"); r == "connection")
+        p.routing = Routing::Connection;
+      else if (!r.empty() && r != "provider")
+        fail(w + ".routing", "expected provider or connection");
       p.applicability = strings(y["applicability"], w + ".applicability");
       p.checks = strings(y["checks"], w + ".checks");
       if (auto d = y["deadlines"]) {

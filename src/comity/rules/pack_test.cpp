@@ -107,7 +107,7 @@ TEST(Pack, LintRefusesUnknownStateCodes) {
 
 TEST(Pack, LintRefusesDanglingReferences) {
   PackCopy a;
-  a.replace("pathways.yaml", "checks: [DOM.2, DOM.3]", "checks: [DOM.2, DOM.99]");
+  a.replace("pathways.yaml", "checks: [DOM.2, CONFLICT.1, US.SCA.1, US.SCA.2]", "checks: [DOM.2, DOM.99]");
   a.replace("pathways.yaml", "agreement: US-GB", "agreement: US-XX");
   auto issues = a.lint();
   EXPECT_TRUE(mentions(issues, "P_DOMESTIC.checks", "DOM.99"));
@@ -129,9 +129,10 @@ TEST(Pack, LintRefusesBrokenCodedGrounds) {
 TEST(Pack, LintRefusesOverlappingEffectiveDates) {
   PackCopy a;
   // A second version of DOM.2 whose dates overlap the first (which has none).
-  a.replace("predicates/mla.yaml", "  - id: DOM.3\n",
-            "  - id: DOM.2\n    title: t\n    kind: domestic_legal_basis\n    citation: c\n    tag: U\n"
-            "    effective: {from: 2020-01-01}\n    reasons: {pass: p, needs_review: r}\n    hint: h\n  - id: DOM.3\n");
+  a.replace(
+      "predicates/mla.yaml", "  - id: CONFLICT.1\n",
+      "  - id: DOM.2\n    title: t\n    kind: domestic_legal_basis\n    citation: c\n    tag: U\n"
+      "    effective: {from: 2020-01-01}\n    reasons: {pass: p, needs_review: r}\n    hint: h\n  - id: CONFLICT.1\n");
   EXPECT_TRUE(mentions(a.lint(), "DOM.2", "overlap"));
 }
 
@@ -139,9 +140,10 @@ TEST(Pack, NonOverlappingVersionsAreSelectedByDate) {
   PackCopy a;
   a.replace("predicates/mla.yaml", "  - id: DOM.2\n    title: National legal basis stated\n",
             "  - id: DOM.2\n    title: National legal basis stated\n    effective: {from: 2026-01-01}\n");
-  a.replace("predicates/mla.yaml", "  - id: DOM.3\n",
-            "  - id: DOM.2\n    title: old version\n    kind: domestic_legal_basis\n    citation: c\n    tag: U\n"
-            "    effective: {to: 2025-12-31}\n    reasons: {pass: p, needs_review: r}\n    hint: h\n  - id: DOM.3\n");
+  a.replace(
+      "predicates/mla.yaml", "  - id: CONFLICT.1\n",
+      "  - id: DOM.2\n    title: old version\n    kind: domestic_legal_basis\n    citation: c\n    tag: U\n"
+      "    effective: {to: 2025-12-31}\n    reasons: {pass: p, needs_review: r}\n    hint: h\n  - id: CONFLICT.1\n");
   auto pack = load_pack(a.dir());
   EXPECT_TRUE(lint_pack(*pack).empty());
   int g = pack->group_of.at("DOM.2");

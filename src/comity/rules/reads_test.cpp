@@ -98,9 +98,12 @@ std::optional<json> vary(const json& to, const json& from, const std::string& fi
   return out;
 }
 
+// An entry is the same entry when pathway, role, measure, data categories
+// and, for pathways routed by connection, the requested State are.
 std::string entry_key(const PathwayResult& p) {
   return p.def->id + "/" + std::to_string(static_cast<int>(p.role)) + "/" +
-         std::to_string(static_cast<int>(p.measure)) + "/" + std::to_string(p.scope.bits());
+         std::to_string(static_cast<int>(p.measure)) + "/" + std::to_string(p.scope.bits()) + "/" +
+         (p.def->routing == Routing::Connection ? p.counterpart.str() : "");
 }
 
 std::string verdict_of(const CheckResult& c) {
