@@ -97,6 +97,9 @@ int rules_facts(const std::string& pack_dir, const std::string& schema_path, Fac
     for (const auto& u : r.uses)
       for (const auto* p : u.readers)
         std::cout << "  " << u.where << ": " << p->id << " [" << tag_name(p->tag) << "] " << p->citation << "\n";
+    for (const auto* n : r.law)
+      std::cout << "  named by " << n->family_name << " law: " << n->law
+                << (n->not_read.empty() ? "" : " — not read: " + n->not_read) << "\n";
   }
   std::cout << rows.size() << " fields, " << rows.size() - unread << " read by at least one predicate\n";
   return 0;

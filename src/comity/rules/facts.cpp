@@ -63,10 +63,12 @@ std::vector<FactRow> fact_table(const Pack& pack, const std::vector<std::string>
   std::vector<FactRow> rows;
   rows.reserve(fields.size());
   for (const auto& f : fields) {
-    FactRow row{f, {}};
+    FactRow row{f, {}, {}};
     add_use(pack, "gate", pack.gate, f, row.uses);
     for (size_t i = 0; i < pack.pathways.size(); ++i) add_use(pack, pack.pathways[i].id, runs[i], f, row.uses);
     add_use(pack, "advisory", pack.advisory, f, row.uses);
+    for (const auto& n : pack.law_names)
+      if (fact_paths_overlap(n.field, f)) row.law.push_back(&n);
     rows.push_back(std::move(row));
   }
   return rows;
@@ -101,13 +103,20 @@ std::vector<std::string> schema_fields(std::string_view schema_json) {
 }
 
 std::string fact_table_markdown(const std::vector<FactRow>& rows) {
-  std::string out = "| field | read by (pathway: predicates) |\n|---|---|\n";
+  std::string out =
+      "| field | read by (pathway: predicates) | the law that names it (family: article) |\n|---|---|---|\n";
   for (const auto& r : rows) {
     out += "| `" + r.field + "` | ";
     if (r.uses.empty()) out += "no predicate";
     for (size_t i = 0; i < r.uses.size(); ++i) {
       out += (i ? "; " : "") + r.uses[i].where + ":";
       for (const auto* p : r.uses[i].readers) out += " " + p->id;
+    }
+    out += " | ";
+    for (size_t i = 0; i < r.law.size(); ++i) {
+      const LawName& n = *r.law[i];
+      out += (i ? "; " : "") + n.family_name + ": " + n.law;
+      if (!n.not_read.empty()) out += " — not read: " + n.not_read;
     }
     out += " |\n";
   }

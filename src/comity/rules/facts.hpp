@@ -18,8 +18,9 @@ struct FactUse {
 };
 
 struct FactRow {
-  std::string field;          // e.g. "provider.hq_state", "offences[].max_penalty_months"
-  std::vector<FactUse> uses;  // pathways in pack order; empty: no predicate reads it
+  std::string field;                // e.g. "provider.hq_state", "offences[].max_penalty_months"
+  std::vector<FactUse> uses;        // pathways in pack order; empty: no predicate reads it
+  std::vector<const LawName*> law;  // the families whose law names it (rules/facts.yaml)
 };
 
 // One row per field, in the order given. A predicate reads a field when one
@@ -44,8 +45,9 @@ bool reads_declare(const std::vector<std::string>& reads, std::string_view field
 // not a schema with properties.
 std::vector<std::string> schema_fields(std::string_view schema_json);
 
-// The table as Markdown: | field | read on | by |, one line per field and
-// place; a field no predicate reads says so.
+// The table as Markdown: | field | read by | the law that names it |, one
+// line per field; a field no predicate reads says so, and a named fact no
+// predicate of its family reads gives the reason.
 std::string fact_table_markdown(const std::vector<FactRow>& rows);
 
 }  // namespace comity

@@ -223,6 +223,16 @@ struct PathwayDef {
   std::string file;
 };
 
+// A fact the law of a pathway family names (rules/facts.yaml): the request
+// field, the article, and — when no predicate of the family reads it — the
+// stated reason. The lint fails when a named fact without a reason is read by
+// none of the family's predicates (gate included).
+struct LawName {
+  Family family = Family::Mlat;
+  std::string family_name, field, law, not_read;
+  std::string file;
+};
+
 struct SapDeclarations {
   bool art7_2b_supervision = false, art7_5a_notification = false, art7_8_article8_first = false,
        art7_9a_no_art7 = false, art8_11_central_authority = false, art8_13_no_traffic = false,
@@ -308,6 +318,7 @@ struct Pack {
   std::vector<std::vector<int>> groups;           // per predicate id: indexes of its versions
   std::unordered_map<std::string, int> group_of;  // id → index into groups
   std::vector<PathwayDef> pathways;
+  std::vector<LawName> law_names;
   std::vector<WorkflowDef> workflows;
   std::vector<std::string> gate, advisory;  // HR.* run before any pathway; AN.* after all
   std::vector<int> gate_idx, advisory_idx;  // indexes into groups

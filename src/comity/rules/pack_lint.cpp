@@ -1,6 +1,7 @@
 // Rule-pack lint: the checks `comity rules check` runs before a pack is used.
 #include <algorithm>
 
+#include "comity/rules/facts.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
 
@@ -141,6 +142,35 @@ void lint_workflows(const Pack& pack, std::vector<LintIssue>& out) {
   }
 }
 
+// Every fact a family's law names is read by one of the family's predicates
+// (the gate's included: it runs before every pathway), or says why not.
+void lint_law_names(const Pack& pack, std::vector<LintIssue>& out) {
+  auto reads = [&](const std::string& id, const std::string& field) {
+    auto it = pack.group_of.find(id);
+    if (it == pack.group_of.end()) return false;
+    for (int i : pack.groups[static_cast<size_t>(it->second)])
+      if (reads_declare(pack.predicates[static_cast<size_t>(i)].reads, field)) return true;
+    return false;
+  };
+  for (const auto& n : pack.law_names) {
+    if (!n.not_read.empty()) continue;
+    bool family_exists = false, read = false;
+    for (const auto& id : pack.gate) read = read || reads(id, n.field);
+    for (const auto& pw : pack.pathways) {
+      if (pw.family != n.family) continue;
+      family_exists = true;
+      for (const auto* list : {&pw.applicability, &pw.checks})
+        for (const auto& id : *list) read = read || reads(id, n.field);
+    }
+    if (!family_exists)
+      out.push_back({n.file, "law_names." + n.family_name, "no pathway of this family is in the pack"});
+    else if (!read)
+      out.push_back({n.file, "law_names." + n.family_name + "." + n.field,
+                     "the family's law names this fact (" + n.law +
+                         ") but none of its predicates reads it: read it, or say why not (not_read)"});
+  }
+}
+
 }  // namespace
 
 std::vector<LintIssue> lint_pack(const Pack& pack) {
@@ -192,6 +222,7 @@ std::vector<LintIssue> lint_pack(const Pack& pack) {
       if (!pack.state(s))
         out.push_back({"mla_instruments", m.id, "party " + s.str() + " is not in the state registry"});
   if (pack.gate.empty()) out.push_back({"pack", "gate", "no human-rights gate predicates"});
+  lint_law_names(pack, out);
   lint_workflows(pack, out);
   return out;
 }

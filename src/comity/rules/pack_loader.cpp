@@ -193,7 +193,7 @@ class Loader {
     if (!root.IsMap()) fail("(top)", "expected a mapping");
     keys(root, "(top)",
          {"constants", "states", "agreements", "mla_instruments", "policies", "iccs", "predicates", "pathways", "gate",
-          "advisory", "workflows", "grounds"});
+          "advisory", "workflows", "grounds", "law_names"});
     if (auto n = root["constants"]) load_constants(n);
     if (auto n = root["policies"]) load_policies(n);
     if (auto n = root["states"]) load_states(n);
@@ -204,6 +204,7 @@ class Loader {
     if (auto n = root["pathways"]) load_pathways(n);
     if (auto n = root["workflows"]) load_workflows(n);
     if (auto n = root["grounds"]) load_grounds(n);
+    if (auto n = root["law_names"]) load_law_names(n);
     if (auto n = root["gate"]) append(pack_.gate, strings(n, "gate"));
     if (auto n = root["advisory"]) append(pack_.advisory, strings(n, "advisory"));
   }
@@ -616,6 +617,24 @@ class Loader {
       pack_.groups[static_cast<size_t>(g->second)].push_back(idx);
       p.group = g->second;
       pack_.predicates.push_back(std::move(p));
+    }
+  }
+
+  // law_names: {family: [{field, law, not_read?}, ...], ...}
+  void load_law_names(const YAML::Node& n) {
+    if (!n.IsMap()) fail("law_names", "expected a mapping from pathway family to a list");
+    for (auto it : n) {
+      std::string fam = it.first.as<std::string>();
+      std::string w = "law_names." + fam;
+      Family f = family(fam, w);
+      if (!it.second.IsSequence()) fail(w, "expected a list of {field, law}");
+      for (size_t k = 0; k < it.second.size(); ++k) {
+        std::string ew = w + "[" + std::to_string(k) + "]";
+        const YAML::Node& e = it.second[k];
+        keys(e, ew, {"field", "law", "not_read"});
+        pack_.law_names.push_back({f, fam, str(e["field"], ew + ".field", true), str(e["law"], ew + ".law", true),
+                                   str(e["not_read"], ew + ".not_read"), file_});
+      }
     }
   }
 

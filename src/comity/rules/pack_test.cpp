@@ -114,6 +114,25 @@ TEST(Pack, LintRefusesDanglingReferences) {
   EXPECT_TRUE(mentions(issues, "P_CLOUD_UKUS.agreement", "US-XX"));
 }
 
+TEST(Pack, LintRefusesAFactTheLawNamesButNoPredicateReads) {
+  // A field named by the family's law and read by none of its predicates.
+  PackCopy a;
+  a.replace("facts.yaml", "{field: necessity_statement, law: \"Reg. 2023/1543 Art 5(2)\"}",
+            "{field: time_range, law: \"Reg. 2023/1543 Art 5(5)(e)\"}");
+  EXPECT_TRUE(mentions(a.lint(), "law_names.eu_epoc.time_range", "none of its predicates reads it"));
+  // The same field is accepted when the entry says why it is not read...
+  EXPECT_FALSE(mentions(PackCopy().lint(), "law_names.eu_epoc.time_range", "none of its predicates reads it"));
+  // ...and refused again when the reason is taken away.
+  PackCopy b;
+  b.replace("facts.yaml", "      not_read: \"the order states the range",
+            "      # not_read: \"the order states the range");
+  EXPECT_TRUE(mentions(b.lint(), "law_names.eu_epoc.time_range", "none of its predicates reads it"));
+  // A family the pack does not know is refused when the pack loads.
+  PackCopy c;
+  c.replace("facts.yaml", "  cloud_ea:\n", "  cloud_eax:\n");
+  EXPECT_THROW(load_pack(c.dir()), PackError);
+}
+
 TEST(Pack, LintRefusesBrokenCodedGrounds) {
   PackCopy a;
   a.replace("workflows.yaml", "grounds: inability,", "grounds: inabilty,");
