@@ -85,15 +85,25 @@ Verdict ea_no_reverse_targeting(EvalCtx& c, const PredicateDef&) {
 // US.ORD.4: not on behalf of, or to be shared with, the US or a third government.
 Verdict ea_no_proxy(EvalCtx& c, const PredicateDef&) {
   if (!c.partner_issuing) return v(0);
-  auto foreign = [&](const std::string& who) {
-    if (is_blank(who)) return false;
-    auto st = parse_state(who);
-    return st.error.empty() && st.code != c.q.requesting_state;  // a government other than the issuer's
+  // 2523(b)(4)(C) speaks of governments: a State code other than the issuer's
+  // fails; a name that is not a State code (an agency, "Europol") may be
+  // another government's and goes to a reviewer, never to a pass.
+  enum class Who { None, Issuer, Foreign, Unknown };
+  auto who = [&](const std::string& s) {
+    if (is_blank(s)) return Who::None;
+    auto st = parse_state(s);
+    if (!st.error.empty()) return Who::Unknown;
+    return st.code == c.q.requesting_state ? Who::Issuer : Who::Foreign;
   };
-  if (foreign(c.q.requested_on_behalf_of)) return v(2);
+  bool unknown = false;
+  auto note = [&](Who w) {
+    unknown = unknown || w == Who::Unknown;
+    return w == Who::Foreign;
+  };
+  if (note(who(c.q.requested_on_behalf_of))) return v(2);
   for (const auto& r : c.q.intended_recipients)
-    if (foreign(r)) return v(2);
-  return v(1);
+    if (note(who(r))) return v(2);
+  return unknown ? v(3) : v(1);
 }
 
 Verdict ea_serious_crime_purpose(EvalCtx& c, const PredicateDef&) {
@@ -436,7 +446,11 @@ void register_intl(std::vector<KindSpec>& out) {
            {},
            {},
            ea_no_reverse_targeting},
-          {"ea_no_proxy", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {}, {}, ea_no_proxy},
+          {"ea_no_proxy",
+           {{"not_applicable", N}, {"pass", P}, {"fail", F}, {"review_unknown", R}},
+           {},
+           {},
+           ea_no_proxy},
           {"ea_serious_crime_purpose", {{"pass", P}, {"fail", F}}, {"proceedings"}, {}, ea_serious_crime_purpose},
           {"ea_reasonable_justification", {{"pass", P}, {"fail", F}}, {}, {}, ea_reasonable_justification},
           {"ea_independent_review",

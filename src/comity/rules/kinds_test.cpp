@@ -525,8 +525,15 @@ TEST(CloudKinds, ProxyForAnotherGovernmentIsBarred) {
   j["requested_on_behalf_of"] = "FR";
   EXPECT_EQ(cloud(j, "US.ORD.4"), kFail);
   j = ukus();
-  j["intended_recipients"] = {"GB", "Europol"};  // its own State and an organisation
+  j["intended_recipients"] = {"GB"};  // its own State
   EXPECT_EQ(cloud(j, "US.ORD.4"), kPass);
+  // A name that is not a State may stand for another government ("FBI"):
+  // a reviewer decides, the check never passes on it.
+  j["intended_recipients"] = {"GB", "FBI"};
+  EXPECT_EQ(cloud(j, "US.ORD.4"), kReview);
+  j = ukus();
+  j["requested_on_behalf_of"] = "US Department of Justice";
+  EXPECT_EQ(cloud(j, "US.ORD.4"), kReview);
 }
 
 TEST(CloudKinds, CoveredProviderAndData) {
