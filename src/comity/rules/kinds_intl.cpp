@@ -252,6 +252,18 @@ Verdict sap7_art8_first(EvalCtx& c, const PredicateDef&) {
   return v(1, arg_state(c.counterpart));
 }
 
+// SAP.7.5: a Party may require that an order to a provider in its territory be
+// notified at the same time to its designated authority, which may then
+// instruct the provider not to disclose (Art 7(5)(a), (c)). Notification makes
+// the case a notified one: the workflow opens the authority's window and lets
+// it refuse with the Art 7(5)(c) grounds.
+Verdict sap7_notification(EvalCtx& c, const PredicateDef&) {
+  const StateInfo* st = c.pack.state(c.counterpart);
+  if (!st || !st->sap.art7_5a_notification) return v(0, arg_state(c.counterpart));
+  c.notified = true;
+  return v(1, arg_state(c.counterpart));
+}
+
 Verdict sap8_categories(EvalCtx& c, const PredicateDef&) {
   if (c.scope.contains(DataCategory::Content)) return v(1);
   const StateInfo* st = c.pack.state(c.counterpart);
@@ -485,6 +497,7 @@ void register_intl(std::vector<KindSpec>& out) {
           {"sap7_subscriber_only", {{"pass", P}, {"fail", F}}, {"categories"}, {}, sap7_subscriber_only},
           {"sap7_supervision", {{"not_applicable", N}, {"pass", P}, {"fail", F}}, {"state"}, {}, sap7_supervision},
           {"sap7_art8_first", {{"not_applicable", N}, {"review", R}}, {"state"}, {}, sap7_art8_first},
+          {"sap7_notification", {{"not_applicable", N}, {"pass_notify", P}}, {"state"}, {}, sap7_notification},
           {"sap8_categories",
            {{"pass", P}, {"fail_content", F}, {"fail_traffic_reserved", F}},
            {"state"},

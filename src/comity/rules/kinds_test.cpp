@@ -361,6 +361,29 @@ TEST(SapKinds, ProtocolInForceWithJapansDeclarations) {
   EXPECT_EQ(entry(d, "P_SAP_8")->status, PathwayStatus::NotApplicable);
 }
 
+TEST(SapKinds, SimultaneousNotificationOnlyWhereTheProvidersPartyDeclaredIt) {
+  auto pack = sap_in_force();
+  for (auto& st : pack->states)
+    if (st.code == StateCode::from_letters('N', 'L')) st.sap_party_since = *parse_date("2026-03-01");
+  auto j = rs_to_jp();
+  j["provider"]["hq_state"] = "NL";
+  j["provider"]["establishments"] = {{{"state", "NL"}, {"type", "HQ"}}};
+  auto notifications = [](const Decision& d) {
+    std::vector<std::string> ids;
+    for (const Notice* n : notifications_for(d, *entry(d, "P_SAP_7"))) ids.push_back(n->id);
+    return ids;
+  };
+  auto d = eval(parse_ok(j), *pack);
+  ASSERT_EQ(entry(d, "P_SAP_7")->status, PathwayStatus::Available);
+  EXPECT_EQ(check(d, *entry(d, "P_SAP_7"), "SAP.7.5"), kNA);
+  EXPECT_TRUE(notifications(d).empty());
+  for (auto& st : pack->states)
+    if (st.code == StateCode::from_letters('N', 'L')) st.sap.art7_5a_notification = true;
+  d = eval(parse_ok(j), *pack);
+  EXPECT_EQ(check(d, *entry(d, "P_SAP_7"), "SAP.7.5"), kPass);
+  EXPECT_EQ(notifications(d), std::vector<std::string>{"SAP.NOT.1"});
+}
+
 TEST(SapKinds, ArticleEightExcludesContent) {
   auto pack = sap_in_force();
   auto j = rs_to_jp();

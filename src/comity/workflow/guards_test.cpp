@@ -426,6 +426,50 @@ TEST(GuardMatrix, MutualAssistance) {
   run(mla());
 }
 
+// CETS 224 Art 7(5): a Party that required simultaneous notification may, through
+// its designated authority, instruct the provider not to disclose — on the
+// Art 7(5)(c) grounds only, while the provider has not disclosed. The
+// notification does not make the provider wait.
+TEST(SapArticle7, TheNotifiedDesignatedAuthorityStopsDisclosureOnlyBeforeIt) {
+  const Pack& pack = test::real_pack();
+  WorkflowMatrix sap{"direct_order", "P_SAP_7", {}, {}};
+  auto transmitted = [&](bool notified) {
+    Case c = fresh(pack, sap, CaseFacts{false, false, false, notified});
+    Instant at = kT0;
+    for (const char* e : {"submit", "mark_ready", "transmit"}) {
+      at += 60;
+      EXPECT_FALSE(take(c, pack, e, at)) << e;
+    }
+    return c;
+  };
+  Case c = transmitted(true);
+  std::vector<std::string> codes;
+  for (const Ground* g : grounds_for(c, pack, "refuse")) codes.push_back(g->code);
+  EXPECT_EQ(codes, (std::vector<std::string>{"prejudice_to_investigations", "convention_refusal_grounds"}));
+  Case refused = c;
+  ASSERT_FALSE(take(refused, pack, "refuse", kT0 + kDay));
+  EXPECT_EQ(refused.state, "refused");
+  // A ground of the EU Regulation is not one of Art 7(5)(c)'s.
+  Case wrong = c;
+  auto err =
+      apply_event(wrong, pack, "refuse", PartyRole::EnforcingAuthority, kT0 + kDay, "reason", "fundamental_rights");
+  ASSERT_TRUE(err);
+  // The provider need not wait, and its disclosure ends the authority's window.
+  Case produced = c;
+  ASSERT_FALSE(take(produced, pack, "produce", kT0 + 120));
+  EXPECT_TRUE(take(produced, pack, "refuse", kT0 + kDay));
+  // After the provider's 30 days the instruction comes too late.
+  Case late = c;
+  err = take(late, pack, "refuse", kT0 + 31 * kDay);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->kind, TransitionError::Kind::GuardUnmet);
+  // A Party that required no notification has no say in the order.
+  Case quiet = transmitted(false);
+  err = take(quiet, pack, "refuse", kT0 + kDay);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->kind, TransitionError::Kind::GuardUnmet);
+}
+
 TEST(GuardMatrix, UnknownFactsHoldNoGuard) {
   // A case whose facts were never set: no guarded step, fail closed.
   const Pack& pack = test::real_pack();
