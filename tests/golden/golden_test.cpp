@@ -99,6 +99,30 @@ const Pack& pack_for(const json& want, std::unique_ptr<Pack>& holder) {
           }
         }
       }
+    } else if (key == "mla_instruments") {
+      for (auto& [id, facts] : value.items()) {
+        auto it = std::find_if(holder->mla_instruments.begin(), holder->mla_instruments.end(),
+                               [&](const MlaInstrument& m) { return m.id == id; });
+        if (it == holder->mla_instruments.end() || !it->per_state) {
+          ADD_FAILURE() << "assumed facts for an instrument the registry does not track per State: " << id;
+          continue;
+        }
+        for (auto& [fact, v] : facts.items()) {
+          if (fact == "in_force_from") {
+            it->in_force_from = *parse_date(v.get<std::string>());
+          } else if (fact == "ratified") {
+            for (auto& [code, on] : v.items()) {
+              StateCode sc = StateCode::from_letters(code.at(0), code.at(1));
+              auto st = std::find_if(it->status.begin(), it->status.end(),
+                                     [&](const InstrumentStatus& x) { return x.state == sc; });
+              if (st == it->status.end()) st = it->status.insert(it->status.end(), InstrumentStatus{sc, {}, {}});
+              st->ratified_on = *parse_date(on.get<std::string>());
+            }
+          } else {
+            ADD_FAILURE() << "unknown assumed instrument fact " << fact;
+          }
+        }
+      }
     } else {
       ADD_FAILURE() << "unknown assumption " << key;
     }

@@ -363,14 +363,16 @@ Verdict mla_instrument(EvalCtx& c, const PredicateDef&) {
   if (is == ps) return v(3, Arg{}, arg_state(is));
   if (eio_pair(c.pack, is, ps)) return v(1, Arg{}, arg_state(ps));
   const MlaInstrument* best = nullptr;
+  const MlaInstrument* pending = nullptr;  // signed or ratified by both, not yet binding both
   for (const auto& m : c.pack.mla_instruments) {
-    if (m.in_force_from > c.at) continue;
-    bool a = std::find(m.parties.begin(), m.parties.end(), is) != m.parties.end();
-    bool b = std::find(m.parties.begin(), m.parties.end(), ps) != m.parties.end();
-    if (!a || !b) continue;
+    if (!m.binds(is, c.at) || !m.binds(ps, c.at)) {
+      if (!pending && m.status_of(is) && m.status_of(ps)) pending = &m;
+      continue;
+    }
     if (m.min_penalty_months > c.q.max_penalty_months()) continue;
     if (!best || (m.kind == "bilateral" && best->kind != "bilateral")) best = &m;
   }
+  if (!best && pending) return v(c.at < pending->in_force_from ? 4 : 5, arg_str(pending->name), arg_state(ps));
   if (!best) return v(2, Arg{}, arg_state(ps));
   c.instrument = best;
   c.counterpart = ps;
@@ -380,6 +382,13 @@ Verdict mla_instrument(EvalCtx& c, const PredicateDef&) {
 // MLA.SCOPE.1: conditions of the chosen instrument (UNTOC Art 18: serious
 // crime involving an organised criminal group, transnational in nature).
 Verdict mla_instrument_scope(EvalCtx& c, const PredicateDef&) {
+  if (c.instrument && c.instrument->own_offences_or_serious_months > 0) {
+    // Whether the offence is one the instrument establishes is a legal
+    // finding on the national provision; serious crime is read from the penalty.
+    if (c.q.max_penalty_months() >= c.instrument->own_offences_or_serious_months)
+      return v(3, arg_str(c.instrument->name));
+    return v(4, arg_str(c.instrument->name));
+  }
   if (!c.instrument || !c.instrument->organised_crime) return v(0);
   for (const auto& o : c.q.offences)
     if (o.iccs_code.rfind("09051", 0) == 0) return v(1, arg_str(c.instrument->name));
@@ -546,12 +555,17 @@ void register_intl(std::vector<KindSpec>& out) {
            dual_criminality_prediction},
           {"military_offence", {{"pass", P}, {"review", R}}, {}, {}, military_offence},
           {"mla_instrument",
-           {{"pass", P}, {"na_eio_replaces", N}, {"na_none", N}, {"na_same_state", N}},
+           {{"pass", P},
+            {"na_eio_replaces", N},
+            {"na_none", N},
+            {"na_same_state", N},
+            {"na_pending_not_in_force", N},
+            {"na_pending_not_bound", N}},
            {"instrument", "state"},
            {},
            mla_instrument},
           {"mla_instrument_scope",
-           {{"not_applicable", N}, {"pass", P}, {"review", R}},
+           {{"not_applicable", N}, {"pass", P}, {"review", R}, {"pass_serious", P}, {"review_own_offence", R}},
            {"instrument"},
            {},
            mla_instrument_scope},

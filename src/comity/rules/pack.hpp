@@ -262,10 +262,17 @@ struct StateInfo {
   std::string file;
 };
 
+enum class AgreementStatus : uint8_t { InForce, Signed, Negotiating };
+
 struct Agreement {
   std::string id, name;
-  StateCode a, b;
-  Date in_force_from;
+  StateCode a, b;  // b is none when the other side is the European Union (other_side_eu)
+  bool other_side_eu = false;
+  // Only an agreement in force opens routes; a signed or negotiated one is a
+  // registry fact shown for what it is, with the date its status was reached.
+  AgreementStatus status = AgreementStatus::InForce;
+  Date status_since = kNoDateMin;
+  Date in_force_from = kNoDateMax;
   int serious_crime_min_months = 36;
   std::vector<std::pair<StateCode, std::string>> essential_interests;  // state → DEATH_PENALTY|FREE_SPEECH
   std::vector<std::pair<StateCode, std::string>> designated_authorities;
@@ -273,15 +280,40 @@ struct Agreement {
   Tag tag = Tag::U;
 };
 
+// A State's signature and ratification of an instrument tracked per State.
+struct InstrumentStatus {
+  StateCode state;
+  std::optional<Date> signed_on, ratified_on;  // ratified_on: deposit of ratification or accession
+};
+
 struct MlaInstrument {
   std::string id, name, kind;      // kind: bilateral | multilateral
-  std::vector<StateCode> parties;  // bilateral: exactly two
+  std::vector<StateCode> parties;  // bilateral: exactly two; with `status`, the States that ratified
   std::string party_group;         // multilateral: "EU+US" etc.; parties listed explicitly
   Date in_force_from = kNoDateMin;
   int min_penalty_months = 0;    // e.g. UNTOC: serious crime, max ≥ 4 years
   bool organised_crime = false;  // e.g. UNTOC: involves an organised criminal group
+  // e.g. the UN Convention against Cybercrime: offences established under it,
+  // or serious crime punishable by at least this many months (0 = no such rule).
+  int own_offences_or_serious_months = 0;
+  // Tracked per State (e.g. the UN Convention against Cybercrime): a State is
+  // bound from the instrument's entry into force, or `later_ratification_days`
+  // after its own ratification, whichever is later; without `status`, every
+  // listed party is bound from `in_force_from`.
+  bool per_state = false;  // tracked by `status`
+  std::vector<InstrumentStatus> status;
+  int later_ratification_days = 0;
   std::string citation;
   Tag tag = Tag::U;
+
+  // The status entry of `s`, or nullptr.
+  const InstrumentStatus* status_of(StateCode s) const {
+    for (const auto& x : status)
+      if (x.state == s) return &x;
+    return nullptr;
+  }
+  // True when the instrument binds `s` on `at`.
+  bool binds(StateCode s, Date at) const;
 };
 
 struct IccsCode {

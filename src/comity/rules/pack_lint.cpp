@@ -215,7 +215,7 @@ std::vector<LintIssue> lint_pack(const Pack& pack) {
       out.push_back({"iccs", c.code, "not an ICCS code (2, 4, 5 or 6 digits)"});
   }
   for (const auto& a : pack.agreements)
-    if (pack.state(a.a) == nullptr || pack.state(a.b) == nullptr)
+    if (pack.state(a.a) == nullptr || (!a.other_side_eu && pack.state(a.b) == nullptr))
       out.push_back({"agreements", a.id, "a party is not in the state registry"});
   for (const auto& m : pack.mla_instruments)
     for (auto s : m.parties)

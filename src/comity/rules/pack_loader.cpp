@@ -429,20 +429,45 @@ class Loader {
       std::string w = "agreements[" + std::to_string(i) + "]";
       const YAML::Node& a = n[i];
       keys(a, w,
-           {"id", "name", "parties", "in_force_from", "serious_crime_min_months", "essential_interests",
-            "designated_authorities", "citation", "tag"});
+           {"id", "name", "parties", "status", "status_since", "in_force_from", "serious_crime_min_months",
+            "essential_interests", "designated_authorities", "source", "citation", "tag"});
       Agreement ag;
       ag.id = str(a["id"], w + ".id", true);
       ag.name = str(a["name"], w + ".name", true);
       if (!a["parties"] || !a["parties"].IsSequence() || a["parties"].size() != 2)
         fail(w + ".parties", "expected exactly two state codes");
-      auto parties = states(a["parties"], w + ".parties");
-      if (parties.size() != 2) continue;  // an unknown code was reported as a lint issue
+      std::string status = a["status"] ? str(a["status"], w + ".status") : "in_force";
+      if (status == "in_force") {
+        ag.status = AgreementStatus::InForce;
+      } else if (status == "signed") {
+        ag.status = AgreementStatus::Signed;
+      } else if (status == "negotiating") {
+        ag.status = AgreementStatus::Negotiating;
+      } else {
+        fail(w + ".status", "expected in_force, signed or negotiating");
+      }
+      // The European Union negotiates as one party; it is not a State of the registry.
+      ag.other_side_eu = a["parties"][1].IsScalar() && a["parties"][1].as<std::string>() == "EU";
+      if (ag.other_side_eu && ag.status == AgreementStatus::InForce)
+        fail(w + ".parties", "an agreement with the EU in force needs its own pathway rules; not supported");
+      YAML::Node states_only(YAML::NodeType::Sequence);
+      states_only.push_back(a["parties"][0]);
+      if (!ag.other_side_eu) states_only.push_back(a["parties"][1]);
+      auto parties = states(states_only, w + ".parties");
+      if (parties.size() != states_only.size()) continue;  // an unknown code was reported as a lint issue
       ag.a = parties[0];
-      ag.b = parties[1];
+      ag.b = ag.other_side_eu ? StateCode::none() : parties[1];
       auto d = date(a["in_force_from"], w + ".in_force_from");
-      if (!d) fail(w + ".in_force_from", "required");
-      ag.in_force_from = *d;
+      if (ag.status == AgreementStatus::InForce) {
+        if (!d) fail(w + ".in_force_from", "required for an agreement in force");
+        ag.in_force_from = *d;
+        ag.status_since = *d;
+      } else {
+        if (d) fail(w + ".in_force_from", "an agreement not in force has no date of entry into force");
+        auto since = date(a["status_since"], w + ".status_since");
+        if (!since) fail(w + ".status_since", "required: the date the agreement was signed or negotiations began");
+        ag.status_since = *since;
+      }
       ag.serious_crime_min_months = integer(a["serious_crime_min_months"], w, 36);
       for (const char* key : {"essential_interests", "designated_authorities"}) {
         auto m = a[key];
@@ -479,15 +504,35 @@ class Loader {
       const YAML::Node& m = n[i];
       MlaInstrument mi;
       keys(m, w,
-           {"id", "name", "kind", "parties", "in_force_from", "min_penalty_months", "organised_crime", "citation",
-            "tag"});
+           {"id", "name", "kind", "parties", "in_force_from", "min_penalty_months", "organised_crime",
+            "own_offences_or_serious_months", "status", "later_ratification_days", "citation", "tag"});
       mi.min_penalty_months = integer(m["min_penalty_months"], w + ".min_penalty_months");
       mi.organised_crime = boolean(m["organised_crime"], w + ".organised_crime");
+      mi.own_offences_or_serious_months =
+          integer(m["own_offences_or_serious_months"], w + ".own_offences_or_serious_months");
       mi.id = str(m["id"], w + ".id", true);
       mi.name = str(m["name"], w + ".name", true);
       mi.kind = str(m["kind"], w + ".kind", true);
       if (mi.kind != "bilateral" && mi.kind != "multilateral") fail(w + ".kind", "expected bilateral or multilateral");
-      mi.parties = states(m["parties"], w + ".parties");
+      if (m["status"] && m["parties"]) fail(w + ".parties", "an instrument tracked by status lists no parties");
+      if (const YAML::Node& st = m["status"]) {
+        // Tracked per State: no date of entry into force means not in force.
+        if (!st.IsMap()) fail(w + ".status", "expected a map of State codes to {signed, ratified}");
+        mi.in_force_from = kNoDateMax;
+        mi.per_state = true;
+        mi.later_ratification_days = integer(m["later_ratification_days"], w + ".later_ratification_days");
+        for (const auto& kv : st) {
+          std::string code = kv.first.as<std::string>(), ws = w + ".status." + code;
+          keys(kv.second, ws, {"signed", "ratified"});
+          InstrumentStatus is{state(code, ws), date(kv.second["signed"], ws + ".signed"),
+                              date(kv.second["ratified"], ws + ".ratified")};
+          if (!is.signed_on && !is.ratified_on) fail(ws, "expected a date of signature or ratification");
+          if (is.ratified_on) mi.parties.push_back(is.state);
+          mi.status.push_back(is);
+        }
+      } else {
+        mi.parties = states(m["parties"], w + ".parties");
+      }
       if (mi.kind == "bilateral" && mi.parties.size() != 2) fail(w + ".parties", "a bilateral treaty has two parties");
       if (auto d = date(m["in_force_from"], w + ".in_force_from")) mi.in_force_from = *d;
       mi.citation = str(m["citation"], w + ".citation");
@@ -755,11 +800,15 @@ void resolve(Pack& pack) {
     for (const auto& id : p.checks)
       if (int g = ref(id, p.file, p.id + ".checks"); g >= 0) p.checks_idx.push_back(g);
     if (p.family == Family::CloudEa) {
-      bool found = false;
-      for (const auto& a : pack.agreements) found = found || a.id == p.agreement;
+      const Agreement* found = nullptr;
+      for (const auto& a : pack.agreements)
+        if (a.id == p.agreement) found = &a;
       if (!found)
         pack.load_issues.push_back(
             {p.file, p.id + ".agreement", "dangling reference to agreement \"" + p.agreement + "\""});
+      else if (found->status != AgreementStatus::InForce)
+        pack.load_issues.push_back(
+            {p.file, p.id + ".agreement", "agreement \"" + p.agreement + "\" is not in force: it opens no pathway"});
     }
   }
   for (const auto& id : pack.gate)
@@ -821,6 +870,14 @@ std::unique_ptr<Pack> load_pack(const std::string& dir) {
   pack->content_hash = "sha256:" + hash.hex_digest();
   resolve(*pack);
   return pack;
+}
+
+bool MlaInstrument::binds(StateCode s, Date at) const {
+  if (at < in_force_from) return false;
+  if (!per_state) return std::find(parties.begin(), parties.end(), s) != parties.end();
+  const InstrumentStatus* st = status_of(s);
+  if (!st || !st->ratified_on) return false;
+  return at.days >= st->ratified_on->days + later_ratification_days;
 }
 
 }  // namespace comity
