@@ -128,7 +128,7 @@ test-asan: build-asan $(ORACLE_DEPS) $(BROWSER_DEPS)
 # tests/fuzz/http_corpus/ and every input that once found a bug.
 fuzz: build-fuzz
 	mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/http_corpus
-	COMITY_PACK=$(CURDIR)/rules ./$(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/corpus examples tests/fuzz/regressions \
+	COMITY_PACK=$(CURDIR)/rules ./$(FUZZ_BUILD)/fuzz_request $(FUZZ_BUILD)/corpus examples examples/statements tests/fuzz/regressions \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	  -dict=tests/fuzz/request.dict -artifact_prefix=$(FUZZ_BUILD)/
 	COMITY_PACK=$(CURDIR)/rules ./$(FUZZ_BUILD)/fuzz_http $(FUZZ_BUILD)/http_corpus tests/fuzz/http_corpus \

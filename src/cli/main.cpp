@@ -27,11 +27,13 @@
 #include "cli/trust_commands.hpp"
 #include "comity/crypto/age.hpp"
 #include "comity/ledger/checkpoint.hpp"
+#include "comity/model/provider_statement.hpp"
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
+#include "comity/rules/statement_notes.hpp"
 #include "comity/server/api_server.hpp"
 #include "comity/service/case_view.hpp"
 #include "comity/service/demo.hpp"
@@ -103,7 +105,7 @@ comity::Date today_utc() {
 }
 
 int cmd_evaluate(const std::string& file, const std::string& at_text, const std::string& format,
-                 const std::string& pack_dir) {
+                 const std::string& pack_dir, const std::string& statement_file) {
   comity::Date at = today_utc();
   if (!at_text.empty()) {
     auto d = comity::parse_date(at_text);
@@ -119,13 +121,35 @@ int cmd_evaluate(const std::string& file, const std::string& at_text, const std:
     std::cerr << parsed.errors.size() << " error(s); the request was not evaluated\n";
     return kInvalid;
   }
+  // The addressee's statement, when given: checked before anything is printed.
+  std::optional<comity::ProviderStatement> statement;
+  if (!statement_file.empty()) {
+    auto sp = comity::parse_provider_statement(read_input(statement_file, limits.max_bytes), limits);
+    comity::FieldErrors errs = sp.errors;
+    if (sp.statement) {
+      errs = comity::check_statement(*sp.statement, *pack);
+      auto fit = comity::statement_fits_request(*sp.statement, *parsed.request);
+      errs.insert(errs.end(), fit.begin(), fit.end());
+    }
+    if (!errs.empty()) {
+      for (const auto& e : errs)
+        std::cerr << "error: " << statement_file << ": " << e.path << ": " << e.message << "\n";
+      std::cerr << errs.size() << " error(s); the request was not evaluated\n";
+      return kInvalid;
+    }
+    statement = std::move(sp.statement);
+  }
   comity::Decision d = comity::evaluate(*parsed.request, *pack, at);
-  if (format == "json")
-    std::cout << comity::decision_to_json(d, *parsed.request).dump(2) << "\n";
-  else if (format == "summary")
+  if (format == "json") {
+    auto j = comity::decision_to_json(d, *parsed.request);
+    if (statement) comity::attach_statement(j, d, *statement);
+    std::cout << j.dump(2) << "\n";
+  } else if (format == "summary") {
     std::cout << comity::decision_to_summary(d, *parsed.request);
-  else
+  } else {
     std::cout << comity::decision_to_text(d, *parsed.request);
+    if (statement) std::cout << comity::statement_text(d, *statement);
+  }
   return kOk;
 }
 
@@ -422,6 +446,9 @@ int main(int argc, char** argv) {
   ev->add_option("--at", at, "Evaluation date YYYY-MM-DD (default: today, UTC)");
   ev->add_option("--format", format, "Output format")->check(CLI::IsMember({"text", "json", "summary"}));
   ev->add_option("--pack", pack_dir, "Rule pack directory");
+  std::string statement_file;
+  ev->add_option("--statement", statement_file,
+                 "The addressee's provider statement (JSON): shown beside the law (docs/provider-statements.md)");
 
   std::string vfile;
   auto* va = app.add_subcommand("validate", "Check a request against the request format without evaluating it");
@@ -670,7 +697,7 @@ int main(int argc, char** argv) {
   if (pack_dir.empty()) pack_dir = default_pack_dir();
 
   try {
-    if (*ev) return cmd_evaluate(file, at, format, pack_dir);
+    if (*ev) return cmd_evaluate(file, at, format, pack_dir, statement_file);
     if (*va) return cmd_validate(vfile);
     if (*list) return cc::rules_list(pack_dir);
     if (*show) return cc::rules_show(show_id, pack_dir);

@@ -52,6 +52,24 @@ contains missing-file err "cannot be opened"
 expect validate-ok 0 "$BIN" validate "$S01"
 expect validate-bad 2 "$BIN" validate "$TMP/bad.json"
 
+# The addressee's provider statement, beside the law.
+S09=$REPO/examples/s09-eu-us-provider-legal-representative.json
+expect statement 0 "$BIN" evaluate "$S09" --at 2026-09-15 --statement "$REPO/examples/statements/us-cloudco.json"
+contains statement out "What the provider says"
+contains statement out "third_country_law_conflict under 18 U.S.C. 2702(a)"
+expect statement-json 0 "$BIN" evaluate "$S09" --at 2026-09-15 --format json --statement "$REPO/examples/statements/us-cloudco.json"
+contains statement-json out '"provider_says"'
+expect statement-wrong-provider 2 "$BIN" evaluate "$S09" --statement "$REPO/examples/statements/nl-mailco.json"
+contains statement-wrong-provider err '$.provider.id'
+empty statement-wrong-provider out
+printf '{"format": "comity.provider-statement/1", "provider": {"id": "X"}, "version": 0, "extra": 1}' > "$TMP/bad-statement.json"
+expect statement-invalid 2 "$BIN" evaluate "$S09" --statement "$TMP/bad-statement.json"
+contains statement-invalid err '$.version'
+contains statement-invalid err '$.extra: unknown member'
+contains statement-invalid err '$.provider.hq_state: required'
+contains statement-invalid err '$.emergency: required'
+empty statement-invalid out
+
 # Rule pack commands.
 expect rules-check 0 "$BIN" rules check --pack "$REPO/rules"
 contains rules-check out "ok: comity-core"

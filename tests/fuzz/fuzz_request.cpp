@@ -1,4 +1,5 @@
-// libFuzzer target: arbitrary bytes → parse_request → evaluate → render.
+// libFuzzer target: arbitrary bytes → parse_request → evaluate → render; the
+// same bytes as a provider statement → parse → notes beside a decision.
 // Any crash, sanitizer report, leak or timeout is a bug. The pack is the real
 // one (COMITY_PACK or the repository's rules/), loaded once.
 #include <cstdint>
@@ -6,10 +7,12 @@
 #include <memory>
 #include <string_view>
 
+#include "comity/model/provider_statement.hpp"
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
 #include "comity/rules/pack.hpp"
+#include "comity/rules/statement_notes.hpp"
 
 namespace {
 
@@ -25,6 +28,9 @@ const comity::Pack& pack() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto statement = comity::parse_provider_statement(text);
+  if (!statement.statement && statement.errors.empty()) std::abort();  // a rejection must say why
+  if (statement.statement) (void)comity::check_statement(*statement.statement, pack());
   auto parsed = comity::parse_request(text);
   if (!parsed.request) {
     if (parsed.errors.empty()) std::abort();  // a rejection must say why

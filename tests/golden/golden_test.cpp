@@ -12,6 +12,7 @@
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
+#include "comity/rules/statement_notes.hpp"
 #include "test_support.hpp"
 
 namespace comity {
@@ -142,6 +143,21 @@ TEST_P(Golden, DecisionMatchesTheLaw) {
   std::unique_ptr<Pack> assumed;
   Decision d = evaluate(*parsed.request, pack_for(want, assumed), *parse_date(want["at"].get<std::string>()));
   ordered_json got = decision_to_json(d, *parsed.request);
+  // The addressee's provider statement, shown beside the law (never changing it).
+  if (want.contains("provider_statement")) {
+    auto sp = parse_provider_statement(
+        test::read_text(test::source_dir() + "/" + want["provider_statement"].get<std::string>()));
+    ASSERT_TRUE(sp.statement) << sp.errors.at(0).path << " " << sp.errors.at(0).message;
+    EXPECT_TRUE(check_statement(*sp.statement, test::real_pack()).empty());
+    EXPECT_TRUE(statement_fits_request(*sp.statement, *parsed.request).empty());
+    ordered_json plain = got;
+    attach_statement(got, d, *sp.statement);
+    for (size_t i = 0; i < plain["pathways"].size(); ++i) {
+      ordered_json with = got["pathways"][i];
+      with.erase("provider_says");
+      EXPECT_EQ(with, plain["pathways"][i]) << "a statement changed the decision";
+    }
+  }
 
   if (want.contains("outcome")) {
     EXPECT_EQ(got["outcome"], want["outcome"]);
@@ -201,6 +217,13 @@ TEST_P(Golden, DecisionMatchesTheLaw) {
     }
     if (w.contains("use_limitations")) {
       EXPECT_EQ(ids((*p)["use_limitations"]), sorted(w["use_limitations"]));
+    }
+    if (w.contains("provider_says")) {
+      std::vector<std::string> says;
+      for (const auto& n : (*p)["provider_says"])
+        says.push_back(n["kind"].get<std::string>() + ":" +
+                       (n.contains("ground") ? n["ground"] : n["position"]).get<std::string>());
+      EXPECT_EQ(sorted(says), sorted(w["provider_says"].get<std::vector<std::string>>()));
     }
     if (w.contains("hints"))
       for (const auto& h : w["hints"]) {
