@@ -33,6 +33,7 @@
 #include "comity/rules/engine.hpp"
 #include "comity/rules/kinds.hpp"
 #include "comity/rules/pack.hpp"
+#include "comity/rules/pack_registry.hpp"
 #include "comity/rules/statement_notes.hpp"
 #include "comity/server/api_server.hpp"
 #include "comity/service/case_view.hpp"
@@ -312,7 +313,10 @@ class FileClock final : public comity::Clock {
 // thread starts and collected with sigwait here, so no work runs in a
 // signal handler.
 struct ServeArgs {
-  std::string db_path, listen, pack_dir, clock_file;
+  std::string db_path, listen, clock_file;
+  // The rule packs: the first is the one new cases open under; the others
+  // are kept for the cases opened under them (docs/rule-packs.md).
+  std::vector<std::string> pack_dirs;
   int sweep_ms = 1000;
   std::string log_key, log_origin = "comity.localhost/log";
   int checkpoint_ms = 10000;
@@ -335,7 +339,7 @@ std::shared_ptr<const comity::crypto::SigningKey> log_signing_key(const ServeArg
 }
 
 int cmd_serve(const ServeArgs& a) {
-  const std::string &db_path = a.db_path, &listen = a.listen, &pack_dir = a.pack_dir, &clock_file = a.clock_file;
+  const std::string &db_path = a.db_path, &listen = a.listen, &clock_file = a.clock_file;
   auto colon = listen.rfind(':');
   int port = -1;
   if (colon != std::string::npos) {
@@ -348,11 +352,17 @@ int cmd_serve(const ServeArgs& a) {
   if (colon == std::string::npos || port < 0 || port > 65535)
     throw InputError("--listen: expected HOST:PORT, e.g. 127.0.0.1:8080; got \"" + listen + "\"");
   std::string host = listen.substr(0, colon);
-  auto pack = comity::load_pack(pack_dir);
-  if (auto issues = comity::lint_pack(*pack); !issues.empty()) {
-    for (const auto& i : issues) std::cerr << i.file << ": " << i.where << ": " << i.message << "\n";
-    throw comity::PackError("the rule pack has " + std::to_string(issues.size()) + " lint issue(s); refusing to serve");
+  comity::PackRegistry packs;
+  for (const auto& dir : a.pack_dirs) {
+    std::shared_ptr<const comity::Pack> loaded = comity::load_pack(dir);
+    if (auto issues = comity::lint_pack(*loaded); !issues.empty()) {
+      for (const auto& i : issues) std::cerr << i.file << ": " << i.where << ": " << i.message << "\n";
+      throw comity::PackError("the rule pack in " + dir + " has " + std::to_string(issues.size()) +
+                              " lint issue(s); refusing to serve");
+    }
+    packs.add(std::move(loaded));
   }
+  const comity::Pack* pack = &packs.current();
   // Blocked before the server starts any thread (committer, sweeper,
   // workers), so every thread inherits the mask and only sigwait sees them.
   sigset_t signals;
@@ -378,7 +388,7 @@ int cmd_serve(const ServeArgs& a) {
   if (options.orders == comity::OrderPolicy::SignedOrUnsigned)
     std::cerr << "warning: --orders unsigned: cases open on requests nobody signed (for tests only)\n";
   options.open_reader = [&] { return comity::open_sqlite_store(db_path, comity::StoreAccess::ReadOnly); };
-  comity::ApiServer server(*pack, *store, *clock, options);
+  comity::ApiServer server(packs, *store, *clock, options);
   if (!clock_file.empty())
     std::cerr << "warning: the server's time comes from " << clock_file << " (--clock-file): for tests only\n";
   int bound = server.bind(host, port);
@@ -481,7 +491,10 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Serve the HTTP API (docs/api.md)");
   serve->add_option("--db", db_path, "Database file (default: comity.db)");
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default: 127.0.0.1:8080; port 0 picks one)");
-  serve->add_option("--pack", pack_dir, "Rule pack directory");
+  std::vector<std::string> serve_packs;
+  serve->add_option("--pack", serve_packs,
+                    "Rule pack directory; repeat to load several side by side: the first is the one new cases "
+                    "open under, the others are kept for the cases opened under them (default: the bundled one)");
   ServeArgs sa;
   std::string& clock_file = sa.clock_file;
   int& sweep_ms = sa.sweep_ms;
@@ -712,7 +725,7 @@ int main(int argc, char** argv) {
     if (*serve) {
       sa.db_path = db_path;
       sa.listen = listen;
-      sa.pack_dir = pack_dir;
+      sa.pack_dirs = serve_packs.empty() ? std::vector<std::string>{pack_dir} : serve_packs;
       return cmd_serve(sa);
     }
     if (*demo_seed) return cmd_demo_seed(db_path, pack_dir);

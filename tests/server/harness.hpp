@@ -53,7 +53,9 @@ class Server {
   explicit Server(const std::string& db, std::vector<std::string> extra = {}, Orders orders = Orders::AcceptUnsigned) {
     const bool orders_unsigned = orders == Orders::AcceptUnsigned;
     std::string pack = test::source_dir() + "/rules";
-    std::vector<std::string> args = {COMITY_BINARY, "serve", "--db", db, "--listen", "127.0.0.1:0", "--pack", pack};
+    std::vector<std::string> args = {COMITY_BINARY, "serve", "--db", db, "--listen", "127.0.0.1:0"};
+    // The bundled pack, unless the test names its own.
+    if (std::find(extra.begin(), extra.end(), "--pack") == extra.end()) args.insert(args.end(), {"--pack", pack});
     if (orders_unsigned) args.insert(args.end(), {"--orders", "unsigned"});
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;

@@ -485,8 +485,10 @@ TEST_F(ServerTest, AdminRegistersPartiesUsersAndTokensAndEveryChangeIsAudited) {
   for (const auto& a : entries)
     if (a["actor"] != "system:test-seed")
       actions.push_back(a["actor"].get<std::string>() + " " + a["action"].get<std::string>());
-  EXPECT_EQ(actions, (std::vector<std::string>{"admin:admin create_party", "admin:admin create_user",
-                                               "admin:admin issue_token", "central_authority:ca-it revoke_token"}));
+  // The node keeps the rule pack it runs (by content hash) before serving.
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"system rule_pack_stored", "admin:admin create_party", "admin:admin create_user",
+                                      "admin:admin issue_token", "central_authority:ca-it revoke_token"}));
 }
 
 TEST_F(ServerTest, ReadsOfFactsAndOrdersAreAudited) {
@@ -571,6 +573,8 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
        {{"verdicts", json::array()}, {"agree_rest", true}},
        {401, 401, 403, 201, 409, 404, 403, 404, 403, 403, 403, 403}},
       {"POST", c + "/notice", {{"action", "notified"}}, {401, 401, 404, 403, 403, 403, 403, 403, 403, 200, 403, 403}},
+      // The requesting side may decide again; the case rests on the current pack already (409).
+      {"POST", c + "/redecide", {{"reason", "x"}}, {401, 401, 404, 409, 409, 404, 403, 403, 403, 409, 403, 403}},
       {"POST", c + "/events", {{"event", "acknowledge"}}, {401, 401, 404, 403, 403, 404, 404, 404, 403, 403, 403, 200}},
       {"GET", "/api/v1/me", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/api/v1/parties", {}, {401, 401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},

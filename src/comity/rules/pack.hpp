@@ -355,7 +355,11 @@ struct Pack {
   std::vector<std::string> gate, advisory;  // HR.* run before any pathway; AN.* after all
   std::vector<int> gate_idx, advisory_idx;  // indexes into groups
   std::vector<std::string> files;           // relative paths, in hashing order
-  std::vector<LintIssue> load_issues;       // soft problems found while loading
+  // The pack's text as it was loaded: pack.yaml first, then `files` in
+  // order. The content hash is over exactly these; a node persists them so
+  // that a case keeps its pack after the node moves to another.
+  std::vector<std::pair<std::string, std::string>> sources;
+  std::vector<LintIssue> load_issues;  // soft problems found while loading
 
   const StateInfo* state(StateCode c) const {
     if (c.empty()) return nullptr;
@@ -381,6 +385,19 @@ struct Pack {
 // with the file and key path on any problem (syntax, unknown key, unknown
 // kind, bad value). Does not lint cross-references; see lint_pack().
 std::unique_ptr<Pack> load_pack(const std::string& dir);
+
+// A pack's files as (relative path, text): "pack.yaml" first, then the files
+// it lists, in its order.
+using PackSources = std::vector<std::pair<std::string, std::string>>;
+
+// Reads the files of the pack in `dir` (PackError when one is missing or a
+// path leaves the pack). load_pack(dir) is load_pack_sources(read_pack_dir(dir)).
+PackSources read_pack_dir(const std::string& dir);
+
+// Loads and binds a pack from its files, as load_pack does, without I/O.
+// PackError when `sources` do not start with pack.yaml or do not hold
+// exactly the files it lists, in its order.
+std::unique_ptr<Pack> load_pack_sources(const PackSources& sources);
 
 // ErrorKind::PackInvalid: a rule pack that cannot be loaded.
 struct PackError : Error {

@@ -830,33 +830,60 @@ std::string read_file(const std::filesystem::path& p) {
 
 }  // namespace
 
-std::unique_ptr<Pack> load_pack(const std::string& dir) {
-  namespace fs = std::filesystem;
-  auto pack = std::make_unique<Pack>();
-  pack->state_index.fill(-1);
-  fs::path root(dir);
-  std::string manifest_text = read_file(root / "pack.yaml");
+namespace {
+
+YAML::Node parse_manifest(const std::string& text, Loader& top, Pack& pack) {
   YAML::Node manifest;
   try {
-    manifest = YAML::Load(manifest_text);
+    manifest = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw PackError("pack.yaml: " + std::string(e.what()));
   }
-  Loader top(*pack, "pack.yaml");
   top.keys(manifest, "(top)", {"format", "name", "version", "files"});
   if (top.str(manifest["format"], "format", true) != "comity.pack/1") top.fail("format", "expected comity.pack/1");
-  pack->name = top.str(manifest["name"], "name", true);
-  pack->version = top.str(manifest["version"], "version", true);
-  pack->files = top.strings(manifest["files"], "files");
-  if (pack->files.empty()) top.fail("files", "required: the list of pack files");
+  pack.name = top.str(manifest["name"], "name", true);
+  pack.version = top.str(manifest["version"], "version", true);
+  pack.files = top.strings(manifest["files"], "files");
+  if (pack.files.empty()) top.fail("files", "required: the list of pack files");
+  for (const auto& rel : pack.files)
+    if (rel.find("..") != std::string::npos || (!rel.empty() && rel[0] == '/'))
+      throw PackError("pack.yaml: files: \"" + rel + "\" must be a relative path inside the pack");
+  return manifest;
+}
+
+}  // namespace
+
+PackSources read_pack_dir(const std::string& dir) {
+  std::filesystem::path root(dir);
+  PackSources out;
+  out.emplace_back("pack.yaml", read_file(root / "pack.yaml"));
+  Pack scratch;
+  Loader top(scratch, "pack.yaml");
+  parse_manifest(out[0].second, top, scratch);
+  for (const auto& rel : scratch.files) out.emplace_back(rel, read_file(root / rel));
+  return out;
+}
+
+std::unique_ptr<Pack> load_pack_sources(const PackSources& sources) {
+  auto pack = std::make_unique<Pack>();
+  pack->state_index.fill(-1);
+  if (sources.empty() || sources[0].first != "pack.yaml") throw PackError("pack.yaml: missing (it comes first)");
+  const std::string& manifest_text = sources[0].second;
+  Loader top(*pack, "pack.yaml");
+  parse_manifest(manifest_text, top, *pack);
+  if (sources.size() != pack->files.size() + 1)
+    throw PackError("pack.yaml: files: lists " + std::to_string(pack->files.size()) + " files, but " +
+                    std::to_string(sources.size() - 1) + " were given");
 
   Sha256 hash;
   hash.update("pack.yaml\n");
   hash.update(manifest_text);
-  for (const auto& rel : pack->files) {
-    if (rel.find("..") != std::string::npos || (!rel.empty() && rel[0] == '/'))
-      throw PackError("pack.yaml: files: \"" + rel + "\" must be a relative path inside the pack");
-    std::string text = read_file(root / rel);
+  for (size_t i = 0; i < pack->files.size(); ++i) {
+    const auto& rel = pack->files[i];
+    if (sources[i + 1].first != rel)
+      throw PackError("pack.yaml: files[" + std::to_string(i) + "]: expected \"" + rel + "\", got \"" +
+                      sources[i + 1].first + "\"");
+    const std::string& text = sources[i + 1].second;
     hash.update("\n" + rel + "\n");
     hash.update(text);
     YAML::Node node;
@@ -868,8 +895,13 @@ std::unique_ptr<Pack> load_pack(const std::string& dir) {
     Loader(*pack, rel).load(node);
   }
   pack->content_hash = "sha256:" + hash.hex_digest();
+  pack->sources = sources;
   resolve(*pack);
   return pack;
+}
+
+std::unique_ptr<Pack> load_pack(const std::string& dir) {
+  return load_pack_sources(read_pack_dir(dir));
 }
 
 bool MlaInstrument::binds(StateCode s, Date at) const {

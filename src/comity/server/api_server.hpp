@@ -15,6 +15,7 @@
 
 #include "comity/crypto/ed25519.hpp"
 #include "comity/rules/pack.hpp"
+#include "comity/rules/pack_registry.hpp"
 #include "comity/store/store.hpp"
 #include "comity/workflow/clock.hpp"
 
@@ -75,6 +76,10 @@ class ApiServer {
   // REQUIRES: pack, store and clock outlive the server. The store is used
   // from the server's worker threads under a mutex.
   ApiServer(const Pack& pack, Store& store, const Clock& clock, ServerOptions options = {});
+  // A server over several packs: new cases open under packs.current(); a
+  // case keeps the pack it was opened under. Packs the store kept from
+  // earlier runs join them (service/packs.hpp), and these are kept in turn.
+  ApiServer(const PackRegistry& packs, Store& store, const Clock& clock, ServerOptions options = {});
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

@@ -21,6 +21,7 @@ void post_event(Node&, Call&);
 void post_review(Node&, Call&);
 void post_notice(Node&, Call&);
 void get_decision(Node&, Call&);
+void post_redecide(Node&, Call&);
 void get_document(Node&, Call&);
 void get_case_log(Node&, Call&);
 

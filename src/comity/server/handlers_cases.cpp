@@ -61,7 +61,7 @@ std::pair<CaseRecord, Audience> actable_case(Node& node, Call& call) {
 
 std::string view_text(Node& node, const Principal& who, const CaseRecord& r, Audience a,
                       const CaseReadExtras& extras = {}) {
-  return case_view_text(r, a, acting_role(actor_of(who), r), node.pack, node.clock.now(), extras);
+  return case_view_text(r, a, acting_role(actor_of(who), r), node.cases.pack_of(r), node.clock.now(), extras);
 }
 
 }  // namespace
@@ -174,7 +174,8 @@ void get_case(Node& node, Call& call) {
     auto [record, audience] = node.visible_case(*db, who, call.param(0));
     const auto productions = db->productions_for_case(record.id);
     const auto reviews = db->reviews(record.id);
-    body = view_text(node, who, record, audience, {&reviews, &productions});
+    const auto redecisions = db->redecisions(record.id);
+    body = view_text(node, who, record, audience, {&reviews, &productions, &redecisions});
     // Reading the request's facts or an order is recorded: who, when, which
     // case, and the SHA-256 of exactly what was shown.
     if (shows(audience, CasePart::Request) || shows(audience, CasePart::Certificate))
@@ -186,15 +187,49 @@ void get_case(Node& node, Call& call) {
   call.res.send_json(std::move(body));
 }
 
-// The decision the case was opened on (rendered again from the recorded
-// request, rule pack and date). Not for the addressee: it gets the order,
-// not the reasoning.
+// The decision the case rests on (rendered again from the recorded request,
+// rule pack and date), or with ?before=N the one it rested on before its
+// N-th re-decision. Not for the addressee: it gets the order, not the
+// reasoning.
 void get_decision(Node& node, Call& call) {
+  std::optional<int64_t> before;
+  if (call.req.has_param("before")) {
+    const std::string v = call.req.param("before");
+    int64_t n = 0;
+    bool ok =
+        !v.empty() && v.size() <= 9 && std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    if (ok) n = std::stoll(v);
+    if (!ok || n < 1)
+      throw Error(ErrorKind::Malformed, "before must be a re-decision number",
+                  {{"$query.before", "an integer from 1"}});
+    before = n;
+  }
   Node::ReadLease db(node);
   auto [record, audience] = node.visible_case(*db, call.principal(), call.param(0));
   if (!shows(audience, CasePart::Decision))
     throw Error(ErrorKind::Forbidden, "the addressee receives the order, not the reasoning (Reg. 2023/1543 Art 9(3))");
-  call.res.send_json(node.cases.decision_text(record));
+  call.res.send_json(before ? node.cases.earlier_decision_text(record, *before) : node.cases.decision_text(record));
+}
+
+// Decides the case again under the node's current rule pack (the
+// requesting side; CaseService::redecide): {"reason": "…"}.
+void post_redecide(Node& node, Call& call) {
+  auto acted = actable_case(node, call);
+  const CaseRecord& record = acted.first;
+  const Audience audience = acted.second;
+  json body = json_body(call.req);
+  FieldErrors errors;
+  refuse_unknown_fields(body, {"reason"}, errors);
+  std::string reason = required_string(body, "reason", "why the case is decided again", errors);
+  if (!errors.empty()) body_does_not_match(std::move(errors));
+  CaseRecord r;
+  node.durably([&] { r = node.cases.redecide(record.id, actor_of(call.principal()), reason); });
+  std::vector<Redecision> redecisions;
+  {
+    Node::ReadLease db(node);
+    redecisions = db->redecisions(r.id);
+  }
+  call.res.send_json(view_text(node, call.principal(), r, audience, {nullptr, nullptr, &redecisions}));
 }
 
 // The case's formal document as PDF in the reader's language (?lang=en|fr|de,
@@ -239,7 +274,7 @@ void get_case_log(Node& node, Call& call) {
                            json items = json::array();
                            node.with_log([&](const ledger::MerkleTree& log) {
                              for (const auto& e : entries) {
-                               if (!log_opening_visible(a, e.event_seq, r, node.pack)) continue;
+                               if (!log_opening_visible(a, e.event_seq, r, node.cases.pack_of(r))) continue;
                                json proof = nullptr;
                                if (last && e.index < last->tree_size) {
                                  proof = json::array();

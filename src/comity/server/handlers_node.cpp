@@ -84,9 +84,14 @@ void web_asset(Node&, Call& call) {
 }
 
 void api_index(Node& node, Call& call) {
+  // Every pack a case here may rest on; the first is the one new cases open under.
+  json held = json::array();
+  for (const auto& p : node.packs.all())
+    held.push_back({{"name", p->name}, {"version", p->version}, {"content_hash", p->content_hash}});
   json index = {{"name", "Comity"},
                 {"rule_pack",
                  {{"name", node.pack.name}, {"version", node.pack.version}, {"content_hash", node.pack.content_hash}}},
+                {"rule_packs_held", std::move(held)},
                 {"links",
                  {{"openapi", "/api/v1/openapi.json"},
                   {"evaluate", "/api/v1/evaluate"},

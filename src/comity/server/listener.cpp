@@ -83,7 +83,7 @@ struct ApiServer::Impl {
   Router router;
   httplib::Server http;
 
-  Impl(const Pack& p, Store& s, const Clock& c, ServerOptions o) : node(p, s, c, std::move(o)), router(node) {}
+  Impl(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o) : node(p, s, c, std::move(o)), router(node) {}
 
   void handle(const httplib::Request& req, httplib::Response& res) {
     HttpRequest in = request_of(req);
@@ -151,7 +151,10 @@ struct ApiServer::Impl {
 };
 
 ApiServer::ApiServer(const Pack& pack, Store& store, const Clock& clock, ServerOptions options)
-    : impl_(std::make_unique<Impl>(pack, store, clock, std::move(options))) {
+    : ApiServer(PackRegistry(pack), store, clock, std::move(options)) {}
+
+ApiServer::ApiServer(const PackRegistry& packs, Store& store, const Clock& clock, ServerOptions options)
+    : impl_(std::make_unique<Impl>(packs, store, clock, std::move(options))) {
   impl_->listen_setup();
 }
 

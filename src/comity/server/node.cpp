@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "comity/ledger/checkpoint.hpp"
+#include "comity/service/packs.hpp"
 #include "comity/service/transparency.hpp"
 #include "comity/service/trusted.hpp"
 #include "comity/util/sha256.hpp"
@@ -32,12 +33,22 @@ void Metrics::record(const std::string& method, const std::string& route, int st
   latency_sum[route] += seconds;
 }
 
-Node::Node(const Pack& p, Store& s, const Clock& c, ServerOptions o)
-    : pack(p),
+namespace {
+
+PackRegistry synced(PackRegistry packs, Store& store, const Clock& clock) {
+  sync_packs(store, packs, clock.now());
+  return packs;
+}
+
+}  // namespace
+
+Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
+    : packs(synced(p, s, c)),
+      pack(packs.current()),
       store(s),
       clock(c),
       options(std::move(o)),
-      cases(s, p, c, ids),
+      cases(s, packs, c, ids),
       identity(s, c, ids),
       drafts(s, c, ids),
       last_publish_(Clk::now().time_since_epoch().count()) {

@@ -84,12 +84,15 @@ struct Metrics {
 
 class Node {
  public:
-  Node(const Pack& p, Store& s, const Clock& c, ServerOptions o);
+  // Keeps the packs of `p` in the store and adds those the store kept
+  // (sync_packs) before serving.
+  Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o);
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  const Pack& pack;
+  const PackRegistry packs;  // every pack a case may rest on; filled before serving
+  const Pack& pack;          // packs.current(): the pack new cases open under
   Store& store;
   const Clock& clock;
   const ServerOptions options;

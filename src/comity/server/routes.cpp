@@ -99,6 +99,13 @@ const std::vector<Route>& route_table() {
        h::post_review},
       {"POST", "/api/v1/cases/{id}/notice", kAuth, {R::Officer}, kNoStore, kJson, h::post_notice},
       {"GET", "/api/v1/cases/{id}/decision", kAuth, {}, kNoStore, kNone, h::get_decision},
+      {"POST",
+       "/api/v1/cases/{id}/redecide",
+       kAuth,
+       {R::Officer, R::Validator, R::CentralAuthority},
+       kNoStore,
+       kJson,
+       h::post_redecide},
       {"GET", "/api/v1/cases/{id}/document", kAuth, {}, kNoStore, kNone, h::get_document},
       {"GET", "/api/v1/cases/{id}/log", kAuth, {}, kNoStore, kNone, h::get_case_log},
       // Evidence.

@@ -1,5 +1,6 @@
 #include "comity/service/case_service.hpp"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -108,7 +109,8 @@ CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_js
   }
   Instant now = clock_.now();
   Date today = date_of(now);
-  Decision d = evaluate(*parsed.request, pack_, today);
+  const Pack& pack = packs_.current();
+  Decision d = evaluate(*parsed.request, pack, today);
   const PathwayResult* chosen = nullptr;
   for (const auto& p : d.pathways)
     if (p.def->id == pathway && p.role == role && p.rank > 0 && (!chosen || p.rank < chosen->rank)) chosen = &p;
@@ -120,7 +122,7 @@ CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_js
   r.id = idempotency_key.empty() ? ids_.next() : idempotent_case_id(actor.user_id, idempotency_key);
   r.request_id = parsed.request->request_id;
   r.requesting_state = parsed.request->requesting_state.str();
-  r.pack_hash = pack_.content_hash;
+  r.pack_hash = pack.content_hash;
   r.request_json = std::string(request_json);
   // The case keeps the entry it rests on; the whole decision is rendered on
   // demand from the request, the pack and the date (decision_text).
@@ -248,8 +250,9 @@ CaseRecord CaseService::step(std::string_view case_id, std::string_view event, c
   int64_t version = r.version;
   size_t first_new = r.c.history.size();
   Instant now = clock_.now();
-  tick(r.c, pack_, now);
-  if (auto err = apply_event(r.c, pack_, event, acting_role(actor, r), now, reason, ground)) {
+  const Pack& pack = pack_of(r);
+  tick(r.c, pack, now);
+  if (auto err = apply_event(r.c, pack, event, acting_role(actor, r), now, reason, ground)) {
     throw step_refused(*err);
   }
   r.c.history.back().idempotency_key = std::string(idempotency_key);
@@ -433,18 +436,114 @@ CaseReview CaseService::review(std::string_view case_id, const Actor& actor, con
   return rv;
 }
 
-std::string CaseService::decision_text(const CaseRecord& r) const {
-  if (!r.decision_json.empty()) return r.decision_json;  // kept whole before schema v7
-  if (r.pack_hash != pack_.content_hash)
-    throw ServiceError(ErrorKind::Conflict, "the case was decided under rule pack " + r.pack_hash +
-                                                "; this server runs " + pack_.content_hash +
-                                                ", so it cannot render that decision again");
+const Pack& CaseService::pack_of(const CaseRecord& r) const {
+  if (const Pack* p = packs_.find(r.pack_hash)) return *p;
+  throw ServiceError(ErrorKind::Conflict, "the case was decided under rule pack " + r.pack_hash +
+                                              ", which this node does not hold; it runs " +
+                                              packs_.current().content_hash);
+}
+
+namespace {
+
+std::string render_decision(const CaseRecord& r, const Pack& pack, std::string_view date_text) {
   auto parsed = parse_request(r.request_json);
-  auto date = parse_date(r.evaluated_on);
+  auto date = parse_date(date_text);
   if (!parsed.request || !date)
     throw ServiceError(ErrorKind::Conflict, "the case's recorded request or date cannot be read");
-  Decision d = evaluate(*parsed.request, pack_, *date);
+  Decision d = evaluate(*parsed.request, pack, *date);
   return decision_to_json(d, *parsed.request).dump();
+}
+
+}  // namespace
+
+std::string CaseService::decision_text(const CaseRecord& r) const {
+  if (!r.decision_json.empty()) return r.decision_json;  // kept whole before schema v7
+  return render_decision(r, pack_of(r), r.evaluated_on);
+}
+
+std::string CaseService::earlier_decision_text(const CaseRecord& r, int64_t seq) {
+  for (const auto& d : store_.redecisions(r.id)) {
+    if (d.seq != seq) continue;
+    const Pack* pack = packs_.find(d.from_pack);
+    if (!pack)
+      throw ServiceError(ErrorKind::Conflict,
+                         "the earlier decision used rule pack " + d.from_pack + ", which this node does not hold");
+    return render_decision(r, *pack, d.from_date);
+  }
+  throw ServiceError(ErrorKind::NotFound, "case " + r.id + " has no re-decision " + std::to_string(seq));
+}
+
+CaseRecord CaseService::redecide(std::string_view case_id, const Actor& actor, std::string_view reason) {
+  CaseRecord r = load(case_id);
+  PartyRole acting = acting_role(actor, r);
+  if (acting != PartyRole::Officer && acting != PartyRole::Validator && acting != PartyRole::RequestingCentralAuthority)
+    throw ServiceError(ErrorKind::Forbidden, "only the requesting side decides its case again");
+  if (reason.empty())
+    throw ServiceError(ErrorKind::Invalid, "a re-decision states why",
+                       {{"$.reason", "why the case is decided again (e.g. the law it follows changed)"}});
+  const Pack& now_pack = packs_.current();
+  if (r.pack_hash == now_pack.content_hash)
+    throw ServiceError(ErrorKind::Conflict, "the case already rests on the current rule pack " + r.pack_hash);
+  const WorkflowDef* old_wf = pack_of(r).workflow(r.c.workflow);
+  if (old_wf && old_wf->is_terminal(r.c.state))
+    throw ServiceError(ErrorKind::Conflict, "the case is closed (" + r.c.state + "): it is not decided again");
+  const WorkflowDef* wf = now_pack.workflow(r.c.workflow);
+  if (!wf || std::find(wf->states.begin(), wf->states.end(), r.c.state) == wf->states.end())
+    throw ServiceError(ErrorKind::Conflict, "rule pack " + now_pack.content_hash + " has no state " + r.c.state +
+                                                " in workflow " + r.c.workflow + ": the case stays on its pack");
+  auto parsed = parse_request(r.request_json);
+  if (!parsed.request) throw ServiceError(ErrorKind::Conflict, "the case's recorded request cannot be read");
+  Instant now = clock_.now();
+  Date today = date_of(now);
+  Decision d = evaluate(*parsed.request, now_pack, today);
+  auto old_entry = nlohmann::json::parse(r.entry_json);
+  std::string role = old_entry.value("role", "");
+  const PathwayResult* chosen = nullptr;
+  for (const auto& p : d.pathways)
+    if (p.def->id == r.c.pathway && p.rank > 0 && (!chosen || p.rank < chosen->rank) &&
+        pathway_entry_json(d, p)["role"] == role)
+      chosen = &p;
+  if (!chosen)
+    throw ServiceError(ErrorKind::NotLawful,
+                       r.c.pathway + " is not lawful for this request under rule pack " + now_pack.content_hash +
+                           " on " + today.str() + ": the case stays on its pack",
+                       {{"$.pathway", "a pathway the current pack finds available on " + today.str()}});
+  Redecision rd;
+  rd.case_id = r.id;
+  rd.seq = static_cast<int64_t>(store_.redecisions(r.id).size()) + 1;
+  rd.from_pack = r.pack_hash;
+  rd.from_date = r.evaluated_on;
+  rd.from_entry = r.entry_json;
+  rd.to_pack = now_pack.content_hash;
+  rd.to_date = today.str();
+  rd.actor = std::string(role_name(actor.role)) + ":" + actor.user_id;
+  rd.reason = std::string(reason);
+  rd.at = now;
+  int64_t version = r.version;
+  auto entry = pathway_entry_json(d, *chosen);
+  r.pack_hash = now_pack.content_hash;
+  r.evaluated_on = today.str();
+  r.entry_json = entry.dump();
+  r.order_json = nlohmann::ordered_json{{"pathway", entry["pathway"]},
+                                        {"role", entry["role"]},
+                                        {"data_categories", entry["data_categories"]},
+                                        {"deadlines", entry["deadlines"]},
+                                        {"use_limitations", entry["use_limitations"]}}
+                     .dump();
+  r.c.deadlines = open_case(d, *chosen).deadlines;
+  r.version = version + 1;
+  r.updated_at = now;
+  nlohmann::json payload = {{"case", r.id},          {"from_pack", rd.from_pack}, {"to_pack", rd.to_pack},
+                            {"to_date", rd.to_date}, {"reason", reason},          {"at", now}};
+  try {
+    store_.save_redecision(r, version, rd, audit_entry(actor, "redecide", r.id, payload.dump()));
+  } catch (const StoreError& se) {
+    if (se.code == StoreError::Code::Conflict || se.code == StoreError::Code::Constraint)
+      throw ServiceError(ErrorKind::Conflict, se.what());
+    throw;
+  }
+  with_facts(r);
+  return r;
 }
 
 std::vector<std::string> CaseService::expire(std::string_view case_id) {
@@ -452,7 +551,7 @@ std::vector<std::string> CaseService::expire(std::string_view case_id) {
   int64_t version = r.version;
   size_t first_new = r.c.history.size();
   std::vector<CaseClock> before = r.c.clocks;
-  auto fired = tick(r.c, pack_, clock_.now());
+  auto fired = tick(r.c, pack_of(r), clock_.now());
   bool changed = !fired.empty();
   for (size_t i = 0; i < before.size() && !changed; ++i)
     changed = before[i].expiry_handled != r.c.clocks[i].expiry_handled;

@@ -15,6 +15,7 @@
 
 #include "comity/model/request_json.hpp"
 #include "comity/rules/pack.hpp"
+#include "comity/rules/pack_registry.hpp"
 #include "comity/service/actor.hpp"
 #include "comity/service/ids.hpp"
 #include "comity/store/store.hpp"
@@ -67,9 +68,20 @@ std::string idempotent_case_id(std::string_view user_id, std::string_view key);
 
 class CaseService {
  public:
-  // REQUIRES: all four outlive the service.
+  // REQUIRES: all four outlive the service. Cases open under the registry's
+  // current pack; each case then moves, shows its clocks and renders its
+  // decision under its own pack (CaseRecord::pack_hash).
+  CaseService(Store& store, const PackRegistry& packs, const Clock& clock, IdSource& ids)
+      : store_(store), packs_(packs), clock_(clock), ids_(ids) {}
+  // A service over one pack. REQUIRES: all four outlive the service.
   CaseService(Store& store, const Pack& pack, const Clock& clock, IdSource& ids)
-      : store_(store), pack_(pack), clock_(clock), ids_(ids) {}
+      : store_(store), own_(pack), packs_(own_), clock_(clock), ids_(ids) {}
+
+  // The pack case `r` was decided under. Conflict when this node does not
+  // hold it (a case from before packs were kept, whose pack is gone).
+  const Pack& pack_of(const CaseRecord& r) const;
+  // The pack new cases open under.
+  const Pack& current_pack() const { return packs_.current(); }
 
   // Parses and evaluates `request_json` as of today (the clock's date), and
   // opens a case for the entry of `pathway` in `role` — a lawful one, or
@@ -152,11 +164,27 @@ class CaseService {
   CaseReview review(std::string_view case_id, const Actor& actor, const std::vector<CheckVerdict>& verdicts,
                     bool agree_rest);
 
-  // The decision the case was opened on (comity.decision/1 JSON): rendered
-  // again from the recorded request, rule pack and date — the engine is
+  // The decision the case rests on (comity.decision/1 JSON): rendered again
+  // from the recorded request, rule pack and date — the engine is
   // deterministic — or, for cases from before schema v7, as stored.
-  // Conflict when this server runs another rule pack than the case's.
+  // Conflict when this node does not hold the case's pack.
   std::string decision_text(const CaseRecord& r) const;
+  // An earlier decision of the case, before re-decision `seq` (1-based;
+  // Store::redecisions): rendered from that re-decision's `from` pack and
+  // date. NotFound when the case has no such re-decision.
+  std::string earlier_decision_text(const CaseRecord& r, int64_t seq);
+
+  // Decides case `case_id` again under the current pack as of today, by the
+  // requesting side (its officer, validator or central authority; Forbidden
+  // otherwise), for `reason` (Invalid at $.reason when empty). The case
+  // keeps its pathway, state, history and running clocks; it takes the new
+  // entry (checks, deadlines, order terms), and clocks started from now on
+  // follow the new pack. The earlier decision is kept (Store::redecisions)
+  // and can be rendered again. Refused, writing nothing: Conflict when the
+  // case is closed or already rests on the current pack, or when the current
+  // pack's workflow lacks the case's workflow or state; NotLawful when the
+  // pathway is no longer lawful for the request under the current pack.
+  CaseRecord redecide(std::string_view case_id, const Actor& actor, std::string_view reason);
 
   // Acts on the expired clocks of one case; saves only if something fired.
   // Returns the events fired.
@@ -174,7 +202,8 @@ class CaseService {
                          std::string_view payload) const;
 
   Store& store_;
-  const Pack& pack_;
+  PackRegistry own_;  // the one pack of the single-pack constructor
+  const PackRegistry& packs_;
   const Clock& clock_;
   IdSource& ids_;
 };

@@ -278,6 +278,24 @@ json case_view_json(const CaseRecord& r, Audience a, PartyRole acting, const Pac
   if (shows(a, CasePart::Decision)) {
     j["decision_url"] = "/api/v1/cases/" + r.id + "/decision";
     j["rule_pack"] = r.pack_hash;
+    j["evaluated_on"] = r.evaluated_on;
+    // Every earlier decision is kept: the pack and date it was made under,
+    // who decided again, when and why (CaseService::redecide).
+    if (extras.redecisions) {
+      json list = json::array();
+      for (const auto& d : *extras.redecisions)
+        list.push_back(
+            {{"seq", d.seq},
+             {"from_pack", d.from_pack},
+             {"from_date", d.from_date},
+             {"to_pack", d.to_pack},
+             {"to_date", d.to_date},
+             {"by", d.actor},
+             {"reason", d.reason},
+             {"at", format_instant(d.at)},
+             {"earlier_decision_url", "/api/v1/cases/" + r.id + "/decision?before=" + std::to_string(d.seq)}});
+      j["redecisions"] = std::move(list);
+    }
   }
   return j;
 }

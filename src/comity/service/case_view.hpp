@@ -77,6 +77,7 @@ std::string view_table_markdown();
 struct CaseReadExtras {
   const std::vector<CaseReview>* reviews = nullptr;      // listed when given
   const std::vector<Production>* productions = nullptr;  // listed when given
+  const std::vector<Redecision>* redecisions = nullptr;  // listed when given (with the decision)
 };
 
 // The case as `a` sees it, with the steps `acting` may take at `now`.

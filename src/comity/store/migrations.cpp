@@ -250,6 +250,36 @@ CREATE TABLE drafts (
 ) STRICT;
 CREATE INDEX drafts_by_user ON drafts(user_id, updated_at);
 )SQL"},
+    {14, "rule packs kept by content hash; re-decisions of a case under another pack", R"SQL(
+CREATE TABLE rule_packs (
+  content_hash TEXT PRIMARY KEY CHECK (content_hash LIKE 'sha256:%'),
+  name         TEXT NOT NULL,
+  version      TEXT NOT NULL,
+  sources      TEXT NOT NULL,
+  stored_at    INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER rule_packs_no_update BEFORE UPDATE ON rule_packs
+  BEGIN SELECT RAISE(ABORT, 'a stored rule pack is never changed'); END;
+CREATE TRIGGER rule_packs_no_delete BEFORE DELETE ON rule_packs
+  BEGIN SELECT RAISE(ABORT, 'a stored rule pack is never removed'); END;
+CREATE TABLE case_redecisions (
+  case_id    TEXT NOT NULL REFERENCES cases(id) ON DELETE RESTRICT,
+  seq        INTEGER NOT NULL CHECK (seq >= 1),
+  from_pack  TEXT NOT NULL,
+  from_date  TEXT NOT NULL,
+  from_entry TEXT NOT NULL,
+  to_pack    TEXT NOT NULL,
+  to_date    TEXT NOT NULL,
+  actor      TEXT NOT NULL,
+  reason     TEXT NOT NULL,
+  at         INTEGER NOT NULL,
+  PRIMARY KEY (case_id, seq)
+) STRICT;
+CREATE TRIGGER case_redecisions_no_update BEFORE UPDATE ON case_redecisions
+  BEGIN SELECT RAISE(ABORT, 'a re-decision is history'); END;
+CREATE TRIGGER case_redecisions_no_delete BEFORE DELETE ON case_redecisions
+  BEGIN SELECT RAISE(ABORT, 'a re-decision is history'); END;
+)SQL"},
 };
 
 }  // namespace

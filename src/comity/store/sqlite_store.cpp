@@ -325,6 +325,79 @@ class SqliteStore final : public Store {
     });
   }
 
+  bool put_rule_pack(const StoredPack& p, const AuditEntry& audit) override {
+    bool added = false;
+    db_.transaction([&] {
+      db_.prepare(
+             "INSERT INTO rule_packs(content_hash, name, version, sources, stored_at) VALUES (?,?,?,?,?) "
+             "ON CONFLICT(content_hash) DO NOTHING")
+          .bind(1, p.content_hash)
+          .bind(2, p.name)
+          .bind(3, p.version)
+          .bind(4, p.sources_json)
+          .bind(5, p.stored_at)
+          .run();
+      added = db_.changes() == 1;
+      if (added) insert_audit(audit);
+    });
+    return added;
+  }
+
+  std::vector<StoredPack> rule_packs() override {
+    auto s = db_.prepare("SELECT content_hash, name, version, sources, stored_at FROM rule_packs ORDER BY rowid");
+    std::vector<StoredPack> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4)});
+    return out;
+  }
+
+  void save_redecision(const CaseRecord& r, int64_t expected_version, const Redecision& d,
+                       const AuditEntry& audit) override {
+    if (r.version != expected_version + 1)
+      throw StoreError(StoreError::Code::Other, "save_redecision: version must be expected_version + 1");
+    db_.transaction([&] {
+      auto up = db_.prepare(
+          "UPDATE cases SET pack_hash = ?, evaluated_on = ?, entry_json = ?, order_json = ?, deadlines_json = ?, "
+          "version = ?, updated_at = ? WHERE id = ? AND version = ?");
+      up.bind(1, r.pack_hash).bind(2, r.evaluated_on).bind(3, r.entry_json).bind(4, r.order_json);
+      up.bind(5, deadlines_json(r.c)).bind(6, r.version).bind(7, r.updated_at).bind(8, r.id);
+      up.bind(9, expected_version).run();
+      if (db_.changes() != 1) {
+        auto exists = db_.prepare("SELECT 1 FROM cases WHERE id = ?");
+        exists.bind(1, r.id);
+        if (!exists.step()) throw StoreError(StoreError::Code::NotFound, "no case " + r.id);
+        throw StoreError(StoreError::Code::Conflict,
+                         "case " + r.id + " changed since version " + std::to_string(expected_version));
+      }
+      db_.prepare(
+             "INSERT INTO case_redecisions(case_id, seq, from_pack, from_date, from_entry, to_pack, to_date, actor, "
+             "reason, at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+          .bind(1, d.case_id)
+          .bind(2, d.seq)
+          .bind(3, d.from_pack)
+          .bind(4, d.from_date)
+          .bind(5, d.from_entry)
+          .bind(6, d.to_pack)
+          .bind(7, d.to_date)
+          .bind(8, d.actor)
+          .bind(9, d.reason)
+          .bind(10, d.at)
+          .run();
+      insert_audit(audit);
+    });
+  }
+
+  std::vector<Redecision> redecisions(std::string_view case_id) override {
+    auto s = db_.prepare(
+        "SELECT case_id, seq, from_pack, from_date, from_entry, to_pack, to_date, actor, reason, at "
+        "FROM case_redecisions WHERE case_id = ? ORDER BY seq");
+    s.bind(1, case_id);
+    std::vector<Redecision> out;
+    while (s.step())
+      out.push_back({s.text(0), s.integer(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6), s.text(7),
+                     s.text(8), s.integer(9)});
+    return out;
+  }
+
   std::vector<TrustImport> trust_imports() override {
     auto s = db_.prepare("SELECT bundle, anchor_change, imported_at FROM trust_imports ORDER BY seq");
     std::vector<TrustImport> out;

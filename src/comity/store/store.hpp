@@ -150,6 +150,24 @@ struct Draft {
   std::string body;  // JSON object: the request so far
 };
 
+// A rule pack as a node keeps it (rules/pack_registry.hpp): its content
+// hash, name, version and its files as a JSON array of [path, text] pairs.
+struct StoredPack {
+  std::string content_hash, name, version, sources_json;
+  Instant stored_at = 0;
+};
+
+// A case decided again under another rule pack (CaseService::redecide): what
+// it rested on before (pack, evaluation date, the chosen entry) and what it
+// rests on now. Both decisions can be rendered again from these.
+struct Redecision {
+  std::string case_id;
+  int64_t seq = 0;  // 1, 2, … per case
+  std::string from_pack, from_date, from_entry, to_pack, to_date;
+  std::string actor, reason;
+  Instant at = 0;
+};
+
 // True once the case has been transmitted to its addressee (providers and
 // enforcing authorities see it only from then on).
 bool was_transmitted(const Case& c);
@@ -243,6 +261,21 @@ class Store {
   virtual std::optional<Draft> draft(std::string_view id) = 0;
   virtual std::vector<Draft> drafts_of(std::string_view user_id, int limit) = 0;
   virtual bool delete_draft(std::string_view id, const AuditEntry& audit) = 0;
+
+  // Rule packs. put_rule_pack stores a pack's text under its content hash,
+  // with the audit entry, and returns true; a hash already stored is left
+  // as it is (equal hashes, equal text) and returns false, writing nothing.
+  virtual bool put_rule_pack(const StoredPack& pack, const AuditEntry& audit) = 0;
+  // Every stored pack, in the order stored.
+  virtual std::vector<StoredPack> rule_packs() = 0;
+  // Saves `r` decided again — its pack_hash, evaluated_on, entry_json,
+  // order_json and deadlines; state, clocks and history unchanged — with the
+  // re-decision row and the audit entry, in one transaction. Conflict and
+  // NotFound as save_case; Constraint if `d.seq` is taken.
+  virtual void save_redecision(const CaseRecord& r, int64_t expected_version, const Redecision& d,
+                               const AuditEntry& audit) = 0;
+  // The case's re-decisions, oldest first.
+  virtual std::vector<Redecision> redecisions(std::string_view case_id) = 0;
 
   struct TrustImport {
     std::string bundle, anchor_change;
