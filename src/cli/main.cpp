@@ -24,6 +24,7 @@
 #include "cli/demo_cases.hpp"
 #include "cli/evidence_commands.hpp"
 #include "cli/rules_commands.hpp"
+#include "cli/statement_commands.hpp"
 #include "cli/trust_commands.hpp"
 #include "comity/crypto/age.hpp"
 #include "comity/ledger/checkpoint.hpp"
@@ -39,12 +40,14 @@
 #include "comity/service/case_view.hpp"
 #include "comity/service/demo.hpp"
 #include "comity/service/log_monitor.hpp"
+#include "comity/service/statements.hpp"
 #include "comity/service/trusted.hpp"
 #include "comity/store/evidence_vault.hpp"
 #include "comity/store/migrations.hpp"
 #include "comity/store/sqlite.hpp"
 #include "comity/store/store.hpp"
 #include "comity/trust/credentials.hpp"
+#include "comity/trust/statements.hpp"
 #include "comity/util/error.hpp"
 #include "comity/util/jcs.hpp"
 #include "comity/util/sha256.hpp"
@@ -435,6 +438,19 @@ int cmd_demo_seed(const std::string& db_path, const std::string& pack_dir) {
                                                                  "cross_signed", comity::sha256_hex(bundle.dump())});
   std::cout << "Demo keys (signing and evidence): " << keys_dir << "/<user>/, trusted by this exchange.\n"
             << "Sign a request:  comity order sign --keys " << keys_dir << "/officer REQUEST.json ORDER.json\n";
+  // The demo providers publish their statements, signed by their people,
+  // each version committed to the log (docs/provider-statements.md).
+  comity::trust::TrustStore trusted;
+  trusted.add_bundle(bundle, comity::trust::AnchorChange::RequireCrossSignature);
+  const std::filesystem::path statements = std::filesystem::path(pack_dir) / ".." / "examples" / "statements";
+  for (auto [file, signer] : {std::pair{"nl-mailco.json", "provider"}, std::pair{"us-cloudco.json", "provider-us"}}) {
+    if (!std::filesystem::exists(statements / file)) continue;
+    auto doc = comity::trust::sign_statement(comity::cli::read_json_file((statements / file).string()),
+                                             comity::cli::signing_key_of(keys_dir + "/" + signer), now);
+    auto st = comity::publish_statement(*store, trusted, *pack, doc, now, "system:demo-seed");
+    std::cout << "Provider statement: " << st.provider_id << " v" << st.version << " (log index " << st.log_index
+              << ", GET /api/v1/providers/" << st.provider_id << "/statement)\n";
+  }
   std::cout << "Demo cases:\n";
   for (const auto& line : comity::cli::seed_demo_cases(*store, *pack, clock, bundle, keys_dir))
     std::cout << "  " << line << "\n";
@@ -684,6 +700,22 @@ int main(int argc, char** argv) {
   verify->add_flag("--allow-pending-validation", verify_pending,
                    "Accept an order whose validator has not signed yet (as at submission)");
 
+  auto* providercmd = app.add_subcommand("provider", "A provider's published statement (docs/provider-statements.md)");
+  providercmd->require_subcommand(1);
+  auto* statementcmd = providercmd->add_subcommand("statement", "Sign or verify a provider statement");
+  statementcmd->require_subcommand(1);
+  std::string st_keys, st_in, st_out, st_trust, st_at;
+  auto* st_sign = statementcmd->add_subcommand("sign", "Sign a statement with a provider person's key");
+  st_sign->add_option("in", st_in, "Statement JSON (comity.provider-statement/1)")->required();
+  st_sign->add_option("out", st_out, "Signed statement to write (must not exist)")->required();
+  st_sign->add_option("--keys", st_keys, "The signer's key directory")->required();
+  st_sign->add_option("--pack", pack_dir, "Rule pack directory");
+  auto* st_verify = statementcmd->add_subcommand("verify", "Verify a signed statement offline; print its chain");
+  st_verify->add_option("file", st_in, "Signed statement")->required();
+  st_verify->add_option("--trust", st_trust, "Trust bundle (comity trust export)")->required();
+  st_verify->add_option("--at", st_at, "Verify as of this instant (ISO 8601; default now)");
+  st_verify->add_option("--pack", pack_dir, "Rule pack directory");
+
   auto* logcmd = app.add_subcommand("log", "The transparency log (docs/transparency-log.md)");
   logcmd->require_subcommand(1);
   auto* log_verify = logcmd->add_subcommand(
@@ -774,6 +806,8 @@ int main(int argc, char** argv) {
     if (*order_sign)
       return cc::order_sign(sign_keys, sign_role == "officer" ? cc::SignRole::Officer : cc::SignRole::Validator,
                             sign_days, sign_in, sign_out, now());
+    if (*st_sign) return cc::statement_sign(st_keys, st_in, st_out, pack_dir, now());
+    if (*st_verify) return cc::statement_verify(st_in, st_trust, pack_dir, at_or_now(st_at));
     if (*verify) {
       return cc::verify_order_file(verify_file, verify_bundle, at_or_now(verify_at),
                                    verify_pending ? cc::Pending::AllowValidatorToFollow : cc::Pending::Refuse);

@@ -57,6 +57,34 @@ contains expired err "expired"
 expect bad-at 2 "$BIN" verify "$TMP/order.json" --trust "$TMP/bundle.json" --at yesterday
 expect not-json 2 "$BIN" verify "$S01.nope" --trust "$TMP/bundle.json"
 
+# Provider statements: Cloudco's clerk signs its statement; anyone verifies it offline.
+ST=$REPO/examples/statements/us-cloudco.json
+for who in us-central cloudco clerk; do expect "keys gen $who" 0 "$BIN" keys gen --out "$K/$who" --name "$who"; done
+expect us-anchor 0 "$BIN" trust anchor --keys "$K/us-central" --state US --party us-central --name "Office of International Affairs" \
+  --out "$TMP/us-anchor.json"
+expect issue-cloudco 0 "$BIN" trust issue --issuer "$K/us-central" --subject "$K/cloudco/public.json" --party US-CLOUDCO \
+  --state US --kind provider --name "Cloudco Inc." --out "$TMP/cloudco.json"
+expect issue-clerk 0 "$BIN" trust issue --issuer "$K/cloudco" --subject "$K/clerk/public.json" --party US-CLOUDCO \
+  --state US --kind provider --user provider-us --role provider --name "Clerk" --out "$TMP/clerk.json"
+expect us-export 0 "$BIN" trust export "$TMP/us-anchor.json" "$TMP/cloudco.json" "$TMP/clerk.json" --out "$TMP/us-bundle.json"
+expect statement-sign 0 "$BIN" provider statement sign "$ST" "$TMP/statement.json" --keys "$K/clerk" --pack "$REPO/rules"
+contains statement-sign out "US-CLOUDCO v3 sha256:"
+expect statement-sign-exists 2 "$BIN" provider statement sign "$ST" "$TMP/statement.json" --keys "$K/clerk" --pack "$REPO/rules"
+expect statement-verify 0 "$BIN" provider statement verify "$TMP/statement.json" --trust "$TMP/us-bundle.json" --pack "$REPO/rules"
+contains statement-verify out '"party": "US-CLOUDCO"'
+contains statement-verify out '"version": 3'
+sed 's/third_country_law_conflict/immunity_or_press_freedom/' "$TMP/statement.json" > "$TMP/statement-altered.json"
+expect statement-altered 1 "$BIN" provider statement verify "$TMP/statement-altered.json" --trust "$TMP/us-bundle.json"
+contains statement-altered err "bad_signature at \$.signature"
+expect statement-by-party 0 "$BIN" provider statement sign "$ST" "$TMP/statement-party.json" --keys "$K/cloudco" --pack "$REPO/rules"
+expect statement-wrong-chain 1 "$BIN" provider statement verify "$TMP/statement-party.json" --trust "$TMP/us-bundle.json"
+contains statement-wrong-chain err "wrong_chain"
+sed 's/"P_EU_EPOC"/"P_NO_SUCH"/' "$ST" > "$TMP/statement-unknown.json"
+expect statement-unknown-pathway 2 "$BIN" provider statement sign "$TMP/statement-unknown.json" "$TMP/x.json" --keys "$K/clerk" \
+  --pack "$REPO/rules"
+contains statement-unknown-pathway err "pathways"
+[ ! -e "$TMP/x.json" ] && pass=$((pass + 1)) || { echo "FAIL a refused statement was written"; failures=$((failures + 1)); }
+
 # Revocation: the office revokes its officer's key.
 OFFICER_KEY=$(sed -n 's/.*"signing_key": "\(ed25519:[^"]*\)".*/\1/p' "$K/officer/public.json")
 expect revoke 0 "$BIN" keys revoke --issuer "$K/sta" --key "$OFFICER_KEY" --reason compromised --list "$TMP/sta-revoked.json"

@@ -597,6 +597,16 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
        json::object(),
        {401, 401, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404}},
       {"GET", "/api/v1/audit", {}, {401, 401, 403, 403, 403, 403, 403, 403, 200, 403, 200, 403}},
+      // Provider statements: anyone reads (none published here); only the provider's own people publish,
+      // and an empty body is not a signed statement.
+      {"GET",
+       "/api/v1/providers/US-CLOUDCO/statement",
+       {},
+       {404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      {"POST",
+       "/api/v1/providers/US-CLOUDCO/statement",
+       json::object(),
+       {401, 401, 403, 403, 403, 403, 422, 403, 403, 403, 403, 403}},
       // The log is public; salts go to the case's parties (the addressee: its own events).
       {"GET", "/log/checkpoint", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
       {"GET", "/log/tile/0/000.p/1", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
@@ -656,6 +666,7 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
     std::string route = row.path;
     if (route.rfind(c, 0) == 0) route = "/api/v1/cases/{id}" + route.substr(c.size());
     if (route == "/api/v1/parties/NL-MAILCO") route = "/api/v1/parties/{id}";
+    if (route == "/api/v1/providers/US-CLOUDCO/statement") route = "/api/v1/providers/{id}/statement";
     if (route == "/api/v1/users/spare/tokens") route = "/api/v1/users/{id}/tokens";
     if (route == "/api/v1/tokens/t-spare/revoke") route = "/api/v1/tokens/{id}/revoke";
     if (route.rfind("/log/tile/", 0) == 0) route = "/log/tile/{tile}";

@@ -3,7 +3,8 @@
 // documents and log openings), handlers_evidence.cpp (productions),
 // handlers_identity.cpp (me, parties, users, tokens, sessions, audit),
 // handlers_log.cpp (the public transparency log), handlers_node.cpp (the web
-// app, health, metrics, OpenAPI, evaluation, trust, drafts). A handler
+// app, health, metrics, OpenAPI, evaluation, trust, drafts),
+// handlers_statements.cpp (provider statements). A handler
 // translates HTTP to calls on the node's services and back; it throws
 // comity::Error for what goes wrong and never builds a problem itself.
 #pragma once
@@ -22,6 +23,8 @@ void post_review(Node&, Call&);
 void post_notice(Node&, Call&);
 void get_decision(Node&, Call&);
 void post_redecide(Node&, Call&);
+void post_statement(Node&, Call&);
+void get_statement(Node&, Call&);
 void get_document(Node&, Call&);
 void get_case_log(Node&, Call&);
 

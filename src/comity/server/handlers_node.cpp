@@ -7,8 +7,10 @@
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
+#include "comity/rules/statement_notes.hpp"
 #include "comity/server/handlers.hpp"
 #include "comity/server/web_assets.hpp"
+#include "comity/service/statements.hpp"
 #include "comity/service/trusted.hpp"
 #include "comity/util/sha256.hpp"
 
@@ -142,7 +144,21 @@ void evaluate(Node& node, Call& call) {
                 syntax ? parsed.errors[0].message : "the request does not match the request format", parsed.errors);
   }
   Decision d = comity::evaluate(*parsed.request, node.pack, at);
-  call.res.send_json(safe_dump(decision_to_json(d, *parsed.request)));
+  auto out = decision_to_json(d, *parsed.request);
+  // What the addressee published beside the law, never instead of it.
+  std::optional<std::pair<StoredStatement, ProviderStatement>> said;
+  {
+    Node::ReadLease db(node);
+    said = current_statement(*db, parsed.request->provider.id);
+  }
+  if (said && statement_fits_request(said->second, *parsed.request).empty()) {
+    attach_statement(out, d, said->second);
+    out["provider_statement"]["log_index"] = said->first.log_index;
+    out["provider_statement"]["published_at"] = format_instant(said->first.imported_at);
+    out["provider_statement"]["url"] =
+        "/api/v1/providers/" + said->first.provider_id + "/statement?version=" + std::to_string(said->first.version);
+  }
+  call.res.send_json(safe_dump(out));
 }
 
 // What the exchange trusts, as a bundle anyone may fetch to verify orders

@@ -108,6 +108,9 @@ const std::vector<Route>& route_table() {
        h::post_redecide},
       {"GET", "/api/v1/cases/{id}/document", kAuth, {}, kNoStore, kNone, h::get_document},
       {"GET", "/api/v1/cases/{id}/log", kAuth, {}, kNoStore, kNone, h::get_case_log},
+      // Provider statements: published by the provider's people, read by anyone.
+      {"POST", "/api/v1/providers/{id}/statement", kAuth, {R::Provider}, kNoStore, kJson, h::post_statement},
+      {"GET", "/api/v1/providers/{id}/statement", kPublic, {}, kNoCache, kNone, h::get_statement},
       // Evidence.
       {"POST", "/api/v1/cases/{id}/productions", kAuth, {R::Provider}, kNoStore, kJson, h::post_production},
       {"GET", "/api/v1/productions/{id}", kAuth, {R::Provider, R::Officer}, kNoStore, kNone, h::get_production},

@@ -280,6 +280,22 @@ CREATE TRIGGER case_redecisions_no_update BEFORE UPDATE ON case_redecisions
 CREATE TRIGGER case_redecisions_no_delete BEFORE DELETE ON case_redecisions
   BEGIN SELECT RAISE(ABORT, 'a re-decision is history'); END;
 )SQL"},
+    {15, "signed provider statements, every version kept, each committed to the transparency log", R"SQL(
+CREATE TABLE provider_statements (
+  provider_id TEXT NOT NULL,
+  version     INTEGER NOT NULL CHECK (version >= 1),
+  sha256      TEXT NOT NULL CHECK (length(sha256) = 64),
+  signed_json TEXT NOT NULL,
+  signer      TEXT NOT NULL,
+  imported_at INTEGER NOT NULL,
+  log_index   INTEGER NOT NULL UNIQUE REFERENCES log_leaves(idx),
+  PRIMARY KEY (provider_id, version)
+) STRICT;
+CREATE TRIGGER provider_statements_no_update BEFORE UPDATE ON provider_statements
+  BEGIN SELECT RAISE(ABORT, 'a published statement is never changed: publish a new version'); END;
+CREATE TRIGGER provider_statements_no_delete BEFORE DELETE ON provider_statements
+  BEGIN SELECT RAISE(ABORT, 'a published statement is never removed'); END;
+)SQL"},
 };
 
 }  // namespace

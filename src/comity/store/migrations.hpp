@@ -6,7 +6,7 @@
 
 namespace comity {
 
-inline constexpr int kSchemaVersion = 14;
+inline constexpr int kSchemaVersion = 15;
 
 // Applies every migration newer than the database's version. Returns the
 // resulting version. Throws StoreError (the failed migration is rolled back)

@@ -398,6 +398,37 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  uint64_t put_provider_statement(const StoredStatement& st, const AuditEntry& audit, const LogLeaf& leaf) override {
+    uint64_t index = 0;
+    db_.transaction([&] {
+      index = log_size();
+      insert_log({leaf});
+      db_.prepare(
+             "INSERT INTO provider_statements(provider_id, version, sha256, signed_json, signer, imported_at, "
+             "log_index) VALUES (?,?,?,?,?,?,?)")
+          .bind(1, st.provider_id)
+          .bind(2, st.version)
+          .bind(3, st.sha256)
+          .bind(4, st.signed_json)
+          .bind(5, st.signer)
+          .bind(6, st.imported_at)
+          .bind(7, static_cast<int64_t>(index))
+          .run();
+      insert_audit(audit);
+    });
+    return index;
+  }
+
+  std::optional<StoredStatement> provider_statement(std::string_view provider_id, int64_t version) override {
+    auto s = db_.prepare(
+        "SELECT provider_id, version, sha256, signed_json, signer, imported_at, log_index FROM provider_statements "
+        "WHERE provider_id = ? AND (? = 0 OR version = ?) ORDER BY version DESC LIMIT 1");
+    s.bind(1, provider_id).bind(2, version).bind(3, version);
+    if (!s.step()) return std::nullopt;
+    return StoredStatement{
+        s.text(0), s.integer(1), s.text(2), s.text(3), s.text(4), s.integer(5), static_cast<uint64_t>(s.integer(6))};
+  }
+
   std::vector<TrustImport> trust_imports() override {
     auto s = db_.prepare("SELECT bundle, anchor_change, imported_at FROM trust_imports ORDER BY seq");
     std::vector<TrustImport> out;

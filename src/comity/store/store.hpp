@@ -168,6 +168,18 @@ struct Redecision {
   Instant at = 0;
 };
 
+// A provider statement as published on this node (docs/provider-statements.md):
+// the signed document, its statement's version and SHA-256 (of the
+// statement's canonical form), who signed it, and the index of the
+// transparency-log leaf that commits to it.
+struct StoredStatement {
+  std::string provider_id;
+  int64_t version = 0;
+  std::string sha256, signed_json, signer;
+  Instant imported_at = 0;
+  uint64_t log_index = 0;  // set by the store
+};
+
 // True once the case has been transmitted to its addressee (providers and
 // enforcing authorities see it only from then on).
 bool was_transmitted(const Case& c);
@@ -276,6 +288,14 @@ class Store {
                                const AuditEntry& audit) = 0;
   // The case's re-decisions, oldest first.
   virtual std::vector<Redecision> redecisions(std::string_view case_id) = 0;
+
+  // Provider statements. put_provider_statement stores a new version with
+  // its audit entry and appends `leaf` (which commits to it) to the log, in
+  // one transaction, and returns the leaf's index. Constraint when that
+  // provider has this version already.
+  virtual uint64_t put_provider_statement(const StoredStatement& s, const AuditEntry& audit, const LogLeaf& leaf) = 0;
+  // The provider's statement of `version`, or its latest when version is 0.
+  virtual std::optional<StoredStatement> provider_statement(std::string_view provider_id, int64_t version = 0) = 0;
 
   struct TrustImport {
     std::string bundle, anchor_change;
