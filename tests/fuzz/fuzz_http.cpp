@@ -90,7 +90,7 @@ World& world() {
     o.orders = OrderPolicy::SignedOrUnsigned;
     o.evidence_dir = scratch + "/evidence";
     o.request_log = ServerOptions::RequestLog::Off;
-    x->node = std::make_unique<Node>(*x->pack, *x->store, x->clock, o);
+    x->node = std::make_unique<Node>(PackRegistry(*x->pack), *x->store, x->clock, o);
     x->router = std::make_unique<Router>(*x->node);
     // Two cases in flight: an EPOC to NL-MAILCO, and one notified to PL.
     const Actor de{"officer-de", PartyRole::Officer, "de-sta", "DE"},
