@@ -141,9 +141,14 @@ Verdict ne_bis_in_idem(EvalCtx& c, const PredicateDef&) {
   return v(0);
 }
 
-// HR.INTERCEPT, US.ORD.10: fixed end, less-intrusive-means finding.
-Verdict interception_limits(EvalCtx& c, const PredicateDef&) {
-  if (c.measure != Measure::InterceptContent && c.measure != Measure::RealtimeTraffic) return v(0);
+// HR.INTERCEPT, US.ORD.10: fixed end, less-intrusive-means finding. With
+// params.fields "content_only" (18 U.S.C. 2523(b)(4)(D)(vi) speaks of the
+// interception of communications, 2510(4): their contents) real-time traffic
+// data is outside the predicate; otherwise (Budapest Arts 15(2), 20, 21) both.
+Verdict interception_limits(EvalCtx& c, const PredicateDef& p) {
+  const bool content_only =
+      std::find(p.params.fields.begin(), p.params.fields.end(), "content_only") != p.params.fields.end();
+  if (c.measure != Measure::InterceptContent && (content_only || c.measure != Measure::RealtimeTraffic)) return v(0);
   if (!c.q.interception || !c.q.interception->end) return v(2);
   if (is_blank(c.q.interception->less_intrusive_assessment)) return v(3);
   return v(1);
@@ -161,6 +166,7 @@ Verdict data_protection_plan(EvalCtx& c, const PredicateDef&) {
   if (!c.q.sensitive_data_expected.empty())
     return v(1, arg_int(0), arg_list(EnumInfo<SensitiveData>::names, c.q.sensitive_data_expected.bits()));
   if (c.q.automated_decision_use) return v(2);
+  if (!c.q.retention_period_days && !c.q.review_interval_days) return v(3);
   return v(0, arg_int(c.q.retention_period_days.value_or(c.q.review_interval_days.value_or(0))));
 }
 
@@ -396,7 +402,7 @@ void register_core(std::vector<KindSpec>& out) {
           {"interception_limits",
            {{"not_applicable", N}, {"pass", P}, {"fail_no_end", F}, {"fail_no_assessment", F}},
            {},
-           {},
+           {"fields"},
            interception_limits},
           {"user_notice_plan",
            {{"pass_notify", P}, {"pass_delay", P}, {"review_no_justification", R}, {"review_no_review_date", R}},
@@ -404,7 +410,7 @@ void register_core(std::vector<KindSpec>& out) {
            {},
            user_notice_plan},
           {"data_protection_plan",
-           {{"pass", P}, {"review_sensitive", R}, {"review_automated", R}},
+           {{"pass", P}, {"review_sensitive", R}, {"review_automated", R}, {"pass_unset", P}},
            {"days", "sensitivity"},
            {},
            data_protection_plan},

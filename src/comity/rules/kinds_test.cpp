@@ -36,6 +36,13 @@ json eu_content() {
   return j;
 }
 
+// The rendered reason of gate predicate `pred` ("" if it did not run).
+std::string gate_reason(const Decision& d, std::string_view pred) {
+  for (uint32_t i = d.gate.begin; i < d.gate.end; ++i)
+    if (d.checks[i].pred->id == pred) return render_reason(d.checks[i]);
+  return "";
+}
+
 std::optional<Outcome> epoc(const json& j, const char* pred, DataCategory cat = DataCategory::Content) {
   auto d = eval(parse_ok(j), real_pack());
   auto* p = entry(d, "P_EU_EPOC", Role::Primary, cat);
@@ -140,6 +147,14 @@ TEST(GateKinds, NoticePlanAndDataProtection) {
   EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.NOTICE"), kReview);  // no review date
   j["user_notification_plan"]["review_date"] = "2027-01-01";
   EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.NOTICE"), kPass);
+  // No period set passes, and says so rather than quoting a period of 0 days.
+  const auto unset = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(gate(unset, "HR.DP"), kPass);
+  j["retention_period_days"] = 180;
+  const auto set = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(gate(set, "HR.DP"), kPass);
+  EXPECT_NE(gate_reason(unset, "HR.DP"), gate_reason(set, "HR.DP"));
+  EXPECT_NE(gate_reason(set, "HR.DP").find("180 days"), std::string::npos);
   j["sensitive_data_expected"] = {"HEALTH"};
   EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.DP"), kReview);
 }
@@ -541,6 +556,22 @@ TEST(EuKinds, EioInterceptionNeedsTheTargetsLocation) {
   EXPECT_EQ(check(d, *e, "EIO.INT"), kPass);
   EXPECT_EQ(e->counterpart.str(), "DE");
   EXPECT_EQ(entry(d, "P_EU_EPOC")->status, PathwayStatus::NotApplicable);  // stored data only
+}
+
+// 2523(b)(4)(D)(vi) is about interception of communications (their content,
+// 2510(4)); Budapest Art 15(2) limits the duration of real-time traffic
+// collection too. So US.ORD.10 leaves real-time traffic alone, HR.INTERCEPT not.
+TEST(CloudKinds, AgreementInterceptionLimitsAreForContentOnly) {
+  auto j = ukus();
+  j["measure"] = "REALTIME_TRAFFIC";
+  j["data_categories"] = {"TRAFFIC"};
+  EXPECT_EQ(cloud(j, "US.ORD.10"), kNA);
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.INTERCEPT"), kFail);
+  j["measure"] = "INTERCEPT_CONTENT";
+  j["data_categories"] = {"CONTENT"};
+  EXPECT_EQ(cloud(j, "US.ORD.10"), kFail);
+  j["interception"] = {{"end", "2026-12-01T00:00:00Z"}, {"less_intrusive_assessment", "x"}};
+  EXPECT_EQ(cloud(j, "US.ORD.10"), kPass);
 }
 
 TEST(CloudKinds, ProxyForAnotherGovernmentIsBarred) {
