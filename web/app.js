@@ -507,6 +507,10 @@ async function viewCase(id) {
       c.signed_order.signatures.map((s) => `${label("role", s.role)}: ${s.chain.map((x) => x.name).join(" → ")}`).join("; "),
       c.signed_order.awaiting_validator ? h("strong", {}, " · awaiting the validator's signature") : null)] : null,
     c.data_marked_for_deletion ? [h("dt", {}, "Data"), h("dd", { class: "fail" }, "marked for deletion")] : null,
+    c.provider_statement ? [h("dt", {}, "Provider's statement"), h("dd", { class: "provider-says" },
+      h("a", { href: c.provider_statement.url, text: `v${c.provider_statement.version}, log index ${c.provider_statement.log_index}` }),
+      " · in force when the case opened",
+      c.provider_statement.says?.length ? h("ul", {}, c.provider_statement.says.map((n) => h("li", { text: n.says }))) : null)] : null,
   );
   const review = await reviewSection(c, rerender).catch(() => null);
   const reviews = (c.reviews || []).map((r) => h("li", {}, `${r.side} side · ${r.reviewer} · ${r.at} · ${r.overrides} override(s)`));
@@ -566,6 +570,12 @@ function pathwayBlock(p, opts = {}) {
       : null,
     p.to_make_available?.length
       ? h("div", { class: "notice" }, h("strong", {}, "To make this available: "), h("ul", {}, p.to_make_available.map((t) => h("li", { text: `${t.predicate}: ${t.hint}` }))))
+      : null,
+    p.provider_says?.length
+      ? h("div", { class: "provider-says" },
+          h("strong", {}, "What the provider says", opts.statement ? ` (statement v${opts.statement.version}${opts.statement.log_index !== undefined ? `, log index ${opts.statement.log_index}` : ""})` : "", ": "),
+          h("ul", {}, p.provider_says.map((n) => h("li", { text: n.says }))),
+          h("div", { class: "hint" }, "Beside the law, never instead of it: the checks above decide."))
       : null,
     opts.allChecks ? checkRows(p.checks) : h("details", {}, h("summary", {}, `All ${p.checks.length} checks`), checkRows(p.checks)),
   );
@@ -964,7 +974,7 @@ async function viewWizard(draftId) {
       fill(panel,
         h("h2", { text: "Lawful pathways" }),
         summaryBlock(d),
-        applicable.map((p) => pathwayBlock(p)),
+        applicable.map((p) => pathwayBlock(p, { statement: d.provider_statement })),
         h("p", { class: "hint" }, `${d.pathways.length - applicable.length} pathways do not apply to this request.`),
       );
     } catch (x) {

@@ -246,6 +246,10 @@ try {
   await epoc.waitFor();
   await epoc.locator(".badge.available").waitFor();
   check(true, "the live engine shows the EPOC available for the completed request");
+  // Mailco's published statement (demo seed), beside the law before filing.
+  const says = epoc.locator(".provider-says");
+  check(await says.count() === 1 && /statement v1, log index \d+/.test(await says.innerText()),
+        "the wizard shows the provider's published statement beside the EPOC, with its version and log index");
   await axe(officer, "wizard with the engine's answer");
   await shot(officer, "officer-wizard");
   await officer.getByRole("button", { name: "Next" }).click();
@@ -260,6 +264,11 @@ try {
   const opened = (await apiAs("officer", "GET", `/api/v1/cases/${caseId}`)).body;
   check(opened.signed_order?.signatures?.[0]?.role === "officer" && opened.signed_order.awaiting_validator === true,
         "the exchange verified the officer's browser signature and awaits the validator's");
+  check(opened.provider_statement?.version === 1 && Number.isInteger(opened.provider_statement.log_index) &&
+        /^[0-9a-f]{64}$/.test(opened.provider_statement.sha256 || "") && opened.provider_statement.says?.length > 0,
+        "the case keeps the provider's statement in force when it opened: version, digest, log index, what it said");
+  check(/v1, log index \d+/.test(await officer.locator("dd.provider-says").innerText()),
+        "the officer's case page shows that statement");
   await step(officer, "Submit");
   check(await stateIs(caseId, "submitted"), "the officer submits");
   await officer.getByRole("form", { name: "Send for validation" }).waitFor();

@@ -115,6 +115,27 @@ TEST_F(Statements, PublishedVersionsAreKeptLoggedServedAndShownBesideTheLaw) {
   }
   EXPECT_GT(notes, 0);
 
+  // A case opened now keeps the statement in force: version, digest, log
+  // leaf and what it said of the chosen pathway, whatever comes later.
+  auto opened = post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "officer-fr");
+  ASSERT_EQ(opened->status, 201) << opened->body;
+  const std::string case_id = json::parse(opened->body)["id"];
+  auto kept = [&](const std::string& user) {
+    auto c = http.Get("/api/v1/cases/" + case_id, bearer(user));
+    EXPECT_EQ(c->status, 200) << user << ": " << c->body;
+    return json::parse(c->body)["provider_statement"];
+  };
+  json at_opening = kept("officer-fr");
+  ASSERT_TRUE(at_opening.is_object()) << at_opening;
+  EXPECT_EQ(at_opening["version"], 3);
+  EXPECT_EQ(at_opening["sha256"], published["sha256"]);
+  EXPECT_EQ(at_opening["log_index"], size);
+  EXPECT_FALSE(at_opening["says"].empty());
+  json epoc_notes;
+  for (const auto& p : after["pathways"])
+    if (p["pathway"] == "P_EU_EPOC" && p["role"] == "primary") epoc_notes = p["provider_says"];
+  EXPECT_EQ(at_opening["says"], epoc_notes);
+
   // A new version replaces it as current; the old one stays readable.
   json v4 = statement;
   v4["version"] = 4;
@@ -122,6 +143,12 @@ TEST_F(Statements, PublishedVersionsAreKeptLoggedServedAndShownBesideTheLaw) {
   EXPECT_EQ(json::parse(http.Get("/api/v1/providers/US-CLOUDCO/statement")->body)["version"], 4);
   EXPECT_EQ(json::parse(http.Get("/api/v1/providers/US-CLOUDCO/statement?version=3")->body)["version"], 3);
   problem_of(http.Get("/api/v1/providers/US-CLOUDCO/statement?version=0"), 400);
+  // The case still rests beside version 3; a case opened now, beside 4.
+  EXPECT_EQ(kept("officer-fr"), at_opening);
+  auto later = post("/api/v1/cases", {{"request", request}, {"pathway", "P_EU_EPOC"}}, "officer-fr");
+  ASSERT_EQ(later->status, 201) << later->body;
+  auto c = http.Get("/api/v1/cases/" + json::parse(later->body)["id"].get<std::string>(), bearer("officer-fr"));
+  EXPECT_EQ(json::parse(c->body)["provider_statement"]["version"], 4);
 }
 
 TEST_F(Statements, ForgedForeignStaleAndMalformedStatementsAreRefusedAndWriteNothing) {

@@ -7,6 +7,8 @@
 #include "comity/model/request_json.hpp"
 #include "comity/rules/decision_json.hpp"
 #include "comity/rules/engine.hpp"
+#include "comity/rules/statement_notes.hpp"
+#include "comity/service/statements.hpp"
 #include "comity/service/transparency.hpp"
 #include "comity/trust/orders.hpp"
 #include "comity/util/sha256.hpp"
@@ -68,7 +70,7 @@ OpenAttempt CaseService::attempt(std::string request_json, const std::function<R
   try {
     if (actor.role != PartyRole::Officer)
       throw ServiceError(ErrorKind::Forbidden, "only an officer of the issuing authority opens a case");
-    a.prepared = prepare(parse(), a.request_json, pathway, role, actor, idempotency_key);
+    a.prepared = prepare(parse(), a.request_json, pathway, role, actor, idempotency_key, a.chosen);
     a.log = log_leaves(*a.prepared, true, 0, std::string(role_name(actor.role)) + ":" + actor.user_id);
   } catch (const ServiceError&) {
     a.failure = std::current_exception();
@@ -89,7 +91,8 @@ OpenAttempt CaseService::attempt_open(const nlohmann::json& request, std::string
 }
 
 CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_json, std::string_view pathway, Role role,
-                                const Actor& actor, std::string_view idempotency_key) {
+                                const Actor& actor, std::string_view idempotency_key,
+                                std::optional<PathwayResult>& chosen_out) {
   if (!parsed.request) {
     ServiceError e(ErrorKind::Invalid, "the request is invalid");
     e.field_errors = std::move(parsed.errors);
@@ -156,6 +159,7 @@ CaseRecord CaseService::prepare(RequestParse parsed, std::string_view request_js
   if (chosen->def->addresses_provider()) r.provider_party_id = parsed.request->provider.id;
   with_facts(r);
   COMITY_ASSERT(r.c.facts.has_value(), "a case opens with its guard facts known");
+  chosen_out = *chosen;
   return r;
 }
 
@@ -218,6 +222,15 @@ CaseRecord CaseService::commit_open(const OpenAttempt& a, bool* replayed) {
     auto p = store_.party(r.provider_party_id);
     if (!p || p->kind != "provider") r.provider_party_id.clear();
   }
+  // The addressee's statement in force at opening goes into the entry the
+  // case rests on: which version, its digest and log leaf, and what it said
+  // about this pathway — beside the decision, never changing it.
+  if (!r.provider_party_id.empty() && a.chosen)
+    if (auto said = current_statement(store_, r.provider_party_id)) {
+      auto entry = nlohmann::ordered_json::parse(r.entry_json);
+      entry["provider_statement"] = statement_reference(said->first, said->second, *a.chosen);
+      r.entry_json = entry.dump();
+    }
   nlohmann::json payload = {{"case", r.id}, {"pathway", r.c.pathway}, {"request_sha256", sha256_hex(r.request_json)}};
   store_.create_case(r, audit_entry(a.actor, "open_case", r.id, payload.dump()), a.log);
   return r;
@@ -521,6 +534,10 @@ CaseRecord CaseService::redecide(std::string_view case_id, const Actor& actor, s
   rd.at = now;
   int64_t version = r.version;
   auto entry = pathway_entry_json(d, *chosen);
+  // The statement the case opened beside stays what it was: a new pack
+  // changes the law applied, not what the provider said then.
+  if (old_entry.contains("provider_statement"))
+    entry["provider_statement"] = nlohmann::ordered_json::parse(old_entry["provider_statement"].dump());
   r.pack_hash = now_pack.content_hash;
   r.evaluated_on = today.str();
   r.entry_json = entry.dump();

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "comity/model/request_json.hpp"
+#include "comity/rules/decision.hpp"
 #include "comity/rules/pack.hpp"
 #include "comity/rules/pack_registry.hpp"
 #include "comity/service/actor.hpp"
@@ -49,6 +50,9 @@ CaseRecord& with_facts(CaseRecord& r);
 // in one group.
 struct OpenAttempt {
   std::optional<CaseRecord> prepared;
+  // The entry chosen, for what the commit adds from the store: the
+  // addressee's provider statement in force when the case opens.
+  std::optional<PathwayResult> chosen;
   std::vector<LogLeaf> log;    // the opening's leaf, made with `prepared` (outside the commit)
   std::exception_ptr failure;  // a ServiceError, when not prepared
   std::string request_json, pathway, idempotency_key;
@@ -194,7 +198,7 @@ class CaseService {
   // Adds a due validator's signature to the case's signed order (see step).
   void countersign_order(CaseRecord& r, std::string_view event, const Countersignature* countersign, Instant now);
   CaseRecord prepare(RequestParse parsed, std::string_view request_json, std::string_view pathway, Role role,
-                     const Actor& actor, std::string_view idempotency_key);
+                     const Actor& actor, std::string_view idempotency_key, std::optional<PathwayResult>& chosen_out);
   OpenAttempt attempt(std::string request_json, const std::function<RequestParse()>& parse, std::string_view pathway,
                       Role role, const Actor& actor, std::string_view idempotency_key);
   CaseRecord load(std::string_view case_id);

@@ -66,9 +66,9 @@ const std::vector<ViewRow>& view_table() {
   static const std::vector<ViewRow> kTable = {
       {CasePart::Summary,
        "id, pathway, workflow, state, requesting_state, counterpart_state, version, created_at, updated_at, "
-       "data_marked_for_deletion, view, audience",
+       "data_marked_for_deletion, view, audience, provider_statement",
        {kIssuing, kRequested, kEnforcing, kAddressee, kOversight},
-       "every party to the case and oversight"},
+       "every party to the case and oversight; the addressee's statement is public by nature"},
       {CasePart::Clocks,
        "clocks",
        {kIssuing, kRequested, kEnforcing, kAddressee, kOversight},
@@ -210,6 +210,13 @@ json case_view_json(const CaseRecord& r, Audience a, PartyRole acting, const Pac
                      : a == kAddressee ? "order"
                                        : "metadata"},
             {"audience", audience_name(a)}};
+  // The addressee's published statement in force when the case opened, as
+  // the case keeps it (CaseService::commit_open); null when there was none.
+  {
+    const auto entry = json::parse(r.entry_json.empty() ? "{}" : r.entry_json, nullptr, false);
+    j["provider_statement"] =
+        entry.is_object() && entry.contains("provider_statement") ? entry["provider_statement"] : json(nullptr);
+  }
   if (shows(a, CasePart::Clocks)) j["clocks"] = clocks_json(r, now);
   if (shows(a, CasePart::History)) {
     json history = json::array();

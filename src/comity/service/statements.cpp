@@ -4,6 +4,7 @@
 #include "comity/service/actor.hpp"
 #include "comity/store/store_error.hpp"
 #include "comity/trust/statements.hpp"
+#include "comity/util/date.hpp"
 #include "comity/util/jcs.hpp"
 #include "comity/util/sha256.hpp"
 
@@ -86,6 +87,17 @@ std::optional<std::pair<StoredStatement, ProviderStatement>> current_statement(S
   if (!parsed.statement)
     throw StoreError(StoreError::Code::Corrupt, "provider statement " + provider_id + ": no longer parses");
   return std::make_pair(*st, *parsed.statement);
+}
+
+nlohmann::ordered_json statement_reference(const StoredStatement& st, const ProviderStatement& s,
+                                           const PathwayResult& p) {
+  return {{"provider", st.provider_id},
+          {"version", st.version},
+          {"sha256", st.sha256},
+          {"log_index", st.log_index},
+          {"published_at", format_instant(st.imported_at)},
+          {"url", "/api/v1/providers/" + st.provider_id + "/statement?version=" + std::to_string(st.version)},
+          {"says", statement_notes(s, p)}};
 }
 
 }  // namespace comity

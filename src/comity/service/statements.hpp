@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "comity/model/provider_statement.hpp"
+#include "comity/rules/decision.hpp"
 #include "comity/rules/pack.hpp"
 #include "comity/store/store.hpp"
 #include "comity/trust/credentials.hpp"
@@ -34,5 +35,13 @@ std::string statement_leaf(const std::string& provider_id, int64_t version, cons
 // The provider's current statement as published here, parsed, or nullopt.
 std::optional<std::pair<StoredStatement, ProviderStatement>> current_statement(Store& store,
                                                                                const std::string& provider_id);
+
+// What a case keeps of the statement `st` (parsed: `s`) in force when it
+// opened on entry `p`: {"provider", "version", "sha256", "log_index",
+// "published_at", "url", "says": the clauses that concern `p`}. The digest
+// and the log index let anyone find the very version again and prove it
+// was public then.
+nlohmann::ordered_json statement_reference(const StoredStatement& st, const ProviderStatement& s,
+                                           const PathwayResult& p);
 
 }  // namespace comity
