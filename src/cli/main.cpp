@@ -702,7 +702,7 @@ int main(int argc, char** argv) {
 
   auto* providercmd = app.add_subcommand("provider", "A provider's published statement (docs/provider-statements.md)");
   providercmd->require_subcommand(1);
-  auto* statementcmd = providercmd->add_subcommand("statement", "Sign or verify a provider statement");
+  auto* statementcmd = providercmd->add_subcommand("statement", "Sign, verify or import a provider statement");
   statementcmd->require_subcommand(1);
   std::string st_keys, st_in, st_out, st_trust, st_at;
   auto* st_sign = statementcmd->add_subcommand("sign", "Sign a statement with a provider person's key");
@@ -715,6 +715,13 @@ int main(int argc, char** argv) {
   st_verify->add_option("--trust", st_trust, "Trust bundle (comity trust export)")->required();
   st_verify->add_option("--at", st_at, "Verify as of this instant (ISO 8601; default now)");
   st_verify->add_option("--pack", pack_dir, "Rule pack directory");
+  std::string st_url, st_token;
+  auto* st_import = statementcmd->add_subcommand(
+      "import", "Publish a signed statement on a node, which commits the version to its transparency log");
+  st_import->add_option("file", st_in, "Signed statement (comity provider statement sign)")->required();
+  st_import->add_option("--url", st_url, "The Comity server, e.g. http://127.0.0.1:8080")->required();
+  st_import->add_option("--token", st_token,
+                        "A provider user's API token (default: $COMITY_TOKEN, which keeps it out of the process list)");
 
   auto* logcmd = app.add_subcommand("log", "The transparency log (docs/transparency-log.md)");
   logcmd->require_subcommand(1);
@@ -808,6 +815,12 @@ int main(int argc, char** argv) {
                             sign_days, sign_in, sign_out, now());
     if (*st_sign) return cc::statement_sign(st_keys, st_in, st_out, pack_dir, now());
     if (*st_verify) return cc::statement_verify(st_in, st_trust, pack_dir, at_or_now(st_at));
+    if (*st_import) {
+      if (st_token.empty())
+        if (const char* env = std::getenv("COMITY_TOKEN")) st_token = env;
+      if (st_token.empty()) throw InputError("--token: an API token is required (or set COMITY_TOKEN)");
+      return cc::statement_import({st_url, st_token}, st_in);
+    }
     if (*verify) {
       return cc::verify_order_file(verify_file, verify_bundle, at_or_now(verify_at),
                                    verify_pending ? cc::Pending::AllowValidatorToFollow : cc::Pending::Refuse);
