@@ -269,7 +269,66 @@ async function viewDesk() {
   } else {
     parts.push(caseTable(role === "provider" ? "Orders addressed to you" : "Cases", cases));
   }
+  if (role === "provider") parts.push(await statementSection(viewDesk));
   page(deskTitles[role] || "Desk", ...parts);
+}
+
+// The provider's published statement (docs/provider-statements.md): the
+// version in force, with the log index that commits to it, and publishing a
+// new version signed with "comity provider statement sign" — the key stays
+// with its holder; the exchange verifies the signature, the chain and the
+// content again, and refuses a version that is not newer.
+async function statementSection(rerender) {
+  const party = state.session.party;
+  const at = `/api/v1/providers/${encodeURIComponent(party.id)}/statement`;
+  let current = null;
+  try {
+    current = await api("GET", at);
+  } catch (x) {
+    if (x.status !== 404) throw x;
+  }
+  const err = h("div");
+  const fileId = nextId("statement");
+  const form = h(
+    "form",
+    {
+      "aria-label": "Publish a statement",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        err.replaceChildren();
+        try {
+          const f = form.querySelector(`#${fileId}`).files?.[0];
+          if (!f) throw new Error("choose the signed statement file");
+          let doc;
+          try {
+            doc = JSON.parse(await f.text());
+          } catch {
+            throw new Error("the file is not JSON: choose the signed statement that “comity provider statement sign” wrote");
+          }
+          const r = await api("POST", at, doc);
+          announce(`Statement version ${r.version} published, log index ${r.log_index}`);
+          rerender();
+        } catch (x) {
+          err.replaceChildren(problemBox(x));
+        }
+      },
+    },
+    h("label", { for: fileId }, "Signed statement (written by “comity provider statement sign”)"),
+    h("input", { id: fileId, type: "file", accept: ".json,application/json", required: true }),
+    h("p", {}, h("button", { type: "submit" }, "Publish this version")),
+    err,
+  );
+  return [
+    h("h2", { text: "Your published statement" }),
+    current
+      ? h("p", { class: "statement-current" },
+          `Version ${current.version} · published ${current.published_at} · log index ${current.log_index} · `,
+          h("a", { href: `${at}?version=${current.version}` }, "the signed document"))
+      : h("p", { class: "hint" }, "None published yet."),
+    h("p", { class: "hint" },
+      "What you publish is public: requesting authorities see it beside the law, never instead of it, and each version is committed to the transparency log."),
+    form,
+  ];
 }
 
 // ---------- case ----------

@@ -313,6 +313,26 @@ try {
   check(firstRow.startsWith(demoCase("emergency").slice(0, 8)), "the provider's queue puts the order due first on top");
   await axe(provider, "provider desk");
   await shot(provider, "provider-desk");
+  // The provider publishes version 2 of its statement from its desk, signed
+  // with its own key by the CLI; an unsigned file is refused with the reason.
+  const statementForm = provider.getByRole("form", { name: "Publish a statement" });
+  check(/Version 1 · published .* · log index \d+/.test(await provider.locator(".statement-current").innerText()),
+        "the provider's desk shows its statement in force with its log index");
+  const v2 = JSON.parse(fs.readFileSync(path.join(repo, "examples", "statements", "nl-mailco.json"), "utf8"));
+  v2.version = 2;
+  fs.writeFileSync(path.join(work, "statement-v2.json"), JSON.stringify(v2));
+  execFileSync(comity, ["provider", "statement", "sign", path.join(work, "statement-v2.json"),
+    path.join(work, "statement-v2.signed.json"), "--keys", path.join(keys, "provider"), "--pack", path.join(repo, "rules")]);
+  await statementForm.getByLabel(/Signed statement/).setInputFiles(path.join(work, "statement-v2.json"));
+  await statementForm.getByRole("button", { name: "Publish this version" }).click();
+  await statementForm.getByRole("alert").waitFor();
+  check((await apiAs("officer", "GET", "/api/v1/providers/NL-MAILCO/statement")).body.version === 1,
+        "an unsigned statement is refused in the page and publishes nothing");
+  await statementForm.getByLabel(/Signed statement/).setInputFiles(path.join(work, "statement-v2.signed.json"));
+  await statementForm.getByRole("button", { name: "Publish this version" }).click();
+  await provider.locator(".statement-current").filter({ hasText: "Version 2" }).waitFor();
+  check((await apiAs("officer", "GET", "/api/v1/providers/NL-MAILCO/statement")).body.version === 2,
+        "the provider publishes a new signed version from its desk");
   await openCase(provider, caseId);
   const orderText = await provider.locator("main").textContent();
   check(orderText.includes("seller-2026@mail.example") && orderText.includes("Subscriber data") &&
