@@ -106,11 +106,6 @@ Verdict discrimination_risk(EvalCtx& c, const PredicateDef&) {
   }
 }
 
-bool speech_code(const Pack& pack, const std::string& code) {
-  const IccsCode* ic = pack.iccs_code(code);
-  return ic && ic->speech;
-}
-
 Verdict expression_risk(EvalCtx& c, const PredicateDef&) {
   for (const auto& o : c.q.offences) {
     if (!o.speech_related && !speech_code(c.pack, o.iccs_code)) continue;
@@ -121,9 +116,15 @@ Verdict expression_risk(EvalCtx& c, const PredicateDef&) {
   return v(0);
 }
 
+// HR.DEATH: a capital offence in the requesting State is a condition until
+// the request offers the assurance the requested side asks for (MLA.REF.8
+// reads the same field); an agreement's permission before evidential use
+// stays with UKUS.9 / AUUS.9.
 Verdict death_penalty_risk(EvalCtx& c, const PredicateDef&) {
   for (const auto& o : c.q.offences)
-    if (o.death_penalty_available) return v(1, arg_state(c.q.requesting_state));
+    if (o.death_penalty_available)
+      return c.q.assurances_offered.contains(Assurance::NoDeathPenalty) ? v(2, arg_state(c.q.requesting_state))
+                                                                        : v(1, arg_state(c.q.requesting_state));
   return v(0);
 }
 
@@ -145,10 +146,15 @@ Verdict ne_bis_in_idem(EvalCtx& c, const PredicateDef&) {
 // params.fields "content_only" (18 U.S.C. 2523(b)(4)(D)(vi) speaks of the
 // interception of communications, 2510(4): their contents) real-time traffic
 // data is outside the predicate; otherwise (Budapest Arts 15(2), 20, 21) both.
+// With "partner_orders" it binds only the non-US party's orders (2523(b)(4)
+// lists what the foreign government's orders must meet).
 Verdict interception_limits(EvalCtx& c, const PredicateDef& p) {
-  const bool content_only =
-      std::find(p.params.fields.begin(), p.params.fields.end(), "content_only") != p.params.fields.end();
-  if (c.measure != Measure::InterceptContent && (content_only || c.measure != Measure::RealtimeTraffic)) return v(0);
+  auto has = [&](const char* f) {
+    return std::find(p.params.fields.begin(), p.params.fields.end(), f) != p.params.fields.end();
+  };
+  if (has("partner_orders") && !c.partner_issuing) return v(0);
+  if (c.measure != Measure::InterceptContent && (has("content_only") || c.measure != Measure::RealtimeTraffic))
+    return v(0);
   if (!c.q.interception || !c.q.interception->end) return v(2);
   if (is_blank(c.q.interception->less_intrusive_assessment)) return v(3);
   return v(1);
@@ -209,7 +215,16 @@ Verdict domestic_legal_basis(EvalCtx& c, const PredicateDef&) {
 
 // ---- Hill's unilateral guidelines (JFH.1-2), per requesting-state policy -----
 
+// JFH.1. On the domestic pathway a national order to a provider established
+// in the requesting State is no direct demand abroad; an order on a provider
+// abroad (Budapest Art 18(1)(b)) is one, as a Protocol Art 7 order is.
 Verdict sensitive_requires_mla(EvalCtx& c, const PredicateDef&) {
+  if (c.pathway && c.pathway->family == Family::Domestic) {
+    const auto& pr = c.q.provider;
+    bool here = pr.hq_state == c.q.requesting_state;
+    for (const auto& e : pr.establishments) here = here || e.state == c.q.requesting_state;
+    if (here) return v(3, arg_state(c.q.requesting_state));
+  }
   const auto& pol = c.pack.policy(c.q.requesting_state);
   if (pol.sensitive_require_mla.empty()) return v(0, arg_state(c.q.requesting_state));
   auto hit = c.q.information_sensitivity.intersect(pol.sensitive_require_mla);
@@ -392,7 +407,11 @@ void register_core(std::vector<KindSpec>& out) {
            {"iccs"},
            {},
            expression_risk},
-          {"death_penalty_risk", {{"pass", P}, {"review_available", R}}, {"state"}, {}, death_penalty_risk},
+          {"death_penalty_risk",
+           {{"pass", P}, {"review_available", R}, {"pass_assured", P}},
+           {"state"},
+           {},
+           death_penalty_risk},
           {"privilege_immunity",
            {{"pass", P}, {"review_privilege", R}, {"review_immunity", R}},
            {"privilege"},
@@ -427,7 +446,7 @@ void register_core(std::vector<KindSpec>& out) {
            domestic_reach},
           {"domestic_legal_basis", {{"pass", P}, {"review_missing", R}}, {}, {}, domestic_legal_basis},
           {"sensitive_requires_mla",
-           {{"pass_no_policy", P}, {"pass_not_sensitive", P}, {"fail", F}},
+           {{"pass_no_policy", P}, {"pass_not_sensitive", P}, {"fail", F}, {"pass_domestic", P}},
            {"state", "sensitivity"},
            {},
            sensitive_requires_mla},

@@ -84,8 +84,18 @@ Verdict eu_criminal_proceedings(EvalCtx& c, const PredicateDef& p) {
   return v(2, ename(enum_name(t)));
 }
 
+// EU.SCOPE.2 (Art 2(4)): not in proceedings opened to give mutual legal
+// assistance. A request made on behalf of another government may be such
+// proceedings: a reviewer decides, the check never passes on it.
 Verdict not_foreign_execution(EvalCtx& c, const PredicateDef&) {
-  return v(c.q.is_execution_of_foreign_request ? 1 : 0);
+  if (c.q.is_execution_of_foreign_request) return v(1);
+  const std::string& who = c.q.requested_on_behalf_of;
+  if (!is_blank(who)) {
+    auto st = parse_state(who);
+    if (!st.error.empty()) return v(3);
+    if (st.code != c.q.requesting_state) return v(2, arg_state(st.code));
+  }
+  return v(0);
 }
 
 Verdict eu_provider_in_scope(EvalCtx& c, const PredicateDef&) {
@@ -98,9 +108,17 @@ Verdict eu_provider_in_scope(EvalCtx& c, const PredicateDef&) {
   return v(1);
 }
 
+// EU.SCOPE.5: a designated addressee; else a substantial connection to a
+// Member State where persons can use the service — an establishment there is
+// one (Dir. (EU) 2023/1544 Art 2(2)(b)), as are users or targeted activities
+// (recorded as substantial_connection_states).
 Verdict eu_offers_services(EvalCtx& c, const PredicateDef&) {
+  const auto& offers = c.q.provider.offers_services_in;
   for (const auto& e : c.q.provider.establishments)
     if (is_addressee(e.type) && bound(c.pack, e.state)) return v(0, arg_state(e.state));
+  for (const auto& e : c.q.provider.establishments)
+    if (bound(c.pack, e.state) && std::find(offers.begin(), offers.end(), e.state) != offers.end())
+      return v(1, arg_state(e.state));
   for (auto s : c.q.provider.substantial_connection_states)
     if (bound(c.pack, s)) return v(1, arg_state(s));
   for (auto s : c.q.provider.offers_services_in)
@@ -187,8 +205,13 @@ Verdict eu_traffic_content_threshold(EvalCtx& c, const PredicateDef& p) {
 }
 
 // EU.THR.4: preservation for any offence, if necessary and proportionate.
+// EU.THR.4 (Art 6(2)-(3)): necessary and proportionate; for any offence if
+// it could have been issued under the same conditions in a similar domestic
+// case (the parity EU.THR.1 reads for the production order).
 Verdict eu_preservation_any_offence(EvalCtx& c, const PredicateDef& p) {
   if (is_blank(c.q.necessity_statement)) return v(1);
+  if (c.q.domestic_parity_confirmed == Tri::False) return v(3);
+  if (c.q.domestic_parity_confirmed == Tri::Unknown) return v(4);
   if (c.q.proceedings_type == ProceedingsType::SentenceExecution && !sentence_ok(c.q, p.params.months))
     return v(2, arg_int(p.params.months));
   return v(0);
@@ -217,14 +240,18 @@ Verdict eu_professional_privilege(EvalCtx& c, const PredicateDef&) {
   return v(3, ename(enum_name(pr)));
 }
 
-// EU.THR.8: Art 5(9) immunities, privileges and press freedom of the enforcing State.
-Verdict eu_press_immunity(EvalCtx& c, const PredicateDef&) {
+// EU.THR.8, EU.REF.1, EIO.IMM: immunities, privileges and press freedom of
+// the enforcing (executing) State — any immunity or privilege its law grants
+// (Reg. 2023/1543 Art 12(1)(a); Dir. 2014/41 Art 11(1)(a)): a lawyer's or a
+// doctor's as much as a journalist's or a member of parliament's.
+// The Regulation's Art 5(9) concerns traffic and content data; the EIO's
+// ground has no category limit (params.fields "any_category", EIO.IMM).
+Verdict eu_press_immunity(EvalCtx& c, const PredicateDef& p) {
   const auto& s = c.q.subject;
-  bool speech = false;
-  for (const auto& o : c.q.offences) speech = speech || o.speech_related;
-  bool trigger = c.scope.intersects(kTrafficContent) &&
-                 (s.professional_privilege == Privilege::Journalist ||
-                  s.professional_privilege == Privilege::Parliamentarian || s.immunity || speech);
+  const bool any_category =
+      std::find(p.params.fields.begin(), p.params.fields.end(), "any_category") != p.params.fields.end();
+  bool trigger = (any_category || c.scope.intersects(kTrafficContent)) &&
+                 (s.professional_privilege != Privilege::None || s.immunity || speech_offence(c));
   if (!trigger) return v(0);
   switch (c.q.press_immunity_clarification) {
     case Clarification::ProtectionConfirmed: return v(3, arg_state(c.counterpart));
@@ -256,10 +283,19 @@ Verdict eu_notification_exemption(EvalCtx& c, const PredicateDef&) {
 }
 
 // EU.REF.3 / EIO Art 11(1)(d): ne bis in idem bars the order.
+// EU.REF.3, EIO.NBI: the Union's ne bis in idem (Charter Art 50, "within
+// the Union") bars a second proceeding after a Member State's final
+// judgment; a third country's judgment binds only as the executing State's
+// law lets it — a reviewer decides.
 Verdict ne_bis_in_idem_bar(EvalCtx& c, const PredicateDef&) {
-  for (const auto& j : c.q.prior_final_judgments)
-    if (j.same_facts) return v(1, arg_state(j.state));
-  return v(0);
+  StateCode third{};
+  for (const auto& j : c.q.prior_final_judgments) {
+    if (!j.same_facts) continue;
+    const StateInfo* st = c.pack.state(j.state);
+    if (st && st->eu_member) return v(1, arg_state(j.state));
+    if (third.empty()) third = j.state;
+  }
+  return third.empty() ? v(0) : v(2, arg_state(third));
 }
 
 // EU.REF.4 (advisory): double criminality in the notified enforcing State.
@@ -310,9 +346,10 @@ Verdict eu_third_country_conflict(EvalCtx& c, const PredicateDef&) {
 
 // ---- EIO -------------------------------------------------------------------
 
-bool eio(const Pack& pack, StateCode s) {
+// `s` takes part in the EIO on `at` (Dir. 2014/41 Art 34(1): from 22 May 2017).
+bool eio(const Pack& pack, StateCode s, Date at) {
   const StateInfo* st = pack.state(s);
-  return st && st->eio_participant;
+  return st && st->eio_participant && pack.eio_applies_from <= at;
 }
 
 // Executing State: where the measure is carried out — the provider's
@@ -321,7 +358,8 @@ bool eio(const Pack& pack, StateCode s) {
 // and MLA.REACH says whether the measure can be carried out there.
 Verdict eio_states(EvalCtx& c, const PredicateDef&) {
   StateCode is = c.q.requesting_state;
-  if (!eio(c.pack, is)) return v(1, arg_state(is));
+  if (c.at < c.pack.eio_applies_from) return v(4);
+  if (!eio(c.pack, is, c.at)) return v(1, arg_state(is));
   std::vector<StateCode> cand;
   if (!c.requested.empty()) {
     cand.push_back(c.requested);  // routed by the engine: this candidate only
@@ -335,7 +373,7 @@ Verdict eio_states(EvalCtx& c, const PredicateDef&) {
   for (auto s : cand) {
     if (s == is) continue;
     only_domestic = false;
-    if (eio(c.pack, s)) {
+    if (eio(c.pack, s, c.at)) {
       c.counterpart = s;
       return v(0, arg_state(s));
     }
@@ -379,7 +417,11 @@ void register_eu(std::vector<KindSpec>& out) {
            {"value", "min"},
            {"months"},
            eu_criminal_proceedings},
-          {"not_foreign_execution", {{"pass", P}, {"fail", F}}, {}, {}, not_foreign_execution},
+          {"not_foreign_execution",
+           {{"pass", P}, {"fail", F}, {"review_on_behalf", R}, {"review_on_behalf_other", R}},
+           {"state"},
+           {},
+           not_foreign_execution},
           {"eu_provider_in_scope", {{"pass", P}, {"fail", F}, {"review_other", R}}, {}, {}, eu_provider_in_scope},
           {"eu_offers_services",
            {{"pass_designated", P}, {"pass_connection", P}, {"review_no_connection", R}, {"fail", F}},
@@ -422,7 +464,7 @@ void register_eu(std::vector<KindSpec>& out) {
            {"months"},
            eu_traffic_content_threshold},
           {"eu_preservation_any_offence",
-           {{"pass", P}, {"fail_no_necessity", F}, {"fail_sentence", F}},
+           {{"pass", P}, {"fail_no_necessity", F}, {"fail_sentence", F}, {"fail_no_parity", F}, {"review_parity", R}},
            {"min"},
            {"months"},
            eu_preservation_any_offence},
@@ -444,7 +486,7 @@ void register_eu(std::vector<KindSpec>& out) {
           {"eu_press_immunity",
            {{"not_applicable", N}, {"pass_no_protection", P}, {"review_consult", R}, {"fail_confirmed", F}},
            {"state"},
-           {},
+           {"fields"},
            eu_press_immunity},
           {"eu_notification_required",
            {{"pass_required", P}, {"pass_not_required", P}},
@@ -456,7 +498,11 @@ void register_eu(std::vector<KindSpec>& out) {
            {"state"},
            {},
            eu_notification_exemption},
-          {"ne_bis_in_idem_bar", {{"pass", P}, {"fail", F}}, {"state"}, {}, ne_bis_in_idem_bar},
+          {"ne_bis_in_idem_bar",
+           {{"pass", P}, {"fail", F}, {"review_third_country", R}},
+           {"state"},
+           {},
+           ne_bis_in_idem_bar},
           {"eu_double_criminality",
            {{"not_applicable", N},
             {"pass_satisfied", P},
@@ -483,7 +529,7 @@ void register_eu(std::vector<KindSpec>& out) {
            {},
            eu_third_country_conflict},
           {"eio_states",
-           {{"pass", P}, {"na_requesting", N}, {"na_executing", N}, {"na_domestic", N}},
+           {{"pass", P}, {"na_requesting", N}, {"na_executing", N}, {"na_domestic", N}, {"na_not_yet", N}},
            {"state"},
            {},
            eio_states},

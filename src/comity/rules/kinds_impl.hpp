@@ -67,6 +67,21 @@ inline DualCriminality dc_for(const Request& q, StateCode s) {
   return DualCriminality::Unassessed;
 }
 
+// True when the pack marks ICCS `code` as an expression offence.
+inline bool speech_code(const Pack& pack, const std::string& code) {
+  const IccsCode* ic = pack.iccs_code(code);
+  return ic && ic->speech;
+}
+
+// An offence of the request concerns expression: flagged speech_related, or
+// classified under an ICCS code the pack marks as such. Every speech check
+// reads both, so a code alone is never missed on one pathway and read on another.
+inline bool speech_offence(const EvalCtx& c) {
+  for (const auto& o : c.q.offences)
+    if (o.speech_related || speech_code(c.pack, o.iccs_code)) return true;
+  return false;
+}
+
 void register_core(std::vector<KindSpec>& out);
 void register_eu(std::vector<KindSpec>& out);
 void register_intl(std::vector<KindSpec>& out);

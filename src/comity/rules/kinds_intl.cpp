@@ -85,6 +85,9 @@ Verdict ea_no_reverse_targeting(EvalCtx& c, const PredicateDef&) {
 // US.ORD.4: not on behalf of, or to be shared with, the US or a third government.
 Verdict ea_no_proxy(EvalCtx& c, const PredicateDef&) {
   if (!c.partner_issuing) return v(0);
+  // An order issued to execute another State's request is issued "at the
+  // request of" a third-party government.
+  if (c.q.is_execution_of_foreign_request) return v(2);
   // 2523(b)(4)(C) speaks of governments: a State code other than the issuer's
   // fails; a name that is not a State code (an agency, "Europol") may be
   // another government's and goes to a reviewer, never to a pass.
@@ -177,11 +180,10 @@ Verdict ea_da_review(EvalCtx& c, const PredicateDef&) {
 Verdict ea_essential_interests(EvalCtx& c, const PredicateDef&) {
   if (!c.agreement) return v(0);
   StateCode receiving = c.counterpart;
-  bool speech = false, death = false;
-  for (const auto& o : c.q.offences) {
-    speech = speech || o.speech_related;
+  const bool speech = speech_offence(c);
+  bool death = false;
+  for (const auto& o : c.q.offences)
     death = death || (o.death_penalty_available && o.death_penalty_sought != Tri::False);
-  }
   for (const auto& [st, what] : c.agreement->essential_interests) {
     if (st != receiving) continue;
     if (what == "FREE_SPEECH" && speech) return v(1, arg_state(receiving));
@@ -242,6 +244,7 @@ Verdict sap7_supervision(EvalCtx& c, const PredicateDef&) {
   if (!st || !st->sap.art7_2b_supervision) return v(0);
   bool ok = judicial_or_prosecutor(c.q.issuing_authority.type) ||
             (c.q.validating_authority && judicial_or_prosecutor(c.q.validating_authority->type)) ||
+            c.q.independent_review == ReviewType::PriorJudicialAuthorisation ||
             c.q.independent_review == ReviewType::PriorIndependentAuthority;
   return ok ? v(1, arg_state(c.counterpart)) : v(2, arg_state(c.counterpart));
 }
@@ -335,7 +338,11 @@ Verdict political_offence(EvalCtx& c, const PredicateDef&) {
 }
 
 Verdict dual_criminality_prediction(EvalCtx& c, const PredicateDef&) {
-  if (c.measure == Measure::Preserve) return v(1, arg_state(c.counterpart));  // Budapest Art 29(3)
+  // Budapest Art 29(3): no double criminality for preservation under the
+  // Convention. The EIO and other MLA instruments grant no such exemption.
+  if (c.measure == Measure::Preserve && c.pathway &&
+      (c.pathway->family == Family::BcMla || c.pathway->family == Family::BcPreserve))
+    return v(1, arg_state(c.counterpart));
   switch (dc_for(c.q, c.counterpart)) {
     case DualCriminality::Satisfied: return v(0, arg_state(c.counterpart));
     case DualCriminality::NotRequired: return v(1, arg_state(c.counterpart));
@@ -352,16 +359,17 @@ Verdict military_offence(EvalCtx& c, const PredicateDef&) {
 
 // ---- Classic MLA ------------------------------------------------------------
 
-bool eio_pair(const Pack& pack, StateCode a, StateCode b) {
+// Both States take part in the EIO on `at` (Art 34(1): from 22 May 2017).
+bool eio_pair(const Pack& pack, StateCode a, StateCode b, Date at) {
   const StateInfo* x = pack.state(a);
   const StateInfo* y = pack.state(b);
-  return x && y && x->eio_participant && y->eio_participant;
+  return x && y && x->eio_participant && y->eio_participant && pack.eio_applies_from <= at;
 }
 
 Verdict mla_instrument(EvalCtx& c, const PredicateDef&) {
   StateCode is = c.q.requesting_state, ps = requested_state(c);
   if (is == ps) return v(3, Arg{}, arg_state(is));
-  if (eio_pair(c.pack, is, ps)) return v(1, Arg{}, arg_state(ps));
+  if (eio_pair(c.pack, is, ps, c.at)) return v(1, Arg{}, arg_state(ps));
   const MlaInstrument* best = nullptr;
   const MlaInstrument* pending = nullptr;  // signed or ratified by both, not yet binding both
   for (const auto& m : c.pack.mla_instruments) {

@@ -129,7 +129,11 @@ Verdict conflict_of_laws(EvalCtx& c, const PredicateDef&) {
   if (c.pathway && c.pathway->family == Family::Domestic && c.scope.contains(DataCategory::Content)) {
     StateCode home = c.q.provider.hq_state;
     const StateInfo* st = c.pack.state(home);
-    if (st && !st->content_blocking_statute.empty() && home != is && !agreement_in_force(c.pack, home, is, c.at))
+    // An agreement in force between the two States does not lift the bar
+    // for a national order: the blocking statute yields only to an order
+    // "subject to" the agreement (18 U.S.C. 2702(b)(9), 2511(2)(j)), which is
+    // the agreement's own pathway, not this one.
+    if (st && !st->content_blocking_statute.empty() && home != is)
       return v(4, arg_state(home), arg_str(st->content_blocking_statute));
   }
   if (basis) return v(1, arg_state(gdpr), arg_str(basis));
@@ -156,11 +160,17 @@ Verdict us_warrant_unsettled(EvalCtx& c, const PredicateDef&) {
   return f.unknown ? v(3) : v(2, arg_state(f.abroad));
 }
 
-// 829 F.3d 197 (2d Cir. 2016): a warrant reaches content stored in the US only.
+// 829 F.3d 197 (2d Cir. 2016): a warrant reaches content stored in the US
+// only — "stored exclusively on foreign servers" is beyond it, so data split
+// between the US and abroad is reached in its US part only.
 Verdict us_warrant_territorial(EvalCtx& c, const PredicateDef&) {
   auto f = warrant_facts(c);
   if (!f.us_order) return v(0);
-  if (f.in_us) return v(1);
+  if (f.in_us) {
+    for (StateCode s : c.q.provider.data_location.states)
+      if (s != kUS) return v(5, arg_state(s));
+    return v(1);
+  }
   if (f.unknown) return v(2);
   return c.scope.contains(DataCategory::Content) ? v(3, arg_state(f.abroad)) : v(4, arg_state(f.abroad));
 }
@@ -174,13 +184,23 @@ Verdict us_warrant_control(EvalCtx& c, const PredicateDef&) {
 
 // US.SCA.2: the provider's motion to quash or modify (18 U.S.C. 2703(h)(2)),
 // open only where the foreign State is a qualifying foreign government.
+// The motion lies against "legal process issued under this section" for
+// "the contents of a wire or electronic communication" (2703(h)(2)(A)): a
+// demand for stored contents, not for records, traffic or live collection.
+// Every State whose law is engaged is weighed: one with an agreement in
+// force opens the motion even when another without one is named first.
 Verdict us_comity_motion(EvalCtx& c, const PredicateDef&) {
   if (c.q.requesting_state != kUS) return v(0);
-  StateCode foreign{};
-  for (const auto& [st, cite] : c.q.conflicting_law_refs)
-    if (foreign.empty() && st != kUS) foreign = st;
+  if (c.measure != Measure::ProduceStored || !c.scope.contains(DataCategory::Content)) return v(0);
+  StateCode foreign{}, qualifying{};
+  for (const auto& [st, cite] : c.q.conflicting_law_refs) {
+    if (st == kUS) continue;
+    if (foreign.empty()) foreign = st;
+    if (qualifying.empty() && agreement_in_force(c.pack, kUS, st, c.at)) qualifying = st;
+  }
   if (foreign.empty()) foreign = gdpr_governing_state(c, kUS);
   if (foreign.empty()) return v(0);
+  if (!qualifying.empty()) foreign = qualifying;
   if (!agreement_in_force(c.pack, kUS, foreign, c.at)) return v(1, arg_state(foreign));
   if (us_person(c.q.subject) == Tri::True || c.q.subject.residence_state.is(kUS)) return v(2, arg_state(foreign));
   return v(3, arg_state(foreign));
@@ -217,7 +237,8 @@ void register_routing(std::vector<KindSpec>& out) {
             {"pass_in_us", P},
             {"review_location_unknown", R},
             {"fail_abroad", F},
-            {"review_abroad_non_content", R}},
+            {"review_abroad_non_content", R},
+            {"review_split", R}},
            {"state"},
            {},
            us_warrant_territorial},

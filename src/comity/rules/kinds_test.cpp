@@ -335,6 +335,21 @@ TEST(CloudKinds, UsOrderToAUkProviderIsBoundByTheUkTargetingBar) {
   EXPECT_EQ(check(d, *p, "US.ORD.1"), kNA);  // 2523(b)(4) binds the partner's orders
 }
 
+TEST(CloudKinds, InterceptionLimitsBindThePartnersOrdersOnly) {
+  auto j = ukus();
+  j["requesting_state"] = "US";
+  j["issuing_authority"]["state"] = "US";
+  j["subject"] = {{"known", true}, {"nationality", {"US"}}, {"current_location_state", "US"}};
+  j["provider"]["hq_state"] = "GB";
+  j["provider"]["establishments"] = {{{"state", "GB"}, {"type", "HQ"}}};
+  j["measure"] = "INTERCEPT_CONTENT";
+  auto d = eval(parse_ok(j), real_pack());
+  auto* p = entry(d, "P_CLOUD_UKUS");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(check(d, *p, "US.ORD.10"), kNA);  // a US order: 2523(b)(4) is not its law
+  EXPECT_EQ(gate(d, "HR.INTERCEPT"), kFail);  // the general limits still hold
+}
+
 TEST(CloudKinds, OnwardTransferWithoutConsentFails) {
   auto j = ukus();
   j["onward_transfer_plan"] = {{{"recipient", "FR"}, {"purpose", "joint investigation"}}};
@@ -692,6 +707,219 @@ TEST(MlaKinds, PoliticalOffenceIsAPredictionNotABar) {
   auto* m = entry(d, "P_MLAT");
   EXPECT_EQ(check(d, *m, "MLA.REF.2"), kReview);
   EXPECT_NE(m->status, PathwayStatus::Unavailable);
+}
+
+}  // namespace
+}  // namespace comity
+
+namespace comity {
+namespace {
+
+// The Microsoft–Ireland request (S25), varied one fact at a time.
+json s25() {
+  return json::parse(test::read_text(test::source_dir() + "/examples/s25-microsoft-ireland.json"));
+}
+std::optional<Outcome> domestic(const json& j, const char* pred, const char* at) {
+  auto d = eval(parse_ok(j), real_pack(), at);
+  auto* p = entry(d, "P_DOMESTIC");
+  return p ? check(d, *p, pred) : std::nullopt;
+}
+
+// 829 F.3d 197 reached content stored exclusively abroad; from the E.D. Pa.
+// decision (3 Feb 2017) courts were divided, so the engine cannot decide it.
+TEST(RoutingKinds, WarrantReachFollowsTheCourtsByDate) {
+  auto j = s25();
+  EXPECT_EQ(domestic(j, "US.SCA.1", "2016-09-01"), kFail);
+  EXPECT_EQ(domestic(j, "US.SCA.1", "2017-06-01"), kReview);
+  EXPECT_EQ(domestic(j, "US.SCA.1", "2026-09-15"), kPass);
+  j["provider"]["data_location"] = {"US", "IE"};
+  EXPECT_EQ(domestic(j, "US.SCA.1", "2016-09-01"), kReview);  // the Irish part is beyond it
+  j["provider"]["data_location"] = {"US"};
+  EXPECT_EQ(domestic(j, "US.SCA.1", "2016-09-01"), kPass);
+}
+
+// 2703(h)(2): a motion against process for contents only; every State whose
+// law is engaged is weighed.
+TEST(RoutingKinds, ComityMotionIsForStoredContentAndWeighsEveryState) {
+  auto j = s25();
+  j["conflicting_law_refs"] = {{{"state", "IE"}, {"citation", "GDPR Art 48"}},
+                               {{"state", "GB"}, {"citation", "Investigatory Powers Act 2016"}}};
+  EXPECT_EQ(domestic(j, "US.SCA.2", "2026-09-15"), kReview);  // GB has an agreement in force
+  j["data_categories"] = {"SUBSCRIBER"};
+  EXPECT_EQ(domestic(j, "US.SCA.2", "2026-09-15"), kNA);
+}
+
+// A blocking statute yields only to an order subject to the agreement: a
+// UK national order to a US provider's UK office is still in conflict.
+TEST(RoutingKinds, AnAgreementInForceDoesNotCleanANationalOrder) {
+  auto j = ukus();
+  j["provider"]["establishments"] = {{{"state", "US"}, {"type", "HQ"}}, {{"state", "GB"}, {"type", "BRANCH"}}};
+  j["provider"]["offers_services_in"] = {"GB", "US"};
+  auto d = eval(parse_ok(j), real_pack(), "2026-09-15");
+  auto* p = entry(d, "P_DOMESTIC");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(check(d, *p, "CONFLICT.1"), kReview);
+}
+
+// Dir. (EU) 2023/1544 Art 2(2)(b): an establishment where the service is
+// offered is a substantial connection; Reg. Art 12(1)(a): any privilege.
+TEST(EuKinds, AnyEstablishmentConnectsAndAnyPrivilegeIsConsulted) {
+  // An emergency order may go to any establishment (Annex I Section B).
+  auto j = eu_content();
+  j["urgency"] = {{"is_emergency", true}, {"emergency_type", "THREAT_TO_LIFE"}, {"justification", "a hostage"}};
+  j["provider"]["establishments"] = {{{"state", "DE"}, {"type", "SUBSIDIARY"}}};
+  j["provider"]["offers_services_in"] = {"DE", "FR"};
+  EXPECT_EQ(epoc(j, "EU.SCOPE.5"), kPass);
+  j["provider"]["offers_services_in"] = {"FR"};
+  EXPECT_NE(epoc(j, "EU.SCOPE.5"), kPass);  // no service offered where it is established
+  j = eu_content();
+  EXPECT_EQ(epoc(j, "EU.THR.8"), kNA);
+  j["subject"]["professional_privilege"] = "LAWYER";
+  EXPECT_EQ(epoc(j, "EU.THR.8"), kReview);
+}
+
+// Budapest Art 29(3) spares preservation under the Convention from double
+// criminality; an EIO for preservation has no such exemption.
+TEST(IntlKinds, PreservationIsSparedDoubleCriminalityUnderBudapestOnly) {
+  auto j = eu_content();
+  j["measure"] = "PRESERVE";
+  j["dual_criminality_result"] = {{"DE", "NOT_SATISFIED"}};
+  auto d = eval(parse_ok(j), real_pack());
+  auto* p = entry(d, "P_EIO");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(check(d, *p, "EIO.DC"), kReview);
+}
+
+}  // namespace
+}  // namespace comity
+
+// One fact, every pathway that the law makes it relevant on (issue: a fact
+// read on one pathway and not on its sister). Each case below was found by
+// probing the engine with requests written from the law.
+namespace comity {
+namespace {
+
+json de_nl() {  // DE judge → Mailco NL (designated establishment), content, 5-year fraud
+  auto j = base_request();
+  j["issuing_authority"] = {{"state", "DE"}, {"type", "JUDGE"}, {"name", "Amtsgericht Köln"}, {"contact", "c"}};
+  j["data_categories"] = {"CONTENT"};
+  j["offences"][0]["max_penalty_months"] = 60;
+  return j;
+}
+std::optional<Outcome> on(const json& j, const char* pathway, const char* pred, const char* at = "2026-09-15",
+                          Role role = Role::Primary) {
+  auto d = eval(parse_ok(j), real_pack(), at);
+  auto* p = entry(d, pathway, role);
+  return p ? check(d, *p, pred) : std::nullopt;
+}
+
+// 18 U.S.C. 2523(b)(4)(C) and Reg. 2023/1543 Art 2(4): an order that serves
+// another State's request.
+TEST(SisterPathways, ExecutingAnotherStatesRequestIsReadByEveryDirectOrder) {
+  auto j = ukus();
+  j["is_execution_of_foreign_request"] = true;
+  EXPECT_EQ(cloud(j, "US.ORD.4"), kFail);
+  j = de_nl();
+  j["requested_on_behalf_of"] = "TR";
+  EXPECT_EQ(epoc(j, "EU.SCOPE.2"), kReview);
+  j["requested_on_behalf_of"] = "DE";
+  EXPECT_EQ(epoc(j, "EU.SCOPE.2"), kPass);
+  j["requested_on_behalf_of"] = "Europol";
+  EXPECT_EQ(epoc(j, "EU.SCOPE.2"), kReview);
+}
+
+// Art 6(3): preservation, like production (Art 5(2)), needs domestic parity.
+TEST(SisterPathways, PreservationReadsDomesticParityAsProductionDoes) {
+  auto j = de_nl();
+  j["domestic_parity_confirmed"] = false;
+  EXPECT_EQ(on(j, "P_EU_EPOC_PR", "EU.THR.4", "2026-09-15", Role::PreservationCompanion), kFail);
+  j.erase("domestic_parity_confirmed");
+  EXPECT_EQ(on(j, "P_EU_EPOC_PR", "EU.THR.4", "2026-09-15", Role::PreservationCompanion), kReview);
+  j["domestic_parity_confirmed"] = true;
+  EXPECT_EQ(on(j, "P_EU_EPOC_PR", "EU.THR.4", "2026-09-15", Role::PreservationCompanion), kPass);
+}
+
+// 18 U.S.C. 2703(a)-(b): a US court needs probable cause whatever the channel.
+TEST(SisterPathways, ProbableCauseIsReadOnLettersRogatoryToTheUs) {
+  auto j = s25();
+  j["requesting_state"] = "AE";
+  j["issuing_authority"] = {{"state", "AE"}, {"type", "COURT"}, {"name", "Dubai Criminal Court"}, {"contact", "c"}};
+  j["offences"][0]["max_penalty_months"] = 36;
+  j.erase("probable_cause_statement");
+  j["provider"]["data_location"] = {"US"};
+  auto d = eval(parse_ok(j), real_pack(), "2026-09-15");
+  auto* p = entry(d, "P_LETTERS_ROGATORY");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(check(d, *p, "MLA.REQ.14"), kReview);
+}
+
+// Charter Art 50: the Union's ne bis in idem is about judgments within it.
+TEST(SisterPathways, AThirdCountryJudgmentIsForReviewNotABar) {
+  auto j = de_nl();
+  j["prior_final_judgments"] = {{{"state", "US"}, {"date", "2025-01-10"}, {"court", "EDVA"}, {"same_facts", true}}};
+  EXPECT_EQ(epoc(j, "EU.REF.3"), kReview);
+  EXPECT_EQ(on(j, "P_EIO", "EIO.NBI"), kReview);
+  j["prior_final_judgments"][0]["state"] = "FR";
+  EXPECT_EQ(epoc(j, "EU.REF.3"), kFail);
+}
+
+// Dir. 2014/41 Art 34(1): the EIO replaces the conventions from 22 May 2017.
+TEST(SisterPathways, TheEioAppliesFromItsDateAndMlaRunsBefore) {
+  auto j = de_nl();
+  auto before = eval(parse_ok(j), real_pack(), "2016-06-01");
+  EXPECT_EQ(entry(before, "P_EIO")->status, PathwayStatus::NotApplicable);
+  EXPECT_NE(entry(before, "P_MLAT")->status, PathwayStatus::NotApplicable);
+  auto after = eval(parse_ok(j), real_pack(), "2017-05-22");
+  EXPECT_NE(entry(after, "P_EIO")->status, PathwayStatus::NotApplicable);
+  EXPECT_EQ(entry(after, "P_MLAT")->status, PathwayStatus::NotApplicable);
+}
+
+// A speech offence known only by its ICCS code is read by every speech check.
+TEST(SisterPathways, SpeechByIccsCodeReachesEveryPathwaysSpeechChecks) {
+  auto j = ukus();
+  j["offences"][0]["iccs_code"] = "08032";
+  j["requesting_state"] = "GB";
+  EXPECT_EQ(cloud(j, "US.ORD.11"), kReview);
+  EXPECT_EQ(cloud(j, "UKUS.9"), kReview);  // the US free-speech essential interest
+  j = de_nl();
+  j["offences"][0]["iccs_code"] = "08032";
+  EXPECT_EQ(epoc(j, "EU.THR.8"), kReview);
+  EXPECT_EQ(on(j, "P_EIO", "EIO.IMM"), kReview);
+}
+
+// Dir. 2014/41 Art 11(1)(a) has no category limit; Reg. Art 5(9) has.
+TEST(SisterPathways, TheEiosImmunityGroundCoversSubscriberData) {
+  auto j = de_nl();
+  j["data_categories"] = {"SUBSCRIBER"};
+  j["subject"]["immunity"] = true;
+  EXPECT_EQ(on(j, "P_EIO", "EIO.IMM"), kReview);
+  EXPECT_EQ(epoc(j, "EU.THR.8", DataCategory::Subscriber), kNA);
+}
+
+// The sensitive-information guideline reaches a national order served on a
+// provider abroad (Budapest Art 18(1)(b)), not one on a provider at home.
+TEST(SisterPathways, SensitiveInformationGuidelineReachesOrdersOnProvidersAbroad) {
+  auto j = base_request();
+  j["data_categories"] = {"SUBSCRIBER"};
+  j["information_sensitivity"] = {"POLITICAL"};
+  j["provider"] = {{"id", "US-CLOUDCO"},
+                   {"hq_state", "US"},
+                   {"establishments", {{{"state", "US"}, {"type", "HQ"}}}},
+                   {"services", {"ISS_COMMUNICATION"}},
+                   {"offers_services_in", {"DE"}},
+                   {"data_location", {"US"}}};
+  EXPECT_EQ(on(j, "P_DOMESTIC", "JFH.1"), kFail);
+  j["provider"]["establishments"].push_back({{"state", "DE"}, {"type", "SUBSIDIARY"}});
+  EXPECT_EQ(on(j, "P_DOMESTIC", "JFH.1"), kPass);
+}
+
+// HR.DEATH reads the assurance its own hint asks for, as MLA.REF.8 does.
+TEST(SisterPathways, TheDeathPenaltyGateReadsTheAssurance) {
+  auto j = s25();
+  j["offences"][0]["death_penalty_available"] = true;
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack(), "2026-09-15"), "HR.DEATH"), kReview);
+  j["assurances_offered"] = {"NO_DEATH_PENALTY"};
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack(), "2026-09-15"), "HR.DEATH"), kPass);
 }
 
 }  // namespace

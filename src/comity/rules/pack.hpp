@@ -336,6 +336,7 @@ struct Pack {
   }
   Date eu_regulation_applies_from;         // Reg. 2023/1543 Art 34(2)
   Date sap_in_force_from = kNoDateMax;     // CETS 224; kNoDateMax = not in force
+  Date eio_applies_from = kNoDateMax;      // Dir. 2014/41 Art 34(1): replaces the conventions from this day
   Date gdpr_applies_from = kNoDateMax;     // Reg. (EU) 2016/679 Art 99(2)
   std::vector<StateCode> gdpr_eea_states;  // non-EU States where the GDPR applies (EEA Agreement)
   // True when the GDPR applies in `s` on `at` (an EU Member State or an EEA State).

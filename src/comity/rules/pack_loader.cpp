@@ -323,7 +323,10 @@ class Loader {
   }
 
   void load_constants(const YAML::Node& n) {
-    keys(n, "constants", {"eu_regulation_applies_from", "sap_in_force_from", "gdpr_applies_from", "gdpr_eea_states"});
+    keys(n, "constants",
+         {"eu_regulation_applies_from", "sap_in_force_from", "gdpr_applies_from", "gdpr_eea_states",
+          "eio_applies_from"});
+    if (auto d = date(n["eio_applies_from"], "constants.eio_applies_from")) pack_.eio_applies_from = *d;
     if (auto d = date(n["gdpr_applies_from"], "constants.gdpr_applies_from")) pack_.gdpr_applies_from = *d;
     if (auto l = n["gdpr_eea_states"]) {
       if (!l.IsSequence()) fail("constants.gdpr_eea_states", "expected a list of State codes");

@@ -107,7 +107,7 @@ TEST(Pack, LintRefusesUnknownStateCodes) {
 
 TEST(Pack, LintRefusesDanglingReferences) {
   PackCopy a;
-  a.replace("pathways.yaml", "checks: [DOM.2, CONFLICT.1, US.SCA.1, US.SCA.2]", "checks: [DOM.2, DOM.99]");
+  a.replace("pathways.yaml", "checks: [DOM.2, CONFLICT.1, US.SCA.1, US.SCA.2, JFH.1]", "checks: [DOM.2, DOM.99]");
   a.replace("pathways.yaml", "agreement: US-GB", "agreement: US-XX");
   auto issues = a.lint();
   EXPECT_TRUE(mentions(issues, "P_DOMESTIC.checks", "DOM.99"));
