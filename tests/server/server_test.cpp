@@ -42,6 +42,13 @@ TEST_F(ServerTest, BadInputGetsProblemDetailsWithFieldPaths) {
   problem_of(http.Post("/api/v1/evaluate", h, std::string(10000, '[') + std::string(10000, ']'), "application/json"),
              400);
   problem_of(http.Post("/api/v1/evaluate", h, "{}", "text/plain"), 415);
+  // A member repeated in one object is named, never resolved silently.
+  json dup = problem_of(
+      http.Post("/api/v1/evaluate", h, R"({"requesting_state": "DE", "requesting_state": "FR"})", "application/json"),
+      422);
+  EXPECT_EQ(dup["errors"][0]["path"], "$.requesting_state");
+  dup = problem_of(http.Post("/api/v1/drafts", h, R"({"request": {}, "request": {}})", "application/json"), 422);
+  EXPECT_EQ(dup["errors"][0]["path"], "$.request");
   problem_of(http.Post("/api/v1/evaluate?at=2026-13-01", h, "{}", "application/json"), 400);
   problem_of(http.Post("/api/v1/evaluate", h, std::string(2 << 20, ' '), "application/json"), 413);
   problem_of(http.Get("/api/v1/nothing-here"), 404);

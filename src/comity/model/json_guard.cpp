@@ -1,6 +1,9 @@
 #include "comity/model/json_guard.hpp"
 
+#include <functional>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 namespace comity {
 namespace {
@@ -37,6 +40,58 @@ int nesting_depth(std::string_view text, int cap) {
   return max_depth;
 }
 
+// A member name that appears twice in one object (RFC 8259 §4: names
+// "SHOULD be unique"; parsers disagree on which one wins). Comity refuses
+// it: a request must not say DE to one reader and FR to another.
+struct DuplicateKey {
+  std::string path, key;
+};
+
+// Tracks where the parser is, to name the duplicate by its JSON path.
+class KeyTracker {
+ public:
+  bool operator()(int /*depth*/, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    switch (event) {
+      case E::object_start:
+        step();
+        frames_.push_back({false, -1, {}, {}});
+        break;
+      case E::array_start:
+        step();
+        frames_.push_back({true, -1, {}, {}});
+        break;
+      case E::object_end:
+      case E::array_end: frames_.pop_back(); break;
+      case E::key: {
+        auto& f = frames_.back();
+        f.key = parsed.get<std::string>();
+        if (!f.keys.insert(f.key).second) throw DuplicateKey{path(), f.key};
+        break;
+      }
+      case E::value: step(); break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    long index;
+    std::string key;
+    std::unordered_set<std::string> keys;
+  };
+  void step() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  std::string path() const {
+    std::string p = "$";
+    for (const auto& f : frames_) p += f.array ? "[" + std::to_string(f.index) + "]" : "." + f.key;
+    return p;
+  }
+  std::vector<Frame> frames_;
+};
+
 }  // namespace
 
 std::optional<nlohmann::json> parse_json_guarded(std::string_view text, const JsonLimits& limits, FieldErrors& errors) {
@@ -51,8 +106,12 @@ std::optional<nlohmann::json> parse_json_guarded(std::string_view text, const Js
     return std::nullopt;
   }
   try {
-    return nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/true,
+    KeyTracker keys;
+    return nlohmann::json::parse(text.begin(), text.end(), std::ref(keys), /*allow_exceptions=*/true,
                                  /*ignore_comments=*/false);
+  } catch (const DuplicateKey& d) {
+    errors.push_back({d.path, "each member once per object; \"" + d.key + "\" appears again here"});
+    return std::nullopt;
   } catch (const nlohmann::json::exception& e) {
     // parse_error for syntax, out_of_range for numbers that overflow (e.g. 1E400).
     std::string what = e.what();

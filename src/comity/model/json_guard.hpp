@@ -18,7 +18,9 @@ struct JsonLimits {
 };
 
 // Parses `text` as strict JSON (RFC 8259, UTF-8, no comments) within `limits`.
-// On failure returns nullopt and appends one error at path "$".
+// A member name twice in one object is refused (error at its JSON path).
+// On failure returns nullopt and appends one error: at path "$" for syntax,
+// size and depth, at the duplicate member for a repeated name.
 std::optional<nlohmann::json> parse_json_guarded(std::string_view text, const JsonLimits& limits, FieldErrors& errors);
 
 }  // namespace comity

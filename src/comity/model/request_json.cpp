@@ -579,6 +579,18 @@ void read_request(Reader& r, const json& j, Request& q) {
     q.issuing_authority = read_authority(r, *v, o.at("issuing_authority"), false);
   if (const json* v = o.get("validating_authority"))
     q.validating_authority = read_authority(r, *v, o.at("validating_authority"), true);
+  // An authority issues, and validates, in its own State's name: the
+  // requesting State decides the law applied, who reviews, who is notified.
+  // A request whose authority is another State's says two things at once.
+  auto same_state = [&](const Authority& a, const std::string& path) {
+    if (!q.requesting_state.empty() && !a.state.empty() && a.state != q.requesting_state)
+      r.error(path + ".state", "the requesting State, " + q.requesting_state.str() +
+                                   " (an authority acts in its own "
+                                   "State's name); got " +
+                                   a.state.str());
+  };
+  if (o.get("issuing_authority")) same_state(q.issuing_authority, o.at("issuing_authority"));
+  if (q.validating_authority) same_state(*q.validating_authority, o.at("validating_authority"));
   if (const json* v = o.get("independent_review")) {
     Obj ro(r, *v, o.at("independent_review"));
     if (ro.ok()) {

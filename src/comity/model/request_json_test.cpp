@@ -148,6 +148,38 @@ TEST(RequestJson, NotJsonOrNotAnObject) {
   EXPECT_TRUE(has_error(errors_of(std::string("{} // comment")), "$", "valid JSON"));
 }
 
+// RFC 8259 leaves a repeated member name to the parser; Comity refuses it,
+// naming where: one request must not read DE to one reader and FR to another.
+TEST(RequestJson, AMemberRepeatedInOneObjectIsRefusedWithItsPath) {
+  std::string text = base_request().dump();
+  auto at = text.find("\"requesting_state\"");
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, "\"requesting_state\": \"FR\", ");
+  auto errs = errors_of(text);
+  EXPECT_TRUE(has_error(errs, "$.requesting_state", "appears again")) << dump(errs);
+  // Deeper, inside an array element.
+  json j = base_request();
+  std::string deep = j.dump();
+  auto off = deep.find("\"max_penalty_months\"");
+  ASSERT_NE(off, std::string::npos);
+  deep.insert(off, "\"max_penalty_months\": 1, ");
+  errs = errors_of(deep);
+  EXPECT_TRUE(has_error(errs, "$.offences[0].max_penalty_months", "appears again")) << dump(errs);
+  // The same name in two different objects is fine.
+  EXPECT_TRUE(parse_request(base_request().dump()).request.has_value());
+}
+
+TEST(RequestJson, TheAuthoritiesActInTheRequestingStatesName) {
+  json j = base_request();
+  j["issuing_authority"]["state"] = "FR";
+  auto errs = errors_of(j);
+  EXPECT_TRUE(has_error(errs, "$.issuing_authority.state", "the requesting State, DE")) << dump(errs);
+  j = base_request();
+  j["validating_authority"] = {{"state", "NL"}, {"type", "JUDGE"}, {"name", "Rechtbank"}, {"contact", "c"}};
+  errs = errors_of(j);
+  EXPECT_TRUE(has_error(errs, "$.validating_authority.state", "the requesting State, DE")) << dump(errs);
+}
+
 TEST(RequestJson, OverflowingNumbersAreAnErrorNotACrash) {
   // Found by the fuzzer: nlohmann throws out_of_range, not parse_error, here.
   EXPECT_TRUE(has_error(errors_of(std::string("{\"retention_period_days\": 44E444001568560704}")), "$", "valid JSON"));

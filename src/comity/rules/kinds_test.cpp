@@ -846,6 +846,7 @@ TEST(SisterPathways, ProbableCauseIsReadOnLettersRogatoryToTheUs) {
   j["issuing_authority"] = {{"state", "AE"}, {"type", "COURT"}, {"name", "Dubai Criminal Court"}, {"contact", "c"}};
   j["offences"][0]["max_penalty_months"] = 36;
   j.erase("probable_cause_statement");
+  j.erase("validating_authority");
   j["provider"]["data_location"] = {"US"};
   auto d = eval(parse_ok(j), real_pack(), "2026-09-15");
   auto* p = entry(d, "P_LETTERS_ROGATORY");

@@ -94,7 +94,12 @@ nlohmann::json json_body(const HttpRequest& req) {
                 {{"$header.Content-Type", "application/json"}});
   FieldErrors errors;
   auto j = parse_json_guarded(req.body, JsonLimits{}, errors);
-  if (!j) throw Error(ErrorKind::Malformed, "the body is not JSON: " + errors.at(0).message, errors);
+  if (!j) {
+    // Syntax, size and depth are at "$"; a member repeated in one object is
+    // well-formed but says two things, and is named by its path.
+    if (errors.at(0).path != "$") throw Error(ErrorKind::Invalid, "the body repeats a member", errors);
+    throw Error(ErrorKind::Malformed, "the body is not JSON: " + errors.at(0).message, errors);
+  }
   if (!j->is_object()) throw Error(ErrorKind::Malformed, "the body must be a JSON object", {{"$", "a JSON object"}});
   return std::move(*j);
 }
