@@ -373,6 +373,7 @@ Verdict mla_instrument(EvalCtx& c, const PredicateDef&) {
   const MlaInstrument* best = nullptr;
   const MlaInstrument* pending = nullptr;  // signed or ratified by both, not yet binding both
   for (const auto& m : c.pack.mla_instruments) {
+    if (!m.hub.empty() && is != m.hub && ps != m.hub) continue;  // binds the hub and each other party only
     if (!m.binds(is, c.at) || !m.binds(ps, c.at)) {
       if (!pending && m.status_of(is) && m.status_of(ps)) pending = &m;
       continue;

@@ -870,6 +870,10 @@ TEST(SisterPathways, TheEioAppliesFromItsDateAndMlaRunsBefore) {
   auto before = eval(parse_ok(j), real_pack(), "2016-06-01");
   EXPECT_EQ(entry(before, "P_EIO")->status, PathwayStatus::NotApplicable);
   EXPECT_NE(entry(before, "P_MLAT")->status, PathwayStatus::NotApplicable);
+  // The Council of Europe convention binds DE and NL; the EU–US Agreement
+  // binds each of them with the United States only, never the two together.
+  ASSERT_TRUE(entry(before, "P_MLAT")->instrument);
+  EXPECT_EQ(entry(before, "P_MLAT")->instrument->id, "ETS-30");
   auto after = eval(parse_ok(j), real_pack(), "2017-05-22");
   EXPECT_NE(entry(after, "P_EIO")->status, PathwayStatus::NotApplicable);
   EXPECT_EQ(entry(after, "P_MLAT")->status, PathwayStatus::NotApplicable);

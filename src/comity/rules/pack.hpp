@@ -290,6 +290,10 @@ struct MlaInstrument {
   std::string id, name, kind;      // kind: bilateral | multilateral
   std::vector<StateCode> parties;  // bilateral: exactly two; with `status`, the States that ratified
   std::string party_group;         // multilateral: "EU+US" etc.; parties listed explicitly
+  // When set, the instrument binds only pairs that include this State: the
+  // EU–US MLA Agreement applies between the United States and each Member
+  // State, never between two Member States.
+  StateCode hub;
   Date in_force_from = kNoDateMin;
   int min_penalty_months = 0;    // e.g. UNTOC: serious crime, max ≥ 4 years
   bool organised_crime = false;  // e.g. UNTOC: involves an organised criminal group

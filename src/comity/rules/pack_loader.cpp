@@ -508,7 +508,7 @@ class Loader {
       MlaInstrument mi;
       keys(m, w,
            {"id", "name", "kind", "parties", "in_force_from", "min_penalty_months", "organised_crime",
-            "own_offences_or_serious_months", "status", "later_ratification_days", "citation", "tag"});
+            "own_offences_or_serious_months", "status", "later_ratification_days", "citation", "tag", "hub"});
       mi.min_penalty_months = integer(m["min_penalty_months"], w + ".min_penalty_months");
       mi.organised_crime = boolean(m["organised_crime"], w + ".organised_crime");
       mi.own_offences_or_serious_months =
@@ -537,6 +537,11 @@ class Loader {
         mi.parties = states(m["parties"], w + ".parties");
       }
       if (mi.kind == "bilateral" && mi.parties.size() != 2) fail(w + ".parties", "a bilateral treaty has two parties");
+      if (m["hub"]) {
+        mi.hub = state(str(m["hub"], w + ".hub", true), w + ".hub");
+        if (std::find(mi.parties.begin(), mi.parties.end(), mi.hub) == mi.parties.end())
+          fail(w + ".hub", "the hub State must be one of the parties");
+      }
       if (auto d = date(m["in_force_from"], w + ".in_force_from")) mi.in_force_from = *d;
       mi.citation = str(m["citation"], w + ".citation");
       if (m["tag"])
