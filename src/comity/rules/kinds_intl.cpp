@@ -430,8 +430,10 @@ Verdict mla_completeness(EvalCtx& c, const PredicateDef&) {
 }
 
 // MLA.REQ.14: stored content from the US needs probable-cause facts.
+// MLA.REQ.14: a warrant for stored content (2703(a)-(b)); preservation
+// (2703(f)) needs none.
 Verdict us_probable_cause(EvalCtx& c, const PredicateDef&) {
-  if (c.counterpart != kUS || !c.scope.contains(DataCategory::Content)) return v(0);
+  if (c.counterpart != kUS || !c.scope.contains(DataCategory::Content) || c.measure == Measure::Preserve) return v(0);
   return is_blank(c.q.probable_cause_statement) ? v(2) : v(1);
 }
 
