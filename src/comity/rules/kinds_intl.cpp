@@ -343,6 +343,19 @@ Verdict dual_criminality_prediction(EvalCtx& c, const PredicateDef&) {
   if (c.measure == Measure::Preserve && c.pathway &&
       (c.pathway->family == Family::BcMla || c.pathway->family == Family::BcPreserve))
     return v(1, arg_state(c.counterpart));
+  // Dir. 2014/41 Art 11(1)(g): no refusal for an offence of the Annex D
+  // categories (the same 32 as the Regulation's Annex IV) punishable in the
+  // issuing State by at least three years; Art 11(2) with Art 10(2)(e): none
+  // for identifying the holder of a telephone number or an IP address.
+  if (c.pathway && c.pathway->family == Family::Eio) {
+    for (const auto& o : c.q.offences)
+      if (o.annex_iv != AnnexIV::None && o.max_penalty_months >= 36) return v(4, arg_state(c.counterpart));
+    bool numbers = !c.q.identifiers.empty();
+    for (const auto& id : c.q.identifiers)
+      numbers = numbers && (id.type == IdentifierType::PhoneE164 || id.type == IdentifierType::IpAddress ||
+                            id.type == IdentifierType::IpPortTimestamp);
+    if (numbers && c.scope.subset_of(kSubscriberLike)) return v(5, arg_state(c.counterpart));
+  }
   switch (dc_for(c.q, c.counterpart)) {
     case DualCriminality::Satisfied: return v(0, arg_state(c.counterpart));
     case DualCriminality::NotRequired: return v(1, arg_state(c.counterpart));
@@ -560,7 +573,12 @@ void register_intl(std::vector<KindSpec>& out) {
            bc_realtime_intercept},
           {"political_offence", {{"pass", P}, {"review", R}}, {"state"}, {}, political_offence},
           {"dual_criminality_prediction",
-           {{"pass_satisfied", P}, {"pass_not_required", P}, {"review_not_satisfied", R}, {"review_unassessed", R}},
+           {{"pass_satisfied", P},
+            {"pass_not_required", P},
+            {"review_not_satisfied", R},
+            {"review_unassessed", R},
+            {"pass_listed_offence", P},
+            {"pass_identification", P}},
            {"state"},
            {},
            dual_criminality_prediction},

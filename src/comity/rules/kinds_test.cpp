@@ -778,6 +778,26 @@ TEST(EuKinds, AnyEstablishmentConnectsAndAnyPrivilegeIsConsulted) {
   EXPECT_EQ(epoc(j, "EU.THR.8"), kReview);
 }
 
+// Dir. 2014/41 Art 11(1)(g), Annex D and Art 11(2) with Art 10(2)(e): where
+// the EIO rules out a double-criminality refusal, the prediction says so, as
+// EU.REF.4 does for the Regulation's Annex IV.
+TEST(IntlKinds, EioDoubleCriminalityKnowsAnnexDAndIdentification) {
+  auto j = eu_content();
+  j["dual_criminality_result"] = {{"DE", "NOT_SATISFIED"}};
+  auto d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_EIO"), "EIO.DC"), kReview);
+  j["offences"][0]["annex_iv_category"] = "FRAUD";
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_EIO"), "EIO.DC"), kPass);
+  j["offences"][0]["max_penalty_months"] = 24;  // below three years: the list does not help
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_EIO"), "EIO.DC"), kReview);
+  j["data_categories"] = {"IDENTIFICATION_ONLY"};
+  j["identifiers"] = {{{"type", "IP_PORT_TIMESTAMP"}, {"value", "203.0.113.7:51234@2026-08-30T10:00:00Z"}}};
+  d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(check(d, *entry(d, "P_EIO"), "EIO.DC"), kPass);
+}
+
 // Budapest Art 29(3) spares preservation under the Convention from double
 // criminality; an EIO for preservation has no such exemption.
 TEST(IntlKinds, PreservationIsSparedDoubleCriminalityUnderBudapestOnly) {
