@@ -177,11 +177,21 @@ Verdict data_protection_plan(EvalCtx& c, const PredicateDef&) {
 }
 
 // HR.USE (review) / UKUS.10 (fail, params.severity): onward transfers need prior authorisation.
+// The agreements' clause (severity fail) is about transfers to a third
+// country or an international organisation: a use within the requesting
+// State is not one (the general use limits, HR.USE, still see it).
 Verdict onward_transfer_authorised(EvalCtx& c, const PredicateDef& p) {
-  if (c.q.onward_transfer_plan.empty()) return v(0);
-  for (const auto& t : c.q.onward_transfer_plan)
-    if (is_blank(t.authorisation_ref)) return v(p.params.severity == Outcome::Fail ? 3 : 2);
-  return v(1);
+  const bool agreement = p.params.severity == Outcome::Fail;
+  bool any = false;
+  for (const auto& t : c.q.onward_transfer_plan) {
+    if (agreement) {
+      auto st = parse_state(t.recipient);
+      if (st.error.empty() && st.code == c.q.requesting_state) continue;
+    }
+    any = true;
+    if (is_blank(t.authorisation_ref)) return v(agreement ? 3 : 2);
+  }
+  return v(any ? 1 : 0);
 }
 
 // REG.1: the registry knows the states the routing depends on.

@@ -356,6 +356,12 @@ TEST(CloudKinds, OnwardTransferWithoutConsentFails) {
   EXPECT_EQ(cloud(j, "UKUS.10"), kFail);
   j["onward_transfer_plan"][0]["authorisation_ref"] = "US-DOJ-2026-77";
   EXPECT_EQ(cloud(j, "UKUS.10"), kPass);
+  // A use within the United Kingdom is no transfer to a third country; the
+  // gate's speciality check still sees it.
+  j = ukus();
+  j["onward_transfer_plan"] = {{{"recipient", "GB"}, {"purpose", "a related prosecution"}}};
+  EXPECT_EQ(cloud(j, "UKUS.10"), kPass);
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.USE"), kReview);
 }
 
 // The real pack with CETS 224 hypothetically in force from 2026-01-01.
