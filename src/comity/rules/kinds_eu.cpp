@@ -381,6 +381,14 @@ Verdict eio_states(EvalCtx& c, const PredicateDef&) {
   return only_domestic ? v(3, arg_state(is)) : v(2);
 }
 
+// EIO.PROC (Dir. 2014/41 Arts 1(1), 4): an EIO obtains evidence in
+// proceedings; tracing a person convicted by a final judgment is not
+// evidence gathering on its face — the Regulation's sentence-execution limb
+// (Art 2(2)) has no counterpart in the Directive — so a reviewer decides.
+Verdict eio_proceedings(EvalCtx& c, const PredicateDef&) {
+  return c.q.proceedings_type == ProceedingsType::SentenceExecution ? v(1) : v(0);
+}
+
 Verdict eio_issuer(EvalCtx& c, const PredicateDef&) {
   const auto& q = c.q;
   if (judicial_or_prosecutor(q.issuing_authority.type)) return v(0, ename(enum_name(q.issuing_authority.type)));
@@ -534,6 +542,7 @@ void register_eu(std::vector<KindSpec>& out) {
            {},
            eio_states},
           {"eio_issuer", {{"pass_issuer", P}, {"pass_validator", P}, {"fail", F}}, {"type"}, {}, eio_issuer},
+          {"eio_proceedings", {{"pass", P}, {"review_sentence", R}}, {}, {}, eio_proceedings},
           {"eio_interception",
            {{"not_applicable", N}, {"pass", P}, {"review_location", R}},
            {"state"},

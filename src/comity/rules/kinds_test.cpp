@@ -944,6 +944,16 @@ TEST(SisterPathways, SensitiveInformationGuidelineReachesOrdersOnProvidersAbroad
   EXPECT_EQ(on(j, "P_DOMESTIC", "JFH.1"), kPass);
 }
 
+// The Regulation has a sentence-execution limb (Art 2(2)); the Directive
+// does not: proceedings_type is read on the EIO too.
+TEST(SisterPathways, SentenceExecutionIsReadOnTheEio) {
+  auto j = de_nl();
+  EXPECT_EQ(on(j, "P_EIO", "EIO.PROC"), kPass);
+  j["proceedings_type"] = "SENTENCE_EXECUTION";
+  j["sentence_execution"] = {{"sentence_months", 24}, {"in_absentia", false}, {"absconded", true}};
+  EXPECT_EQ(on(j, "P_EIO", "EIO.PROC"), kReview);
+}
+
 // HR.DEATH reads the assurance its own hint asks for, as MLA.REF.8 does.
 TEST(SisterPathways, TheDeathPenaltyGateReadsTheAssurance) {
   auto j = s25();
