@@ -82,13 +82,17 @@ bool for_each_governing_state(const Request& q, F f) {
   return false;
 }
 
-// A State where the GDPR governs this processing (Art 3): the data are stored
-// or the controller or processor is established there (Art 3(1)), or the
-// person is there and the provider offers its services there (Art 3(2)(a)).
+// A State where the GDPR (or a law with its Art 48) governs this processing
+// (Art 3) and that lies outside the data-protection area of `except` (the
+// ordering State): the data are stored or the controller or processor is
+// established there (Art 3(1)), or the person is there and the provider
+// offers its services there (Art 3(2)(a)).
 StateCode gdpr_governing_state(const EvalCtx& c, StateCode except) {
   StateCode out{};
+  const int own = c.pack.gdpr_area(except, c.at);
   auto take = [&](StateCode s) {
-    if (s != except && c.pack.gdpr_state(s, c.at)) out = s;
+    const int area = c.pack.gdpr_area(s, c.at);
+    if (s != except && area != 0 && area != own) out = s;
     return !out.empty();
   };
   if (for_each_governing_state(c.q, take)) return out;
@@ -109,6 +113,15 @@ bool agreement_in_force(const Pack& pack, StateCode a, StateCode b, Date at) {
 // and `s` (GDPR Art 48): the Second Protocol for its direct orders.
 const char* agreement_basis(const EvalCtx& c, StateCode s) {
   Family f = c.pathway ? c.pathway->family : Family::Mlat;
+  // An order under a CLOUD agreement rests on that agreement where it binds
+  // the State whose data-protection law is engaged (the US-UK Agreement and
+  // the UK GDPR's Art 48).
+  if (f == Family::CloudEa && c.agreement) {
+    const StateCode is = c.q.requesting_state;
+    if ((c.agreement->a == is && c.agreement->b == s) || (c.agreement->a == s && c.agreement->b == is))
+      return c.agreement->name.c_str();
+    return nullptr;
+  }
   if (f != Family::Sap6 && f != Family::Sap7) return nullptr;
   if (c.at < c.pack.sap_in_force_from) return nullptr;
   for (StateCode x : {c.q.requesting_state, s}) {
@@ -123,7 +136,7 @@ Verdict conflict_of_laws(EvalCtx& c, const PredicateDef&) {
   const StateCode is = c.q.requesting_state;
   for (const auto& [st, cite] : c.q.conflicting_law_refs)
     if (st != is) return v(2, arg_state(st));
-  StateCode gdpr = c.pack.gdpr_state(is, c.at) ? StateCode{} : gdpr_governing_state(c, is);
+  StateCode gdpr = gdpr_governing_state(c, is);
   const char* basis = gdpr.empty() ? nullptr : agreement_basis(c, gdpr);
   if (!gdpr.empty() && !basis) return v(3, arg_state(gdpr));
   if (c.pathway && c.pathway->family == Family::Domestic && c.scope.contains(DataCategory::Content)) {

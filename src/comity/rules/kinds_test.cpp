@@ -944,6 +944,34 @@ TEST(SisterPathways, SensitiveInformationGuidelineReachesOrdersOnProvidersAbroad
   EXPECT_EQ(on(j, "P_DOMESTIC", "JFH.1"), kPass);
 }
 
+// GDPR Art 48 is about orders from outside the data-protection area: the
+// United Kingdom's law keeps it (UK GDPR), and the UK is outside the EU's.
+TEST(SisterPathways, TheUkGdprsArticle48IsReadForOrdersIntoTheUk) {
+  auto j = ukus();
+  j["requesting_state"] = "US";
+  j["issuing_authority"]["state"] = "US";
+  j["subject"]["current_location_state"] = "FR";
+  j["provider"] = {{"hq_state", "GB"},
+                   {"establishments", {{{"state", "GB"}, {"type", "HQ"}}}},
+                   {"services", {"ISS_COMMUNICATION"}},
+                   {"data_location", {"GB"}}};
+  EXPECT_EQ(on(j, "P_CLOUD_UKUS", "CONFLICT.1"), kPass);  // the agreement is the basis Art 48 asks for
+  j["provider"]["establishments"].push_back({{"state", "US"}, {"type", "SUBSIDIARY"}});
+  auto d = eval(parse_ok(j), real_pack(), "2026-09-15");
+  bool reviewed = false;
+  for (const auto& p : d.pathways)
+    if (p.def->id == "P_DOMESTIC") reviewed = check(d, p, "CONFLICT.1") == kReview;
+  EXPECT_TRUE(reviewed) << "a US national order on a UK provider meets the UK GDPR's Art 48";
+  // A UK order to data governed in Ireland is a third-country order for the EU.
+  j = ukus();
+  j["provider"] = {{"hq_state", "IE"},
+                   {"establishments", {{{"state", "IE"}, {"type", "HQ"}}, {{"state", "GB"}, {"type", "BRANCH"}}}},
+                   {"services", {"ISS_COMMUNICATION"}},
+                   {"offers_services_in", {"GB", "IE"}},
+                   {"data_location", {"IE"}}};
+  EXPECT_EQ(on(j, "P_DOMESTIC", "CONFLICT.1"), kReview);
+}
+
 // The Regulation has a sentence-execution limb (Art 2(2)); the Directive
 // does not: proceedings_type is read on the EIO too.
 TEST(SisterPathways, SentenceExecutionIsReadOnTheEio) {

@@ -343,8 +343,15 @@ struct Pack {
   Date eio_applies_from = kNoDateMax;      // Dir. 2014/41 Art 34(1): replaces the conventions from this day
   Date gdpr_applies_from = kNoDateMax;     // Reg. (EU) 2016/679 Art 99(2)
   std::vector<StateCode> gdpr_eea_states;  // non-EU States where the GDPR applies (EEA Agreement)
+  // States outside the EEA whose own law carries GDPR Art 48 (the UK GDPR):
+  // each is a data-protection area of its own.
+  std::vector<StateCode> gdpr_art48_states;
   // True when the GDPR applies in `s` on `at` (an EU Member State or an EEA State).
   bool gdpr_state(StateCode s, Date at) const;
+  // The data-protection area `s` belongs to on `at` for GDPR Art 48: 0 none,
+  // 1 the EU and the EEA, 2 + i for gdpr_art48_states[i]. An order from one
+  // area to data governed by another is a third-country order there.
+  int gdpr_area(StateCode s, Date at) const;
   std::vector<StateInfo> states;
   std::array<int16_t, 676> state_index{};  // StateCode::index() → states[i], -1 if absent
   std::vector<Agreement> agreements;

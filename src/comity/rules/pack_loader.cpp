@@ -46,10 +46,16 @@ const PredicateDef* Pack::predicate_at(int group, Date at) const {
 }
 
 bool Pack::gdpr_state(StateCode s, Date at) const {
-  if (s.empty() || at < gdpr_applies_from) return false;
+  return gdpr_area(s, at) != 0;
+}
+
+int Pack::gdpr_area(StateCode s, Date at) const {
+  if (s.empty() || at < gdpr_applies_from) return 0;
   const StateInfo* st = state(s);
-  if (st && st->eu_member) return true;
-  return std::find(gdpr_eea_states.begin(), gdpr_eea_states.end(), s) != gdpr_eea_states.end();
+  if (st && st->eu_member) return 1;
+  if (std::find(gdpr_eea_states.begin(), gdpr_eea_states.end(), s) != gdpr_eea_states.end()) return 1;
+  auto it = std::find(gdpr_art48_states.begin(), gdpr_art48_states.end(), s);
+  return it == gdpr_art48_states.end() ? 0 : 2 + static_cast<int>(it - gdpr_art48_states.begin());
 }
 
 const PredicateDef* Pack::find_predicate(std::string_view id) const {
@@ -324,8 +330,8 @@ class Loader {
 
   void load_constants(const YAML::Node& n) {
     keys(n, "constants",
-         {"eu_regulation_applies_from", "sap_in_force_from", "gdpr_applies_from", "gdpr_eea_states",
-          "eio_applies_from"});
+         {"eu_regulation_applies_from", "sap_in_force_from", "gdpr_applies_from", "gdpr_eea_states", "eio_applies_from",
+          "gdpr_art48_equivalent_states"});
     if (auto d = date(n["eio_applies_from"], "constants.eio_applies_from")) pack_.eio_applies_from = *d;
     if (auto d = date(n["gdpr_applies_from"], "constants.gdpr_applies_from")) pack_.gdpr_applies_from = *d;
     if (auto l = n["gdpr_eea_states"]) {
@@ -333,6 +339,13 @@ class Loader {
       for (size_t k = 0; k < l.size(); ++k)
         pack_.gdpr_eea_states.push_back(state(str(l[k], "constants.gdpr_eea_states[" + std::to_string(k) + "]", true),
                                               "constants.gdpr_eea_states[" + std::to_string(k) + "]"));
+    }
+    if (auto l = n["gdpr_art48_equivalent_states"]) {
+      if (!l.IsSequence()) fail("constants.gdpr_art48_equivalent_states", "expected a list of State codes");
+      for (size_t k = 0; k < l.size(); ++k) {
+        const std::string w = "constants.gdpr_art48_equivalent_states[" + std::to_string(k) + "]";
+        pack_.gdpr_art48_states.push_back(state(str(l[k], w, true), w));
+      }
     }
     if (auto d = date(n["eu_regulation_applies_from"], "constants.eu_regulation_applies_from"))
       pack_.eu_regulation_applies_from = *d;
