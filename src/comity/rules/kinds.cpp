@@ -120,6 +120,17 @@ Verdict expression_risk(EvalCtx& c, const PredicateDef&) {
 // the request offers the assurance the requested side asks for (MLA.REF.8
 // reads the same field); an agreement's permission before evidential use
 // stays with UKUS.9 / AUUS.9.
+// HR.PROXY: the request serves another State's proceedings (it executes its
+// request, or is made on its behalf). Never a pass: a reviewer decides.
+Verdict proxy_request(EvalCtx& c, const PredicateDef&) {
+  if (c.q.is_execution_of_foreign_request) return v(1);
+  const std::string& who = c.q.requested_on_behalf_of;
+  if (is_blank(who)) return v(0);
+  auto st = parse_state(who);
+  if (!st.error.empty()) return v(3);
+  return st.code == c.q.requesting_state ? v(0) : v(2, arg_state(st.code));
+}
+
 Verdict death_penalty_risk(EvalCtx& c, const PredicateDef&) {
   for (const auto& o : c.q.offences)
     if (o.death_penalty_available)
@@ -400,6 +411,11 @@ void register_core(std::vector<KindSpec>& out) {
       out.end(),
       {
           {"criminal_purpose", {{"pass", P}, {"fail", F}}, {"proceedings"}, {}, criminal_purpose},
+          {"proxy_request",
+           {{"pass", P}, {"review_execution", R}, {"review_on_behalf", R}, {"review_on_behalf_other", R}},
+           {"state"},
+           {},
+           proxy_request},
           {"specific_identifiers",
            {{"pass", P}, {"fail_none", F}, {"fail_bulk", F}, {"review_semi", R}},
            {"type"},

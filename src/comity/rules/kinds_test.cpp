@@ -854,6 +854,23 @@ TEST(SisterPathways, ExecutingAnotherStatesRequestIsReadByEveryDirectOrder) {
   EXPECT_EQ(epoc(j, "EU.SCOPE.2"), kReview);
 }
 
+// Every route reads it: the gate sends a request that serves another
+// State's proceedings to review, whatever pathway carries it.
+TEST(SisterPathways, ARequestForAnotherStateIsReviewedOnEveryRoute) {
+  auto j = ukus();
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.PROXY"), kPass);
+  j["is_execution_of_foreign_request"] = true;
+  auto d = eval(parse_ok(j), real_pack());
+  EXPECT_EQ(gate(d, "HR.PROXY"), kReview);
+  for (const auto& p : d.pathways)
+    EXPECT_NE(p.status, PathwayStatus::Available) << p.def->id << " is offered without conditions";
+  j = ukus();
+  j["requested_on_behalf_of"] = "GB";
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.PROXY"), kPass);  // its own State
+  j["requested_on_behalf_of"] = "TR";
+  EXPECT_EQ(gate(eval(parse_ok(j), real_pack()), "HR.PROXY"), kReview);
+}
+
 // Art 6(3): preservation, like production (Art 5(2)), needs domestic parity.
 TEST(SisterPathways, PreservationReadsDomesticParityAsProductionDoes) {
   auto j = de_nl();
