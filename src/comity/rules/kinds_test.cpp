@@ -895,6 +895,12 @@ TEST(SisterPathways, ProbableCauseIsReadOnLettersRogatoryToTheUs) {
   auto* p = entry(d, "P_LETTERS_ROGATORY");
   ASSERT_TRUE(p);
   EXPECT_EQ(check(d, *p, "MLA.REQ.14"), kReview);
+  // The letter names who issues it (the reason fills {type}).
+  for (uint32_t i = p->checks.begin; i < p->checks.end; ++i) {
+    if (d.checks[i].pred->id == "LR.2") {
+      EXPECT_NE(render_reason(d.checks[i]).find("COURT"), std::string::npos);
+    }
+  }
 }
 
 // Charter Art 50: the Union's ne bis in idem is about judgments within it.
