@@ -120,6 +120,14 @@ Verdict expression_risk(EvalCtx& c, const PredicateDef&) {
 // the request offers the assurance the requested side asks for (MLA.REF.8
 // reads the same field); an agreement's permission before evidential use
 // stays with UKUS.9 / AUUS.9.
+// EIO.LIVE, MLA.LIVE: real-time collection and interception by a request to
+// another State depend on what its law allows in a similar domestic case and
+// on what the instrument provides; a reviewer decides, it never passes.
+Verdict live_measure_review(EvalCtx& c, const PredicateDef&) {
+  if (c.measure != Measure::RealtimeTraffic && c.measure != Measure::InterceptContent) return v(0);
+  return v(1, ename(enum_name(c.measure)), arg_state(c.counterpart));
+}
+
 // HR.PROXY: the request serves another State's proceedings (it executes its
 // request, or is made on its behalf). Never a pass: a reviewer decides.
 Verdict proxy_request(EvalCtx& c, const PredicateDef&) {
@@ -220,11 +228,21 @@ Verdict domestic_reach(EvalCtx& c, const PredicateDef&) {
   if (pr.hq_state == is) return v(0, arg_state(is), ename("HQ"));
   for (const auto& e : pr.establishments)
     if (e.state == is) return v(0, arg_state(is), ename(enum_name(e.type)));
+  // Budapest Art 18(1)(b): an order to submit stored subscriber information,
+  // to a "service provider" (Art 1(c): communication services, or storing
+  // or processing data for them or their users) offering its services here.
+  // Not preservation, not live collection, not a bank.
+  static constexpr EnumSet<Service> kServiceProviders{
+      Service::Ecs,          Service::IpNumbering,      Service::DomainRegistry, Service::DomainRegistrar,
+      Service::PrivacyProxy, Service::IssCommunication, Service::IssStorage};
   bool subscriber_only = c.scope.subset_of(kSubscriberLike);
   bool offers =
       std::find(pr.offers_services_in.begin(), pr.offers_services_in.end(), is) != pr.offers_services_in.end();
+  bool production = c.measure == Measure::ProduceStored || c.measure == Measure::DomainRegistration;
   const StateInfo* st = c.pack.state(is);
-  if (subscriber_only && offers && st && party_at(st->budapest_party_since, c.at)) return v(1, arg_state(is));
+  if (subscriber_only && offers && production && pr.services.intersects(kServiceProviders) && st &&
+      party_at(st->budapest_party_since, c.at))
+    return v(1, arg_state(is));
   return v(2, arg_state(is));
 }
 
@@ -411,6 +429,11 @@ void register_core(std::vector<KindSpec>& out) {
       out.end(),
       {
           {"criminal_purpose", {{"pass", P}, {"fail", F}}, {"proceedings"}, {}, criminal_purpose},
+          {"live_measure_review",
+           {{"not_applicable", N}, {"review", R}},
+           {"measure", "state"},
+           {},
+           live_measure_review},
           {"proxy_request",
            {{"pass", P}, {"review_execution", R}, {"review_on_behalf", R}, {"review_on_behalf_other", R}},
            {"state"},

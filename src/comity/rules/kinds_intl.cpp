@@ -446,7 +446,8 @@ Verdict mla_completeness(EvalCtx& c, const PredicateDef&) {
 // MLA.REQ.14: a warrant for stored content (2703(a)-(b)); preservation
 // (2703(f)) needs none.
 Verdict us_probable_cause(EvalCtx& c, const PredicateDef&) {
-  if (c.counterpart != kUS || !c.scope.contains(DataCategory::Content) || c.measure == Measure::Preserve) return v(0);
+  if (c.counterpart != kUS || !c.scope.contains(DataCategory::Content) || c.measure != Measure::ProduceStored)
+    return v(0);
   return is_blank(c.q.probable_cause_statement) ? v(2) : v(1);
 }
 

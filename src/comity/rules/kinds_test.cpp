@@ -1005,6 +1005,49 @@ TEST(SisterPathways, SentenceExecutionIsReadOnTheEio) {
   EXPECT_EQ(on(j, "P_EIO", "EIO.PROC"), kReview);
 }
 
+// Live measures by mutual assistance depend on the treaty and the requested
+// State's law (as BC.MLA.17 says for Budapest); stored-data tests do not apply.
+TEST(SisterPathways, LiveMeasuresAreReviewedOnEveryMutualAssistanceRoute) {
+  auto j = de_nl();
+  j["measure"] = "INTERCEPT_CONTENT";
+  j["interception"] = {{"end", "2026-12-01T00:00:00Z"}, {"less_intrusive_assessment", "x"}};
+  j["subject"]["current_location_state"] = "NL";
+  EXPECT_EQ(on(j, "P_EIO", "EIO.LIVE"), kReview);
+  auto us = s25();
+  us["requesting_state"] = "DE";
+  us["issuing_authority"] = {{"state", "DE"}, {"type", "JUDGE"}, {"name", "AG"}, {"contact", "c"}};
+  us.erase("validating_authority");
+  us["provider"]["data_location"] = {"US"};
+  us["measure"] = "INTERCEPT_CONTENT";
+  us["interception"] = {{"end", "2026-12-01T00:00:00Z"}, {"less_intrusive_assessment", "x"}};
+  us["subject"]["current_location_state"] = "US";
+  auto d = eval(parse_ok(us), real_pack(), "2026-09-15");
+  auto* mlat = entry(d, "P_MLAT");
+  ASSERT_TRUE(mlat);
+  EXPECT_EQ(check(d, *mlat, "MLA.LIVE"), kReview);
+  EXPECT_EQ(check(d, *mlat, "MLA.REQ.14"), kNA);  // a stored-content warrant is not the test
+  EXPECT_EQ(on(de_nl(), "P_EIO", "EIO.LIVE"), kNA);
+}
+
+// Budapest Art 18(1)(b) reaches stored subscriber information of a service
+// provider (Art 1(c)): not preservation, not live collection, not a bank.
+TEST(SisterPathways, TheArt18OrderOnAProviderAbroadIsForStoredSubscriberDataOnly) {
+  auto j = base_request();
+  j["data_categories"] = {"SUBSCRIBER"};
+  j["provider"] = {{"id", "US-CLOUDCO"},
+                   {"hq_state", "US"},
+                   {"establishments", {{{"state", "US"}, {"type", "HQ"}}}},
+                   {"services", {"ISS_COMMUNICATION"}},
+                   {"offers_services_in", {"DE"}},
+                   {"data_location", {"US"}}};
+  EXPECT_EQ(on(j, "P_DOMESTIC", "DOM.1"), kReview);
+  j["measure"] = "PRESERVE";
+  EXPECT_NE(on(j, "P_DOMESTIC", "DOM.1"), kReview);
+  j["measure"] = "PRODUCE_STORED";
+  j["provider"]["services"] = {"FINANCIAL_SERVICE"};
+  EXPECT_NE(on(j, "P_DOMESTIC", "DOM.1"), kReview);
+}
+
 // HR.DEATH reads the assurance its own hint asks for, as MLA.REF.8 does.
 TEST(SisterPathways, TheDeathPenaltyGateReadsTheAssurance) {
   auto j = s25();
