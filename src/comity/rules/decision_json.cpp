@@ -24,7 +24,7 @@ const PathwayResult* best_for(const Decision& d, DataCategory c, Role role) {
 // A preservation companion is proposed when stored data are sought and some
 // category has no lawful primary pathway, or the best one is slower than 30 days.
 const PathwayResult* preserve_now(const Decision& d) {
-  if (d.measure != Measure::ProduceStored) return nullptr;
+  if (d.measure != Measure::ProduceStored && d.measure != Measure::DomainRegistration) return nullptr;
   bool slow = false;
   d.requested.for_each([&](DataCategory c) {
     const PathwayResult* b = best_for(d, c, Role::Primary);

@@ -97,6 +97,14 @@ struct Evaluator {
 
   PathwayResult evaluate_entry(const PathwayDef& def, Measure measure, Categories scope, Role role,
                                StateCode requested) {
+    // Domain-registration data held by a registry or registrar are stored
+    // data (the request format treats them as subscriber data): a pathway
+    // that does not name the Protocol's Art 6 measure takes it as a
+    // production of stored data, so the same facts get the same routes
+    // whichever of the two encodings the officer chose.
+    if (measure == Measure::DomainRegistration &&
+        std::find(def.measures.begin(), def.measures.end(), measure) == def.measures.end())
+      measure = Measure::ProduceStored;
     EvalCtx c = ctx(&def, measure, scope, role, requested);
     PathwayResult r;
     if (!requested.empty()) connection_score(q, requested, &r.connection);
@@ -341,7 +349,9 @@ struct Evaluator {
       };
       bool preservation_only = def.role == "preservation";
       if (!preservation_only) put(q.measure, Role::Primary);
-      if (q.measure == Measure::ProduceStored && def.preservation_companion)
+      // Stored data sought (registration data too): preserve them meanwhile.
+      if ((q.measure == Measure::ProduceStored || q.measure == Measure::DomainRegistration) &&
+          def.preservation_companion)
         put(Measure::Preserve, Role::PreservationCompanion);
       else if (preservation_only)
         put(q.measure, q.measure == Measure::Preserve ? Role::Primary : Role::PreservationCompanion);

@@ -33,9 +33,15 @@ Verdict eu_in_force(EvalCtx& c, const PredicateDef&) {
 }
 
 // EU.SCOPE.6: stored data only; real-time measures go by EIO or MLA.
+// EU.SCOPE.6: stored data at receipt (Art 3(8)). Registration data of a
+// domain-name service are stored subscriber data (Arts 3(3)(b), 3(9)); a
+// preservation belongs to the preservation order, not the production order.
 Verdict eu_measure_covered(EvalCtx& c, const PredicateDef&) {
-  Measure want = preservation(c) ? Measure::Preserve : Measure::ProduceStored;
-  if (c.measure == want) return v(0, ename(enum_name(c.measure)));
+  const bool pres = preservation(c);
+  if (pres ? c.measure == Measure::Preserve
+           : c.measure == Measure::ProduceStored || c.measure == Measure::DomainRegistration)
+    return v(0, ename(enum_name(c.measure)));
+  if (!pres && c.measure == Measure::Preserve) return v(2);
   return v(1, ename(enum_name(c.measure)));
 }
 
@@ -410,7 +416,11 @@ void register_eu(std::vector<KindSpec>& out) {
       out.end(),
       {
           {"eu_in_force", {{"pass", P}, {"not_applicable", N}}, {}, {}, eu_in_force},
-          {"eu_measure_covered", {{"pass", P}, {"not_applicable", N}}, {"measure"}, {}, eu_measure_covered},
+          {"eu_measure_covered",
+           {{"pass", P}, {"not_applicable", N}, {"na_preservation", N}},
+           {"measure"},
+           {},
+           eu_measure_covered},
           {"eu_addressee_other_ms",
            {{"pass", P},
             {"pass_emergency_fallback", P},

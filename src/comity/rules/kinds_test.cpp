@@ -1048,6 +1048,30 @@ TEST(SisterPathways, TheArt18OrderOnAProviderAbroadIsForStoredSubscriberDataOnly
   EXPECT_NE(on(j, "P_DOMESTIC", "DOM.1"), kReview);
 }
 
+// Registration data are stored subscriber data: the Protocol's Art 6
+// measure and a production of stored data get the same routes elsewhere.
+TEST(SisterPathways, DomainRegistrationDataGetTheSameRoutesWhicheverMeasureNamesThem) {
+  auto j = base_request();
+  j["data_categories"] = {"DOMAIN_REGISTRATION"};
+  j["identifiers"] = {{{"type", "DOMAIN_NAME"}, {"value", "scam-shop.example"}}};
+  j["provider"] = {{"id", "NL-REG"},
+                   {"hq_state", "NL"},
+                   {"establishments", {{{"state", "NL"}, {"type", "DESIGNATED_ESTABLISHMENT"}}}},
+                   {"services", {"DOMAIN_REGISTRAR"}},
+                   {"offers_services_in", {"NL", "DE"}},
+                   {"data_location", {"NL"}}};
+  j["measure"] = "PRODUCE_STORED";
+  auto stored = eval(parse_ok(j), real_pack(), "2026-09-15");
+  j["measure"] = "DOMAIN_REGISTRATION";
+  auto art6 = eval(parse_ok(j), real_pack(), "2026-09-15");
+  ASSERT_EQ(stored.pathways.size(), art6.pathways.size());
+  for (size_t i = 0; i < stored.pathways.size(); ++i) {
+    if (stored.pathways[i].def->id == "P_SAP_6") continue;  // the Art 6 measure itself
+    EXPECT_EQ(stored.pathways[i].status, art6.pathways[i].status) << stored.pathways[i].def->id;
+  }
+  EXPECT_EQ(entry(art6, "P_EU_EPOC")->status, PathwayStatus::Available);
+}
+
 // HR.DEATH reads the assurance its own hint asks for, as MLA.REF.8 does.
 TEST(SisterPathways, TheDeathPenaltyGateReadsTheAssurance) {
   auto j = s25();
