@@ -403,10 +403,17 @@ Verdict eio_issuer(EvalCtx& c, const PredicateDef&) {
   return v(2, ename(enum_name(q.issuing_authority.type)));
 }
 
+// EIO.INT (Arts 30-31): the EIO goes to the State whose technical assistance
+// is needed — this entry's executing State; where the target is in another
+// Member State whose assistance is not needed, that State is notified (Art 31).
 Verdict eio_interception(EvalCtx& c, const PredicateDef&) {
   if (c.measure != Measure::InterceptContent && c.measure != Measure::RealtimeTraffic) return v(0);
-  if (c.q.subject.current_location_state.unknown) return v(2);
-  return v(1, arg_state(c.q.subject.current_location_state.code));
+  const auto& where = c.q.subject.current_location_state;
+  if (where.unknown) return v(2);
+  const StateCode assist = c.counterpart.empty() ? where.code : c.counterpart;
+  if (where.code != assist && where.code != c.q.requesting_state && eio(c.pack, where.code, c.at))
+    return v(3, arg_state(assist), arg_state(where.code));
+  return v(1, arg_state(assist));
 }
 
 }  // namespace
@@ -554,8 +561,8 @@ void register_eu(std::vector<KindSpec>& out) {
           {"eio_issuer", {{"pass_issuer", P}, {"pass_validator", P}, {"fail", F}}, {"type"}, {}, eio_issuer},
           {"eio_proceedings", {{"pass", P}, {"review_sentence", R}}, {}, {}, eio_proceedings},
           {"eio_interception",
-           {{"not_applicable", N}, {"pass", P}, {"review_location", R}},
-           {"state"},
+           {{"not_applicable", N}, {"pass", P}, {"review_location", R}, {"pass_notify", P}},
+           {"state", "other"},
            {},
            eio_interception},
       });

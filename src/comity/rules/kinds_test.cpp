@@ -1072,6 +1072,28 @@ TEST(SisterPathways, DomainRegistrationDataGetTheSameRoutesWhicheverMeasureNames
   EXPECT_EQ(entry(art6, "P_EU_EPOC")->status, PathwayStatus::Available);
 }
 
+// Art 30(1): the EIO goes to the State whose technical assistance is needed;
+// Art 31: the State where the target is, if not that one, is notified.
+TEST(SisterPathways, EioInterceptionNamesTheAssistingStateAndTheOneToNotify) {
+  auto j = de_nl();
+  j["measure"] = "INTERCEPT_CONTENT";
+  j["interception"] = {{"end", "2026-12-01T00:00:00Z"}, {"less_intrusive_assessment", "x"}};
+  j["subject"]["current_location_state"] = "AT";
+  auto d = eval(parse_ok(j), real_pack(), "2026-09-15");
+  bool nl = false;
+  for (const auto& p : d.pathways) {
+    if (p.def->id != "P_EIO" || p.counterpart.str() != "NL") continue;
+    nl = true;
+    for (uint32_t i = p.checks.begin; i < p.checks.end; ++i) {
+      if (d.checks[i].pred->id != "EIO.INT") continue;
+      const std::string why = render_reason(d.checks[i]);
+      EXPECT_NE(why.find("technical assistance of NL"), std::string::npos) << why;
+      EXPECT_NE(why.find("notify AT"), std::string::npos) << why;
+    }
+  }
+  EXPECT_TRUE(nl);
+}
+
 // HR.DEATH reads the assurance its own hint asks for, as MLA.REF.8 does.
 TEST(SisterPathways, TheDeathPenaltyGateReadsTheAssurance) {
   auto j = s25();
