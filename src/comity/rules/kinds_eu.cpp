@@ -32,7 +32,6 @@ Verdict eu_in_force(EvalCtx& c, const PredicateDef&) {
   return c.at >= from ? v(0) : v(1);
 }
 
-// EU.SCOPE.6: stored data only; real-time measures go by EIO or MLA.
 // EU.SCOPE.6: stored data at receipt (Art 3(8)). Registration data of a
 // domain-name service are stored subscriber data (Arts 3(3)(b), 3(9)); a
 // preservation belongs to the preservation order, not the production order.
@@ -210,7 +209,6 @@ Verdict eu_traffic_content_threshold(EvalCtx& c, const PredicateDef& p) {
   return v(4, arg_int(max), arg_int(p.params.months));
 }
 
-// EU.THR.4: preservation for any offence, if necessary and proportionate.
 // EU.THR.4 (Art 6(2)-(3)): necessary and proportionate; for any offence if
 // it could have been issued under the same conditions in a similar domestic
 // case (the parity EU.THR.1 reads for the production order).
@@ -288,7 +286,6 @@ Verdict eu_notification_exemption(EvalCtx& c, const PredicateDef&) {
   return v(3, arg_state(c.counterpart));
 }
 
-// EU.REF.3 / EIO Art 11(1)(d): ne bis in idem bars the order.
 // EU.REF.3, EIO.NBI: the Union's ne bis in idem (Charter Art 50, "within
 // the Union") bars a second proceeding after a Member State's final
 // judgment; a third country's judgment binds only as the executing State's
