@@ -696,6 +696,10 @@ void read_request(Reader& r, const json& j, Request& q) {
       ic.end = io.datetime("end", false);
       ic.duration = io.str("duration", false, 40);
       ic.less_intrusive_assessment = io.str("less_intrusive_assessment", false, kMaxText);
+      // A fixed, limited duration (2523(b)(4)(D)(vi); Budapest Art 15(2))
+      // ends after it starts.
+      if (ic.start && ic.end && *ic.end < *ic.start)
+        r.error(io.at("end"), "a date on or after interception.start (" + ic.start->str() + "); got " + ic.end->str());
       q.interception = ic;
     }
   }

@@ -169,6 +169,16 @@ TEST(RequestJson, AMemberRepeatedInOneObjectIsRefusedWithItsPath) {
   EXPECT_TRUE(parse_request(base_request().dump()).request.has_value());
 }
 
+TEST(RequestJson, AnInterceptionEndsAfterItStarts) {
+  json j = base_request();
+  j["measure"] = "INTERCEPT_CONTENT";
+  j["interception"] = {{"start", "2026-10-01T00:00:00Z"}, {"end", "2026-09-01T00:00:00Z"}};
+  auto errs = errors_of(j);
+  EXPECT_TRUE(has_error(errs, "$.interception.end", "on or after interception.start")) << dump(errs);
+  j["interception"]["end"] = "2026-11-01T00:00:00Z";
+  EXPECT_TRUE(parse_request(j.dump()).request.has_value());
+}
+
 TEST(RequestJson, TheAuthoritiesActInTheRequestingStatesName) {
   json j = base_request();
   j["issuing_authority"]["state"] = "FR";
