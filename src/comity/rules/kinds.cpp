@@ -132,11 +132,12 @@ Verdict live_measure_review(EvalCtx& c, const PredicateDef&) {
 // request, or is made on its behalf). Never a pass: a reviewer decides.
 Verdict proxy_request(EvalCtx& c, const PredicateDef&) {
   if (c.q.is_execution_of_foreign_request) return v(1);
-  const std::string& who = c.q.requested_on_behalf_of;
-  if (is_blank(who)) return v(0);
-  auto st = parse_state(who);
-  if (!st.error.empty()) return v(3);
-  return st.code == c.q.requesting_state ? v(0) : v(2, arg_state(st.code));
+  const OnBehalfOf who = on_behalf_of(c.q);
+  switch (who.kind) {
+    case OnBehalfOf::Kind::ForeignState: return v(2, arg_state(who.state));
+    case OnBehalfOf::Kind::OtherBody: return v(3);
+    default: return v(0);
+  }
 }
 
 Verdict death_penalty_risk(EvalCtx& c, const PredicateDef&) {
@@ -168,11 +169,8 @@ Verdict ne_bis_in_idem(EvalCtx& c, const PredicateDef&) {
 // With "partner_orders" it binds only the non-US party's orders (2523(b)(4)
 // lists what the foreign government's orders must meet).
 Verdict interception_limits(EvalCtx& c, const PredicateDef& p) {
-  auto has = [&](const char* f) {
-    return std::find(p.params.fields.begin(), p.params.fields.end(), f) != p.params.fields.end();
-  };
-  if (has("partner_orders") && !c.partner_issuing) return v(0);
-  if (c.measure != Measure::InterceptContent && (has("content_only") || c.measure != Measure::RealtimeTraffic))
+  if (has_field(p, "partner_orders") && !c.partner_issuing) return v(0);
+  if (c.measure != Measure::InterceptContent && (has_field(p, "content_only") || c.measure != Measure::RealtimeTraffic))
     return v(0);
   if (!c.q.interception || !c.q.interception->end) return v(2);
   if (is_blank(c.q.interception->less_intrusive_assessment)) return v(3);
@@ -232,15 +230,12 @@ Verdict domestic_reach(EvalCtx& c, const PredicateDef&) {
   // to a "service provider" (Art 1(c): communication services, or storing
   // or processing data for them or their users) offering its services here.
   // Not preservation, not live collection, not a bank.
-  static constexpr EnumSet<Service> kServiceProviders{
-      Service::Ecs,          Service::IpNumbering,      Service::DomainRegistry, Service::DomainRegistrar,
-      Service::PrivacyProxy, Service::IssCommunication, Service::IssStorage};
   bool subscriber_only = c.scope.subset_of(kSubscriberLike);
   bool offers =
       std::find(pr.offers_services_in.begin(), pr.offers_services_in.end(), is) != pr.offers_services_in.end();
   bool production = c.measure == Measure::ProduceStored || c.measure == Measure::DomainRegistration;
   const StateInfo* st = c.pack.state(is);
-  if (subscriber_only && offers && production && pr.services.intersects(kServiceProviders) && st &&
+  if (subscriber_only && offers && production && pr.services.intersects(kServiceProviderServices) && st &&
       party_at(st->budapest_party_since, c.at))
     return v(1, arg_state(is));
   return v(2, arg_state(is));

@@ -94,21 +94,17 @@ Verdict eu_criminal_proceedings(EvalCtx& c, const PredicateDef& p) {
 // proceedings: a reviewer decides, the check never passes on it.
 Verdict not_foreign_execution(EvalCtx& c, const PredicateDef&) {
   if (c.q.is_execution_of_foreign_request) return v(1);
-  const std::string& who = c.q.requested_on_behalf_of;
-  if (!is_blank(who)) {
-    auto st = parse_state(who);
-    if (!st.error.empty()) return v(3);
-    if (st.code != c.q.requesting_state) return v(2, arg_state(st.code));
+  const OnBehalfOf who = on_behalf_of(c.q);
+  switch (who.kind) {
+    case OnBehalfOf::Kind::ForeignState: return v(2, arg_state(who.state));
+    case OnBehalfOf::Kind::OtherBody: return v(3);
+    default: return v(0);
   }
-  return v(0);
 }
 
 Verdict eu_provider_in_scope(EvalCtx& c, const PredicateDef&) {
-  EnumSet<Service> in_scope{
-      Service::Ecs,          Service::IpNumbering,      Service::DomainRegistry, Service::DomainRegistrar,
-      Service::PrivacyProxy, Service::IssCommunication, Service::IssStorage};
   const auto& s = c.q.provider.services;
-  if (s.intersects(in_scope)) return v(0);
+  if (s.intersects(kServiceProviderServices)) return v(0);
   if (s.contains(Service::Other)) return v(2);
   return v(1);
 }
@@ -252,9 +248,7 @@ Verdict eu_professional_privilege(EvalCtx& c, const PredicateDef&) {
 // ground has no category limit (params.fields "any_category", EIO.IMM).
 Verdict eu_press_immunity(EvalCtx& c, const PredicateDef& p) {
   const auto& s = c.q.subject;
-  const bool any_category =
-      std::find(p.params.fields.begin(), p.params.fields.end(), "any_category") != p.params.fields.end();
-  bool trigger = (any_category || c.scope.intersects(kTrafficContent)) &&
+  bool trigger = (has_field(p, "any_category") || c.scope.intersects(kTrafficContent)) &&
                  (s.professional_privilege != Privilege::None || s.immunity || speech_offence(c));
   if (!trigger) return v(0);
   switch (c.q.press_immunity_clarification) {
@@ -348,12 +342,6 @@ Verdict eu_third_country_conflict(EvalCtx& c, const PredicateDef&) {
 }
 
 // ---- EIO -------------------------------------------------------------------
-
-// `s` takes part in the EIO on `at` (Dir. 2014/41 Art 34(1): from 22 May 2017).
-bool eio(const Pack& pack, StateCode s, Date at) {
-  const StateInfo* st = pack.state(s);
-  return st && st->eio_participant && pack.eio_applies_from <= at;
-}
 
 // Executing State: where the measure is carried out — the provider's
 // establishment (or, for interception, where the target is) in another

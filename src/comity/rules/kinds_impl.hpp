@@ -2,6 +2,8 @@
 // the per-family registration functions.
 #pragma once
 
+#include <algorithm>
+#include <string_view>
 #include <vector>
 
 #include "comity/rules/kinds.hpp"
@@ -65,6 +67,39 @@ inline DualCriminality dc_for(const Request& q, StateCode s) {
   for (const auto& [st, r] : q.dual_criminality)
     if (st == s) return r;
   return DualCriminality::Unassessed;
+}
+
+// True when the predicate's params.fields names switch `f`.
+inline bool has_field(const PredicateDef& p, std::string_view f) {
+  return std::find(p.params.fields.begin(), p.params.fields.end(), f) != p.params.fields.end();
+}
+
+// The services of a "service provider": communication (ECS, ISS), IP
+// numbering, domain names and privacy/proxy, and storing or processing data
+// for them (Reg. 2023/1543 Art 3(3); Budapest Art 1(c)). Not a bank.
+inline constexpr EnumSet<Service> kServiceProviderServices{
+    Service::Ecs,          Service::IpNumbering,      Service::DomainRegistry, Service::DomainRegistrar,
+    Service::PrivacyProxy, Service::IssCommunication, Service::IssStorage};
+
+// Whom the request is made for, from requested_on_behalf_of: nobody else
+// (blank or the requesting State itself), another State (`state`), or a
+// body that is not a State code (an agency, "Europol").
+struct OnBehalfOf {
+  enum class Kind : uint8_t { Own, ForeignState, OtherBody } kind = Kind::Own;
+  StateCode state;
+};
+inline OnBehalfOf on_behalf_of(const Request& q) {
+  if (is_blank(q.requested_on_behalf_of)) return {};
+  auto st = parse_state(q.requested_on_behalf_of);
+  if (!st.error.empty()) return {OnBehalfOf::Kind::OtherBody, {}};
+  if (st.code == q.requesting_state) return {};
+  return {OnBehalfOf::Kind::ForeignState, st.code};
+}
+
+// `s` takes part in the EIO on `at` (Dir. 2014/41 Art 34(1): from 22 May 2017).
+inline bool eio(const Pack& pack, StateCode s, Date at) {
+  const StateInfo* st = pack.state(s);
+  return st && st->eio_participant && pack.eio_applies_from <= at;
 }
 
 // True when the pack marks ICCS `code` as an expression offence.

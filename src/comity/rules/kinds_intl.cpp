@@ -55,9 +55,7 @@ Verdict ea_us_order_targeting(EvalCtx& c, const PredicateDef& p) {
   if (c.partner_issuing) return v(0);
   StateCode partner = c.counterpart;
   if (c.q.subject.current_location_state.is(partner)) return v(2, arg_state(partner));
-  bool nationality_bars =
-      std::find(p.params.fields.begin(), p.params.fields.end(), "nationality") != p.params.fields.end();
-  if (nationality_bars) {
+  if (has_field(p, "nationality")) {
     Tri partner_person = c.q.subject.nationality.contains(partner) ? Tri::True : c.q.subject.is_australian_person;
     if (partner_person == Tri::True) return v(3, arg_state(partner));
     if (partner_person == Tri::Unknown) return v(4, arg_state(partner));
@@ -374,9 +372,7 @@ Verdict military_offence(EvalCtx& c, const PredicateDef&) {
 
 // Both States take part in the EIO on `at` (Art 34(1): from 22 May 2017).
 bool eio_pair(const Pack& pack, StateCode a, StateCode b, Date at) {
-  const StateInfo* x = pack.state(a);
-  const StateInfo* y = pack.state(b);
-  return x && y && x->eio_participant && y->eio_participant && pack.eio_applies_from <= at;
+  return eio(pack, a, at) && eio(pack, b, at);
 }
 
 Verdict mla_instrument(EvalCtx& c, const PredicateDef&) {

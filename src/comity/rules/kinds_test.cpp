@@ -43,6 +43,15 @@ std::string gate_reason(const Decision& d, std::string_view pred) {
   return "";
 }
 
+// `j` as an interception of content with a fixed end and a less-intrusive-
+// means finding, the target located in `where`.
+json intercepting(json j, const char* where) {
+  j["measure"] = "INTERCEPT_CONTENT";
+  j["interception"] = {{"end", "2026-12-01T00:00:00Z"}, {"less_intrusive_assessment", "x"}};
+  j["subject"]["current_location_state"] = where;
+  return j;
+}
+
 std::optional<Outcome> epoc(const json& j, const char* pred, DataCategory cat = DataCategory::Content) {
   auto d = eval(parse_ok(j), real_pack());
   auto* p = entry(d, "P_EU_EPOC", Role::Primary, cat);
@@ -568,9 +577,7 @@ TEST(EuKinds, ThirdCountryConflictIsPredictedForUsContentOnly) {
 
 TEST(EuKinds, EioInterceptionNeedsTheTargetsLocation) {
   auto j = eu_content();
-  j["measure"] = "INTERCEPT_CONTENT";
-  j["interception"] = {{"end", "2026-12-01T00:00:00Z"}, {"less_intrusive_assessment", "x"}};
-  j["subject"]["current_location_state"] = "DE";
+  j = intercepting(j, "DE");
   auto d = eval(parse_ok(j), real_pack());
   auto* e = entry(d, "P_EIO");
   ASSERT_TRUE(e);
@@ -1009,18 +1016,14 @@ TEST(SisterPathways, SentenceExecutionIsReadOnTheEio) {
 // State's law (as BC.MLA.17 says for Budapest); stored-data tests do not apply.
 TEST(SisterPathways, LiveMeasuresAreReviewedOnEveryMutualAssistanceRoute) {
   auto j = de_nl();
-  j["measure"] = "INTERCEPT_CONTENT";
-  j["interception"] = {{"end", "2026-12-01T00:00:00Z"}, {"less_intrusive_assessment", "x"}};
-  j["subject"]["current_location_state"] = "NL";
+  j = intercepting(j, "NL");
   EXPECT_EQ(on(j, "P_EIO", "EIO.LIVE"), kReview);
   auto us = s25();
   us["requesting_state"] = "DE";
   us["issuing_authority"] = {{"state", "DE"}, {"type", "JUDGE"}, {"name", "AG"}, {"contact", "c"}};
   us.erase("validating_authority");
   us["provider"]["data_location"] = {"US"};
-  us["measure"] = "INTERCEPT_CONTENT";
-  us["interception"] = {{"end", "2026-12-01T00:00:00Z"}, {"less_intrusive_assessment", "x"}};
-  us["subject"]["current_location_state"] = "US";
+  us = intercepting(us, "US");
   auto d = eval(parse_ok(us), real_pack(), "2026-09-15");
   auto* mlat = entry(d, "P_MLAT");
   ASSERT_TRUE(mlat);
@@ -1076,9 +1079,7 @@ TEST(SisterPathways, DomainRegistrationDataGetTheSameRoutesWhicheverMeasureNames
 // Art 31: the State where the target is, if not that one, is notified.
 TEST(SisterPathways, EioInterceptionNamesTheAssistingStateAndTheOneToNotify) {
   auto j = de_nl();
-  j["measure"] = "INTERCEPT_CONTENT";
-  j["interception"] = {{"end", "2026-12-01T00:00:00Z"}, {"less_intrusive_assessment", "x"}};
-  j["subject"]["current_location_state"] = "AT";
+  j = intercepting(j, "AT");
   auto d = eval(parse_ok(j), real_pack(), "2026-09-15");
   bool nl = false;
   for (const auto& p : d.pathways) {
