@@ -1,7 +1,5 @@
 #include "cli/evidence_commands.hpp"
 
-#include <httplib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -9,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "cli/http_client.hpp"
 #include "cli/trust_commands.hpp"
 #include "comity/crypto/age.hpp"
 #include "comity/crypto/ed25519.hpp"
@@ -85,16 +84,6 @@ auto to_partial(const std::string& out, F&& work) {
     fs::remove(partial);
     throw;
   }
-}
-
-httplib::Client client_for(const TransferArgs& t) {
-  httplib::Client c(t.url);
-  if (!c.is_valid()) throw UsageError("--url: expected http://HOST:PORT or https://HOST:PORT; got " + t.url);
-  c.set_connection_timeout(10, 0);
-  c.set_read_timeout(120, 0);
-  c.set_write_timeout(120, 0);
-  c.set_bearer_token_auth(t.token);
-  return c;
 }
 
 [[noreturn]] void http_failed(const std::string& what, const httplib::Result& r) {

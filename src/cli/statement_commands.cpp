@@ -1,11 +1,10 @@
 #include "cli/statement_commands.hpp"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <cctype>
 #include <iostream>
 
+#include "cli/http_client.hpp"
 #include "cli/trust_commands.hpp"
 #include "comity/model/provider_statement.hpp"
 #include "comity/rules/pack.hpp"
@@ -102,13 +101,10 @@ int statement_import(const TransferArgs& t, const std::string& file) {
   if (!is_party_id(provider))
     throw Error(ErrorKind::Invalid, file + ": not a signed provider statement",
                 {{"$.statement.provider.id", "the provider's party id (letters, digits, '-', '_', '.')"}});
-  const bool scheme = t.url.rfind("http://", 0) == 0 || t.url.rfind("https://", 0) == 0;
-  httplib::Client c(t.url);
-  if (!scheme || !c.is_valid()) throw UsageError("--url: expected http://HOST:PORT or https://HOST:PORT; got " + t.url);
-  c.set_connection_timeout(10, 0);
-  c.set_read_timeout(60, 0);
-  c.set_write_timeout(60, 0);
-  c.set_bearer_token_auth(t.token);
+  // httplib takes a bare word for a host name; a URL without its scheme is a mistake.
+  if (t.url.rfind("http://", 0) != 0 && t.url.rfind("https://", 0) != 0)
+    throw UsageError("--url: expected http://HOST:PORT or https://HOST:PORT; got " + t.url);
+  auto c = client_for(t);
   auto r = c.Post("/api/v1/providers/" + provider + "/statement", doc.dump(), "application/json");
   if (!r) throw Error(ErrorKind::Unavailable, "--url: no answer (" + httplib::to_string(r.error()) + ")");
   if (r->status >= 400) throw remote_error(*r);
