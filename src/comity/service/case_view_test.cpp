@@ -138,6 +138,26 @@ TEST_F(ViewMatrix, EachAudienceReadsExactlyTheWordsTheLawSendsIt) {
   }
 }
 
+// The addressee's statement is public (docs/provider-statements.md): the
+// summary part, every audience; null when the case opened without one.
+TEST_F(ViewMatrix, TheProviderStatementKeptWithTheCaseIsShownToEveryAudience) {
+  auto request =
+      json::parse(test::read_text(test::source_dir() + "/examples/s05b-eu-notification-residence-unknown.json"));
+  CaseRecord r = svc.open(request.dump(), "P_EU_EPOC", Role::Primary, officer);
+  with_facts(r);
+  for (A a : kAll)
+    EXPECT_TRUE(case_view_json(r, a, PartyRole::Officer, test::real_pack(), kT0)["provider_statement"].is_null());
+  json entry = json::parse(r.entry_json);
+  const json kept = {{"provider", "NL-MAILCO"}, {"version", 2}, {"sha256", std::string(64, 'a')}, {"log_index", 7}};
+  entry["provider_statement"] = kept;
+  r.entry_json = entry.dump();
+  for (A a : kAll) {
+    EXPECT_TRUE(shows(a, CasePart::Summary));
+    EXPECT_EQ(case_view_json(r, a, PartyRole::Officer, test::real_pack(), kT0)["provider_statement"], kept)
+        << audience_name(a);
+  }
+}
+
 TEST_F(ViewMatrix, TheLogOpensNoMoreThanTheCaseShows) {
   CaseRecord r = every_kind_of_text();
   for (A a : kAll) {
