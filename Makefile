@@ -18,7 +18,7 @@ JOBS         ?= $(shell nproc)
 APT_PACKAGES := build-essential cmake ninja-build ccache clang libclang-rt-14-dev \
                 libssl-dev libsqlite3-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev \
                 libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libjemalloc-dev pkg-config curl \
-                libargon2-dev age time openssl chromium poppler-utils clang-format
+                libargon2-dev age time openssl chromium poppler-utils clang-format libpq-dev postgresql-15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON

@@ -6,6 +6,7 @@
 //   1  a check found issues  3  the rule pack cannot be loaded   4  store error
 #include <fcntl.h>
 #include <httplib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -44,6 +45,8 @@
 #include "comity/service/trusted.hpp"
 #include "comity/store/evidence_vault.hpp"
 #include "comity/store/migrations.hpp"
+#include "comity/store/open_store.hpp"
+#include "comity/store/pg.hpp"
 #include "comity/store/sqlite.hpp"
 #include "comity/store/store.hpp"
 #include "comity/trust/credentials.hpp"
@@ -157,6 +160,11 @@ int cmd_evaluate(const std::string& file, const std::string& at_text, const std:
   return kOk;
 }
 
+// A database as messages may name it: a PostgreSQL URI without its password.
+std::string shown(const std::string& where) {
+  return comity::backend_of(where) == comity::StoreBackend::Postgres ? comity::redact_uri(where) : where;
+}
+
 int cmd_validate(const std::string& file) {
   comity::JsonLimits limits;
   auto parsed = comity::parse_request(read_input(file, limits.max_bytes), limits);
@@ -166,43 +174,90 @@ int cmd_validate(const std::string& file) {
   return kOk;
 }
 
-int cmd_db_migrate(const std::string& path) {
-  comity::Db db(path);
-  int before = comity::schema_version(db);
-  int after = comity::migrate(db);
-  std::cout << path << ": schema version " << after << (after == before ? " (up to date)" : "") << "\n";
+int cmd_db_migrate(const std::string& where) {
+  int before = 0, after = 0;
+  if (comity::backend_of(where) == comity::StoreBackend::Postgres) {
+    comity::PgDb db(where);
+    before = comity::schema_version(db);
+    after = comity::migrate(db);
+  } else {
+    comity::Db db(comity::sqlite_path_of(where));
+    before = comity::schema_version(db);
+    after = comity::migrate(db);
+  }
+  std::cout << shown(where) << ": schema version " << after << (after == before ? " (up to date)" : "") << "\n";
   return kOk;
 }
 
-int cmd_db_check(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw InputError(path + ": no such database");
-  comity::Db db(path, comity::Db::Mode::ReadOnly);
-  int issues = 0;
-  auto integrity = db.prepare("PRAGMA integrity_check");
-  while (integrity.step())
-    if (integrity.text(0) != "ok") {
-      std::cerr << path << ": integrity: " << integrity.text(0) << "\n";
+// The transparency log's leaves are numbered 0 … n-1 with none missing (the
+// primary key refuses an index twice); a gap is a lost leaf.
+int log_gaps(comity::SqlStmt s, const std::string& where) {
+  s.step();
+  if (s.integer(0) == s.integer(1)) return 0;
+  std::cerr << where << ": transparency log: " << s.integer(0) << " leaves but indexes up to " << s.integer(1) - 1
+            << "\n";
+  return 1;
+}
+constexpr const char* kLogCount = "SELECT count(*), coalesce(max(idx) + 1, 0) FROM log_leaves";
+
+int cmd_db_check(const std::string& where) {
+  const std::string name = shown(where);
+  int issues = 0, version = 0;
+  if (comity::backend_of(where) == comity::StoreBackend::Postgres) {
+    // PostgreSQL checks its own pages and keys; what is Comity's to check is
+    // the schema, that the append-only rules are in force, and the log.
+    comity::PgDb db(where, comity::PgDb::Mode::ReadOnly);
+    version = comity::schema_version(db);
+    if (version > 0) {
+      auto t = db.prepare(
+          "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' AND "
+          "tgfoid = 'comity_refuse'::regproc");
+      t.step();
+      if (t.integer(0) < 12) {
+        std::cerr << name << ": append-only triggers: " << t.integer(0) << " of 12 in force\n";
+        ++issues;
+      }
+      issues += log_gaps(db.prepare(kLogCount), name);
+    }
+  } else {
+    const std::string path = comity::sqlite_path_of(where);
+    if (!std::filesystem::exists(path)) throw InputError(path + ": no such database");
+    comity::Db db(path, comity::Db::Mode::ReadOnly);
+    auto integrity = db.prepare("PRAGMA integrity_check");
+    while (integrity.step())
+      if (integrity.text(0) != "ok") {
+        std::cerr << path << ": integrity: " << integrity.text(0) << "\n";
+        ++issues;
+      }
+    auto fk = db.prepare("PRAGMA foreign_key_check");
+    while (fk.step()) {
+      std::cerr << path << ": foreign key: table " << fk.text(0) << " row " << fk.integer(1) << "\n";
       ++issues;
     }
-  auto fk = db.prepare("PRAGMA foreign_key_check");
-  while (fk.step()) {
-    std::cerr << path << ": foreign key: table " << fk.text(0) << " row " << fk.integer(1) << "\n";
-    ++issues;
+    version = comity::schema_version(db);
+    if (version >= 8) {
+      auto s = db.prepare(kLogCount);
+      s.step();
+      if (s.integer(0) != s.integer(1)) {
+        std::cerr << path << ": transparency log: " << s.integer(0) << " leaves but indexes up to " << s.integer(1) - 1
+                  << "\n";
+        ++issues;
+      }
+    }
   }
-  int version = comity::schema_version(db);
   if (version != comity::kSchemaVersion) {
-    std::cerr << path << ": schema version " << version << ", this program expects " << comity::kSchemaVersion
+    std::cerr << name << ": schema version " << version << ", this program expects " << comity::kSchemaVersion
               << " (run comity db migrate)\n";
     ++issues;
   }
   if (issues) return kLintIssues;
-  std::cout << path << ": ok (schema version " << version << ")\n";
+  std::cout << name << ": ok (schema version " << version << ")\n";
   return kOk;
 }
 
 // What a database trusts, as a bundle (docs/trust.md).
 int cmd_trust_export(const std::string& db_path, const std::string& out) {
-  auto store = comity::open_sqlite_store(db_path, comity::StoreAccess::ReadOnly);
+  auto store = comity::open_store(db_path, comity::StoreAccess::ReadOnly);
   comity::cli::write_file_atomically(out, comity::trusted_by(*store).bundle().dump(2) + "\n",
                                      comity::cli::Existing::ReplaceAtomically);
   std::cout << out << "\n";
@@ -223,7 +278,7 @@ int cmd_trust_import(const std::string& db_path, const std::string& file, comity
                                                           : "revocations";
     bundle = {{"type", "comity.trust-bundle/v1"}, {member, nlohmann::json::array({bundle})}};
   }
-  auto store = comity::open_sqlite_store(db_path, comity::StoreAccess::ReadWrite);
+  auto store = comity::open_store(db_path, comity::StoreAccess::ReadWrite);
   auto trust = comity::trusted_by(*store);
   trust.add_bundle(bundle, change);
   const std::string how(comity::anchor_change_name(change));
@@ -272,12 +327,33 @@ int cmd_log_verify(const std::string& url, const std::string& vkey, const std::s
   return kOk;
 }
 
-int cmd_db_backup(const std::string& path, const std::string& to) {
+int cmd_db_backup(const std::string& where, const std::string& to) {
   if (std::filesystem::exists(to)) throw InputError(to + ": exists; choose a new file for the backup");
-  comity::Db db(path);
-  // A consistent snapshot even while others write (VACUUM INTO reads one transaction).
-  db.prepare("VACUUM INTO ?").bind(1, to).run();
-  std::cout << "backed up " << path << " to " << to << "\n";
+  if (comity::backend_of(where) == comity::StoreBackend::Postgres) {
+    // pg_dump reads one snapshot while others write; its custom format is
+    // what pg_restore takes (docs/scale-out.md has base backups and WAL).
+    pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("backup: cannot start pg_dump");
+    if (pid == 0) {
+      std::string file = "--file=" + to, db = "--dbname=" + where;
+      execlp("pg_dump", "pg_dump", "--format=custom", "--no-owner", file.c_str(), db.c_str(),
+             static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      std::filesystem::remove(to);
+      throw comity::StoreError(comity::StoreError::Code::Io,
+                               "backup of " + shown(where) + " failed (pg_dump exit " +
+                                   std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+    }
+  } else {
+    comity::Db db(comity::sqlite_path_of(where));
+    // A consistent snapshot even while others write (VACUUM INTO reads one transaction).
+    db.prepare("VACUUM INTO ?").bind(1, to).run();
+  }
+  std::cout << "backed up " << shown(where) << " to " << to << "\n";
   return kOk;
 }
 
@@ -332,7 +408,7 @@ struct ServeArgs {
 // The log's signing key: read from its file, or created there (mode 0600)
 // on first start. Default: beside the database.
 std::shared_ptr<const comity::crypto::SigningKey> log_signing_key(const ServeArgs& a) {
-  std::string path = a.log_key.empty() ? a.db_path + ".log-key.pem" : a.log_key;
+  std::string path = a.log_key.empty() ? comity::files_beside(a.db_path) + ".log-key.pem" : a.log_key;
   if (std::filesystem::exists(path))
     return std::make_shared<const comity::crypto::SigningKey>(comity::crypto::SigningKey::load_pem(path));
   auto key = comity::crypto::SigningKey::generate();
@@ -378,19 +454,19 @@ int cmd_serve(const ServeArgs& a) {
     clock = std::make_unique<comity::SystemClock>();
   else
     clock = std::make_unique<FileClock>(clock_file);
-  auto store = comity::open_sqlite_store(db_path);
+  auto store = comity::open_store(db_path);
   comity::ServerOptions options;
   options.sweep_every = std::chrono::milliseconds(a.sweep_ms);
   options.log_origin = a.log_origin;
   options.log_key = log_signing_key(a);
   options.checkpoint_every = std::chrono::milliseconds(a.checkpoint_ms);
-  options.evidence_dir = a.evidence_dir.empty() ? db_path + ".evidence" : a.evidence_dir;
+  options.evidence_dir = a.evidence_dir.empty() ? comity::files_beside(db_path) + ".evidence" : a.evidence_dir;
   options.evidence_holding_days = a.evidence_days;
   options.secure_cookies = a.secure_cookies;
   options.orders = a.orders == "signed" ? comity::OrderPolicy::SignedOnly : comity::OrderPolicy::SignedOrUnsigned;
   if (options.orders == comity::OrderPolicy::SignedOrUnsigned)
     std::cerr << "warning: --orders unsigned: cases open on requests nobody signed (for tests only)\n";
-  options.open_reader = [&] { return comity::open_sqlite_store(db_path, comity::StoreAccess::ReadOnly); };
+  options.open_reader = [&] { return comity::open_store(db_path, comity::StoreAccess::ReadOnly); };
   comity::ApiServer server(packs, *store, *clock, options);
   if (!clock_file.empty())
     std::cerr << "warning: the server's time comes from " << clock_file << " (--clock-file): for tests only\n";
@@ -404,7 +480,7 @@ int cmd_serve(const ServeArgs& a) {
   }
   // Announced only once connections are accepted, so a stop requested after
   // this line is never lost.
-  std::cout << "Comity listening on http://" << host << ":" << bound << "/ (store " << db_path << ", rule pack "
+  std::cout << "Comity listening on http://" << host << ":" << bound << "/ (store " << shown(db_path) << ", rule pack "
             << pack->content_hash << ")" << std::endl;
   std::cout << "transparency log " << a.log_origin << ", verifier key " << server.log_verifier_key() << std::endl;
   int sig = 0;
@@ -417,17 +493,17 @@ int cmd_serve(const ServeArgs& a) {
 
 int cmd_demo_seed(const std::string& db_path, const std::string& pack_dir) {
   auto pack = comity::load_pack(pack_dir);
-  auto store = comity::open_sqlite_store(db_path);
+  auto store = comity::open_store(db_path);
   comity::SystemClock clock;
   auto creds = comity::seed_demo(*store, *pack, clock.now());
-  std::cout << "Demo world in " << db_path << ". API tokens (shown once; use as Authorization: Bearer TOKEN)\n"
+  std::cout << "Demo world in " << shown(db_path) << ". API tokens (shown once; use as Authorization: Bearer TOKEN)\n"
             << "and passwords for the browser (POST /api/v1/session):\n";
   for (const auto& c : creds)
     std::cout << "  " << c.user << std::string(c.user.size() < 22 ? 22 - c.user.size() : 1, ' ') << c.role
               << std::string(c.role.size() < 21 ? 21 - c.role.size() : 1, ' ') << c.party << "\n    " << c.token
               << "\n    password: " << c.password << "\n";
   // Signing keys: the exchange opens cases on signed orders only.
-  std::string keys_dir = db_path + ".keys";
+  std::string keys_dir = comity::files_beside(db_path) + ".keys";
   if (std::filesystem::exists(keys_dir)) {
     std::cout << "Demo keys: " << keys_dir << " exists already; left as it is.\n";
     return kOk;
@@ -502,10 +578,10 @@ int main(int argc, char** argv) {
   auto* demo = app.add_subcommand("demo", "The demo world");
   demo->require_subcommand(1);
   auto* demo_seed = demo->add_subcommand("seed", "Create the demo parties and users; print a fresh token for each");
-  demo_seed->add_option("--db", db_path, "Database file (default: comity.db)");
+  demo_seed->add_option("--db", db_path, "Database: a SQLite file or a postgresql:// URI (default: comity.db)");
   demo_seed->add_option("--pack", pack_dir, "Rule pack directory");
   auto* serve = app.add_subcommand("serve", "Serve the HTTP API (docs/api.md)");
-  serve->add_option("--db", db_path, "Database file (default: comity.db)");
+  serve->add_option("--db", db_path, "Database: a SQLite file or a postgresql:// URI (default: comity.db)");
   serve->add_option("--listen", listen, "HOST:PORT to listen on (default: 127.0.0.1:8080; port 0 picks one)");
   std::vector<std::string> serve_packs;
   serve->add_option("--pack", serve_packs,
@@ -547,7 +623,7 @@ int main(int argc, char** argv) {
   auto* db_check = dbcmd->add_subcommand("check", "Check integrity, foreign keys and the schema version");
   auto* db_backup = dbcmd->add_subcommand("backup", "Write a consistent copy of the database to a new file");
   for (auto* sub : {db_migrate, db_check, db_backup})
-    sub->add_option("--db", db_path, "Database file (default: comity.db)");
+    sub->add_option("--db", db_path, "Database: a SQLite file or a postgresql:// URI (default: comity.db)");
   db_backup->add_option("--to", backup_to, "Backup file to create (must not exist)")->required();
 
   auto* evidence = app.add_subcommand("evidence",
@@ -676,7 +752,7 @@ int main(int argc, char** argv) {
   bool replace_anchor = false;
   auto* trust_import = trust->add_subcommand("import", "Import a trust bundle into a server's database");
   trust_import->add_option("bundle", import_file, "Bundle file")->required();
-  trust_import->add_option("--db", trust_db, "Database file (default: comity.db)");
+  trust_import->add_option("--db", trust_db, "Database: a SQLite file or a postgresql:// URI (default: comity.db)");
   trust_import->add_flag("--replace-anchor", replace_anchor,
                          "Operator override: accept a new anchor for a state without its old anchor's signature");
 

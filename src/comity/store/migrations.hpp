@@ -1,10 +1,14 @@
 // Versioned schema migrations (docs/store.md). Each migration runs once, in
 // order, inside a transaction together with its row in schema_migrations.
+// SQLite's are in migrations.cpp, PostgreSQL's in pg_migrations.cpp; both
+// reach the same version with the same tables, columns and constraints.
 #pragma once
 
 #include "comity/store/sqlite.hpp"
 
 namespace comity {
+
+class PgDb;
 
 inline constexpr int kSchemaVersion = 15;
 
@@ -15,5 +19,10 @@ int migrate(Db& db);
 
 // The database's schema version (0 for an empty database).
 int schema_version(Db& db);
+
+// The same for PostgreSQL. migrate holds the writer lock for the whole run,
+// so processes starting together migrate once.
+int migrate(PgDb& db);
+int schema_version(PgDb& db);
 
 }  // namespace comity

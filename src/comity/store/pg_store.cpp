@@ -1,0 +1,22 @@
+// The PostgreSQL backend of the Store (docs/store.md, docs/scale-out.md):
+// the SQL is sql_store.cpp's, over a libpq connection (pg.hpp).
+#include "comity/store/migrations.hpp"
+#include "comity/store/open_store.hpp"
+#include "comity/store/pg.hpp"
+#include "comity/store/sql_store.hpp"
+
+namespace comity {
+
+std::unique_ptr<Store> open_pg_store(const std::string& uri, StoreAccess access) {
+  auto db = std::make_unique<PgDb>(uri, access == StoreAccess::ReadOnly ? PgDb::Mode::ReadOnly : PgDb::Mode::ReadWrite);
+  if (access == StoreAccess::ReadWrite) {
+    migrate(*db);
+  } else if (int v = schema_version(*db); v != kSchemaVersion) {
+    throw StoreError(StoreError::Code::Other, db->where() + ": database schema version " + std::to_string(v) +
+                                                  ", expected " + std::to_string(kSchemaVersion) +
+                                                  ": run comity db migrate");
+  }
+  return make_sql_store(std::move(db));
+}
+
+}  // namespace comity
