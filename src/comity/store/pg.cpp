@@ -205,12 +205,14 @@ PgDb::~PgDb() {
 void PgDb::check(pg_result* res, std::string_view context) {
   auto status = PQresultStatus(res);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
-  const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  // Copied before PQclear: both point into `res`.
+  const char* field = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  const std::string state = field ? field : "";
   std::string msg = PQresultErrorMessage(res);
   PQclear(res);
   if (PQstatus(conn_) != CONNECTION_OK) msg += " (connection lost)";
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  auto code = PQstatus(conn_) != CONNECTION_OK ? StoreError::Code::Io : code_of(state ? state : "");
+  auto code = PQstatus(conn_) != CONNECTION_OK ? StoreError::Code::Io : code_of(state);
   throw StoreError(code, "SQL failed (" + std::string(context) + "): " + msg);
 }
 
