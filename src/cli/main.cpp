@@ -11,10 +11,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -191,7 +193,9 @@ int cmd_db_migrate(const std::string& where) {
 
 // The transparency log's leaves are numbered 0 … n-1 with none missing (the
 // primary key refuses an index twice); a gap is a lost leaf.
-int log_gaps(comity::SqlStmt s, const std::string& where) {
+// Stmt: SQLite's or the seam's statement (the same step/integer calls).
+template <class Stmt>
+int log_gaps(Stmt s, const std::string& where) {
   s.step();
   if (s.integer(0) == s.integer(1)) return 0;
   std::cerr << where << ": transparency log: " << s.integer(0) << " leaves but indexes up to " << s.integer(1) - 1
@@ -235,15 +239,7 @@ int cmd_db_check(const std::string& where) {
       ++issues;
     }
     version = comity::schema_version(db);
-    if (version >= 8) {
-      auto s = db.prepare(kLogCount);
-      s.step();
-      if (s.integer(0) != s.integer(1)) {
-        std::cerr << path << ": transparency log: " << s.integer(0) << " leaves but indexes up to " << s.integer(1) - 1
-                  << "\n";
-        ++issues;
-      }
-    }
+    if (version >= 8) issues += log_gaps(db.prepare(kLogCount), path);
   }
   if (version != comity::kSchemaVersion) {
     std::cerr << name << ": schema version " << version << ", this program expects " << comity::kSchemaVersion
@@ -399,6 +395,7 @@ struct ServeArgs {
   int sweep_ms = 1000;
   std::string log_key, log_origin = "comity.localhost/log";
   int checkpoint_ms = 10000;
+  int lease_ms = 6000;  // PostgreSQL only: the log signer's lease (docs/scale-out.md)
   std::string orders = "signed";
   std::string evidence_dir;  // default: DB.evidence
   int evidence_days = 90;
@@ -406,13 +403,32 @@ struct ServeArgs {
 };
 
 // The log's signing key: read from its file, or created there (mode 0600)
-// on first start. Default: beside the database.
+// on first start. Default: beside the database. Processes that start
+// together on one database create it once: the key is written whole to a
+// file of this process's own, then linked to its name, which fails for all
+// but the first (they read the first one's key), so no process ever reads
+// a half-written key or signs with a key of its own.
 std::shared_ptr<const comity::crypto::SigningKey> log_signing_key(const ServeArgs& a) {
   std::string path = a.log_key.empty() ? comity::files_beside(a.db_path) + ".log-key.pem" : a.log_key;
-  if (std::filesystem::exists(path))
+  auto load = [&] {
     return std::make_shared<const comity::crypto::SigningKey>(comity::crypto::SigningKey::load_pem(path));
+  };
+  if (std::filesystem::exists(path)) return load();
   auto key = comity::crypto::SigningKey::generate();
-  key.save_pem(path);
+  std::string mine = path + ".new-" + std::to_string(getpid());
+  std::filesystem::remove(mine);
+  key.save_pem(mine);
+  const int linked = ::link(mine.c_str(), path.c_str()), err = errno;
+  std::filesystem::remove(mine);
+  if (linked != 0) {
+    if (err == EEXIST) return load();  // another process created it first
+    throw InputError("cannot create the log key " + path + ": " + std::strerror(err));
+  }
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY); fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
   std::cerr << "created the transparency log's signing key at " << path << "\n";
   return std::make_shared<const comity::crypto::SigningKey>(std::move(key));
 }
@@ -460,6 +476,11 @@ int cmd_serve(const ServeArgs& a) {
   options.log_origin = a.log_origin;
   options.log_key = log_signing_key(a);
   options.checkpoint_every = std::chrono::milliseconds(a.checkpoint_ms);
+  // A SQLite node is one process: its signer's lease needs no time to run
+  // out (a restart after a crash signs at once). On PostgreSQL, processes
+  // share the database and the lease fences them.
+  options.lease_ttl =
+      std::chrono::milliseconds(comity::backend_of(db_path) == comity::StoreBackend::Sqlite ? 0 : a.lease_ms);
   options.evidence_dir = a.evidence_dir.empty() ? comity::files_beside(db_path) + ".evidence" : a.evidence_dir;
   options.evidence_holding_days = a.evidence_days;
   options.secure_cookies = a.secure_cookies;
@@ -599,6 +620,11 @@ int main(int argc, char** argv) {
       ->add_option("--checkpoint-ms", sa.checkpoint_ms,
                    "Milliseconds between checkpoints of a growing log (default: 10000)")
       ->check(CLI::Range(10, 86400000));
+  serve
+      ->add_option("--lease-ms", sa.lease_ms,
+                   "On PostgreSQL: how long the log signer's lease lasts unrenewed, so how soon another process "
+                   "takes over from one that died (default: 6000)")
+      ->check(CLI::Range(100, 600000));
   serve->add_option("--evidence-dir", sa.evidence_dir,
                     "Where evidence ciphertext is kept in transit (default: DB.evidence)");
   serve

@@ -59,6 +59,10 @@ struct ServerOptions {
   std::string log_origin = "comity.localhost/log";
   std::shared_ptr<const crypto::SigningKey> log_key;
   std::chrono::milliseconds checkpoint_every{10000};
+  // How long the log signer's lease lasts unless renewed (each sweep renews
+  // it): another process on the same database takes over within this time
+  // of the signer's death (docs/scale-out.md).
+  std::chrono::milliseconds lease_ttl{6000};
   // The evidence vault's directory (ciphertext only; docs/evidence-encryption.md),
   // and the longest the exchange keeps a production. Empty: the evidence
   // routes answer 503.

@@ -272,7 +272,7 @@ void get_case_log(Node& node, Call& call) {
                            auto last = db.latest_checkpoint();
                            auto entries = db.log_entries_for_case(r.id);
                            json items = json::array();
-                           node.with_log([&](const ledger::MerkleTree& log) {
+                           node.with_log(db, [&](const ledger::MerkleTree& log) {
                              for (const auto& e : entries) {
                                if (!log_opening_visible(a, e.event_seq, r, node.cases.pack_of(r))) continue;
                                json proof = nullptr;

@@ -51,9 +51,11 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
       cases(s, packs, c, ids),
       identity(s, c, ids),
       drafts(s, c, ids),
+      log(options.log_origin,
+          options.log_key ? options.log_key
+                          : std::make_shared<const crypto::SigningKey>(crypto::SigningKey::generate()),
+          process_holder_name(), options.lease_ttl),
       last_publish_(Clk::now().time_since_epoch().count()) {
-  log_key_ =
-      options.log_key ? options.log_key : std::make_shared<const crypto::SigningKey>(crypto::SigningKey::generate());
   {
     std::lock_guard<std::mutex> lock(store_mu);
     trust_store_ = std::make_shared<const trust::TrustStore>(trusted_by(store));
@@ -61,16 +63,7 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
       vault = std::make_unique<EvidenceVault>(options.evidence_dir);
       evidence = std::make_unique<EvidenceService>(store, *vault, clock, ids, options.evidence_holding_days);
     }
-    sync_log();
-    // A published checkpoint the durable log does not extend would mean
-    // history was rewritten (or leaves lost): refuse to serve.
-    if (auto last = store.latest_checkpoint()) {
-      std::lock_guard<std::mutex> l(log_mu_);
-      if (last->tree_size > log_.size() || log_.root(last->tree_size) != last->root)
-        throw StoreError(StoreError::Code::Corrupt,
-                         "transparency log: the stored leaves do not match the checkpoint published for tree size " +
-                             std::to_string(last->tree_size));
-    }
+    log.check(store);
   }
   if (options.open_reader)
     for (int i = 0; i < options.readers; ++i) {
@@ -153,7 +146,7 @@ void Node::run_committer() {
           }
         }
       });
-      sync_log();
+      log.sync(store);
     } catch (...) {
       auto failed = std::current_exception();
       for (Job* j : batch)
@@ -169,33 +162,15 @@ void Node::run_committer() {
   }
 }
 
-void Node::sync_log() {
-  std::lock_guard<std::mutex> lock(log_mu_);
-  for (;;) {
-    auto hashes = store.log_hashes(log_.size(), 65536);
-    for (const auto& h : hashes) log_.append(h);
-    if (hashes.size() < 65536) return;
-  }
-}
-
 StoredCheckpoint Node::publish_checkpoint() {
   std::lock_guard<std::mutex> order(publish_mu_);
-  ledger::Checkpoint c{options.log_origin, 0, {}};
+  StoredCheckpoint out;
   {
-    std::lock_guard<std::mutex> lock(log_mu_);
-    c.size = log_.size();
-    c.root = log_.root();
+    std::lock_guard<std::mutex> lock(store_mu);
+    out = log.publish(store, clock.now());
   }
-  std::optional<StoredCheckpoint> last;
-  {
-    ReadLease db(*this);
-    last = db->latest_checkpoint();
-  }
-  if (last && last->tree_size == c.size) return *last;
-  StoredCheckpoint stored{c.size, c.root, ledger::sign_checkpoint(c, *log_key_), clock.now()};
-  durably([&] { store.put_checkpoint(stored); });
   last_publish_ = Clk::now().time_since_epoch().count();
-  return stored;
+  return out;
 }
 
 StoredCheckpoint Node::current_checkpoint() {
@@ -222,10 +197,6 @@ nlohmann::ordered_json Node::statistics_report() {
   return stats_;
 }
 
-std::string Node::log_verifier_key() const {
-  return ledger::verifier_key(options.log_origin, log_key_->public_key());
-}
-
 // Acts on the clocks that ran out, a bounded batch per query. A case that
 // cannot be saved (e.g. a concurrent step got there first, which itself
 // acted on the expiry) is logged and left to the next pass.
@@ -241,7 +212,7 @@ int Node::sweep() {
       try {
         std::lock_guard<std::mutex> lock(store_mu);
         auto fired = cases.expire(id);
-        sync_log();
+        log.sync(store);
         ++changed;
         {
           std::lock_guard<std::mutex> m(metrics.mu);
@@ -295,18 +266,43 @@ void Node::stop_sweeper() {
 }
 
 void Node::run_sweeper() {
+  bool signer = false;
   std::unique_lock<std::mutex> lock(sweep_mu_);
   while (!stopping_) {
     lock.unlock();
-    sweep();
-    if (Clk::now() - Clk::time_point(Clk::duration(last_publish_.load())) >= options.checkpoint_every) try {
-        publish_checkpoint();
-      } catch (const std::exception& e) {
-        log_line({{"level", "error"}, {"msg", "checkpoint"}, {"error", e.what()}});
-      }
+    const bool was_signer = signer;
+    try {
+      std::lock_guard<std::mutex> store_lock(store_mu);
+      signer = log.hold_lease(store);
+    } catch (const std::exception& e) {
+      signer = false;  // cannot tell: stand by (the fence refuses a stale signer's checkpoint anyway)
+      log_line({{"level", "error"}, {"msg", "log signer lease"}, {"error", e.what()}});
+    }
+    if (signer != was_signer)
+      log_line({{"ts", format_instant(clock.now())},
+                {"level", "info"},
+                {"msg", signer ? "this process signs the log and sweeps the clocks" : "another process signs the log"},
+                {"holder", log.holder()}});
+    if (signer) {
+      sweep();
+      // A new signer publishes at once what its predecessor left unsigned.
+      if (!was_signer || Clk::now() - Clk::time_point(Clk::duration(last_publish_.load())) >= options.checkpoint_every)
+        try {
+          publish_checkpoint();
+        } catch (const std::exception& e) {
+          log_line({{"level", "error"}, {"msg", "checkpoint"}, {"error", e.what()}});
+        }
+    }
     lock.lock();
     sweep_cv_.wait_for(lock, options.sweep_every, [this] { return stopping_; });
   }
+  lock.unlock();
+  if (signer) try {
+      std::lock_guard<std::mutex> store_lock(store_mu);
+      log.release_lease(store);
+    } catch (const std::exception& e) {
+      log_line({{"level", "error"}, {"msg", "log signer lease"}, {"error", e.what()}});
+    }
 }
 
 // Tokens are high-entropy secrets; only their SHA-256 digests are stored.

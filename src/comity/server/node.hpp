@@ -6,7 +6,7 @@
 //
 // Locking (REQUIRES comments name them): store_mu serialises the writer
 // connection; commit_mu the committer's queue; pool_mu the idle readers;
-// log_mu the in-memory tree; publish_mu the order of checkpoints; trust_mu
+// the log service its tree; publish_mu the order of checkpoints; trust_mu
 // the trust pointer (trust_import_mu one import at a time); stats_mu the
 // statistics cache; sweep_mu the sweeper's stop flag; metrics.mu the counters.
 #pragma once
@@ -35,6 +35,7 @@
 #include "comity/service/drafts.hpp"
 #include "comity/service/evidence.hpp"
 #include "comity/service/identity.hpp"
+#include "comity/service/log_service.hpp"
 #include "comity/service/permissions.hpp"
 #include "comity/store/evidence_vault.hpp"
 #include "comity/trust/credentials.hpp"
@@ -148,26 +149,37 @@ class Node {
   void set_trusted(std::shared_ptr<const trust::TrustStore> next);
   std::mutex trust_import_mu;  // one import at a time, so none is lost
 
-  // The transparency log (docs/transparency-log.md).
-  // Signs and durably records a checkpoint of the committed log, unless the
-  // latest published one has the same size; returns the one to serve.
+  // The transparency log (docs/transparency-log.md, service/log_service.hpp).
+  LogService log;
+  // As the signer (the lease holder), signs and durably records a
+  // checkpoint of the committed log unless the latest published one has
+  // the same size; returns the latest. REQUIRES: store_mu not held.
   StoredCheckpoint publish_checkpoint();
   // The latest published checkpoint; the first is published when asked for.
   StoredCheckpoint current_checkpoint();
   // The statistics of the latest checkpoint (recomputed when the log grew).
   nlohmann::ordered_json statistics_report();
-  // Runs `f(tree)` under log_mu.
+  // Runs `f(tree)` on the log synced from the store (through `db`, a read
+  // lease or the writer under store_mu; or through a read lease taken here).
+  template <class F>
+  auto with_log(Store& db, F&& f) {
+    return log.with_tree(db, std::forward<F>(f));
+  }
   template <class F>
   auto with_log(F&& f) {
-    std::lock_guard<std::mutex> lock(log_mu_);
-    return f(static_cast<const ledger::MerkleTree&>(log_));
+    ReadLease db(*this);
+    return log.with_tree(*db, std::forward<F>(f));
   }
-  std::string log_verifier_key() const;
+  std::string log_verifier_key() const { return log.verifier_key(); }
 
   // Acts on the clocks that ran out and on evidence past its retention.
   // Returns the number of cases and productions changed.
   int sweep();
-  // Sweeps every options.sweep_every and publishes checkpoints, until stop_sweeper().
+  // Every options.sweep_every, until stop_sweeper(): takes or renews the
+  // log signer's lease and, while this process holds it, sweeps and
+  // publishes checkpoints (one process at a time does both; the others
+  // stand by and take over within the lease's time). Gives the lease up
+  // when stopped.
   void run_sweeper();
   void stop_sweeper();
   void start_sweeper_run();
@@ -176,9 +188,6 @@ class Node {
 
  private:
   void run_committer();
-  // Appends to the in-memory tree the leaves committed since it was last
-  // synced. REQUIRES: store_mu held (the writer's view is committed data).
-  void sync_log();
 
   struct Job {
     std::function<void()> work;
@@ -200,9 +209,7 @@ class Node {
   std::mutex trust_mu_;
   std::shared_ptr<const trust::TrustStore> trust_store_;  // guarded by trust_mu_
 
-  ledger::MerkleTree log_;  // guarded by log_mu_
-  std::mutex log_mu_, publish_mu_;
-  std::shared_ptr<const crypto::SigningKey> log_key_;
+  std::mutex publish_mu_;
   std::atomic<std::chrono::steady_clock::rep> last_publish_;
 
   std::mutex stats_mu_;

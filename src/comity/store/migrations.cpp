@@ -296,6 +296,14 @@ CREATE TRIGGER provider_statements_no_update BEFORE UPDATE ON provider_statement
 CREATE TRIGGER provider_statements_no_delete BEFORE DELETE ON provider_statements
   BEGIN SELECT RAISE(ABORT, 'a published statement is never removed'); END;
 )SQL"},
+    {16, "leases: one holder at a time of a node role (the log's checkpoint signer), with an epoch", R"SQL(
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  epoch      INTEGER NOT NULL CHECK (epoch >= 1),
+  expires_ms INTEGER NOT NULL
+) STRICT;
+)SQL"},
 };
 
 }  // namespace
@@ -307,6 +315,13 @@ int schema_version(Db& db) {
   auto v = db.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
   v.step();
   return static_cast<int>(v.integer(0));
+}
+
+void require_current_schema(int version, const std::string& where) {
+  if (version != kSchemaVersion)
+    throw StoreError(StoreError::Code::Other, where + ": database schema version " + std::to_string(version) +
+                                                  ", expected " + std::to_string(kSchemaVersion) +
+                                                  ": run comity db migrate");
 }
 
 int migrate(Db& db) {

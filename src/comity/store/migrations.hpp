@@ -10,7 +10,7 @@ namespace comity {
 
 class PgDb;
 
-inline constexpr int kSchemaVersion = 15;
+inline constexpr int kSchemaVersion = 16;
 
 // Applies every migration newer than the database's version. Returns the
 // resulting version. Throws StoreError (the failed migration is rolled back)
@@ -24,5 +24,9 @@ int schema_version(Db& db);
 // so processes starting together migrate once.
 int migrate(PgDb& db);
 int schema_version(PgDb& db);
+
+// Throws StoreError{Other} naming `where` unless `version` is this
+// program's (a read-only open never migrates: "run comity db migrate").
+void require_current_schema(int version, const std::string& where);
 
 }  // namespace comity

@@ -41,6 +41,18 @@ std::string numbered(std::string_view sql, int& count) {
   return out;
 }
 
+// libpq's messages end in a newline; ours are one line.
+std::string trimmed(std::string msg) {
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return msg;
+}
+
+// The rows an INSERT, UPDATE or DELETE changed (0 for other commands).
+int changed_rows(PGresult* r) {
+  const char* changed = PQcmdTuples(r);
+  return changed && *changed ? std::atoi(changed) : 0;
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -77,6 +89,7 @@ class PgStmt final : public SqlStmt::Impl {
 
   std::string text(int col) const override {
     const char* v = value(col);
+    if (PQgetisnull(res_, row_, col)) return {};  // as SQLite's text() of NULL
     int n = PQgetlength(res_, row_, col);
     if (PQftype(res_, col) != kByteaOid) return std::string(v, static_cast<size_t>(n));
     // bytea in text format: "\x" then two hex digits per byte.
@@ -147,8 +160,7 @@ class PgStmt final : public SqlStmt::Impl {
     res_ = r;
     rows_ = status == PGRES_TUPLES_OK ? PQntuples(r) : 0;
     row_ = -1;
-    const char* changed = PQcmdTuples(r);
-    db_.set_changes(changed && *changed ? std::atoi(changed) : 0);
+    db_.set_changes(changed_rows(r));
   }
 
   PgDb& db_;
@@ -185,8 +197,7 @@ std::string redact_uri(std::string_view uri) {
 PgDb::PgDb(const std::string& uri, Mode mode) : where_(redact_uri(uri)) {
   conn_ = PQconnectdb(uri.c_str());
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-    std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    std::string msg = trimmed(conn_ ? PQerrorMessage(conn_) : "out of memory");
     PQfinish(conn_);
     conn_ = nullptr;
     throw StoreError(StoreError::Code::Io, "cannot connect to PostgreSQL database " + where_ + ": " + msg);
@@ -210,8 +221,8 @@ void PgDb::check(pg_result* res, std::string_view context) {
   const std::string state = field ? field : "";
   std::string msg = PQresultErrorMessage(res);
   PQclear(res);
+  msg = trimmed(std::move(msg));
   if (PQstatus(conn_) != CONNECTION_OK) msg += " (connection lost)";
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   auto code = PQstatus(conn_) != CONNECTION_OK ? StoreError::Code::Io : code_of(state);
   throw StoreError(code, "SQL failed (" + std::string(context) + "): " + msg);
 }
@@ -221,8 +232,7 @@ void PgDb::exec(std::string_view sql) {
   PGresult* r = PQexec(conn_, s.c_str());
   if (!r) throw StoreError(StoreError::Code::Io, "PostgreSQL: " + std::string(PQerrorMessage(conn_)));
   check(r, s.substr(0, 60));
-  const char* changed = PQcmdTuples(r);
-  changes_ = changed && *changed ? std::atoi(changed) : 0;
+  changes_ = changed_rows(r);
   PQclear(r);
 }
 

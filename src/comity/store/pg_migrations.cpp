@@ -279,6 +279,14 @@ CREATE TABLE provider_statements (
 CREATE TRIGGER provider_statements_published BEFORE UPDATE OR DELETE ON provider_statements
   FOR EACH ROW EXECUTE FUNCTION comity_refuse('a published statement is never changed or removed');
 )SQL"},
+    {16, "leases: one holder at a time of a node role (the log's checkpoint signer), with an epoch", R"SQL(
+CREATE TABLE leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  epoch      BIGINT NOT NULL CHECK (epoch >= 1),
+  expires_ms BIGINT NOT NULL
+);
+)SQL"},
 };
 
 }  // namespace

@@ -11,10 +11,8 @@ std::unique_ptr<Store> open_pg_store(const std::string& uri, StoreAccess access)
   auto db = std::make_unique<PgDb>(uri, access == StoreAccess::ReadOnly ? PgDb::Mode::ReadOnly : PgDb::Mode::ReadWrite);
   if (access == StoreAccess::ReadWrite) {
     migrate(*db);
-  } else if (int v = schema_version(*db); v != kSchemaVersion) {
-    throw StoreError(StoreError::Code::Other, db->where() + ": database schema version " + std::to_string(v) +
-                                                  ", expected " + std::to_string(kSchemaVersion) +
-                                                  ": run comity db migrate");
+  } else {
+    require_current_schema(schema_version(*db), db->where());
   }
   return make_sql_store(std::move(db));
 }

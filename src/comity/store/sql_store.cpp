@@ -578,14 +578,64 @@ class SqlStore final : public Store {
     return out;
   }
 
-  void put_checkpoint(const StoredCheckpoint& c) override {
+  void put_checkpoint(const StoredCheckpoint& c, const Lease* fence) override {
     db_.transaction([&] {
+      if (fence) {
+        auto l = db_.prepare("SELECT holder, epoch FROM leases WHERE name = ?");
+        l.bind(1, fence->name);
+        if (!l.step() || l.text(0) != fence->holder || l.integer(1) != fence->epoch)
+          throw StoreError(StoreError::Code::Conflict, "lease " + fence->name + " at epoch " +
+                                                           std::to_string(fence->epoch) +
+                                                           " is no longer held by this process: checkpoint refused");
+      }
+      auto top = db_.prepare("SELECT coalesce(max(tree_size), -1) FROM log_checkpoints");
+      top.step();
+      if (top.integer(0) > static_cast<int64_t>(c.tree_size))
+        throw StoreError(StoreError::Code::Constraint, "a checkpoint for tree size " + std::to_string(top.integer(0)) +
+                                                           " is published already: checkpoints only grow");
       db_.prepare("INSERT INTO log_checkpoints(tree_size, root, note, published_at) VALUES (?,?,?,?)")
           .bind(1, static_cast<int64_t>(c.tree_size))
           .bind_blob(2, std::string_view(reinterpret_cast<const char*>(c.root.data()), c.root.size()))
           .bind(3, c.note)
           .bind(4, c.published_at)
           .run();
+    });
+  }
+
+  Lease take_lease(std::string_view name, std::string_view holder, int64_t now_ms, int64_t ttl_ms) override {
+    Lease out;
+    db_.transaction([&] {
+      auto s = db_.prepare("SELECT holder, epoch, expires_ms FROM leases WHERE name = ?");
+      s.bind(1, name);
+      if (!s.step()) {
+        out = {std::string(name), std::string(holder), 1, now_ms + ttl_ms};
+        db_.prepare("INSERT INTO leases(name, holder, epoch, expires_ms) VALUES (?,?,?,?)")
+            .bind(1, name)
+            .bind(2, holder)
+            .bind(3, out.epoch)
+            .bind(4, out.expires_ms)
+            .run();
+        return;
+      }
+      out = {std::string(name), s.text(0), s.integer(1), s.integer(2)};
+      s.reset();
+      if (out.holder != holder && out.expires_ms > now_ms) return;  // someone else's, still running
+      if (out.holder != holder) ++out.epoch;
+      out.holder = std::string(holder);
+      out.expires_ms = now_ms + ttl_ms;
+      db_.prepare("UPDATE leases SET holder = ?, epoch = ?, expires_ms = ? WHERE name = ?")
+          .bind(1, holder)
+          .bind(2, out.epoch)
+          .bind(3, out.expires_ms)
+          .bind(4, name)
+          .run();
+    });
+    return out;
+  }
+
+  void release_lease(std::string_view name, std::string_view holder) override {
+    db_.transaction([&] {
+      db_.prepare("UPDATE leases SET expires_ms = 0 WHERE name = ? AND holder = ?").bind(1, name).bind(2, holder).run();
     });
   }
 

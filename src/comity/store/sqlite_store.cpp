@@ -66,9 +66,8 @@ std::unique_ptr<Store> open_sqlite_store(const std::string& path, StoreAccess ac
       std::make_unique<SqliteSqlDb>(path, access == StoreAccess::ReadOnly ? Db::Mode::ReadOnly : Db::Mode::ReadWrite);
   if (access == StoreAccess::ReadWrite) {
     migrate(db->db());
-  } else if (int v = schema_version(db->db()); v != kSchemaVersion) {
-    throw StoreError(StoreError::Code::Other, "database schema version " + std::to_string(v) + ", expected " +
-                                                  std::to_string(kSchemaVersion) + ": run comity db migrate");
+  } else {
+    require_current_schema(schema_version(db->db()), path);
   }
   return make_sql_store(std::move(db));
 }

@@ -121,6 +121,17 @@ struct StoredCheckpoint {
   Instant published_at = 0;
 };
 
+// A lease on a node role that one process at a time may hold across every
+// process on the database (docs/scale-out.md): the log's checkpoint signer.
+// The epoch rises by one whenever the lease passes to another holder, and
+// is the fencing token a holder's writes carry. Times are wall-clock
+// milliseconds since 1970 (not the legal clock, which tests may freeze).
+struct Lease {
+  std::string name, holder;  // holder "" when never granted
+  int64_t epoch = 0;
+  int64_t expires_ms = 0;
+};
+
 // Evidence a provider produced for a case (docs/evidence-encryption.md): its
 // signed manifest, the chain the exchange verified, and each file's
 // ciphertext as received. The ciphertext itself lives in the evidence vault
@@ -239,8 +250,19 @@ class Store {
   // Every leaf of one case, in log order.
   virtual std::vector<LogEntry> log_entries_for_case(std::string_view case_id) = 0;
   // Records a published checkpoint; StoreError{Constraint} if one for that
-  // tree size exists already.
-  virtual void put_checkpoint(const StoredCheckpoint& c) = 0;
+  // tree size exists already, or if a larger one does (checkpoints only
+  // grow). With a `fence`, in the same transaction: StoreError{Conflict}
+  // unless that lease is still fence->holder's at fence->epoch — once
+  // another process took it, the old holder cannot publish.
+  virtual void put_checkpoint(const StoredCheckpoint& c, const Lease* fence = nullptr) = 0;
+
+  // Grants lease `name` to `holder` until now_ms + ttl_ms when it was never
+  // granted, has expired by now_ms, or is `holder`'s already (a renewal keeps
+  // the epoch; a new holder gets epoch + 1). Returns the lease as it stands
+  // after the call — someone else's if it is held. One transaction.
+  virtual Lease take_lease(std::string_view name, std::string_view holder, int64_t now_ms, int64_t ttl_ms) = 0;
+  // Gives the lease up (expires it now) if `holder` holds it; the epoch stays.
+  virtual void release_lease(std::string_view name, std::string_view holder) = 0;
   virtual std::optional<StoredCheckpoint> latest_checkpoint() = 0;
   // The checkpoints published for tree sizes >= `from`, smallest first, at most `limit`.
   virtual std::vector<StoredCheckpoint> checkpoints(uint64_t from, int limit) = 0;

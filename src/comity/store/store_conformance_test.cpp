@@ -679,10 +679,14 @@ TYPED_TEST(StoreConformance, CheckpointsAreOnePerTreeSize) {
   root2[0] = 0;  // bytes, not text
   root2[31] = 0xff;
   store->put_checkpoint({2, root2, "note 2\n", kT0});
-  store->put_checkpoint({5, ledger::leaf_hash("root-5"), "note 5", kT0 + 2});
   store->put_checkpoint({3, ledger::leaf_hash("root-3"), "note 3", kT0 + 1});
+  store->put_checkpoint({5, ledger::leaf_hash("root-5"), "note 5", kT0 + 2});
   EXPECT_TRUE(throws_store_error(StoreError::Code::Constraint, [&] {
     store->put_checkpoint({5, ledger::leaf_hash("other"), "another note", kT0 + 3});
+  }));
+  // Checkpoints only grow: none below the latest, even for an unused size.
+  EXPECT_TRUE(throws_store_error(StoreError::Code::Constraint, [&] {
+    store->put_checkpoint({4, ledger::leaf_hash("root-4"), "note 4", kT0 + 3});
   }));
   auto latest = store->latest_checkpoint();
   ASSERT_TRUE(latest);
@@ -706,6 +710,49 @@ TYPED_TEST(StoreConformance, CheckpointsAreOnePerTreeSize) {
   ASSERT_EQ(first2.size(), 2u);
   EXPECT_EQ(first2[1].tree_size, 3u);
   EXPECT_TRUE(store->checkpoints(6, 10).empty());
+}
+
+// ---- Leases (the log signer's, docs/scale-out.md) ----
+
+// One holder at a time until the lease expires; a renewal keeps the epoch,
+// a new holder gets the next; a checkpoint fenced by a lease another
+// process took since is refused and nothing is written.
+TYPED_TEST(StoreConformance, LeasesHaveOneHolderAndFenceCheckpoints) {
+  auto store = this->open();
+  Lease a = store->take_lease("log-signer", "proc-a", 1000, 500);
+  EXPECT_EQ(a.holder, "proc-a");
+  EXPECT_EQ(a.epoch, 1);
+  EXPECT_EQ(a.expires_ms, 1500);
+  // Another process, while it runs: refused, and told who holds it.
+  Lease b = store->take_lease("log-signer", "proc-b", 1400, 500);
+  EXPECT_EQ(b.holder, "proc-a");
+  EXPECT_EQ(b.epoch, 1);
+  // A renewal keeps the epoch and extends the time.
+  a = store->take_lease("log-signer", "proc-a", 1450, 500);
+  EXPECT_EQ(a.epoch, 1);
+  EXPECT_EQ(a.expires_ms, 1950);
+  // Other names are other leases.
+  EXPECT_EQ(store->take_lease("other", "proc-b", 1450, 500).holder, "proc-b");
+  store->put_checkpoint({1, ledger::leaf_hash("r1"), "n1", kT0}, &a);
+  // Expired: the next process takes it with the next epoch.
+  b = store->take_lease("log-signer", "proc-b", 1950, 500);
+  EXPECT_EQ(b.holder, "proc-b");
+  EXPECT_EQ(b.epoch, 2);
+  EXPECT_TRUE(throws_store_error(StoreError::Code::Conflict, [&] {
+    store->put_checkpoint({2, ledger::leaf_hash("r2"), "n2", kT0}, &a);
+  }));
+  EXPECT_EQ(store->latest_checkpoint()->tree_size, 1u);
+  store->put_checkpoint({2, ledger::leaf_hash("r2"), "n2", kT0}, &b);
+  // Released: taken at once, by the next epoch; a release by another is ignored.
+  store->release_lease("log-signer", "proc-a");
+  EXPECT_EQ(store->take_lease("log-signer", "proc-a", 2000, 500).holder, "proc-b");
+  store->release_lease("log-signer", "proc-b");
+  a = store->take_lease("log-signer", "proc-a", 2001, 500);
+  EXPECT_EQ(a.holder, "proc-a");
+  EXPECT_EQ(a.epoch, 3);
+  // Leases live in the database: another connection sees the same one.
+  auto other = this->open();
+  EXPECT_EQ(other->take_lease("log-signer", "proc-c", 2002, 500).holder, "proc-a");
 }
 
 // ---- Audit ----
