@@ -28,7 +28,7 @@ CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: deps build build-asan build-fuzz build-tsan screenshots run test test-unit test-asan test-tsan fuzz bench rules-check format check-format clean
+.PHONY: deps build build-asan build-fuzz build-tsan screenshots run run-postgres test test-unit test-asan test-tsan fuzz bench rules-check format check-format clean
 
 deps:
 	@# Node.js and npm for the test oracle and the web app's browser tests; an
@@ -100,6 +100,11 @@ run: build
 	@echo "Public log:   http://127.0.0.1:$(PORT)/transparency  (report) and /log/checkpoint  (docs/transparency-log.md)"
 	@echo "Stop with Ctrl-C."
 	@exec ./$(BUILD)/comity serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT)
+
+# Two server processes over one PostgreSQL database (docs/scale-out.md).
+PORT2 ?= 8081
+run-postgres: build
+	@bash scripts/run_postgres.sh ./$(BUILD)/comity $(BUILD)/pg $(PORT) $(PORT2)
 
 rules-check: build
 	./$(BUILD)/comity rules check

@@ -30,12 +30,14 @@
 #include "comity/server/api_server.hpp"
 #include "comity/service/identity.hpp"
 #include "comity/service/ids.hpp"
+#include "comity/store/open_store.hpp"
 #include "comity/store/sqlite.hpp"
 #include "comity/store/store.hpp"
 #include "comity/trust/credentials.hpp"
 #include "comity/trust/orders.hpp"
 #include "comity/trust/production.hpp"
 #include "comity/util/sha256.hpp"
+#include "pg_cluster.hpp"
 #include "test_support.hpp"
 
 namespace comity::server_test {
@@ -45,6 +47,38 @@ using nlohmann::json;
 // Which cases the server opens: most tests exercise other things with
 // plain requests; the signed-order tests run the default, signed only.
 enum class Orders : uint8_t { AcceptUnsigned, SignedOnly };
+
+// The store the black-box tests run on: SQLite by default; PostgreSQL (a
+// database in the test process's own cluster) when COMITY_TEST_STORE is
+// "postgres" — make test runs the suite both ways.
+inline bool on_postgres() {
+  const char* v = std::getenv("COMITY_TEST_STORE");
+  return v && std::string(v) == "postgres";
+}
+
+// A fresh store for one test: a file in `dir`, or a new PostgreSQL database.
+inline std::string test_store(const test::TempDir& dir, const char* file = "c.db") {
+  return on_postgres() ? test::PgCluster::shared().new_database() : (dir.path() / file).string();
+}
+
+// The files a server on PostgreSQL keeps beside its database (log key,
+// evidence vault): a directory per database in the cluster's scratch
+// directory, the same for every restart of a test's server.
+inline std::string files_of_database(const std::string& uri) {
+  auto start = uri.find(":///") + 4;
+  std::string name = uri.substr(start, uri.find('?') - start);
+  auto dir = std::filesystem::path(test::PgCluster::shared().socket_dir()) / (name + ".files");
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+// Where a test's server keeps its log key and its evidence vault.
+inline std::string log_key_of(const std::string& db) {
+  return backend_of(db) == StoreBackend::Postgres ? files_of_database(db) + "/log-key.pem" : db + ".log-key.pem";
+}
+inline std::string evidence_dir_of(const std::string& db) {
+  return backend_of(db) == StoreBackend::Postgres ? files_of_database(db) + "/evidence" : db + ".evidence";
+}
 
 // Starts `comity serve` on a free port and stops it with SIGTERM.
 class Server {
@@ -57,6 +91,12 @@ class Server {
     // The bundled pack, unless the test names its own.
     if (std::find(extra.begin(), extra.end(), "--pack") == extra.end()) args.insert(args.end(), {"--pack", pack});
     if (orders_unsigned) args.insert(args.end(), {"--orders", "unsigned"});
+    if (backend_of(db) == StoreBackend::Postgres) {
+      if (std::find(extra.begin(), extra.end(), "--log-key") == extra.end())
+        args.insert(args.end(), {"--log-key", log_key_of(db)});
+      if (std::find(extra.begin(), extra.end(), "--evidence-dir") == extra.end())
+        args.insert(args.end(), {"--evidence-dir", evidence_dir_of(db)});
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -112,7 +152,7 @@ class Server {
 // Parties, users and their tokens, written to the database before the
 // server starts. A token is "tok-" + the user id.
 inline void seed(const std::string& db) {
-  auto store = open_sqlite_store(db);
+  auto store = open_store(db);
   const std::tuple<const char*, const char*, const char*> parties[] = {
       {"de-sta", "issuing_authority", "DE"},     {"fr-parquet", "issuing_authority", "FR"},
       {"be-parquet", "issuing_authority", "BE"}, {"be-juge", "validating_authority", "BE"},
@@ -159,7 +199,7 @@ inline httplib::Headers bearer(const std::string& user) {
 
 struct ServerTest : ::testing::Test {
   test::TempDir dir;
-  std::string db = (dir.path() / "c.db").string();
+  std::string db = test_store(dir);
   std::unique_ptr<Server> server = [this] {
     seed(db);
     return std::make_unique<Server>(db);
@@ -211,7 +251,7 @@ inline std::string open_case(ServerTest& t, const char* example, const char* pat
 // (starting 2026-09-15T09:00:00Z), sweeping expiries every 50 ms.
 struct ServerClock : ::testing::Test {
   test::TempDir dir;
-  std::string db = (dir.path() / "c.db").string(), clock_file = (dir.path() / "now").string();
+  std::string db = test_store(dir), clock_file = (dir.path() / "now").string();
   void set_time(const char* iso) { std::ofstream(clock_file) << iso << "\n"; }
   std::unique_ptr<Server> server = [this] {
     seed(db);
@@ -290,6 +330,38 @@ inline uint64_t metric(httplib::Client& http, const std::string& name) {
 inline bool sweeps_pass(httplib::Client& http, uint64_t passes = 2) {
   const uint64_t start = metric(http, "comity_expiry_sweeps_total");
   return eventually([&] { return metric(http, "comity_expiry_sweeps_total") >= start + passes; });
+}
+
+// What a crash must leave behind, on either store: `comity db check` clean
+// (schema, append-only rules, no gap in the log's indexes); every
+// acknowledged case with the leaf of its opening; every stored checkpoint
+// signed by the log's key (`verifier`) over the root the stored leaves give
+// at its size — one history, no fork. Returns the tree of the stored leaves.
+inline ledger::MerkleTree expect_store_intact(const std::string& db, const std::vector<std::string>& acknowledged,
+                                              const ledger::NoteVerifier& verifier, const test::TempDir& dir) {
+  std::string out, err;
+  EXPECT_EQ(run_cli("db check --db '" + db + "'", out, err, dir), 0) << out << err;
+  auto store = open_store(db, StoreAccess::ReadOnly);
+  ledger::MerkleTree tree;
+  for (const auto& h : store->log_hashes(0, 1u << 30)) tree.append(h);
+  EXPECT_EQ(tree.size(), store->log_size());
+  for (const auto& id : acknowledged) {
+    bool opened = false;
+    for (const auto& e : store->log_entries_for_case(id)) opened = opened || e.event_seq == -1;
+    EXPECT_TRUE(opened) << "acknowledged case " << id << " has no leaf";
+  }
+  uint64_t last = 0;
+  for (const auto& c : store->checkpoints(0, 1 << 30)) {
+    EXPECT_LE(c.tree_size, tree.size());
+    if (c.tree_size > tree.size()) break;
+    EXPECT_EQ(tree.root(c.tree_size), c.root) << "fork at tree size " << c.tree_size;
+    ledger::Checkpoint opened = ledger::open_checkpoint(c.note, verifier);
+    EXPECT_EQ(opened.size, c.tree_size);
+    EXPECT_EQ(opened.root, c.root);
+    EXPECT_TRUE(c.tree_size > last || last == 0) << "checkpoints out of order";
+    last = c.tree_size;
+  }
+  return tree;
 }
 
 }  // namespace comity::server_test

@@ -160,7 +160,7 @@ TEST_F(ServerTest, LogMonitorVerifiesAndCatchesARewrittenHistory) {
   EXPECT_NE(err.find("error: log: note: signed by comity.localhost/log with another key"), std::string::npos) << err;
   // The right key, but the remembered checkpoint says size 6 had another root:
   // the monitor reports the rewritten history.
-  auto key = crypto::SigningKey::load_pem(db + ".log-key.pem");
+  auto key = crypto::SigningKey::load_pem(log_key_of(db));
   std::ofstream(state, std::ios::trunc) << ledger::sign_checkpoint({"comity.localhost/log", 6, ledger::leaf_hash("x")},
                                                                    key);
   EXPECT_EQ(run_cli(base, out, err, dir), 1);

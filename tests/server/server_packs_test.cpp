@@ -33,7 +33,7 @@ bool offers(const json& view, const char* event) {
 
 TEST(ServerPacks, ACaseKeepsItsPackAcrossAPackChangeUntilDecidedAgain) {
   test::TempDir dir;
-  std::string db = (dir.path() / "c.db").string();
+  std::string db = test_store(dir);
   seed(db);
   json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
   std::string id, old_hash;

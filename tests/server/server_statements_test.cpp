@@ -12,7 +12,7 @@ namespace {
 
 struct Statements : ::testing::Test {
   test::TempDir dir;
-  std::string db = (dir.path() / "c.db").string();
+  std::string db = test_store(dir);
   std::unique_ptr<Server> server = [this] {
     seed(db);
     return std::make_unique<Server>(db);
@@ -52,12 +52,7 @@ struct Statements : ::testing::Test {
     return post("/api/v1/providers/" + provider + "/statement", signed_doc, user);
   }
   // The leaves the node committed (read from its database).
-  uint64_t log_size() {
-    Db check(db, Db::Mode::ReadOnly);
-    auto s = check.prepare("SELECT count(*) FROM log_leaves");
-    s.step();
-    return static_cast<uint64_t>(s.integer(0));
-  }
+  uint64_t log_size() { return open_store(db, StoreAccess::ReadOnly)->log_size(); }
 };
 
 TEST_F(Statements, PublishedVersionsAreKeptLoggedServedAndShownBesideTheLaw) {
@@ -90,11 +85,9 @@ TEST_F(Statements, PublishedVersionsAreKeptLoggedServedAndShownBesideTheLaw) {
   // The public leaf names the provider, version and digest, nothing else.
   std::string leaf;
   {
-    Db check(db, Db::Mode::ReadOnly);
-    auto s = check.prepare("SELECT leaf FROM log_leaves WHERE idx = ?");
-    s.bind(1, static_cast<int64_t>(size));
-    ASSERT_TRUE(s.step());
-    leaf = s.text(0);
+    auto leaves = open_store(db, StoreAccess::ReadOnly)->log_leaves(size, 1);
+    ASSERT_EQ(leaves.size(), 1u);
+    leaf = leaves[0];
   }
   EXPECT_EQ(leaf, "{\"day\":\"" + date_of(now).str() +
                       "\",\"kind\":\"provider_statement\",\"provider\":\"US-CLOUDCO\"," + "\"sha256\":\"" +

@@ -12,7 +12,7 @@ using namespace server_test;
 // certifies one of its people; France's anchor a Paris office and officer.
 struct SignedOrders : ::testing::Test {
   test::TempDir dir;
-  std::string db = (dir.path() / "c.db").string();
+  std::string db = test_store(dir);
   std::unique_ptr<Server> server = [this] {
     seed(db);
     return std::make_unique<Server>(db, std::vector<std::string>{}, Orders::SignedOnly);
@@ -266,7 +266,7 @@ TEST_F(SignedOrders, TheValidatorSignsWithTheValidationStep) {
 // the one evidence is sealed to.
 struct EvidenceRetention : ::testing::Test {
   test::TempDir dir;
-  std::string db = (dir.path() / "c.db").string(), clock_file = (dir.path() / "now").string();
+  std::string db = test_store(dir), clock_file = (dir.path() / "now").string();
   void set_time(const std::string& iso) { std::ofstream(clock_file) << iso << "\n"; }
   const Instant start = *parse_instant("2026-11-23T09:00:00Z");
   std::unique_ptr<Server> server = [this] {
@@ -375,7 +375,7 @@ TEST_F(EvidenceRetention, CiphertextOnlyInTransitAndTheBytesAreGoneAfterRetentio
   ASSERT_EQ(chunk->status, 200) << chunk->body;
   EXPECT_TRUE(json::parse(chunk->body)["complete"].get<bool>());
   // The exchange holds exactly the ciphertext; the officer gets it back, audited.
-  const std::filesystem::path vault = db + ".evidence";
+  const std::filesystem::path vault = evidence_dir_of(db);
   EXPECT_EQ(test::read_text((vault / pid / "0.age").string()), ciphertext);
   auto download = http.Get("/api/v1/productions/" + pid + "/files/0", bearer("officer-de"));
   ASSERT_EQ(download->status, 200);
@@ -416,13 +416,13 @@ TEST_F(EvidenceRetention, CiphertextOnlyInTransitAndTheBytesAreGoneAfterRetentio
 // --- Browser sessions: argon2id passwords, cookies, CSRF, lock-out ---------
 struct Sessions : ::testing::Test {
   test::TempDir dir;
-  std::string db = (dir.path() / "c.db").string(), clock_file = (dir.path() / "now").string();
+  std::string db = test_store(dir), clock_file = (dir.path() / "now").string();
   const Instant start = *parse_instant("2026-11-23T09:00:00Z");
   void set_time(Instant t) { std::ofstream(clock_file) << format_instant(t) << "\n"; }
   std::unique_ptr<Server> server = [this] {
     seed(db);
     {
-      auto store = open_sqlite_store(db);
+      auto store = open_store(db);
       FakeClock at(start);
       RandomIds ids;
       IdentityService identity(*store, at, ids);
@@ -446,7 +446,7 @@ struct Sessions : ::testing::Test {
 TEST_F(Sessions, LoginSetsAStrictCookieAndChangesNeedTheCsrfToken) {
   // The password is stored as an argon2id PHC string, never in clear.
   {
-    auto store = open_sqlite_store(db, StoreAccess::ReadOnly);
+    auto store = open_store(db, StoreAccess::ReadOnly);
     auto phc = store->password_of("officer-de");
     ASSERT_TRUE(phc);
     EXPECT_EQ(phc->rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u) << *phc;

@@ -100,7 +100,7 @@ struct Soak {
 
 TEST(ServerSoak, ThousandsOfRandomRequestsAndNotOne5xx) {
   test::TempDir dir;
-  const std::string db = (dir.path() / "c.db").string();
+  const std::string db = test_store(dir);
   seed(db);
   Server server(db, {"--evidence-dir", (dir.path() / "evidence").string()});
   httplib::Client http = server.client();

@@ -6,9 +6,30 @@
 
 #include "comity/server/node.hpp"
 #include "comity/server/routes.hpp"
+#include "comity/util/utf8.hpp"
 
 namespace comity {
 namespace {
+
+// Path parameters and query values reach the store as text. PostgreSQL
+// refuses bytes that are not UTF-8, or NUL, where SQLite would keep them:
+// one rule here, before any handler, so both stores answer alike.
+bool is_text(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto cp = next_code_point(s, i);
+    if (!cp || *cp == 0) return false;
+  }
+  return true;
+}
+
+void require_text(const Call& call) {
+  for (const auto& p : call.params)
+    if (!is_text(p)) throw Error(ErrorKind::NotFound, "no such resource: a path segment is not UTF-8 text");
+  for (const auto& [name, value] : call.req.query)
+    if (!is_text(name) || !is_text(value))
+      throw Error(ErrorKind::Malformed, "a query parameter is not UTF-8 text",
+                  {{"$query." + (is_text(name) ? name : std::string("?")), "UTF-8 text without NUL"}});
+}
 
 using Clk = std::chrono::steady_clock;
 
@@ -71,6 +92,7 @@ void Router::handle(const HttpRequest& req, HttpResponse& res) {
                                                 roles_text(route->roles) + ", not " +
                                                 std::string(role_name(call.who->user.role)));
       }
+      require_text(call);
       route->handler(node_, call);
     } catch (const Error& e) {
       const ErrorKindInfo& info = error_kind_info(e.kind);

@@ -1,6 +1,10 @@
 #include "comity/service/log_service.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 #include "comity/ledger/checkpoint.hpp"
 #include "comity/service/ids.hpp"
@@ -57,8 +61,30 @@ void LogService::check(Store& db) {
   }
 }
 
+namespace {
+
+// A holder named by a process of this host that no longer runs (a crash
+// and restart on one machine need not wait for its lease to run out). A
+// process id reused since only makes us wait; a wrong guess (another
+// machine of the same name) costs the other process its turn, never the
+// log: its checkpoints are fenced by the epoch it lost.
+bool died_here(const std::string& holder, const std::string& me) {
+  auto host_end = holder.find('/'), my_host_end = me.find('/');
+  if (host_end == std::string::npos || holder.compare(0, host_end, me, 0, my_host_end) != 0 || host_end != my_host_end)
+    return false;
+  auto pid_end = holder.find('/', host_end + 1);
+  if (pid_end == std::string::npos) return false;
+  long pid = std::strtol(holder.c_str() + host_end + 1, nullptr, 10);
+  return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
 Lease LogService::take(Store& writer) {
-  return writer.take_lease(kSignerLease, holder_, wall_ms(), ttl_.count());
+  Lease l = writer.take_lease(kSignerLease, holder_, wall_ms(), ttl_.count());
+  if (l.holder != holder_ && died_here(l.holder, holder_))
+    l = writer.take_lease(kSignerLease, holder_, wall_ms(), ttl_.count(), l.holder);
+  return l;
 }
 
 bool LogService::hold_lease(Store& writer) {

@@ -12,6 +12,7 @@ namespace {
 StoreError::Code code_of(std::string_view state) {
   if (state.size() != 5) return StoreError::Code::Io;  // no SQLSTATE: the connection failed
   if (state.substr(0, 2) == "23") return StoreError::Code::Constraint;
+  if (state == "22021" || state == "22P05") return StoreError::Code::Invalid;  // not UTF-8, or NUL
   if (state == "40001" || state == "40P01" || state == "55P03" || state == "57014") return StoreError::Code::Busy;
   if (state.substr(0, 2) == "08" || state.substr(0, 2) == "53" || state == "25006" || state.substr(0, 2) == "57")
     return StoreError::Code::Io;

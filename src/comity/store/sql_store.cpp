@@ -602,7 +602,8 @@ class SqlStore final : public Store {
     });
   }
 
-  Lease take_lease(std::string_view name, std::string_view holder, int64_t now_ms, int64_t ttl_ms) override {
+  Lease take_lease(std::string_view name, std::string_view holder, int64_t now_ms, int64_t ttl_ms,
+                   std::string_view dead_holder) override {
     Lease out;
     db_.transaction([&] {
       auto s = db_.prepare("SELECT holder, epoch, expires_ms FROM leases WHERE name = ?");
@@ -619,7 +620,8 @@ class SqlStore final : public Store {
       }
       out = {std::string(name), s.text(0), s.integer(1), s.integer(2)};
       s.reset();
-      if (out.holder != holder && out.expires_ms > now_ms) return;  // someone else's, still running
+      // Someone else's, still running (unless the caller knows it died).
+      if (out.holder != holder && out.expires_ms > now_ms && (dead_holder.empty() || out.holder != dead_holder)) return;
       if (out.holder != holder) ++out.epoch;
       out.holder = std::string(holder);
       out.expires_ms = now_ms + ttl_ms;

@@ -259,8 +259,10 @@ class Store {
   // Grants lease `name` to `holder` until now_ms + ttl_ms when it was never
   // granted, has expired by now_ms, or is `holder`'s already (a renewal keeps
   // the epoch; a new holder gets epoch + 1). Returns the lease as it stands
-  // after the call — someone else's if it is held. One transaction.
-  virtual Lease take_lease(std::string_view name, std::string_view holder, int64_t now_ms, int64_t ttl_ms) = 0;
+  // after the call — someone else's if it is held. One transaction. Also
+  // taken from `dead_holder` (a holder the caller knows has died) while it runs.
+  virtual Lease take_lease(std::string_view name, std::string_view holder, int64_t now_ms, int64_t ttl_ms,
+                           std::string_view dead_holder = {}) = 0;
   // Gives the lease up (expires it now) if `holder` holds it; the epoch stays.
   virtual void release_lease(std::string_view name, std::string_view holder) = 0;
   virtual std::optional<StoredCheckpoint> latest_checkpoint() = 0;

@@ -63,6 +63,7 @@ std::string_view code_name(StoreError::Code c) {
     case StoreError::Code::Corrupt: return "Corrupt";
     case StoreError::Code::NotFound: return "NotFound";
     case StoreError::Code::Conflict: return "Conflict";
+    case StoreError::Code::Invalid: return "Invalid";
     case StoreError::Code::Other: return "Other";
   }
   return "?";
@@ -753,6 +754,11 @@ TYPED_TEST(StoreConformance, LeasesHaveOneHolderAndFenceCheckpoints) {
   // Leases live in the database: another connection sees the same one.
   auto other = this->open();
   EXPECT_EQ(other->take_lease("log-signer", "proc-c", 2002, 500).holder, "proc-a");
+  // Taken from a holder the caller names as dead, and only from that one.
+  EXPECT_EQ(other->take_lease("log-signer", "proc-c", 2003, 500, "proc-x").holder, "proc-a");
+  Lease c = other->take_lease("log-signer", "proc-c", 2003, 500, "proc-a");
+  EXPECT_EQ(c.holder, "proc-c");
+  EXPECT_EQ(c.epoch, 4);
 }
 
 // ---- Audit ----

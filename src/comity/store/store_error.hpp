@@ -9,7 +9,9 @@ namespace comity {
 // the ErrorKind follows from it (Busy → Unavailable, Conflict and
 // Constraint → Conflict, NotFound → NotFound, the rest → StoreFailed).
 struct StoreError : Error {
-  enum class Code : uint8_t { Io, Busy, Constraint, Corrupt, NotFound, Conflict, Other };
+  // Invalid: a value the database cannot hold (PostgreSQL: text with NUL
+  // or not UTF-8), refused before anything is written.
+  enum class Code : uint8_t { Io, Busy, Constraint, Corrupt, NotFound, Conflict, Invalid, Other };
   StoreError(Code c, const std::string& what) : Error(kind_of(c), what), code(c) {}
   Code code;
 
@@ -20,6 +22,7 @@ struct StoreError : Error {
       case Code::Constraint:
       case Code::Conflict: return ErrorKind::Conflict;
       case Code::NotFound: return ErrorKind::NotFound;
+      case Code::Invalid: return ErrorKind::Invalid;
       default: return ErrorKind::StoreFailed;
     }
   }

@@ -1,0 +1,163 @@
+// Two `comity serve` processes on one PostgreSQL database (docs/scale-out.md):
+// both answer any request; either may die under load (SIGKILL) while the
+// other keeps serving; the log signer's lease passes to the survivor. At the
+// end no acknowledged write is lost, `comity db check` is clean, the log has
+// no index twice and no gap, and every checkpoint either process published
+// is one history signed with the node's one key.
+#include "server/harness.hpp"
+
+namespace comity {
+namespace {
+
+using namespace server_test;
+
+// Fast failover for the test: the signer's lease lasts 1 s unrenewed.
+const std::vector<std::string> kArgs = {"--lease-ms", "1000", "--sweep-ms", "100", "--checkpoint-ms", "200"};
+
+struct Load {
+  std::string body;
+  std::mutex mu;
+  std::vector<std::string> acknowledged;
+  std::atomic<int> calls{0};
+
+  // Opens cases on `server` from `n` clients until `stop` or the server is
+  // gone; each call has its own Idempotency-Key (a retry would be safe).
+  std::vector<std::thread> start(const Server& server, int n, const std::string& tag, std::atomic<bool>& stop) {
+    std::vector<std::thread> out;
+    for (int t = 0; t < n; ++t)
+      out.emplace_back([this, &server, &stop, tag, t, port = server.port()] {
+        httplib::Client c("127.0.0.1", port);
+        c.set_connection_timeout(2, 0);
+        c.set_read_timeout(10, 0);
+        for (int i = 0; !stop; ++i) {
+          auto h = bearer("officer-de");
+          h.emplace("Idempotency-Key", tag + "-" + std::to_string(t) + "-" + std::to_string(i));
+          auto r = c.Post("/api/v1/cases", h, body, "application/json");
+          if (!r) return;  // this server is gone
+          if (r->status == 201) {
+            std::lock_guard<std::mutex> lock(mu);
+            acknowledged.push_back(json::parse(r->body)["id"]);
+          }
+          ++calls;
+        }
+      });
+    return out;
+  }
+};
+
+uint64_t checkpoint_size(const Server& s, const ledger::NoteVerifier& v) {
+  httplib::Client c = s.client();
+  auto r = c.Get("/log/checkpoint");
+  if (!r || r->status != 200) return 0;
+  return ledger::open_checkpoint(r->body, v).size;
+}
+
+// Load on both, SIGKILL `victim` mid-load: the survivor keeps serving,
+// takes over the signer's lease and signs what the dead one left unsigned.
+void kill_one_keep_the_other(const std::string& db, Server& victim, Server& survivor, Load& load,
+                             const ledger::NoteVerifier& v, const std::string& round) {
+  std::atomic<bool> stop{false};
+  auto on_victim = load.start(victim, 2, round + "v", stop);
+  auto on_survivor = load.start(survivor, 2, round + "s", stop);
+  const int before = load.calls;
+  EXPECT_TRUE(eventually([&] { return load.calls >= before + 80; })) << "the load never got going";
+  victim.kill_hard();
+  for (auto& t : on_victim) t.join();
+  const int at_kill = load.calls;
+  EXPECT_TRUE(eventually([&] { return load.calls >= at_kill + 40; })) << "the survivor stopped serving";
+  stop = true;
+  for (auto& t : on_survivor) t.join();
+  const uint64_t committed = open_store(db, StoreAccess::ReadOnly)->log_size();
+  EXPECT_TRUE(eventually([&] { return checkpoint_size(survivor, v) >= committed; }, std::chrono::seconds(10)))
+      << "no checkpoint of the whole log within 10 s of the signer's death";
+}
+
+TEST(TwoProcesses, EitherMayDieUnderLoadAndNothingAcknowledgedIsLost) {
+  if (!on_postgres()) GTEST_SKIP() << "several processes share a PostgreSQL database (COMITY_TEST_STORE=postgres)";
+  test::TempDir dir;
+  const std::string db = test_store(dir);
+  seed(db);
+  Load load;
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  load.body = json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump();
+  // Started together: one migrates, one creates the log key, both use it.
+  auto a = std::make_unique<Server>(db, kArgs);
+  auto b = std::make_unique<Server>(db, kArgs);
+  auto info = [](const Server& s) { return json::parse(s.client().Get("/api/v1/log")->body); };
+  const std::string vkey = info(*a)["verifier_key"];
+  EXPECT_EQ(info(*b)["verifier_key"], vkey) << "two processes of one node sign with one key";
+  const ledger::NoteVerifier v = ledger::parse_verifier_key(vkey);
+
+  // Either process answers for the other: an Idempotency-Key replayed on B
+  // returns the case A opened, and a session made on A works on B.
+  {
+    auto h = bearer("officer-de");
+    h.emplace("Idempotency-Key", "across-processes");
+    auto first = a->client().Post("/api/v1/cases", h, load.body, "application/json");
+    ASSERT_EQ(first->status, 201) << first->body;
+    auto again = b->client().Post("/api/v1/cases", h, load.body, "application/json");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(json::parse(again->body)["id"], json::parse(first->body)["id"]) << again->body;
+    load.acknowledged.push_back(json::parse(first->body)["id"]);
+    auto seen =
+        b->client().Get("/api/v1/cases/" + json::parse(first->body)["id"].get<std::string>(), bearer("officer-de"));
+    EXPECT_EQ(seen->status, 200);
+  }
+
+  // Round 1: kill A, B serves on; restart A. Round 2: kill B, A serves on.
+  kill_one_keep_the_other(db, *a, *b, load, v, "r1");
+  a = std::make_unique<Server>(db, kArgs);
+  kill_one_keep_the_other(db, *b, *a, load, v, "r2");
+  b = std::make_unique<Server>(db, kArgs);
+  ASSERT_GE(load.acknowledged.size(), 100u) << "the load never got going";
+
+  // Every acknowledged case is there, from either process.
+  for (size_t i = 0; i < load.acknowledged.size(); ++i) {
+    const Server& s = i % 2 ? *a : *b;
+    auto r = s.client().Get("/api/v1/cases/" + load.acknowledged[i], bearer("officer-de"));
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << "acknowledged case " << load.acknowledged[i] << " was lost";
+  }
+  // A proof from B for a checkpoint A's tree must know: each serves the whole log.
+  const uint64_t size = checkpoint_size(*a, v);
+  ASSERT_GT(size, 1u);
+  auto proof = b->client().Get("/api/v1/log/consistency?from=1&to=" + std::to_string(size));
+  EXPECT_EQ(proof->status, 200) << proof->body;
+  EXPECT_EQ(a->stop(), 0);
+  EXPECT_EQ(b->stop(), 0);
+  ledger::MerkleTree tree = expect_store_intact(db, load.acknowledged, v, dir);
+  // Distinct cases, one leaf each for its opening: no index twice.
+  std::set<std::string> distinct(load.acknowledged.begin(), load.acknowledged.end());
+  EXPECT_EQ(distinct.size(), load.acknowledged.size());
+  EXPECT_GE(tree.size(), distinct.size());
+}
+
+// The lease fences: while one process holds it, the other publishes
+// nothing of its own; a clean stop hands it over at once.
+TEST(TwoProcesses, OneProcessSignsAtATime) {
+  if (!on_postgres()) GTEST_SKIP() << "several processes share a PostgreSQL database (COMITY_TEST_STORE=postgres)";
+  test::TempDir dir;
+  const std::string db = test_store(dir);
+  seed(db);
+  auto a = std::make_unique<Server>(db, kArgs);
+  ASSERT_TRUE(eventually([&] { return open_store(db, StoreAccess::ReadOnly)->latest_checkpoint().has_value(); }));
+  auto b = std::make_unique<Server>(db, kArgs);
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  std::string body = json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump();
+  ASSERT_EQ(b->client().Post("/api/v1/cases", bearer("officer-de"), body, "application/json")->status, 201);
+  // B asked to publish: A is the signer, so B answers with the latest A signed.
+  auto r = b->client().Post("/api/v1/log/checkpoint", bearer("admin"), "{}", "application/json");
+  ASSERT_EQ(r->status, 201) << r->body;
+  const ledger::NoteVerifier v =
+      ledger::parse_verifier_key(json::parse(a->client().Get("/api/v1/log")->body)["verifier_key"].get<std::string>());
+  EXPECT_TRUE(eventually([&] { return checkpoint_size(*b, v) == 1; })) << "A signs B's leaf within its interval";
+  EXPECT_EQ(a->stop(), 0);  // gives the lease up
+  ASSERT_EQ(b->client().Post("/api/v1/cases", bearer("officer-de"), body, "application/json")->status, 201);
+  EXPECT_TRUE(eventually([&] { return checkpoint_size(*b, v) == 2; }, std::chrono::seconds(5)))
+      << "B took the lease over at once";
+  EXPECT_EQ(b->stop(), 0);
+  expect_store_intact(db, {}, v, dir);
+}
+
+}  // namespace
+}  // namespace comity
