@@ -45,6 +45,7 @@
 #include "comity/service/log_monitor.hpp"
 #include "comity/service/statements.hpp"
 #include "comity/service/trusted.hpp"
+#include "comity/store/copy.hpp"
 #include "comity/store/evidence_vault.hpp"
 #include "comity/store/migrations.hpp"
 #include "comity/store/open_store.hpp"
@@ -320,6 +321,36 @@ int cmd_log_verify(const std::string& url, const std::string& vkey, const std::s
   }
   report.erase("checkpoint");
   std::cout << report.dump(2) << "\n";
+  return kOk;
+}
+
+// Moves a SQLite node to PostgreSQL (docs/scale-out.md): the rows, then the
+// log key beside the new database's name (the node goes on signing the same
+// log); the evidence vault is named for the operator to move.
+int cmd_db_copy(const std::string& from, const std::string& to) {
+  if (comity::backend_of(from) != comity::StoreBackend::Sqlite)
+    throw InputError("--from: expected a SQLite database (sqlite:PATH or a file path); got " + shown(from));
+  if (comity::backend_of(to) != comity::StoreBackend::Postgres)
+    throw InputError("--to: expected a PostgreSQL URI (postgresql://…); got " + shown(to));
+  const std::string path = comity::sqlite_path_of(from);
+  if (!std::filesystem::exists(path)) throw InputError(path + ": no such database");
+  auto report = comity::copy_sqlite_to_pg(path, to);
+  int64_t total = 0;
+  for (const auto& [table, n] : report.rows) {
+    std::cout << "  " << table << ": " << n << "\n";
+    total += n;
+  }
+  std::cout << shown(to) << ": copied " << total << " rows from " << path << "\n";
+  const std::string key_from = comity::files_beside(from) + ".log-key.pem",
+                    key_to = comity::files_beside(to) + ".log-key.pem";
+  if (std::filesystem::exists(key_from) && !std::filesystem::exists(key_to)) {
+    std::filesystem::copy_file(key_from, key_to);
+    std::filesystem::permissions(key_to, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::cout << "log key: copied to " << key_to << " (serve with --log-key " << key_to << ")\n";
+  }
+  if (std::filesystem::exists(comity::files_beside(from) + ".evidence"))
+    std::cout << "evidence: move " << comity::files_beside(from) << ".evidence to the shared vault and serve with "
+              << "--evidence-dir\n";
   return kOk;
 }
 
@@ -643,7 +674,7 @@ int main(int argc, char** argv) {
                     "re-read on every use)");
   serve->add_option("--sweep-ms", sweep_ms, "Milliseconds between expiry sweeps of the legal clocks (default: 1000)")
       ->check(CLI::Range(10, 3600000));
-  auto* dbcmd = app.add_subcommand("db", "Manage the embedded SQLite store");
+  auto* dbcmd = app.add_subcommand("db", "Manage the store (SQLite or PostgreSQL)");
   dbcmd->require_subcommand(1);
   auto* db_migrate = dbcmd->add_subcommand("migrate", "Create the database or bring its schema up to date");
   auto* db_check = dbcmd->add_subcommand("check", "Check integrity, foreign keys and the schema version");
@@ -651,6 +682,11 @@ int main(int argc, char** argv) {
   for (auto* sub : {db_migrate, db_check, db_backup})
     sub->add_option("--db", db_path, "Database: a SQLite file or a postgresql:// URI (default: comity.db)");
   db_backup->add_option("--to", backup_to, "Backup file to create (must not exist)")->required();
+  std::string copy_from, copy_to;
+  auto* db_copy = dbcmd->add_subcommand(
+      "copy", "Copy a SQLite node's database into an empty PostgreSQL database (docs/scale-out.md)");
+  db_copy->add_option("--from", copy_from, "The SQLite database (sqlite:PATH or a file path)")->required();
+  db_copy->add_option("--to", copy_to, "The PostgreSQL database (a postgresql:// URI), empty")->required();
 
   auto* evidence = app.add_subcommand("evidence",
                                       "Evidence in the age v1 format, its manifest and its transfer "
@@ -873,6 +909,7 @@ int main(int argc, char** argv) {
     if (*db_migrate) return cmd_db_migrate(db_path);
     if (*db_check) return cmd_db_check(db_path);
     if (*db_backup) return cmd_db_backup(db_path, backup_to);
+    if (*db_copy) return cmd_db_copy(copy_from, copy_to);
     if (*log_verify) return cmd_log_verify(log_url, log_vkey, log_state, log_case);
     auto now = [] { return comity::SystemClock().now(); };
     // An --at option: the instant it names, or now.

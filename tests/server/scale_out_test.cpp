@@ -72,7 +72,7 @@ void kill_one_keep_the_other(const std::string& db, Server& victim, Server& surv
       << "no checkpoint of the whole log within 10 s of the signer's death";
 }
 
-TEST(TwoProcesses, EitherMayDieUnderLoadAndNothingAcknowledgedIsLost) {
+TEST(ScaleOut, EitherMayDieUnderLoadAndNothingAcknowledgedIsLost) {
   if (!on_postgres()) GTEST_SKIP() << "several processes share a PostgreSQL database (COMITY_TEST_STORE=postgres)";
   test::TempDir dir;
   const std::string db = test_store(dir);
@@ -134,7 +134,7 @@ TEST(TwoProcesses, EitherMayDieUnderLoadAndNothingAcknowledgedIsLost) {
 
 // The lease fences: while one process holds it, the other publishes
 // nothing of its own; a clean stop hands it over at once.
-TEST(TwoProcesses, OneProcessSignsAtATime) {
+TEST(ScaleOut, OneProcessSignsAtATime) {
   if (!on_postgres()) GTEST_SKIP() << "several processes share a PostgreSQL database (COMITY_TEST_STORE=postgres)";
   test::TempDir dir;
   const std::string db = test_store(dir);
@@ -157,6 +157,70 @@ TEST(TwoProcesses, OneProcessSignsAtATime) {
       << "B took the lease over at once";
   EXPECT_EQ(b->stop(), 0);
   expect_store_intact(db, {}, v, dir);
+}
+
+}  // namespace
+}  // namespace comity
+
+namespace comity {
+namespace {
+
+using namespace server_test;
+
+// `comity db copy`: a SQLite node moves to PostgreSQL with its whole log —
+// the PostgreSQL node serves the checkpoint the SQLite node signed, with
+// the same key, and goes on (new ids past the copied ones); a second copy
+// into the now full database is refused and writes nothing.
+TEST(ScaleOut, ASqliteNodeMovesToPostgresWithItsLog) {
+  if (!on_postgres()) GTEST_SKIP() << "needs a PostgreSQL database (COMITY_TEST_STORE=postgres)";
+  test::TempDir dir;
+  const std::string sqlite = (dir.path() / "node.db").string();
+  seed(sqlite);
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  std::string body = json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump();
+  std::vector<std::string> opened;
+  std::string note;
+  {
+    Server s(sqlite);
+    for (int i = 0; i < 3; ++i) {
+      auto r = s.client().Post("/api/v1/cases", bearer("officer-de"), body, "application/json");
+      ASSERT_EQ(r->status, 201) << r->body;
+      opened.push_back(json::parse(r->body)["id"]);
+    }
+    note = json::parse(
+        s.client().Post("/api/v1/log/checkpoint", bearer("admin"), "{}", "application/json")->body)["checkpoint"];
+    EXPECT_EQ(s.stop(), 0);
+  }
+  const std::string pg = test_store(dir);
+  std::string out, err;
+  ASSERT_EQ(run_cli("db copy --from 'sqlite:" + sqlite + "' --to '" + pg + "'", out, err, dir), 0) << out << err;
+  EXPECT_NE(out.find("cases: 3"), std::string::npos) << out;
+  // The node's log key goes with it (here: where the test's servers keep it).
+  std::filesystem::copy_file(sqlite + ".log-key.pem", log_key_of(pg));
+  const ledger::NoteVerifier v = ledger::parse_verifier_key(
+      json::parse(Server(sqlite).client().Get("/api/v1/log")->body)["verifier_key"].get<std::string>());
+  {
+    Server s(pg);
+    auto served = s.client().Get("/log/checkpoint");
+    ASSERT_EQ(served->status, 200);
+    EXPECT_EQ(served->body, note) << "the PostgreSQL node serves the checkpoint the SQLite node signed";
+    for (const auto& id : opened) EXPECT_EQ(s.client().Get("/api/v1/cases/" + id, bearer("officer-de"))->status, 200);
+    auto more = s.client().Post("/api/v1/cases", bearer("officer-de"), body, "application/json");
+    ASSERT_EQ(more->status, 201) << more->body;
+    opened.push_back(json::parse(more->body)["id"]);
+    auto grown = s.client().Post("/api/v1/log/checkpoint", bearer("admin"), "{}", "application/json");
+    ASSERT_EQ(grown->status, 201);
+    EXPECT_GT(ledger::open_checkpoint(json::parse(grown->body)["checkpoint"].get<std::string>(), v).size,
+              ledger::open_checkpoint(note, v).size);
+    EXPECT_EQ(s.stop(), 0);
+  }
+  expect_store_intact(pg, opened, v, dir);
+  const uint64_t leaves = open_store(pg, StoreAccess::ReadOnly)->log_size();
+  EXPECT_NE(run_cli("db copy --from '" + sqlite + "' --to '" + pg + "'", out, err, dir), 0);
+  EXPECT_NE(err.find("holds rows already"), std::string::npos) << err;
+  EXPECT_EQ(open_store(pg, StoreAccess::ReadOnly)->log_size(), leaves);
+  EXPECT_NE(run_cli("db copy --from '" + pg + "' --to '" + pg + "'", out, err, dir), 0);
+  EXPECT_NE(err.find("--from: expected a SQLite database"), std::string::npos) << err;
 }
 
 }  // namespace
