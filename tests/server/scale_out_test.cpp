@@ -25,7 +25,7 @@ struct Load {
   std::vector<std::thread> start(const Server& server, int n, const std::string& tag, std::atomic<bool>& stop) {
     std::vector<std::thread> out;
     for (int t = 0; t < n; ++t)
-      out.emplace_back([this, &server, &stop, tag, t, port = server.port()] {
+      out.emplace_back([this, &stop, tag, t, port = server.port()] {
         httplib::Client c("127.0.0.1", port);
         c.set_connection_timeout(2, 0);
         c.set_read_timeout(10, 0);
