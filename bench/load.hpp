@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -88,6 +89,19 @@ inline void seed(Store& store) {
   store.put_party({"eu-oversight", "oversight", "BE", "Oversight body"}, a("create_party"));
   store.put_user({"oversight", "eu-oversight", "Oversight", PartyRole::Oversight}, a("create_user"));
   store.put_token("t-oversight", "oversight", sha256_hex("tok-oversight"), 0, a("issue_token"));
+}
+
+// Opens a case (POST /api/v1/cases with `body`); true on 201. Keeps the
+// first 10,000 ids (for the reads that follow) under `mu`, taken from the
+// Location header: the client spends no time parsing bodies.
+inline bool submit_case(httplib::Client& c, const httplib::Headers& auth, const std::string& body, std::mutex& mu,
+                        std::vector<std::string>& ids) {
+  auto res = c.Post("/api/v1/cases", auth, body, "application/json");
+  if (!res || res->status != 201) return false;
+  std::string location = res->get_header_value("Location");
+  std::lock_guard<std::mutex> lock(mu);
+  if (ids.size() < 10000) ids.push_back(location.substr(location.rfind('/') + 1));
+  return true;
 }
 
 inline void print(const char* what, int conns, const Result& r, const std::string& versus) {

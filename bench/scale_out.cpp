@@ -169,14 +169,7 @@ Figures drive(const std::vector<const Serve*>& servers, int conns, double second
     }
     return r;
   };
-  f.submit = split([&](httplib::Client& c, uint64_t) {
-    auto res = c.Post("/api/v1/cases", auth, body, "application/json");
-    if (!res || res->status != 201) return false;
-    std::string location = res->get_header_value("Location");
-    std::lock_guard<std::mutex> lock(mu);
-    if (ids.size() < 10000) ids.push_back(location.substr(location.rfind('/') + 1));
-    return true;
-  });
+  f.submit = split([&](httplib::Client& c, uint64_t) { return submit_case(c, auth, body, mu, ids); });
   if (ids.empty()) throw std::runtime_error("no submission succeeded");
   f.read = split([&](httplib::Client& c, uint64_t i) {
     auto res = c.Get("/api/v1/cases/" + ids[i % ids.size()], auth);
@@ -220,8 +213,7 @@ int main(int argc, char** argv) {
 
   // The ceiling: pgbench on its own database of the same cluster.
   std::string ceiling_uri = cluster.new_database();
-  const std::string ceiling_db =
-      ceiling_uri.substr(4 + ceiling_uri.find(":///"), ceiling_uri.find('?') - 4 - ceiling_uri.find(":///"));
+  const std::string ceiling_db = files_beside(ceiling_uri);  // the database's name (tN)
   {
     std::string cmd = bin + "/psql -q -h '" + cluster.socket_dir() + "' -U postgres -d " + ceiling_db +
                       " -c 'CREATE TABLE bench_insert (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)'";

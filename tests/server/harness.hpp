@@ -65,9 +65,7 @@ inline std::string test_store(const test::TempDir& dir, const char* file = "c.db
 // evidence vault): a directory per database in the cluster's scratch
 // directory, the same for every restart of a test's server.
 inline std::string files_of_database(const std::string& uri) {
-  auto start = uri.find(":///") + 4;
-  std::string name = uri.substr(start, uri.find('?') - start);
-  auto dir = std::filesystem::path(test::PgCluster::shared().socket_dir()) / (name + ".files");
+  auto dir = std::filesystem::path(test::PgCluster::shared().socket_dir()) / (files_beside(uri) + ".files");
   std::filesystem::create_directories(dir);
   return dir.string();
 }

@@ -105,9 +105,10 @@ CopyReport copy_sqlite_to_pg(const std::string& sqlite_path, const std::string& 
           }
         auto count = src.prepare("SELECT count(*) FROM " + t);
         count.step();
-        if (count_rows(pg, t) != n || count.integer(0) != n)
-          throw StoreError(StoreError::Code::Other, "copy: table " + t + ": " + std::to_string(count.integer(0)) +
-                                                        " rows in SQLite, " + std::to_string(count_rows(pg, t)) +
+        const int64_t source_rows = count.integer(0), copied_rows = count_rows(pg, t);
+        if (copied_rows != n || source_rows != n)
+          throw StoreError(StoreError::Code::Other, "copy: table " + t + ": " + std::to_string(source_rows) +
+                                                        " rows in SQLite, " + std::to_string(copied_rows) +
                                                         " in PostgreSQL");
         report.rows.emplace_back(t, n);
       }
