@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "comity/ledger/merkle.hpp"
+#include "comity/store/open_store.hpp"
 #include "comity/store/store.hpp"
 
 namespace {

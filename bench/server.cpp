@@ -34,6 +34,7 @@
 
 #include "comity/rules/pack.hpp"
 #include "comity/server/api_server.hpp"
+#include "comity/store/open_store.hpp"
 #include "comity/store/store.hpp"
 #include "comity/util/sha256.hpp"
 #include "load.hpp"

@@ -29,6 +29,7 @@
 #include "comity/server/node.hpp"
 #include "comity/server/router.hpp"
 #include "comity/server/routes.hpp"
+#include "comity/store/open_store.hpp"
 #include "comity/util/sha256.hpp"
 
 namespace {

@@ -9,6 +9,7 @@
 
 #include "comity/service/demo.hpp"
 #include "comity/service/transparency.hpp"
+#include "comity/store/open_store.hpp"
 #include "comity/util/sha256.hpp"
 #include "test_support.hpp"
 

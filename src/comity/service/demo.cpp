@@ -8,6 +8,7 @@
 namespace comity {
 
 std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant now) {
+  Transaction tx(store);  // the whole world or, if any of it fails, nothing
   // Seeding is audited like any other change, as the system's.
   auto seeded = [&](const char* action, const std::string& object) {
     return AuditEntry{0, now, "system:demo-seed", action, object, sha256_hex(std::string(action) + " " + object)};
@@ -67,6 +68,7 @@ std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant no
     identity.set_password(u.id, password, system);
     out.push_back({u.id, std::string(role_name(u.role)), u.party, token, password});
   }
+  tx.commit();
   return out;
 }
 

@@ -21,7 +21,7 @@ struct DemoCredential {
 
 // Creates the demo parties and users if absent, and issues a new token and
 // sets a new random password for every demo user. Party names come from the
-// pack's registry.
+// pack's registry. One transaction: on an error nothing is seeded.
 std::vector<DemoCredential> seed_demo(Store& store, const Pack& pack, Instant now);
 
 }  // namespace comity

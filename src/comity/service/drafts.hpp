@@ -15,7 +15,8 @@
 
 #include "comity/service/actor.hpp"
 #include "comity/service/ids.hpp"
-#include "comity/store/store.hpp"
+#include "comity/store/draft_repository.hpp"
+#include "comity/store/store_error.hpp"
 #include "comity/workflow/clock.hpp"
 
 namespace comity {
@@ -23,7 +24,7 @@ namespace comity {
 class DraftService {
  public:
   // REQUIRES: all three outlive the service.
-  DraftService(Store& store, const Clock& clock, IdSource& ids) : store_(store), clock_(clock), ids_(ids) {}
+  DraftService(DraftRepository& store, const Clock& clock, IdSource& ids) : store_(store), clock_(clock), ids_(ids) {}
 
   // Starts a draft (version 1). Forbidden unless an officer; Invalid
   // at $.request unless an object.
@@ -38,7 +39,7 @@ class DraftService {
  private:
   AuditEntry audit(const Actor& actor, std::string_view action, const Draft& d) const;
 
-  Store& store_;
+  DraftRepository& store_;
   const Clock& clock_;
   IdSource& ids_;
 };

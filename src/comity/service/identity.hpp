@@ -12,7 +12,8 @@
 
 #include "comity/service/actor.hpp"
 #include "comity/service/ids.hpp"
-#include "comity/store/store.hpp"
+#include "comity/store/identity_repository.hpp"
+#include "comity/store/store_error.hpp"
 
 namespace comity {
 
@@ -51,7 +52,8 @@ inline constexpr int64_t kFailuresBeforeLock = 5;
 class IdentityService {
  public:
   // REQUIRES: all three outlive the service.
-  IdentityService(Store& store, const Clock& clock, IdSource& ids) : store_(store), clock_(clock), ids_(ids) {}
+  IdentityService(IdentityRepository& store, const Clock& clock, IdSource& ids)
+      : store_(store), clock_(clock), ids_(ids) {}
 
   // Registers a party. ServiceError: Forbidden (not an admin), Invalid
   // (with field paths $.id, $.kind, $.state, $.name), Conflict (the id
@@ -101,7 +103,7 @@ class IdentityService {
   AuditEntry audit(const Actor& actor, std::string_view action, std::string_view object,
                    std::string_view payload) const;
 
-  Store& store_;
+  IdentityRepository& store_;
   const Clock& clock_;
   IdSource& ids_;
 };

@@ -13,7 +13,7 @@ std::string sources_json(const Pack& pack) {
   return j.dump();
 }
 
-void sync_packs(Store& store, PackRegistry& packs, Instant now) {
+void sync_packs(PublicationRepository& store, PackRegistry& packs, Instant now) {
   for (const auto& p : packs.all()) {
     if (p->sources.empty()) continue;  // built in memory (tests): nothing to keep
     std::string text = sources_json(*p);

@@ -4,7 +4,8 @@
 #pragma once
 
 #include "comity/rules/pack_registry.hpp"
-#include "comity/store/store.hpp"
+#include "comity/store/publication_repository.hpp"
+#include "comity/store/store_error.hpp"
 
 namespace comity {
 
@@ -13,7 +14,7 @@ namespace comity {
 // that every case opened since schema v14 finds its pack. Throws
 // StoreError{Corrupt} when a stored pack's text does not hash to its key,
 // PackError when it no longer loads.
-void sync_packs(Store& store, PackRegistry& packs, Instant now);
+void sync_packs(PublicationRepository& store, PackRegistry& packs, Instant now);
 
 // The JSON text a pack's sources are stored as: [[path, text], …].
 std::string sources_json(const Pack& pack);

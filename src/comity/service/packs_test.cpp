@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "comity/service/case_service.hpp"
+#include "comity/store/open_store.hpp"
 #include "test_support.hpp"
 
 namespace comity {

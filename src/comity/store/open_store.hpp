@@ -31,6 +31,11 @@ std::string files_beside(std::string_view where);
 // StoreError (Io when the database cannot be reached).
 std::unique_ptr<Store> open_store(const std::string& where, StoreAccess access = StoreAccess::ReadWrite);
 
+// Opens the SQLite store at `path`: read-write creates and migrates it;
+// read-only requires the current schema and refuses every write (StoreError
+// Io). Each store is one connection, for one thread at a time.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, StoreAccess access = StoreAccess::ReadWrite);
+
 // Opens the PostgreSQL store at `uri` (a libpq URI): read-write migrates it
 // (under the writer lock, so processes starting together migrate once);
 // read-only requires the current schema and refuses every write.

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "comity/store/store_error.hpp"
 
@@ -102,6 +103,27 @@ class SqlDb {
     else
       guarded(f, &SqlDb::begin_write, &SqlDb::commit, &SqlDb::rollback);
   }
+  // A unit the caller holds open (Store's Transaction): a write transaction
+  // as transaction(f) opens one, or a savepoint inside the open one. Closed
+  // innermost first by end_unit (COMMIT or RELEASE; on failure the unit stays
+  // open for undo_unit) or undo_unit.
+  void begin_unit() {
+    const bool nested = in_transaction();
+    nested ? savepoint() : begin_write();
+    units_.push_back(nested);
+  }
+  void end_unit() {
+    COMITY_ASSERT(!units_.empty(), "a unit is closed only once it was opened");
+    units_.back() ? release() : commit();
+    units_.pop_back();
+  }
+  void undo_unit() noexcept {
+    if (units_.empty()) return;
+    const bool nested = units_.back();
+    units_.pop_back();
+    nested ? rollback_to_savepoint() : rollback();
+  }
+
   template <class F>
   void snapshot(F&& f) {
     if (in_transaction())
@@ -121,6 +143,7 @@ class SqlDb {
   virtual void rollback_to_savepoint() noexcept = 0;
 
  private:
+  std::vector<bool> units_;  // the open units, innermost last: true for a savepoint
   using Step = void (SqlDb::*)();
   using Undo = void (SqlDb::*)() noexcept;
   template <class F>

@@ -3,6 +3,7 @@
 // is sql_store.cpp's; this file adapts a SQLite connection (sqlite.hpp) to
 // the SqlDb seam and migrates the file before it is used.
 #include "comity/store/migrations.hpp"
+#include "comity/store/open_store.hpp"
 #include "comity/store/sql_store.hpp"
 #include "comity/store/sqlite.hpp"
 

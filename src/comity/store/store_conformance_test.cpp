@@ -586,6 +586,89 @@ TYPED_TEST(StoreConformance, GroupCommitUndoesAFailedOperationAlone) {
   EXPECT_EQ(store->load_case("case-1")->c.state, "submitted");
 }
 
+// ---- Transactions the caller opens ----
+
+// Calls on several repositories in one Transaction: invisible to another
+// connection until commit(), then all there; a Transaction destroyed
+// without commit() leaves nothing, in any repository.
+TYPED_TEST(StoreConformance, ATransactionCommitsCallsOnEveryRepositoryTogether) {
+  auto store = this->open();
+  auto other = this->open();
+  this->seed_identity(*store);
+  const size_t audit_before = audit_count(*store);
+  {
+    Transaction tx(*store);
+    store->cases().create_case(s01_case("case-1"), audit("create", "case-1", "x"), {{"case-1", -1, "l0", "s", "{}"}});
+    store->drafts().put_draft({"d1", "u1", kT0, kT0, 1, "{}"}, audit("create_draft", "d1", "{}"));
+    store->trust().add_trust_import({"{}", "cross_signed", kT0}, audit("import_trust", "cross_signed", "{}"));
+    store->audit().append_audit(audit("read", "case-1", "y"));
+    tx.commit();
+  }
+  EXPECT_TRUE(other->load_case("case-1"));
+  EXPECT_TRUE(other->draft("d1"));
+  EXPECT_EQ(other->trust_imports().size(), 1u);
+  EXPECT_EQ(other->log_size(), 1u);
+  EXPECT_EQ(audit_count(*other), audit_before + 4);
+  {
+    Transaction tx(*store);
+    store->create_case(s01_case("case-2"), audit("create", "case-2", "x"), {{"case-2", -1, "l1", "s", "{}"}});
+    store->put_draft({"d2", "u1", kT0, kT0, 1, "{}"}, audit("create_draft", "d2", "{}"));
+    store->add_trust_import({"{}", "cross_signed", kT0}, audit("import_trust", "cross_signed", "{}"));
+  }  // not committed: undone
+  for (Store* s : {store.get(), other.get()}) {
+    EXPECT_FALSE(s->load_case("case-2"));
+    EXPECT_FALSE(s->draft("d2"));
+    EXPECT_EQ(s->trust_imports().size(), 1u);
+    EXPECT_EQ(s->log_size(), 1u);
+    EXPECT_EQ(audit_count(*s), audit_before + 4);
+  }
+  // The connection is usable afterwards, and the log goes on gapless.
+  store->create_case(s01_case("case-2"), audit("create", "case-2", "x"), {{"case-2", -1, "l1", "s", "{}"}});
+  EXPECT_EQ(store->log_leaves(0, 10), (std::vector<std::string>{"l0", "l1"}));
+}
+
+// Inside a Transaction a failing call is undone alone (the caller goes on);
+// a Transaction opened inside another is a savepoint of it: undone alone
+// when dropped, committed only with the outer one.
+TYPED_TEST(StoreConformance, ATransactionInsideAnotherIsASavepointOfIt) {
+  auto store = this->open();
+  auto other = this->open();
+  store->create_case(s01_case("case-0"), audit("create", "case-0", "x"));
+  {
+    Transaction outer(*store);
+    store->create_case(s01_case("case-1"), audit("create", "case-1", "x"));
+    EXPECT_TRUE(throws_store_error(StoreError::Code::Constraint, [&] {
+      store->create_case(s01_case("case-0"), audit("create", "case-0", "again"));
+    }));
+    {
+      Transaction inner(*store);
+      store->create_case(s01_case("case-2"), audit("create", "case-2", "x"));
+    }  // dropped: case-2 undone, case-1 kept
+    {
+      Transaction inner(*store);
+      store->create_case(s01_case("case-3"), audit("create", "case-3", "x"));
+      inner.commit();
+    }
+    EXPECT_FALSE(other->load_case("case-3"));  // the outer one has not committed yet
+    outer.commit();
+  }
+  EXPECT_TRUE(other->load_case("case-1"));
+  EXPECT_FALSE(other->load_case("case-2"));
+  EXPECT_TRUE(other->load_case("case-3"));
+  EXPECT_EQ(audit_count(*other), 3u);  // case-0, case-1, case-3
+  // An exception out of group_commit's work undoes the whole group.
+  EXPECT_THROW(store->group_commit([&] {
+    store->create_case(s01_case("case-4"), audit("create", "case-4", "x"));
+    Transaction inner(*store);
+    store->create_case(s01_case("case-5"), audit("create", "case-5", "x"));
+    inner.commit();
+    throw std::runtime_error("the group fails");
+  }),
+               std::runtime_error);
+  EXPECT_FALSE(other->load_case("case-4"));
+  EXPECT_FALSE(other->load_case("case-5"));
+}
+
 // ---- The transparency log ----
 
 // The log is appended in the case's transaction: a leaf that cannot be
