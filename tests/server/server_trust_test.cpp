@@ -490,6 +490,28 @@ TEST_F(Sessions, LoginSetsAStrictCookieAndChangesNeedTheCsrfToken) {
   problem_of(http.Get("/api/v1/me", second), 401);
 }
 
+// One password tried on many users never trips a user's lock-out (one
+// failure each); the per-client limit stops it, even for the right password
+// of another user, until the next minute.
+TEST_F(Sessions, LoginAttemptsFromOneClientAreLimitedPerMinute) {
+  for (int i = 0; i < kLoginsPerClientPerMinute; ++i)
+    problem_of(login("user-" + std::to_string(i), "Summer2026!!"), 401);
+  auto refused = login("officer-de", "correct horse battery");
+  EXPECT_EQ(problem_of(refused, 429)["kind"], "too_many_requests");
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "60");
+  set_time(start + 59);
+  auto still = login("officer-de", "correct horse battery");
+  problem_of(still, 429);
+  EXPECT_EQ(still->get_header_value("Retry-After"), "1");
+  set_time(start + 60);
+  auto ok = login("officer-de", "correct horse battery");
+  ASSERT_EQ(ok->status, 201) << ok->body;
+  // A malformed attempt is refused before it is counted.
+  for (int i = 0; i < kLoginsPerClientPerMinute + 5; ++i)
+    problem_of(http.Post("/api/v1/session", R"({"user": 1})", "application/json"), 422);
+  EXPECT_EQ(login("officer-de", "correct horse battery")->status, 201);
+}
+
 TEST_F(Sessions, FailedLoginsLockTheUserOutWithBackOff) {
   // Unknown user and wrong password get the same answer.
   auto unknown = problem_of(login("nobody", "correct horse battery"), 401);

@@ -142,6 +142,7 @@ void post_session(Node& node, Call& call) {
   IdentityService::LoginAttempt attempt;
   {
     std::lock_guard<std::mutex> lock(node.store_mu);
+    node.identity.count_login_attempt(call.req.remote_addr);
     attempt = node.identity.prepare_login(body["user"].get<std::string>());
   }
   const bool matches = IdentityService::password_matches(attempt, body["password"].get<std::string>());

@@ -29,6 +29,9 @@ struct HttpRequest {
   std::multimap<std::string, std::string> query;             // decoded names and values
   std::vector<std::pair<std::string, std::string>> headers;  // as sent
   std::string body;                                          // the whole body, unless the route streams it
+  // The client's address as the connection shows it (no proxy header is
+  // believed), or "" when the transport has none.
+  std::string remote_addr;
   // A streamed body (routes that take one): calls the sink with each piece as
   // it arrives, until the body ends or the sink returns false. Null: `body`.
   std::function<void(const BodySink&)> read_body;

@@ -45,6 +45,7 @@ std::string pattern_of(std::string_view tmpl) {
 HttpRequest request_of(const httplib::Request& req) {
   HttpRequest r;
   r.method = req.method;
+  r.remote_addr = req.remote_addr;
   r.path = req.path;
   for (const auto& [k, v] : req.params) r.query.emplace(k, v);
   for (const auto& [k, v] : req.headers) r.headers.emplace_back(k, v);

@@ -186,6 +186,17 @@ ServiceError locked_out(Instant until, Instant now) {
 
 }  // namespace
 
+void IdentityService::count_login_attempt(std::string_view client) {
+  if (client.empty()) return;
+  const Instant now = clock_.now();
+  const Instant window = now - now % 60;
+  if (store_.add_rate_hit("login:" + std::string(client), window) > kLoginsPerClientPerMinute) {
+    ServiceError e(ErrorKind::TooManyRequests, "too many login attempts from this client; try again later");
+    e.retry_after = window + 60 - now;
+    throw e;
+  }
+}
+
 IdentityService::LoginAttempt IdentityService::prepare_login(std::string_view user_id) {
   const Instant now = clock_.now();
   auto failures = store_.login_failures(user_id);

@@ -48,6 +48,11 @@ std::string csrf_token_for(std::string_view session_token);
 // at most an hour.
 inline constexpr int64_t kSessionSeconds = 12 * 3600;
 inline constexpr int64_t kFailuresBeforeLock = 5;
+// Login attempts one client (address) may make per minute, whichever users
+// it names and whichever process of the node it reaches: the per-user
+// lock-out stops guessing one user's password, this stops trying one
+// password on many users.
+inline constexpr int64_t kLoginsPerClientPerMinute = 20;
 
 class IdentityService {
  public:
@@ -93,6 +98,11 @@ class IdentityService {
     std::optional<std::string> phc;  // none: unknown user or no password
   };
   LoginAttempt prepare_login(std::string_view user_id);
+  // Counts a login attempt from `client` (its address; "" counts nothing)
+  // in the store, so every process of the node sees it. ServiceError
+  // TooManyRequests, with retry_after to the next minute, past
+  // kLoginsPerClientPerMinute. Call before prepare_login.
+  void count_login_attempt(std::string_view client);
   static bool password_matches(const LoginAttempt& attempt, std::string_view password);
   Session complete_login(const LoginAttempt& attempt, bool password_matched);
 

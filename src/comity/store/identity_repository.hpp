@@ -68,6 +68,13 @@ class IdentityRepository {
   virtual std::optional<TokenOwner> user_by_session(std::string_view token_sha256, Instant now) = 0;
   // Ends a live session; false if none.
   virtual bool end_session(std::string_view id, Instant at, const AuditEntry& audit) = 0;
+
+  // Rate limits shared by every process of the node: counts one hit on
+  // `bucket` (e.g. "login:" + client address) in the window that starts at
+  // `window_start` and returns the window's hits so far, this one included.
+  // Forgets every window that started before `window_start`. One
+  // transaction; not audited (a counter, not a change of anything).
+  virtual int64_t add_rate_hit(std::string_view bucket, Instant window_start) = 0;
 };
 
 }  // namespace comity

@@ -304,6 +304,14 @@ CREATE TABLE leases (
   expires_ms INTEGER NOT NULL
 ) STRICT;
 )SQL"},
+    {17, "rate_hits: requests counted per client and minute, shared by every process of the node", R"SQL(
+CREATE TABLE rate_hits (
+  bucket       TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  hits         INTEGER NOT NULL CHECK (hits >= 1),
+  PRIMARY KEY (bucket, window_start)
+) STRICT;
+)SQL"},
 };
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace comity {
 
 class PgDb;
 
-inline constexpr int kSchemaVersion = 16;
+inline constexpr int kSchemaVersion = 17;
 
 // Applies every migration newer than the database's version. Returns the
 // resulting version. Throws StoreError (the failed migration is rolled back)

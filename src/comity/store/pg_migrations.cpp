@@ -287,6 +287,14 @@ CREATE TABLE leases (
   expires_ms BIGINT NOT NULL
 );
 )SQL"},
+    {17, "rate_hits: requests counted per client and minute, shared by every process of the node", R"SQL(
+CREATE TABLE rate_hits (
+  bucket       TEXT NOT NULL,
+  window_start BIGINT NOT NULL,
+  hits         BIGINT NOT NULL CHECK (hits >= 1),
+  PRIMARY KEY (bucket, window_start)
+);
+)SQL"},
 };
 
 }  // namespace

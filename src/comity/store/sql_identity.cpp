@@ -178,4 +178,21 @@ SqlStore::TokenOwner SqlStore::token_owner(SqlStmt& s) {
                     s.text(8), s.text(9)};
 }
 
+// The earlier windows go first, so the table holds the current window only;
+// the upsert then counts atomically whichever process hits first.
+int64_t SqlStore::add_rate_hit(std::string_view bucket, Instant window_start) {
+  int64_t hits = 0;
+  db_.transaction([&] {
+    db_.prepare("DELETE FROM rate_hits WHERE window_start < ?").bind(1, window_start).run();
+    auto s = db_.prepare(
+        "INSERT INTO rate_hits(bucket, window_start, hits) VALUES (?,?,1) "
+        "ON CONFLICT(bucket, window_start) DO UPDATE SET hits = rate_hits.hits + 1 RETURNING hits");
+    s.bind(1, bucket).bind(2, window_start);
+    if (!s.step()) throw StoreError(StoreError::Code::Other, "rate_hits: the upsert returned no row");
+    hits = s.integer(0);
+    s.run();
+  });
+  return hits;
+}
+
 }  // namespace comity::sql_detail

@@ -43,6 +43,7 @@ class SqlStore final : public Store {
                    Instant expires_at, const AuditEntry& audit) override;
   std::optional<TokenOwner> user_by_session(std::string_view token_sha256, Instant now) override;
   bool end_session(std::string_view id, Instant at, const AuditEntry& audit) override;
+  int64_t add_rate_hit(std::string_view bucket, Instant window_start) override;
   void put_party(const Party& p, const AuditEntry& audit) override;
   std::optional<Party> party(std::string_view id) override;
   std::vector<Party> list_parties(std::string_view after_id, int limit) override;

@@ -993,6 +993,27 @@ TYPED_TEST(StoreConformance, PasswordsAndLoginFailures) {
   EXPECT_EQ(f.locked_until, 0);
 }
 
+// Rate limits: one count per bucket and window, shared by every connection;
+// a later window starts again at one and forgets the earlier ones; a hit
+// made in a transaction that is undone is undone with it.
+TYPED_TEST(StoreConformance, RateHitsCountPerBucketAndWindowAcrossConnections) {
+  auto a = this->open();
+  auto b = this->open();
+  EXPECT_EQ(a->add_rate_hit("login:10.0.0.1", kT0), 1);
+  EXPECT_EQ(b->add_rate_hit("login:10.0.0.1", kT0), 2);
+  EXPECT_EQ(a->add_rate_hit("login:10.0.0.2", kT0), 1);
+  EXPECT_EQ(b->add_rate_hit("login:10.0.0.1", kT0), 3);
+  EXPECT_EQ(a->add_rate_hit("login:10.0.0.2", kT0 + 60), 1);
+  EXPECT_EQ(b->add_rate_hit("login:10.0.0.1", kT0 + 60), 1);
+  {
+    Transaction tx(*a);
+    EXPECT_EQ(a->add_rate_hit("login:10.0.0.1", kT0 + 60), 2);
+  }
+  EXPECT_EQ(b->add_rate_hit("login:10.0.0.1", kT0 + 60), 2);
+  // The earlier window was forgotten: hitting it again counts from one.
+  EXPECT_EQ(a->add_rate_hit("login:10.0.0.1", kT0), 1);
+}
+
 TYPED_TEST(StoreConformance, SessionsLiveUntilTheyEndOrExpire) {
   auto store = this->open();
   this->seed_identity(*store);
