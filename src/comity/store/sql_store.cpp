@@ -433,6 +433,12 @@ class SqlStore final : public Store {
     return out;
   }
 
+  int64_t count_trust_imports() override {
+    auto s = db_.prepare("SELECT count(*) FROM trust_imports");
+    s.step();
+    return s.integer(0);
+  }
+
   // The case row, its history and its clocks from one snapshot, so a commit
   // landing between the three queries cannot mix two versions of a case.
   std::optional<CaseRecord> load_case(std::string_view id) override {

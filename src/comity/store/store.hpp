@@ -327,6 +327,9 @@ class Store {
   };
   virtual void add_trust_import(const TrustImport& import, const AuditEntry& audit) = 0;
   virtual std::vector<TrustImport> trust_imports() = 0;
+  // How many trust imports are stored (one query; a process checks it before
+  // trusting what it replayed, since another may have imported since).
+  virtual int64_t count_trust_imports() = 0;
 
   // Identity. Each change is saved with its audit entry in one transaction.
   // put_* insert (StoreError{Constraint} on a duplicate id or a missing party/user).
