@@ -3,7 +3,8 @@
 // other keeps serving; the log signer's lease passes to the survivor. At the
 // end no acknowledged write is lost, `comity db check` is clean, the log has
 // no index twice and no gap, and every checkpoint either process published
-// is one history signed with the node's one key.
+// is one history signed with the node's one key. Trust imported through
+// either process binds both.
 #include "server/harness.hpp"
 
 namespace comity {
@@ -157,6 +158,86 @@ TEST(ScaleOut, OneProcessSignsAtATime) {
       << "B took the lease over at once";
   EXPECT_EQ(b->stop(), 0);
   expect_store_intact(db, {}, v, dir);
+}
+
+// Trust imported through one process is what every process trusts: B,
+// started before the import, checks its own import against A's, serves
+// both and verifies a signed order under them; a revocation imported
+// through B then binds A.
+TEST(ScaleOut, TrustImportedThroughOneProcessIsTrustedByEvery) {
+  if (!on_postgres()) GTEST_SKIP() << "several processes share a PostgreSQL database (COMITY_TEST_STORE=postgres)";
+  test::TempDir dir;
+  const std::string db = test_store(dir);
+  seed(db);
+  auto a = std::make_unique<Server>(db, kArgs);
+  auto b = std::make_unique<Server>(db, kArgs);
+  auto trusted_on = [](const Server& s) {
+    auto r = s.client().Get("/api/v1/trust");
+    EXPECT_EQ(r->status, 200);
+    return json::parse(r->body);
+  };
+  ASSERT_TRUE(trusted_on(*b)["anchors"].empty());
+
+  // Germany's anchor certifies the Berlin prosecutor's office, which certifies its officer.
+  const Instant now = SystemClock().now(), day = 86400, start = now - day;
+  const crypto::SigningKey anchor = crypto::SigningKey::generate(), office = crypto::SigningKey::generate(),
+                           officer = crypto::SigningKey::generate();
+  auto recipient = [] { return crypto::age_recipient(crypto::AgeIdentity::generate().public_key()); };
+  json bundle = {
+      {"type", "comity.trust-bundle/v1"},
+      {"anchors",
+       {trust::make_anchor(
+           {"DE", "DE-central", "central authority", "", recipient(), start, start + 1000 * day, "", {}}, anchor)}},
+      {"credentials",
+       {trust::issue_credential("c-sta",
+                                {"DE-STA-BERLIN", "DE", "issuing_authority", "", "", "DE-STA-BERLIN",
+                                 trust::key_text(office.public_key()), recipient()},
+                                anchor, start, start + 365 * day),
+        trust::issue_credential("c-officer",
+                                {"DE-STA-BERLIN", "DE", "issuing_authority", "officer-de", "officer", "officer-de",
+                                 trust::key_text(officer.public_key()), recipient()},
+                                office, start, start + 90 * day)}}};
+  auto import_on = [](const Server& s, const json& docs) {
+    return s.client().Post("/api/v1/trust", bearer("admin"), docs.dump(), "application/json");
+  };
+  auto revocations = [&](int64_t seq, bool revoke_officer) {
+    std::vector<trust::Revocation> entries;
+    if (revoke_officer) entries.push_back({trust::key_text(officer.public_key()), "compromised", now - 60});
+    return json{{"type", "comity.trust-bundle/v1"},
+                {"revocations", {trust::sign_revocations(office, seq, now - 60, entries)}}};
+  };
+  auto imported = import_on(*a, bundle);
+  ASSERT_EQ(imported->status, 201) << imported->body;
+  // B has not looked since: the office's list is checked against what the
+  // store holds (A's import), not against what B trusted before.
+  auto listed = import_on(*b, revocations(1, false));
+  ASSERT_EQ(listed->status, 201) << listed->body;
+
+  const json on_b = trusted_on(*b);
+  EXPECT_EQ(on_b["anchors"].size(), 1u) << on_b.dump();
+  EXPECT_EQ(on_b["credentials"].size(), 2u) << on_b.dump();
+  EXPECT_EQ(on_b["revocations"].size(), 1u) << on_b.dump();
+  EXPECT_EQ(on_b, trusted_on(*a));
+
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  auto open_on = [&](const Server& s, const std::string& id) {
+    json order = trust::make_order(request, id, crypto::base64_encode(crypto::random_bytes(18)), now - 60, now + day);
+    json body = {{"signed_order", trust::sign_order(order, "officer", officer)}, {"pathway", "P_EU_EPOC"}};
+    return s.client().Post("/api/v1/cases", bearer("officer-de"), body.dump(), "application/json");
+  };
+  auto opened = open_on(*b, "ord-on-b");
+  ASSERT_EQ(opened->status, 201) << "B verifies under the anchor A imported: " << opened->body;
+  EXPECT_EQ(json::parse(opened->body)["signed_order"]["signatures"][0]["chain"][2]["state"], "DE");
+
+  // The office revokes its officer's key, through B: A refuses the officer's next order.
+  auto revoked = import_on(*b, revocations(2, true));
+  ASSERT_EQ(revoked->status, 201) << revoked->body;
+  json refused = problem_of(open_on(*a, "ord-on-a"), 422);
+  EXPECT_EQ(refused["reason"], "revoked") << refused.dump();
+  // A list no newer than the one in force is stale on either process.
+  EXPECT_EQ(problem_of(import_on(*a, revocations(2, false)), 409)["reason"], "stale");
+  EXPECT_EQ(a->stop(), 0);
+  EXPECT_EQ(b->stop(), 0);
 }
 
 }  // namespace

@@ -385,9 +385,13 @@ void post_event(Node& node, Call& call) {
   CaseRecord r;
   std::string event = body["event"].get<std::string>(), reason = body.value("reason", std::string()),
               ground = body.value("ground", std::string());
-  auto trust_now = node.trusted();
+  // Synced from the store only when a signature is to be checked.
+  std::shared_ptr<const trust::TrustStore> trust_now;
   std::optional<CaseService::Countersignature> counter;
-  if (body.contains("signature")) counter.emplace(CaseService::Countersignature{body["signature"], *trust_now});
+  if (body.contains("signature")) {
+    trust_now = node.trusted();
+    counter.emplace(CaseService::Countersignature{body["signature"], *trust_now});
+  }
   node.durably([&] {
     r = node.cases.step(record.id, event, actor_of(call.principal()), reason, key, &replayed, ground,
                         counter ? &*counter : nullptr);

@@ -29,11 +29,10 @@ void post_production(Node& node, Call& call) {
   EvidenceService& evidence = evidence_of(node);
   json body = json_body(call.req);
   const Actor actor = actor_of(call.principal());
-  auto trust_now = node.trusted();
   json out;
   {
     std::lock_guard<std::mutex> lock(node.store_mu);
-    Production p = evidence.register_production(call.param(0), body, actor, *trust_now);
+    Production p = evidence.register_production(call.param(0), body, actor, *node.trusted(node.store));
     out = evidence.describe(p.id, actor);
   }
   call.res.set_header("Location", "/api/v1/productions/" + out["id"].get<std::string>());

@@ -12,7 +12,6 @@
 #include "comity/server/web_assets.hpp"
 #include "comity/service/statements.hpp"
 #include "comity/service/trusted.hpp"
-#include "comity/util/sha256.hpp"
 
 namespace comity::handlers {
 namespace {
@@ -164,14 +163,20 @@ void evaluate(Node& node, Call& call) {
 // What the exchange trusts, as a bundle anyone may fetch to verify orders
 // and manifests offline (comity verify --trust).
 void get_trust(Node& node, Call& call) {
-  call.res.send_json(safe_dump(node.trusted()->bundle()));
+  json bundle;
+  {
+    Node::ReadLease db(node);
+    bundle = node.trusted(*db)->bundle();
+  }
+  call.res.send_json(safe_dump(bundle));
 }
 
 // An admin imports a bundle: every document is checked against what is
-// trusted already, and the import is stored with its audit entry before it
-// takes effect. ?anchor_change=operator_override replaces a State's anchor
-// without the old anchor's signature. A revocation list no newer than the
-// one in force is refused (409, stale).
+// trusted already (every import stored, whichever process took it), and
+// the import is stored with its audit entry before it takes effect.
+// ?anchor_change=operator_override replaces a State's anchor without the
+// old anchor's signature. A revocation list no newer than the one in force
+// is refused (409, stale).
 void post_trust(Node& node, Call& call) {
   const Principal& who = call.principal();
   const std::string change = call.req.has_param("anchor_change") ? call.req.param("anchor_change") : "cross_signed";
@@ -180,14 +185,9 @@ void post_trust(Node& node, Call& call) {
     throw Error(ErrorKind::Malformed, "anchor_change must be cross_signed or operator_override",
                 {{"$query.anchor_change", "cross_signed or operator_override"}});
   json body = json_body(call.req);
-  std::lock_guard<std::mutex> one_import(node.trust_import_mu);
-  auto next = std::make_shared<trust::TrustStore>(*node.trusted());
-  next->add_bundle(body, *how);  // throws TrustError: Untrusted, or Conflict for a stale list
-  std::string text = body.dump();
-  AuditEntry audit{0,      node.clock.now(), std::string(role_name(who.user.role)) + ":" + who.user.id, "import_trust",
-                   change, sha256_hex(text)};
-  node.durably([&] { node.store.add_trust_import({text, change, node.clock.now()}, audit); });
-  node.set_trusted(next);
+  // Throws TrustError: Untrusted, or Conflict for a stale list.
+  auto next = node.trust.import(node.committer, node.store, body, *how,
+                                std::string(role_name(who.user.role)) + ":" + who.user.id, node.clock.now());
   json b = next->bundle();
   call.res.send_json(safe_dump(json{{"anchors", b["anchors"].size()},
                                     {"credentials", b["credentials"].size()},

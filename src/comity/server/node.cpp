@@ -7,13 +7,11 @@
 #include "comity/ledger/checkpoint.hpp"
 #include "comity/service/packs.hpp"
 #include "comity/service/transparency.hpp"
-#include "comity/service/trusted.hpp"
 #include "comity/util/sha256.hpp"
 
 namespace comity {
 
 using nlohmann::json;
-using Clk = std::chrono::steady_clock;
 
 void log_line(const nlohmann::json& line) {
   std::cerr << safe_dump(line) + "\n";
@@ -55,10 +53,10 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
           options.log_key ? options.log_key
                           : std::make_shared<const crypto::SigningKey>(crypto::SigningKey::generate()),
           process_holder_name(), options.lease_ttl),
-      last_publish_(Clk::now().time_since_epoch().count()) {
+      trust(s),
+      committer(s, store_mu, [this](Store& writer) { log.sync(writer); }) {
   {
     std::lock_guard<std::mutex> lock(store_mu);
-    trust_store_ = std::make_shared<const trust::TrustStore>(trusted_by(store));
     if (!options.evidence_dir.empty()) {
       vault = std::make_unique<EvidenceVault>(options.evidence_dir);
       evidence = std::make_unique<EvidenceService>(store, *vault, clock, ids, options.evidence_holding_days);
@@ -70,17 +68,21 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
       readers_.push_back(options.open_reader());
       idle_readers_.push_back(readers_.back().get());
     }
-  committer_ = std::thread([this] { run_committer(); });
+  Sweeper::Sink sink{[this](size_t events) {
+                       std::lock_guard<std::mutex> m(metrics.mu);
+                       metrics.expiry_events += events;
+                     },
+                     [this] {
+                       std::lock_guard<std::mutex> m(metrics.mu);
+                       ++metrics.sweeps;
+                     },
+                     [](const json& line) { log_line(line); }};
+  sweeper_ = std::make_unique<Sweeper>(
+      store, store_mu, cases, evidence.get(), log, clock, Sweeper::Every{options.sweep_every, options.checkpoint_every},
+      [this] { publish_checkpoint(); }, std::move(sink));
 }
 
-Node::~Node() {
-  {
-    std::lock_guard<std::mutex> lock(commit_mu_);
-    commit_stopping_ = true;
-  }
-  commit_cv_.notify_all();
-  committer_.join();
-}
+Node::~Node() = default;
 
 Node::ReadLease::ReadLease(Node& node) : node_(node) {
   if (node.readers_.empty()) {
@@ -103,65 +105,6 @@ Node::ReadLease::~ReadLease() {
   node_.pool_cv_.notify_one();
 }
 
-// Group commit (docs/store.md): handlers hand their writes to one committer
-// thread, which runs every write waiting at that moment inside one
-// transaction and one durable COMMIT, then wakes their handlers. A handler
-// answers only after the COMMIT that holds its write returned.
-void Node::durably(std::function<void()> work) {
-  Job job;
-  job.work = std::move(work);
-  {
-    std::lock_guard<std::mutex> lock(commit_mu_);
-    commit_queue_.push_back(&job);
-  }
-  commit_cv_.notify_one();
-  {
-    // Each waiter sleeps on its own condition, so a commit wakes exactly
-    // the threads whose work it holds, not the herd waiting for the next.
-    std::unique_lock<std::mutex> lock(commit_mu_);
-    job.wake.wait(lock, [&] { return job.done; });
-  }
-  if (job.error) std::rethrow_exception(job.error);
-}
-
-void Node::run_committer() {
-  std::unique_lock<std::mutex> lock(commit_mu_);
-  for (;;) {
-    commit_cv_.wait(lock, [this] { return commit_stopping_ || !commit_queue_.empty(); });
-    if (commit_queue_.empty()) return;  // stopping, and nothing left to commit
-    std::vector<Job*> batch;
-    while (!commit_queue_.empty() && batch.size() < 1024) {
-      batch.push_back(commit_queue_.front());
-      commit_queue_.pop_front();
-    }
-    lock.unlock();
-    try {
-      std::lock_guard<std::mutex> store_lock(store_mu);
-      store.group_commit([&] {
-        for (Job* j : batch) {
-          try {
-            j->work();
-          } catch (...) {
-            j->error = std::current_exception();
-          }
-        }
-      });
-      log.sync(store);
-    } catch (...) {
-      auto failed = std::current_exception();
-      for (Job* j : batch)
-        if (!j->error) j->error = failed;  // nothing of this group is stored
-    }
-    lock.lock();
-    // Under commit_mu_: a job's thread cannot see `done` and destroy the
-    // job before notify_one returns.
-    for (Job* j : batch) {
-      j->done = true;
-      j->wake.notify_one();
-    }
-  }
-}
-
 StoredCheckpoint Node::publish_checkpoint() {
   std::lock_guard<std::mutex> order(publish_mu_);
   StoredCheckpoint out;
@@ -169,7 +112,7 @@ StoredCheckpoint Node::publish_checkpoint() {
     std::lock_guard<std::mutex> lock(store_mu);
     out = log.publish(store, clock.now());
   }
-  last_publish_ = Clk::now().time_since_epoch().count();
+  sweeper_->published();
   return out;
 }
 
@@ -195,114 +138,6 @@ nlohmann::ordered_json Node::statistics_report() {
     stats_size_ = last.tree_size;
   }
   return stats_;
-}
-
-// Acts on the clocks that ran out, a bounded batch per query. A case that
-// cannot be saved (e.g. a concurrent step got there first, which itself
-// acted on the expiry) is logged and left to the next pass.
-int Node::sweep() {
-  int changed = 0;
-  for (int round = 0; round < 10; ++round) {
-    std::vector<std::string> due;
-    {
-      std::lock_guard<std::mutex> lock(store_mu);
-      due = store.cases_with_unhandled_expiries(clock.now(), 100);
-    }
-    for (const auto& id : due) {
-      try {
-        std::lock_guard<std::mutex> lock(store_mu);
-        auto fired = cases.expire(id);
-        log.sync(store);
-        ++changed;
-        {
-          std::lock_guard<std::mutex> m(metrics.mu);
-          metrics.expiry_events += fired.size();
-        }
-        if (!fired.empty())
-          log_line({{"ts", format_instant(clock.now())},
-                    {"level", "info"},
-                    {"msg", "clock expired"},
-                    {"case", id},
-                    {"events", fired}});
-      } catch (const std::exception& e) {
-        log_line({{"level", "error"}, {"msg", "expiry sweep"}, {"case", id}, {"error", e.what()}});
-      }
-    }
-    if (due.size() < 100) break;
-  }
-  // Evidence whose retention ended, or whose case must delete what it obtained.
-  if (evidence) {
-    try {
-      std::lock_guard<std::mutex> lock(store_mu);
-      int deleted = evidence->purge();
-      changed += deleted;
-      if (deleted)
-        log_line({{"ts", format_instant(clock.now())},
-                  {"level", "info"},
-                  {"msg", "evidence deleted"},
-                  {"productions", deleted}});
-    } catch (const std::exception& e) {
-      log_line({{"level", "error"}, {"msg", "evidence retention"}, {"error", e.what()}});
-    }
-  }
-  {
-    std::lock_guard<std::mutex> m(metrics.mu);
-    ++metrics.sweeps;
-  }
-  return changed;
-}
-
-void Node::start_sweeper_run() {
-  std::lock_guard<std::mutex> lock(sweep_mu_);
-  stopping_ = false;
-}
-
-void Node::stop_sweeper() {
-  {
-    std::lock_guard<std::mutex> lock(sweep_mu_);
-    stopping_ = true;
-  }
-  sweep_cv_.notify_all();
-}
-
-void Node::run_sweeper() {
-  bool signer = false;
-  std::unique_lock<std::mutex> lock(sweep_mu_);
-  while (!stopping_) {
-    lock.unlock();
-    const bool was_signer = signer;
-    try {
-      std::lock_guard<std::mutex> store_lock(store_mu);
-      signer = log.hold_lease(store);
-    } catch (const std::exception& e) {
-      signer = false;  // cannot tell: stand by (the fence refuses a stale signer's checkpoint anyway)
-      log_line({{"level", "error"}, {"msg", "log signer lease"}, {"error", e.what()}});
-    }
-    if (signer != was_signer)
-      log_line({{"ts", format_instant(clock.now())},
-                {"level", "info"},
-                {"msg", signer ? "this process signs the log and sweeps the clocks" : "another process signs the log"},
-                {"holder", log.holder()}});
-    if (signer) {
-      sweep();
-      // A new signer publishes at once what its predecessor left unsigned.
-      if (!was_signer || Clk::now() - Clk::time_point(Clk::duration(last_publish_.load())) >= options.checkpoint_every)
-        try {
-          publish_checkpoint();
-        } catch (const std::exception& e) {
-          log_line({{"level", "error"}, {"msg", "checkpoint"}, {"error", e.what()}});
-        }
-    }
-    lock.lock();
-    sweep_cv_.wait_for(lock, options.sweep_every, [this] { return stopping_; });
-  }
-  lock.unlock();
-  if (signer) try {
-      std::lock_guard<std::mutex> store_lock(store_mu);
-      log.release_lease(store);
-    } catch (const std::exception& e) {
-      log_line({{"level", "error"}, {"msg", "log signer lease"}, {"error", e.what()}});
-    }
 }
 
 // Tokens are high-entropy secrets; only their SHA-256 digests are stored.
@@ -371,13 +206,8 @@ std::pair<CaseRecord, Audience> Node::visible_case(Store& db, const Principal& w
 }
 
 std::shared_ptr<const trust::TrustStore> Node::trusted() {
-  std::lock_guard<std::mutex> lock(trust_mu_);
-  return trust_store_;
-}
-
-void Node::set_trusted(std::shared_ptr<const trust::TrustStore> next) {
-  std::lock_guard<std::mutex> lock(trust_mu_);
-  trust_store_ = std::move(next);
+  ReadLease db(*this);
+  return trust.current(*db);
 }
 
 std::string Node::render_metrics() {

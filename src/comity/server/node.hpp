@@ -1,22 +1,24 @@
 // The node's state behind the HTTP layer: the store and its read
-// connections, the services, the group committer, the transparency log in
-// memory with its checkpoint signer, what the exchange trusts, the expiry
-// sweep and the metrics. Handlers (handlers_*.cpp) get a Node and a Call;
-// the router (router.cpp) is the only caller of handlers.
+// connections, the services (service/: the cases, identity, drafts,
+// evidence, the transparency log, trust, the group committer, the sweeper),
+// authentication, the checkpoints and statistics served, and the metrics.
+// Handlers (handlers_*.cpp) get a Node and a Call; the router (router.cpp)
+// is the only caller of handlers.
 //
 // Locking (REQUIRES comments name them): store_mu serialises the writer
-// connection; commit_mu the committer's queue; pool_mu the idle readers;
-// the log service its tree; publish_mu the order of checkpoints; trust_mu
-// the trust pointer (trust_import_mu one import at a time); stats_mu the
-// statistics cache; sweep_mu the sweeper's stop flag; metrics.mu the counters.
+// connection; pool_mu the idle readers; publish_mu the order of
+// checkpoints; stats_mu the statistics cache; metrics.mu the counters. The
+// services keep their own (service/*.hpp): the committer its queue, the log
+// service its tree, the trust service its trust store and its one import at
+// a time, the sweeper its stop flag. Order: publish_mu, then store_mu, then
+// the log's tree, the trust store's lock or metrics.mu; stats_mu before a
+// read lease (pool_mu, or store_mu without readers); the trust service's
+// import lock is held while its import waits for the committer, which takes
+// store_mu.
 #pragma once
 
 #include <array>
-#include <atomic>
-#include <chrono>
 #include <condition_variable>
-#include <deque>
-#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,7 +26,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -32,11 +33,14 @@
 #include "comity/server/api_server.hpp"
 #include "comity/server/http.hpp"
 #include "comity/service/case_service.hpp"
+#include "comity/service/committer.hpp"
 #include "comity/service/drafts.hpp"
 #include "comity/service/evidence.hpp"
 #include "comity/service/identity.hpp"
 #include "comity/service/log_service.hpp"
 #include "comity/service/permissions.hpp"
+#include "comity/service/sweeper.hpp"
+#include "comity/service/trusted.hpp"
 #include "comity/store/evidence_vault.hpp"
 #include "comity/trust/credentials.hpp"
 
@@ -125,9 +129,10 @@ class Node {
   };
 
   // Runs `work` (calls on the store or the services) in the next group
-  // commit and returns once that commit is durable. Rethrows what `work`
-  // threw, or the commit's failure. REQUIRES: store_mu not held.
-  void durably(std::function<void()> work);
+  // commit and returns once that commit is durable (GroupCommitter::durably).
+  // Rethrows what `work` threw, or the commit's failure. REQUIRES: store_mu
+  // not held.
+  void durably(std::function<void()> work) { committer.durably(std::move(work)); }
 
   // The principal behind "Authorization: Bearer TOKEN" or a browser session
   // cookie. Throws Error{Unauthenticated} (the caller adds WWW-Authenticate)
@@ -144,13 +149,21 @@ class Node {
   // Throws Error{NotFound} when it does not exist for `who` (ids cannot be probed).
   std::pair<CaseRecord, Audience> visible_case(Store& db, const Principal& who, const std::string& id);
 
+  // What the exchange trusts, brought up to date from the store first
+  // (another process may have imported since): through `db`, a read lease
+  // or the writer under store_mu; or through a read lease taken here.
+  std::shared_ptr<const trust::TrustStore> trusted(Store& db) { return trust.current(db); }
   std::shared_ptr<const trust::TrustStore> trusted();
-  // Replaces what the exchange trusts, after `import` is stored. REQUIRES: trust_import_mu held.
-  void set_trusted(std::shared_ptr<const trust::TrustStore> next);
-  std::mutex trust_import_mu;  // one import at a time, so none is lost
 
   // The transparency log (docs/transparency-log.md, service/log_service.hpp).
   LogService log;
+  // What the exchange trusts (docs/trust.md, service/trusted.hpp).
+  TrustService trust;
+  // Every write of the handlers, in group commits on `store`; syncs `log`
+  // after each. Declared after the services its jobs use, so it is gone
+  // (its queue drained) before they are.
+  GroupCommitter committer;
+
   // As the signer (the lease holder), signs and durably records a
   // checkpoint of the committed log unless the latest published one has
   // the same size; returns the latest. REQUIRES: store_mu not held.
@@ -172,53 +185,28 @@ class Node {
   }
   std::string log_verifier_key() const { return log.verifier_key(); }
 
-  // Acts on the clocks that ran out and on evidence past its retention.
-  // Returns the number of cases and productions changed.
-  int sweep();
-  // Every options.sweep_every, until stop_sweeper(): takes or renews the
-  // log signer's lease and, while this process holds it, sweeps and
-  // publishes checkpoints (one process at a time does both; the others
-  // stand by and take over within the lease's time). Gives the lease up
-  // when stopped.
-  void run_sweeper();
-  void stop_sweeper();
-  void start_sweeper_run();
+  // The expiry sweep and the signer's loop (service/sweeper.hpp), whose
+  // reports become metrics and log lines.
+  int sweep() { return sweeper_->sweep(); }
+  void run_sweeper() { sweeper_->run(); }
+  void stop_sweeper() { sweeper_->stop(); }
+  void start_sweeper_run() { sweeper_->start_run(); }
 
   std::string render_metrics();
 
  private:
-  void run_committer();
-
-  struct Job {
-    std::function<void()> work;
-    std::exception_ptr error;
-    bool done = false;             // guarded by commit_mu_
-    std::condition_variable wake;  // the job's own thread waits here
-  };
-  std::mutex commit_mu_;
-  std::condition_variable commit_cv_;
-  std::deque<Job*> commit_queue_;
-  bool commit_stopping_ = false;  // guarded by commit_mu_
-  std::thread committer_;
-
   std::vector<std::unique_ptr<Store>> readers_;
   std::vector<Store*> idle_readers_;  // guarded by pool_mu_
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
 
-  std::mutex trust_mu_;
-  std::shared_ptr<const trust::TrustStore> trust_store_;  // guarded by trust_mu_
-
   std::mutex publish_mu_;
-  std::atomic<std::chrono::steady_clock::rep> last_publish_;
 
   std::mutex stats_mu_;
   uint64_t stats_size_ = UINT64_MAX;  // guarded by stats_mu_
   nlohmann::ordered_json stats_;      // guarded by stats_mu_
 
-  std::mutex sweep_mu_;
-  std::condition_variable sweep_cv_;
-  bool stopping_ = false;  // guarded by sweep_mu_
+  std::unique_ptr<Sweeper> sweeper_;  // made once `evidence` is
 };
 
 }  // namespace comity

@@ -233,6 +233,12 @@ std::vector<SqlStore::TrustImport> SqlStore::trust_imports() {
   return out;
 }
 
+int64_t SqlStore::count_trust_imports() {
+  auto s = db_.prepare("SELECT count(*) FROM trust_imports");
+  s.step();
+  return s.integer(0);
+}
+
 void SqlStore::append_audit(const AuditEntry& audit) {
   db_.transaction([&] { insert_audit(audit); });
 }

@@ -86,6 +86,7 @@ class SqlStore final : public Store {
   uint64_t put_provider_statement(const StoredStatement& st, const AuditEntry& audit, const LogLeaf& leaf) override;
   std::optional<StoredStatement> provider_statement(std::string_view provider_id, int64_t version) override;
   std::vector<TrustImport> trust_imports() override;
+  int64_t count_trust_imports() override;
   void append_audit(const AuditEntry& audit) override;
   void ping() override;
   std::vector<AuditEntry> audit_after(int64_t after_id, int limit) override;

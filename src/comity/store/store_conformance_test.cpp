@@ -1268,11 +1268,14 @@ TYPED_TEST(StoreConformance, SignedOrdersAreUsedOnce) {
 TYPED_TEST(StoreConformance, TrustImportsKeepTheirOrder) {
   auto store = this->open();
   EXPECT_TRUE(store->trust_imports().empty());
+  EXPECT_EQ(store->count_trust_imports(), 0);
   store->add_trust_import({"bundle-b", "cross_signed", kT0 + 5}, audit("import_trust", "b", "b"));
+  EXPECT_EQ(store->count_trust_imports(), 1);
   store->add_trust_import({"bundle-a", "operator_override", kT0}, audit("import_trust", "a", "a"));
   EXPECT_TRUE(throws_any_store_error([&] {
     store->add_trust_import({"bundle-c", "because", kT0}, audit("import_trust", "c", "c"));
   }));
+  EXPECT_EQ(store->count_trust_imports(), 2) << "a refused import is not counted";
   auto all = store->trust_imports();
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].bundle, "bundle-b");

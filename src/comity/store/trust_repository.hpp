@@ -4,6 +4,7 @@
 // (service/trusted.hpp). Append-only.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ class TrustRepository {
   virtual void add_trust_import(const TrustImport& import, const AuditEntry& audit) = 0;
   // Every import, in the order the operator made them.
   virtual std::vector<TrustImport> trust_imports() = 0;
+  // How many trust imports are stored (one query; a process checks it before
+  // trusting what it replayed, since another may have imported since).
+  virtual int64_t count_trust_imports() = 0;
 };
 
 }  // namespace comity
