@@ -276,12 +276,16 @@ int cmd_trust_import(const std::string& db_path, const std::string& file, comity
     bundle = {{"type", "comity.trust-bundle/v1"}, {member, nlohmann::json::array({bundle})}};
   }
   auto store = comity::open_store(db_path, comity::StoreAccess::ReadWrite);
+  // Checked and stored in one write transaction, under the writer's lock: a
+  // server importing at the same time cannot slip an import in between.
+  comity::Transaction tx(*store);
   auto trust = comity::trusted_by(*store);
   trust.add_bundle(bundle, change);
   const std::string how(comity::anchor_change_name(change));
   comity::Instant now = comity::SystemClock().now();
   store->add_trust_import({bundle.dump(), how, now},
                           {0, now, "admin:cli", "import_trust", how, comity::sha256_hex(bundle.dump())});
+  tx.commit();
   auto b = trust.bundle();
   std::cout << db_path << ": now trusts " << b["anchors"].size() << " anchors, " << b["credentials"].size()
             << " credentials, " << b["revocations"].size() << " revocation lists\n";

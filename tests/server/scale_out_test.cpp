@@ -4,7 +4,7 @@
 // end no acknowledged write is lost, `comity db check` is clean, the log has
 // no index twice and no gap, and every checkpoint either process published
 // is one history signed with the node's one key. Trust imported through
-// either process binds both.
+// either process binds both; the login rate limit counts across both.
 #include "server/harness.hpp"
 
 namespace comity {
@@ -252,6 +252,43 @@ using namespace server_test;
 // the PostgreSQL node serves the checkpoint the SQLite node signed, with
 // the same key, and goes on (new ids past the copied ones); a second copy
 // into the now full database is refused and writes nothing.
+// Login attempts from one client are counted in the database, not per
+// process: spread over two processes, the attempt past the limit is refused
+// by either, until the minute is over.
+TEST(ScaleOut, TheLoginRateLimitHoldsAcrossProcesses) {
+  if (!on_postgres()) GTEST_SKIP() << "several processes share a PostgreSQL database (COMITY_TEST_STORE=postgres)";
+  test::TempDir dir;
+  const std::string db = test_store(dir);
+  seed(db);
+  const std::string clock_file = (dir.path() / "now").string();
+  const Instant start = *parse_instant("2026-11-23T09:00:00Z");
+  auto set_time = [&](Instant t) { std::ofstream(clock_file) << format_instant(t) << "\n"; };
+  set_time(start);
+  std::vector<std::string> args = kArgs;
+  args.insert(args.end(), {"--clock-file", clock_file});
+  Server a(db, args), b(db, args);
+  auto login = [](const Server& s, int i) {
+    return s.client().Post("/api/v1/session",
+                           json{{"user", "user-" + std::to_string(i)}, {"password", "Summer2026!!"}}.dump(),
+                           "application/json");
+  };
+  for (int i = 0; i < kLoginsPerClientPerMinute; ++i) {
+    auto r = login(i % 2 ? a : b, i);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 401) << "attempt " << i << ": " << r->body;
+  }
+  for (const Server* s : {&a, &b}) {
+    auto r = login(*s, 99);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 429) << r->body;
+    EXPECT_EQ(r->get_header_value("Retry-After"), "60");
+  }
+  set_time(start + 60);
+  for (const Server* s : {&a, &b}) EXPECT_EQ(login(*s, 100)->status, 401);
+  EXPECT_EQ(a.stop(), 0);
+  EXPECT_EQ(b.stop(), 0);
+}
+
 TEST(ScaleOut, ASqliteNodeMovesToPostgresWithItsLog) {
   if (!on_postgres()) GTEST_SKIP() << "needs a PostgreSQL database (COMITY_TEST_STORE=postgres)";
   test::TempDir dir;
