@@ -58,7 +58,7 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
   {
     std::lock_guard<std::mutex> lock(store_mu);
     if (!options.evidence_dir.empty()) {
-      vault = std::make_unique<EvidenceVault>(options.evidence_dir);
+      vault = std::make_unique<DirectoryVault>(options.evidence_dir);
       evidence = std::make_unique<EvidenceService>(store, *vault, clock, ids, options.evidence_holding_days);
     }
     log.check(store);

@@ -47,28 +47,29 @@ struct Fd {
 
 }  // namespace
 
-EvidenceVault::EvidenceVault(std::string dir) : dir_(std::move(dir)) {
+DirectoryVault::DirectoryVault(std::string dir) : dir_(std::move(dir)) {
   if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) fail("cannot create", dir_);
 }
 
-std::string EvidenceVault::path(std::string_view production_id, int64_t index) const {
+std::string DirectoryVault::path(std::string_view production_id, int64_t index) const {
   check_id(production_id);
   if (index < 0) throw VaultError("bad file index");
   return dir_ + "/" + std::string(production_id) + "/" + std::to_string(index) + ".age";
 }
 
-uint64_t EvidenceVault::size(std::string_view production_id, int64_t index) const {
+uint64_t DirectoryVault::size(std::string_view production_id, int64_t index) const {
   struct stat st;
   if (::stat(path(production_id, index).c_str(), &st) != 0) return 0;
   return static_cast<uint64_t>(st.st_size);
 }
 
-uint64_t EvidenceVault::append(std::string_view production_id, int64_t index, uint64_t offset, std::string_view bytes) {
+uint64_t DirectoryVault::append(std::string_view production_id, int64_t index, uint64_t offset,
+                                std::string_view bytes) {
   return append_from(production_id, index, offset, [&](const PieceWriter& write) { write(bytes); });
 }
 
-uint64_t EvidenceVault::append_from(std::string_view production_id, int64_t index, uint64_t offset,
-                                    const std::function<void(const PieceWriter&)>& source) {
+uint64_t DirectoryVault::append_from(std::string_view production_id, int64_t index, uint64_t offset,
+                                     const std::function<void(const PieceWriter&)>& source) {
   std::string p = path(production_id, index);
   std::string d = dir_ + "/" + std::string(production_id);
   bool fresh_dir = ::mkdir(d.c_str(), 0700) == 0;
@@ -111,13 +112,13 @@ uint64_t EvidenceVault::append_from(std::string_view production_id, int64_t inde
   return offset + written;
 }
 
-void EvidenceVault::truncate(std::string_view production_id, int64_t index) {
+void DirectoryVault::truncate(std::string_view production_id, int64_t index) {
   std::string p = path(production_id, index);
   if (::truncate(p.c_str(), 0) != 0 && errno != ENOENT) fail("cannot truncate", p);
 }
 
-void EvidenceVault::read(std::string_view production_id, int64_t index, uint64_t offset,
-                         const std::function<bool(std::string_view)>& sink) const {
+void DirectoryVault::read(std::string_view production_id, int64_t index, uint64_t offset,
+                          const std::function<bool(std::string_view)>& sink) const {
   std::string p = path(production_id, index);
   Fd f{::open(p.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) fail("cannot open", p);
@@ -135,7 +136,7 @@ void EvidenceVault::read(std::string_view production_id, int64_t index, uint64_t
   }
 }
 
-std::string EvidenceVault::sha256(std::string_view production_id, int64_t index) const {
+std::string DirectoryVault::sha256(std::string_view production_id, int64_t index) const {
   Sha256 h;
   read(production_id, index, 0, [&](std::string_view piece) {
     h.update(piece);
@@ -144,7 +145,7 @@ std::string EvidenceVault::sha256(std::string_view production_id, int64_t index)
   return h.hex_digest();
 }
 
-void EvidenceVault::remove(std::string_view production_id) {
+void DirectoryVault::remove(std::string_view production_id) {
   check_id(production_id);
   std::string d = dir_ + "/" + std::string(production_id);
   std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(d.c_str()), ::closedir);

@@ -158,7 +158,7 @@ TEST_F(StoreTest, OpenStoreNamesASqliteFileByItsPath) {
 // The evidence vault (evidence_vault.hpp), where a production's ciphertext
 // lives: appends only at the end, durable, and removal leaves nothing.
 TEST_F(StoreTest, EvidenceVaultAppendsAtTheEndAndRemovesEverything) {
-  EvidenceVault vault((dir.path() / "vault").string());
+  DirectoryVault vault((dir.path() / "vault").string());
   EXPECT_EQ(vault.append("p-live", 0, 0, "01234"), 5u);
   EXPECT_THROW(vault.append("p-live", 0, 3, "xx"), VaultError);  // not the end
   EXPECT_EQ(vault.append("p-live", 0, 5, "56789"), 10u);
