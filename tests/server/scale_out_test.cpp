@@ -248,10 +248,6 @@ namespace {
 
 using namespace server_test;
 
-// `comity db copy`: a SQLite node moves to PostgreSQL with its whole log —
-// the PostgreSQL node serves the checkpoint the SQLite node signed, with
-// the same key, and goes on (new ids past the copied ones); a second copy
-// into the now full database is refused and writes nothing.
 // Login attempts from one client are counted in the database, not per
 // process: spread over two processes, the attempt past the limit is refused
 // by either, until the minute is over.
@@ -289,6 +285,10 @@ TEST(ScaleOut, TheLoginRateLimitHoldsAcrossProcesses) {
   EXPECT_EQ(b.stop(), 0);
 }
 
+// `comity db copy`: a SQLite node moves to PostgreSQL with its whole log —
+// the PostgreSQL node serves the checkpoint the SQLite node signed, with
+// the same key, and goes on (new ids past the copied ones); a second copy
+// into the now full database is refused and writes nothing.
 TEST(ScaleOut, ASqliteNodeMovesToPostgresWithItsLog) {
   if (!on_postgres()) GTEST_SKIP() << "needs a PostgreSQL database (COMITY_TEST_STORE=postgres)";
   test::TempDir dir;

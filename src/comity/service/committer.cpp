@@ -24,6 +24,7 @@ void GroupCommitter::durably(std::function<void()> work) {
   job.work = std::move(work);
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) throw Error(ErrorKind::Unavailable, "the node is stopping: the write was not taken");
     queue_.push_back(&job);
     ++in_flight_;
   }
@@ -53,23 +54,34 @@ void GroupCommitter::run() {
       queue_.pop_front();
     }
     lock.unlock();
+    bool committed = false;
     try {
       std::lock_guard<std::mutex> store_lock(store_mu_);
       store_.group_commit([&] {
         for (Job* j : batch) {
           try {
+            Transaction own(store_);  // a savepoint: a job that throws is undone whole
             j->work();
+            own.commit();
           } catch (...) {
             j->error = std::current_exception();
           }
         }
       });
-      if (after_commit_) after_commit_(store_);
+      committed = true;
     } catch (...) {
       auto failed = std::current_exception();
       for (Job* j : batch)
-        if (!j->error) j->error = failed;  // the COMMIT failed (nothing stored) or the hook after it
+        if (!j->error) j->error = failed;  // the COMMIT failed: nothing of the batch is stored
     }
+    // After a COMMIT that held: its jobs are stored whatever the hook does.
+    // The hook (the node's log sync) is retried before every use of what it
+    // keeps, so a failure here is left to that next use.
+    if (committed && after_commit_) try {
+        std::lock_guard<std::mutex> store_lock(store_mu_);
+        after_commit_(store_);
+      } catch (...) {
+      }
     lock.lock();
     // Under mu_: a job's thread cannot see `done` and destroy the job
     // before notify_one returns.

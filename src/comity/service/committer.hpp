@@ -7,10 +7,13 @@
 //
 // A caller returns only after the COMMIT that holds its work returned, so
 // no unsynced write is ever acknowledged. Failures stay with their owners:
-// a job that throws fails alone with its own exception (the store call that
-// threw is undone, being atomic; the other jobs of its batch commit); a
-// COMMIT that fails fails every job of the batch that had not failed
-// already, with the COMMIT's exception, since nothing of the batch is stored.
+// each job runs in its own savepoint (a Transaction inside the batch's), so
+// a job that throws fails alone with its own exception and everything it
+// wrote is undone (the other jobs of its batch commit); a COMMIT that fails
+// fails every job of the batch that had not failed already, with the
+// COMMIT's exception. Nothing of the batch is then stored — except when the
+// connection is lost during the COMMIT itself, when PostgreSQL cannot say
+// whether it held: callers retry with their idempotency keys.
 //
 // Each waiter sleeps on its own condition variable, so a commit wakes
 // exactly the threads whose work it holds, not the herd waiting for the
@@ -35,14 +38,15 @@ class GroupCommitter {
   static constexpr size_t kMaxBatch = 1024;  // jobs in one COMMIT at most
 
   // Starts the committer thread. `after_commit(store)` runs after each
-  // COMMIT that succeeded, still under `store_mu` (the node syncs its log
-  // there); what it throws is reported to that batch's jobs like a failed
-  // COMMIT. REQUIRES: `store` and `store_mu` outlive this object;
+  // COMMIT (under `store_mu`; the node syncs its log there); what it throws
+  // is dropped, since the batch is stored — the hook's work must be
+  // retried by its next user. REQUIRES: `store` and `store_mu` outlive this object;
   // `store_mu` is the lock every user of `store`'s connection takes.
   GroupCommitter(Store& store, std::mutex& store_mu, std::function<void(Store&)> after_commit = {});
   // Commits every job still queued, waits until their callers have
-  // returned, then joins the thread. REQUIRES: no durably() call starts
-  // once destruction has begun (one started before completes).
+  // returned, then joins the thread. A durably() call that starts once
+  // destruction has begun throws Error{Unavailable}. REQUIRES: none is
+  // still entering durably() when the object's memory goes.
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;

@@ -207,7 +207,10 @@ TEST_F(CommitterTest, AJobThatThrowsFailsAloneAndItsBatchCommitsInOneCommit) {
   for (size_t i = 0; i < 4; ++i)
     callers.emplace_back([&, i] {
       try {
-        committer->durably([&, i] { add_party(ids[i]); });
+        committer->durably([&, i] {
+          if (i == 2) add_party("p-half");  // written, then undone with its job
+          add_party(ids[i]);
+        });
       } catch (...) {
         errors[i] = std::current_exception();
       }
@@ -228,6 +231,7 @@ TEST_F(CommitterTest, AJobThatThrowsFailsAloneAndItsBatchCommitsInOneCommit) {
     EXPECT_EQ(e.code, StoreError::Code::Constraint) << e.what();
   }
   for (const char* id : {"p-1", "p-2", "p-3"}) EXPECT_TRUE(has_party(id)) << id;
+  EXPECT_FALSE(has_party("p-half")) << "a job that threw kept what it wrote before";
   std::lock_guard<std::mutex> lock(store_mu);
   EXPECT_EQ(after_commits, 2);
 }

@@ -1,10 +1,13 @@
 #include "comity/service/identity.hpp"
 
 #include <argon2.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "comity/crypto/ed25519.hpp"
@@ -186,11 +189,25 @@ ServiceError locked_out(Instant until, Instant now) {
 
 }  // namespace
 
+std::string login_rate_bucket(std::string_view address) {
+  const std::string a(address);
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, a.c_str(), &v6) != 1) return a;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+    inet_ntop(AF_INET, v6.s6_addr + 12, text, sizeof text);
+    return text;
+  }
+  std::memset(v6.s6_addr + 8, 0, 8);
+  inet_ntop(AF_INET6, &v6, text, sizeof text);
+  return std::string(text) + "/64";
+}
+
 void IdentityService::count_login_attempt(std::string_view client) {
   if (client.empty()) return;
   const Instant now = clock_.now();
   const Instant window = now - now % 60;
-  if (store_.add_rate_hit("login:" + std::string(client), window) > kLoginsPerClientPerMinute) {
+  if (store_.add_rate_hit("login:" + login_rate_bucket(client), window) > kLoginsPerClientPerMinute) {
     ServiceError e(ErrorKind::TooManyRequests, "too many login attempts from this client; try again later");
     e.retry_after = window + 60 - now;
     throw e;

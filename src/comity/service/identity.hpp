@@ -54,6 +54,13 @@ inline constexpr int64_t kFailuresBeforeLock = 5;
 // password on many users.
 inline constexpr int64_t kLoginsPerClientPerMinute = 20;
 
+// The bucket a client's login attempts count in: an IPv4 address as it is;
+// an IPv6 address by its /64 prefix ("2001:db8:1:2::/64": one subscriber's
+// usual allocation, so rotating addresses inside it does not escape the
+// limit); an IPv4-mapped IPv6 address as its IPv4 address; anything else
+// as given.
+std::string login_rate_bucket(std::string_view address);
+
 class IdentityService {
  public:
   // REQUIRES: all three outlive the service.

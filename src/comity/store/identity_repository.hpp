@@ -72,7 +72,8 @@ class IdentityRepository {
   // Rate limits shared by every process of the node: counts one hit on
   // `bucket` (e.g. "login:" + client address) in the window that starts at
   // `window_start` and returns the window's hits so far, this one included.
-  // Forgets every window that started before `window_start`. One
+  // Windows are minutes (window_start a multiple of 60); forgets every
+  // window before the one before `window_start`. One
   // transaction; not audited (a counter, not a change of anything).
   virtual int64_t add_rate_hit(std::string_view bucket, Instant window_start) = 0;
 };

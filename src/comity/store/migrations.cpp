@@ -311,6 +311,7 @@ CREATE TABLE rate_hits (
   hits         INTEGER NOT NULL CHECK (hits >= 1),
   PRIMARY KEY (bucket, window_start)
 ) STRICT;
+CREATE INDEX rate_hits_window ON rate_hits(window_start);
 )SQL"},
 };
 

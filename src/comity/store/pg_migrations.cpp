@@ -294,6 +294,7 @@ CREATE TABLE rate_hits (
   hits         BIGINT NOT NULL CHECK (hits >= 1),
   PRIMARY KEY (bucket, window_start)
 );
+CREATE INDEX rate_hits_window ON rate_hits(window_start);
 )SQL"},
 };
 

@@ -98,6 +98,7 @@ class SqlDb {
 
   template <class F>
   void transaction(F&& f) {
+    refuse_if_rolled_back();
     if (in_transaction())
       guarded(f, &SqlDb::savepoint, &SqlDb::release, &SqlDb::rollback_to_savepoint);
     else
@@ -108,6 +109,7 @@ class SqlDb {
   // innermost first by end_unit (COMMIT or RELEASE; on failure the unit stays
   // open for undo_unit) or undo_unit.
   void begin_unit() {
+    refuse_if_rolled_back();
     const bool nested = in_transaction();
     nested ? savepoint() : begin_write();
     units_.push_back(nested);
@@ -143,6 +145,14 @@ class SqlDb {
   virtual void rollback_to_savepoint() noexcept = 0;
 
  private:
+  // A unit is open but the database has no transaction: it rolled the
+  // transaction back itself (SQLite does on a full disk or an I/O error).
+  // Whatever runs now would commit on its own, outside the unit its caller
+  // believes it is in — so nothing runs until the unit is closed.
+  void refuse_if_rolled_back() const {
+    if (!units_.empty() && !in_transaction())
+      throw StoreError(StoreError::Code::Io, "the database rolled the open transaction back; nothing of it is stored");
+  }
   std::vector<bool> units_;  // the open units, innermost last: true for a savepoint
   using Step = void (SqlDb::*)();
   using Undo = void (SqlDb::*)() noexcept;

@@ -178,12 +178,14 @@ SqlStore::TokenOwner SqlStore::token_owner(SqlStmt& s) {
                     s.text(8), s.text(9)};
 }
 
-// The earlier windows go first, so the table holds the current window only;
-// the upsert then counts atomically whichever process hits first.
+// Windows older than the one before go first (by the window_start index),
+// so the table holds two minutes at most; the window before is kept so a
+// process whose clock lags a little still counts in it. The upsert counts
+// atomically whichever process hits first.
 int64_t SqlStore::add_rate_hit(std::string_view bucket, Instant window_start) {
   int64_t hits = 0;
   db_.transaction([&] {
-    db_.prepare("DELETE FROM rate_hits WHERE window_start < ?").bind(1, window_start).run();
+    db_.prepare("DELETE FROM rate_hits WHERE window_start < ?").bind(1, window_start - 60).run();
     auto s = db_.prepare(
         "INSERT INTO rate_hits(bucket, window_start, hits) VALUES (?,?,1) "
         "ON CONFLICT(bucket, window_start) DO UPDATE SET hits = rate_hits.hits + 1 RETURNING hits");

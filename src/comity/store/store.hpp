@@ -3,7 +3,8 @@
 // users, trust, the log, evidence, drafts, publications, audit), each in its
 // own header, so a service depends on the aggregates it uses and nothing
 // else. Both backends (SQLite, the embedded default; PostgreSQL) implement
-// all of them over one SQL text (sql_store.cpp); the conformance suite
+// all of them over SQL written once per aggregate (sql_cases.cpp,
+// sql_identity.cpp, sql_log.cpp, sql_store.cpp); the conformance suite
 // (store_conformance_test.cpp) runs against both.
 //
 // Atomicity. Every repository call is atomic: it commits entirely or not at
@@ -79,7 +80,8 @@ class Store : public CaseRepository,
 // one COMMIT (throwing StoreError, with nothing stored, if it fails).
 // Destroyed without commit(), it undoes every call made in it. Opened while
 // another is open on the same store, it is a savepoint of that one: its
-// commit() keeps its calls for the outer one to commit.
+// commit() keeps its calls for the outer one to commit. REQUIRES:
+// Transactions on one store close innermost first, as nested scopes do.
 class Transaction {
  public:
   explicit Transaction(Store& store) : store_(store) { store_.begin_unit(); }

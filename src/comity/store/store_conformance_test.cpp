@@ -1010,7 +1010,10 @@ TYPED_TEST(StoreConformance, RateHitsCountPerBucketAndWindowAcrossConnections) {
     EXPECT_EQ(a->add_rate_hit("login:10.0.0.1", kT0 + 60), 2);
   }
   EXPECT_EQ(b->add_rate_hit("login:10.0.0.1", kT0 + 60), 2);
-  // The earlier window was forgotten: hitting it again counts from one.
+  // The window before is kept (a process whose clock lags still counts in
+  // it); an older one is forgotten: hitting it again counts from one.
+  EXPECT_EQ(a->add_rate_hit("login:10.0.0.1", kT0), 4);
+  EXPECT_EQ(b->add_rate_hit("login:10.0.0.9", kT0 + 120), 1);
   EXPECT_EQ(a->add_rate_hit("login:10.0.0.1", kT0), 1);
 }
 
