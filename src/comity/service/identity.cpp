@@ -174,11 +174,6 @@ void IdentityService::set_password(std::string_view user_id, std::string_view pa
   store_.put_password(user_id, phc, clock_.now(), audit(actor, "set_password", user_id, user_id));
 }
 
-Session IdentityService::login(std::string_view user_id, std::string_view password) {
-  LoginAttempt a = prepare_login(user_id);
-  return complete_login(a, password_matches(a, password));
-}
-
 namespace {
 
 ServiceError locked_out(Instant until, Instant now) {

@@ -90,14 +90,12 @@ class IdentityService {
   // NotFound for an unknown user; Forbidden otherwise.
   void set_password(std::string_view user_id, std::string_view password, const Actor& actor);
 
-  // Logs a user in: Unauthenticated for an unknown user, a user without a
-  // password or a wrong password (the same answer and about the same time
+  // Logging a user in: Unauthenticated for an unknown user, a user without
+  // a password or a wrong password (the same answer and about the same time
   // for each); TooManyAttempts while locked out. A success clears the
-  // failures and starts a session of kSessionSeconds.
-  Session login(std::string_view user_id, std::string_view password);
-
-  // login() in three steps, so that a server holds no store lock while
-  // argon2id runs: prepare (reads; TooManyAttempts), match (no store),
+  // failures and starts a session of kSessionSeconds. In three steps, so
+  // that a server holds no store lock while argon2id runs, after
+  // count_login_attempt: prepare (reads; TooManyAttempts), match (no store),
   // complete (counts a failure again under the caller's lock, so parallel
   // attempts cannot escape the lock-out; Unauthenticated; or the session).
   struct LoginAttempt {

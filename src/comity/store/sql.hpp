@@ -98,11 +98,14 @@ class SqlDb {
 
   template <class F>
   void transaction(F&& f) {
-    refuse_if_rolled_back();
-    if (in_transaction())
-      guarded(f, &SqlDb::savepoint, &SqlDb::release, &SqlDb::rollback_to_savepoint);
-    else
-      guarded(f, &SqlDb::begin_write, &SqlDb::commit, &SqlDb::rollback);
+    begin_unit();
+    try {
+      f();
+      end_unit();
+    } catch (...) {
+      undo_unit();
+      throw;
+    }
   }
   // A unit the caller holds open (Store's Transaction): a write transaction
   // as transaction(f) opens one, or a savepoint inside the open one. Closed
