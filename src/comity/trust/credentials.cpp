@@ -22,15 +22,58 @@ bool verifies(const json& doc, const std::string& key, const std::string& path) 
   return crypto::verify(parse_key_text(key, path), signed_bytes(doc), signature_of(doc, "signature", path));
 }
 
-const char* kKinds[] = {"issuing_authority", "validating_authority", "central_authority", "provider", "oversight"};
+const char* kKinds[] = {
+    "issuing_authority", "validating_authority", "central_authority", "provider", "oversight", "node"};
+
+bool known_kind(const std::string& kind) {
+  return std::any_of(std::begin(kKinds), std::end(kKinds), [&](const char* k) { return kind == k; });
+}
+
+std::vector<HostedParty> read_hosts(const json& j, const std::string& path) {
+  if (!j.is_array() || j.empty() || j.size() > 1000) malformed(path, "expected an array of 1 to 1000 hosted parties");
+  std::vector<HostedParty> out;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    Reader h(j[i], at, {"party", "kind"});
+    HostedParty p{h.str("party"), h.str("kind")};
+    if (!known_kind(p.kind) || p.kind == "node")
+      malformed(h.at("kind"),
+                "expected one of issuing_authority, validating_authority, central_authority, provider, oversight");
+    if (std::any_of(out.begin(), out.end(), [&](const HostedParty& o) { return o.party == p.party; }))
+      malformed(h.at("party"), "the party " + p.party + " is listed twice");
+    out.push_back(std::move(p));
+  }
+  return out;
+}
 
 Subject read_subject(const json& j, const std::string& path) {
-  Reader r(j, path, {"party", "state", "kind", "user", "role", "name", "signing_key", "encryption_key"});
-  Subject s{r.str("party"),       r.state("state"), r.str("kind"),        r.str("user", false),
-            r.str("role", false), r.str("name"),    r.key("signing_key"), r.recipient("encryption_key")};
-  if (std::none_of(std::begin(kKinds), std::end(kKinds), [&](const char* k) { return s.kind == k; }))
+  Reader r(j, path,
+           {"party", "state", "kind", "user", "role", "name", "signing_key", "encryption_key", "log_key", "witness_key",
+            "hosts"});
+  Subject s;
+  s.party = r.str("party");
+  s.state = r.state("state");
+  s.kind = r.str("kind");
+  if (!known_kind(s.kind))
     malformed(r.at("kind"),
-              "expected one of issuing_authority, validating_authority, central_authority, provider, oversight");
+              "expected one of issuing_authority, validating_authority, central_authority, provider, oversight, node");
+  s.user = r.str("user", false);
+  s.role = r.str("role", false);
+  s.name = r.str("name");
+  s.signing_key = r.key("signing_key");
+  if (s.kind == "node") {
+    for (const char* absent : {"encryption_key", "user", "role"})
+      if (r.has(absent)) malformed(r.at(absent), "a node's credential has no " + std::string(absent));
+    s.log_key = r.key("log_key");
+    s.witness_key = r.key("witness_key");
+    if (s.log_key == s.signing_key || s.witness_key == s.signing_key || s.log_key == s.witness_key)
+      malformed(r.at("witness_key"), "a node's signing, log and witness keys must be three different keys");
+    s.hosts = read_hosts(r.get("hosts"), r.at("hosts"));
+    return s;
+  }
+  for (const char* absent : {"log_key", "witness_key", "hosts"})
+    if (r.has(absent)) malformed(r.at(absent), "only a node's credential has " + std::string(absent));
+  s.encryption_key = r.recipient("encryption_key");
   if (s.user.empty() != s.role.empty()) malformed(r.at(s.user.empty() ? "user" : "role"), "user and role go together");
   if (!s.role.empty() && !role_fits_party_kind(s.role, s.kind))
     malformed(r.at("role"), "a " + s.role + " cannot belong to a party of kind " + s.kind);
@@ -38,12 +81,16 @@ Subject read_subject(const json& j, const std::string& path) {
 }
 
 json subject_json(const Subject& s) {
-  json j = {{"party", s.party},
-            {"state", s.state},
-            {"kind", s.kind},
-            {"name", s.name},
-            {"signing_key", s.signing_key},
-            {"encryption_key", s.encryption_key}};
+  json j = {{"party", s.party}, {"state", s.state}, {"kind", s.kind}, {"name", s.name}, {"signing_key", s.signing_key}};
+  if (s.kind == "node") {
+    j["log_key"] = s.log_key;
+    j["witness_key"] = s.witness_key;
+    json hosts = json::array();
+    for (const HostedParty& h : s.hosts) hosts.push_back({{"party", h.party}, {"kind", h.kind}});
+    j["hosts"] = hosts;
+    return j;
+  }
+  j["encryption_key"] = s.encryption_key;
   if (!s.user.empty()) {
     j["user"] = s.user;
     j["role"] = s.role;

@@ -83,7 +83,9 @@ std::string signed_bytes(const nlohmann::json& doc);
 
 // Whether a user role may belong to a party of a kind: officers to issuing
 // authorities, validators to validating or issuing authorities, and so on
-// (docs/permissions.md). Unknown roles fit nothing.
+// (docs/permissions.md). Unknown roles fit nothing; no role fits a node (a
+// node's key signs envelopes, receipts and its peer list, never an order,
+// and it issues no credential).
 bool role_fits_party_kind(std::string_view role, std::string_view kind);
 
 struct Anchor {
@@ -93,10 +95,22 @@ struct Anchor {
   nlohmann::json doc;
 };
 
+// A party a node may speak for (docs/federation.md §2): its id and kind.
+struct HostedParty {
+  std::string party, kind;
+};
+
 struct Subject {
-  std::string party, state, kind;  // kind: issuing_authority, validating_authority, provider, ...
-  std::string user, role;          // set for a user's credential only
-  std::string name, signing_key, encryption_key;
+  std::string party, state, kind;                 // kind: issuing_authority, validating_authority, provider, ..., node
+  std::string user, role;                         // set for a user's credential only
+  std::string name, signing_key, encryption_key;  // encryption_key: "" for a node
+  // A node's credential only (kind "node", party: the node id): its log's
+  // and its witness's keys ("ed25519:…", each different from signing_key and
+  // from each other) and the parties of its state it may speak for (at least
+  // one, each once, none of kind node). A node has no encryption key: it
+  // never opens evidence.
+  std::string log_key{}, witness_key{};
+  std::vector<HostedParty> hosts{};
 };
 
 struct Credential {

@@ -1,6 +1,6 @@
 // Strict reading of the trust layer's JSON documents (internal to
-// src/comity/trust/): every member known, every required one present with
-// the right shape, and each refusal a TrustError(Malformed) naming the member.
+// src/comity/trust/ and src/comity/fed/, whose documents follow the same rules): every member known, every required one
+// present with the right shape, and each refusal a TrustError(Malformed) naming the member.
 #pragma once
 
 #include <initializer_list>
