@@ -3,8 +3,9 @@
 // (docs/federation.md §3, "The HTTP layer"):
 //
 //   Content-Digest: sha-256=:<base64 SHA-256 of the body>:
-//   Signature-Input: comity=("@method" "@authority" "@path" "content-type" \
+//   Signature-Input: comity=("@method" "@authority" "@path" "content-type"
 //     "content-digest");created=N;expires=N;nonce="…";keyid="…";tag="comity-fed/v1"
+//     (one line on the wire)
 //   Signature: comity=:<base64 of the 64-byte Ed25519 signature>:
 //
 // The verifier is strict where RFC 9421 §3.2.1 lets an application be: the
