@@ -48,7 +48,14 @@ CopyReport copy_sqlite_to_pg(const std::string& sqlite_path, const std::string& 
   PgDb pg(pg_uri);
   migrate(pg);
   CopyReport report;
-  // Table names come from PostgreSQL's own catalogue, never from input.
+  // Table names come from PostgreSQL's own catalogue, never from input. So
+  // every table is copied, the federation's too (schema 18): the peer lists
+  // (append-only: only inserted here), the outbox with its states, leases
+  // and seqs (a sending message's lease expires and another sender takes it
+  // over, as after a restart), and the inbox with the receipts given. The
+  // request nonces need not be copied — each expires within its signature's
+  // window (300 s) — but they are, like everything else: a request seen just
+  // before the move is then still refused just after it.
   const auto tables = tables_in_creation_order(pg);
   for (const auto& t : tables)
     if (count_rows(pg, t) != 0)

@@ -313,6 +313,58 @@ CREATE TABLE rate_hits (
 ) STRICT;
 CREATE INDEX rate_hits_window ON rate_hits(window_start);
 )SQL"},
+    {18, "the federation: signed peer lists (append-only), outbox, inbox, the nonces of signed requests", R"SQL(
+CREATE TABLE fed_peer_lists (
+  version   INTEGER PRIMARY KEY CHECK (version >= 1),
+  doc       TEXT NOT NULL,
+  stored_at INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER fed_peer_lists_no_update BEFORE UPDATE ON fed_peer_lists
+  BEGIN SELECT RAISE(ABORT, 'a peer list version is history: sign a new version'); END;
+CREATE TRIGGER fed_peer_lists_no_delete BEFORE DELETE ON fed_peer_lists
+  BEGIN SELECT RAISE(ABORT, 'a peer list version is history: sign a new version'); END;
+CREATE TABLE fed_outbox (
+  id              TEXT PRIMARY KEY,
+  peer            TEXT NOT NULL,
+  case_ref        TEXT NOT NULL,
+  seq             INTEGER NOT NULL CHECK (seq >= 1),
+  kind            TEXT NOT NULL,
+  envelope        TEXT NOT NULL,
+  state           TEXT NOT NULL
+                  CHECK (state IN ('pending', 'sending', 'accepted', 'delivered', 'refused', 'dead')),
+  attempts        INTEGER NOT NULL CHECK (attempts >= 0),
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_holder    TEXT NOT NULL,
+  lease_until_ms  INTEGER NOT NULL,
+  last_error      TEXT NOT NULL,
+  receipt         TEXT NOT NULL,
+  UNIQUE (peer, case_ref, seq)
+) STRICT;
+CREATE INDEX fed_outbox_due ON fed_outbox(state, next_attempt_at);
+CREATE TABLE fed_inbox (
+  id          TEXT PRIMARY KEY,
+  peer        TEXT NOT NULL,
+  case_ref    TEXT NOT NULL,
+  seq         INTEGER NOT NULL CHECK (seq >= 1),
+  kind        TEXT NOT NULL,
+  digest      TEXT NOT NULL CHECK (length(digest) = 64),
+  envelope    TEXT NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('held', 'applied', 'refused')),
+  receipt     TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX fed_inbox_by_case ON fed_inbox(peer, case_ref, seq);
+CREATE TABLE fed_request_nonces (
+  keyid      TEXT NOT NULL,
+  nonce      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (keyid, nonce)
+) STRICT;
+CREATE INDEX fed_request_nonces_expiry ON fed_request_nonces(expires_at);
+)SQL"},
 };
 
 }  // namespace

@@ -296,6 +296,58 @@ CREATE TABLE rate_hits (
 );
 CREATE INDEX rate_hits_window ON rate_hits(window_start);
 )SQL"},
+    {18, "the federation: signed peer lists (append-only), outbox, inbox, the nonces of signed requests", R"SQL(
+CREATE TABLE fed_peer_lists (
+  version   BIGINT PRIMARY KEY CHECK (version >= 1),
+  doc       TEXT NOT NULL,
+  stored_at BIGINT NOT NULL
+);
+CREATE TRIGGER fed_peer_lists_history BEFORE UPDATE OR DELETE ON fed_peer_lists
+  FOR EACH ROW EXECUTE FUNCTION comity_refuse('a peer list version is history: sign a new version');
+CREATE TRIGGER fed_peer_lists_no_truncate BEFORE TRUNCATE ON fed_peer_lists
+  FOR EACH STATEMENT EXECUTE FUNCTION comity_refuse('a peer list version is history: sign a new version');
+CREATE TABLE fed_outbox (
+  id              TEXT PRIMARY KEY,
+  peer            TEXT NOT NULL,
+  case_ref        TEXT NOT NULL,
+  seq             BIGINT NOT NULL CHECK (seq >= 1),
+  kind            TEXT NOT NULL,
+  envelope        TEXT NOT NULL,
+  state           TEXT NOT NULL
+                  CHECK (state IN ('pending', 'sending', 'accepted', 'delivered', 'refused', 'dead')),
+  attempts        BIGINT NOT NULL CHECK (attempts >= 0),
+  created_at      BIGINT NOT NULL,
+  expires_at      BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  lease_holder    TEXT NOT NULL,
+  lease_until_ms  BIGINT NOT NULL,
+  last_error      TEXT NOT NULL,
+  receipt         TEXT NOT NULL,
+  UNIQUE (peer, case_ref, seq)
+);
+CREATE INDEX fed_outbox_due ON fed_outbox(state, next_attempt_at);
+CREATE TABLE fed_inbox (
+  id          TEXT PRIMARY KEY,
+  peer        TEXT NOT NULL,
+  case_ref    TEXT NOT NULL,
+  seq         BIGINT NOT NULL CHECK (seq >= 1),
+  kind        TEXT NOT NULL,
+  digest      TEXT NOT NULL CHECK (length(digest) = 64),
+  envelope    TEXT NOT NULL,
+  state       TEXT NOT NULL CHECK (state IN ('held', 'applied', 'refused')),
+  receipt     TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  expires_at  BIGINT NOT NULL
+);
+CREATE INDEX fed_inbox_by_case ON fed_inbox(peer, case_ref, seq);
+CREATE TABLE fed_request_nonces (
+  keyid      TEXT NOT NULL,
+  nonce      TEXT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (keyid, nonce)
+);
+CREATE INDEX fed_request_nonces_expiry ON fed_request_nonces(expires_at);
+)SQL"},
 };
 
 }  // namespace

@@ -1,8 +1,9 @@
 // The Store in SQL (sql_store.hpp), for the files that implement it and no
 // one else: one class over one connection, its member functions defined by
 // aggregate — cases (sql_cases.cpp), identity (sql_identity.cpp), the log
-// (sql_log.cpp), the rest and the transactions (sql_store.cpp). Every
-// write is one transaction (a savepoint inside one the caller opened).
+// (sql_log.cpp), the federation (sql_fed.cpp), the rest and the transactions
+// (sql_store.cpp). Every write is one transaction (a savepoint inside one the
+// caller opened).
 #pragma once
 
 #include <memory>
@@ -68,6 +69,28 @@ class SqlStore final : public Store {
   std::optional<StoredCheckpoint> latest_checkpoint() override;
   std::vector<StoredCheckpoint> checkpoints(uint64_t from, int limit) override;
 
+  // The federation: peer lists, outbox, inbox, request nonces (sql_fed.cpp).
+  void add_peer_list(const PeerListVersion& list, const AuditEntry& audit) override;
+  std::optional<PeerListVersion> peer_list(std::optional<int64_t> version) override;
+  std::vector<PeerListVersion> peer_lists() override;
+  int64_t next_outbox_seq(const std::string& peer, const std::string& case_ref) override;
+  void add_outbox(const OutboxMessage& message, const AuditEntry& audit) override;
+  std::vector<OutboxMessage> lease_outbox(const std::string& holder, Instant now, int64_t now_ms,
+                                          int64_t lease_until_ms, int limit,
+                                          const std::vector<std::string>& held_peers) override;
+  bool finish_outbox(const std::string& id, const std::string& holder, OutboxState state, const std::string& receipt,
+                     const std::string& error, Instant next_attempt_at) override;
+  bool deliver_outbox(const std::string& id, const std::string& receipt) override;
+  std::optional<OutboxMessage> outbox_message(const std::string& id) override;
+  std::vector<OutboxMessage> outbox_for_case(const std::string& case_ref) override;
+  int64_t count_outbox(OutboxState state) override;
+  std::optional<InboxMessage> inbox_message(const std::string& id) override;
+  void add_inbox(const InboxMessage& message, const AuditEntry& audit) override;
+  void update_inbox(const std::string& id, InboxState state, const std::string& receipt) override;
+  int64_t last_inbox_seq(const std::string& peer, const std::string& case_ref) override;
+  std::vector<InboxMessage> held_inbox(const std::string& peer, const std::string& case_ref) override;
+  bool add_request_nonce(const std::string& keyid, const std::string& nonce, Instant expires_at, Instant now) override;
+
   // Evidence, drafts, trust, rule packs and statements, audit, transactions (sql_store.cpp).
   void put_production(const Production& p, const AuditEntry& audit) override;
   std::optional<Production> production(std::string_view id) override;
@@ -107,6 +130,8 @@ class SqlStore final : public Store {
   void insert_events(const CaseRecord& r, size_t from);                                            // sql_cases.cpp
   void insert_clocks(const CaseRecord& r);                                                         // sql_cases.cpp
   void insert_audit(const AuditEntry& a);                                                          // sql_store.cpp
+  static std::vector<OutboxMessage> read_outbox(SqlStmt& s);                                       // sql_fed.cpp
+  static std::vector<InboxMessage> read_inbox(SqlStmt& s);                                         // sql_fed.cpp
   std::unique_ptr<SqlDb> owned_;
   SqlDb& db_;
 };

@@ -1,11 +1,12 @@
 // The Store: what the services and the server need from persistence, and
 // nothing that decides — one repository per aggregate (cases, parties and
-// users, trust, the log, evidence, drafts, publications, audit), each in its
-// own header, so a service depends on the aggregates it uses and nothing
-// else. Both backends (SQLite, the embedded default; PostgreSQL) implement
-// all of them over SQL written once per aggregate (sql_cases.cpp,
-// sql_identity.cpp, sql_log.cpp, sql_store.cpp); the conformance suite
-// (store_conformance_test.cpp) runs against both.
+// users, trust, the log, evidence, drafts, publications, audit, the
+// federation), each in its own header, so a service depends on the
+// aggregates it uses and nothing else. Both backends (SQLite, the embedded
+// default; PostgreSQL) implement all of them over SQL written once per
+// aggregate (sql_cases.cpp, sql_identity.cpp, sql_log.cpp, sql_fed.cpp,
+// sql_store.cpp); the conformance suites (store_conformance_test.cpp,
+// fed_store_conformance_test.cpp) run against both.
 //
 // Atomicity. Every repository call is atomic: it commits entirely or not at
 // all, and every change takes its audit entry (and, for a case or a
@@ -23,6 +24,7 @@
 #include "comity/store/case_repository.hpp"
 #include "comity/store/draft_repository.hpp"
 #include "comity/store/evidence_repository.hpp"
+#include "comity/store/fed_repository.hpp"
 #include "comity/store/identity_repository.hpp"
 #include "comity/store/log_repository.hpp"
 #include "comity/store/publication_repository.hpp"
@@ -40,7 +42,8 @@ class Store : public CaseRepository,
               public EvidenceRepository,
               public DraftRepository,
               public PublicationRepository,
-              public AuditRepository {
+              public AuditRepository,
+              public FedRepository {
  public:
   ~Store() override = default;
 
@@ -52,6 +55,7 @@ class Store : public CaseRepository,
   DraftRepository& drafts() { return *this; }
   PublicationRepository& publications() { return *this; }
   AuditRepository& audit() { return *this; }
+  FedRepository& fed() { return *this; }
 
   // Group commit: runs `work` — calls on this store, each still atomic on
   // its own (a failed one is undone alone) — in one Transaction made
