@@ -26,6 +26,7 @@
 
 #include "cli/demo_cases.hpp"
 #include "cli/evidence_commands.hpp"
+#include "cli/node_commands.hpp"
 #include "cli/rules_commands.hpp"
 #include "cli/statement_commands.hpp"
 #include "cli/trust_commands.hpp"
@@ -42,6 +43,7 @@
 #include "comity/server/api_server.hpp"
 #include "comity/service/case_view.hpp"
 #include "comity/service/demo.hpp"
+#include "comity/service/federation.hpp"
 #include "comity/service/log_monitor.hpp"
 #include "comity/service/statements.hpp"
 #include "comity/service/trusted.hpp"
@@ -435,6 +437,7 @@ struct ServeArgs {
   std::string evidence_dir;  // default: DB.evidence
   int evidence_days = 90;
   bool secure_cookies = false;
+  std::string node_dir;  // a federated node's directory (docs/federation.md); "" for none
 };
 
 // The log's signing key: read from its file, or created there (mode 0600)
@@ -509,7 +512,15 @@ int cmd_serve(const ServeArgs& a) {
   comity::ServerOptions options;
   options.sweep_every = std::chrono::milliseconds(a.sweep_ms);
   options.log_origin = a.log_origin;
-  options.log_key = log_signing_key(a);
+  if (a.node_dir.empty()) {
+    options.log_key = log_signing_key(a);
+  } else {
+    // A federated node's log is the one its credential certifies.
+    if (!a.log_key.empty()) throw InputError("--log-key: a node's log key is DIR/log.pem (--node)");
+    options.federation = comity::cli::load_node_dir(a.node_dir);
+    options.log_key = options.federation->log_key;
+    options.log_origin = options.federation->log_origin;
+  }
   options.checkpoint_every = std::chrono::milliseconds(a.checkpoint_ms);
   // A SQLite node is one process: its signer's lease needs no time to run
   // out (a restart after a crash signs at once). On PostgreSQL, processes
@@ -538,7 +549,10 @@ int cmd_serve(const ServeArgs& a) {
   // this line is never lost.
   std::cout << "Comity listening on http://" << host << ":" << bound << "/ (store " << shown(db_path) << ", rule pack "
             << pack->content_hash << ")" << std::endl;
-  std::cout << "transparency log " << a.log_origin << ", verifier key " << server.log_verifier_key() << std::endl;
+  if (options.federation)
+    std::cout << "federated node " << options.federation->id << " (" << options.federation->state << "), endpoint "
+              << options.federation->endpoint << std::endl;
+  std::cout << "transparency log " << options.log_origin << ", verifier key " << server.log_verifier_key() << std::endl;
   int sig = 0;
   sigwait(&signals, &sig);
   server.stop();
@@ -667,6 +681,9 @@ int main(int argc, char** argv) {
                    "The longest the exchange keeps a production, in days (default 90; a request's "
                    "retention_period_days shortens it)")
       ->check(CLI::Range(1, 3650));
+  serve->add_option("--node", sa.node_dir,
+                    "Take part in a federation as the node in DIR (comity node init; docs/federation.md): its "
+                    "log key and origin are the node's");
   serve->add_flag("--secure-cookies", sa.secure_cookies,
                   "Mark browser-session cookies Secure: the server is reached over TLS (directly or via a proxy)");
   serve
@@ -865,6 +882,8 @@ int main(int argc, char** argv) {
   st_import->add_option("--token", st_token,
                         "A provider user's API token (default: $COMITY_TOKEN, which keeps it out of the process list)");
 
+  comity::cli::NodeCommands node_commands(app);
+
   auto* logcmd = app.add_subcommand("log", "The transparency log (docs/transparency-log.md)");
   logcmd->require_subcommand(1);
   auto* log_verify = logcmd->add_subcommand(
@@ -938,6 +957,7 @@ int main(int argc, char** argv) {
       return *ev_upload ? comity::cli::evidence_upload(t, ev_case, ev_manifest, ev_production, ev_files)
                         : comity::cli::evidence_download(t, ev_production, ev_index, ev_out_file);
     }
+    if (auto rc = node_commands.run(now())) return *rc;
     if (*keys_gen) return cc::keys_gen(keys_dir, keys_name);
     if (*keys_show) return cc::keys_show(show_path);
     if (*keys_rotate) return cc::keys_rotate(rot, now());

@@ -85,13 +85,16 @@ class Server {
   explicit Server(const std::string& db, std::vector<std::string> extra = {}, Orders orders = Orders::AcceptUnsigned) {
     const bool orders_unsigned = orders == Orders::AcceptUnsigned;
     std::string pack = test::source_dir() + "/rules";
-    std::vector<std::string> args = {COMITY_BINARY, "serve", "--db", db, "--listen", "127.0.0.1:0"};
+    auto has = [&](const char* flag) { return std::find(extra.begin(), extra.end(), flag) != extra.end(); };
+    std::vector<std::string> args = {COMITY_BINARY, "serve", "--db", db};
+    // A loopback port of its own choosing, unless the test names one (a
+    // federated node's endpoint is in its node.json before it starts).
+    if (!has("--listen")) args.insert(args.end(), {"--listen", "127.0.0.1:0"});
     // The bundled pack, unless the test names its own.
-    if (std::find(extra.begin(), extra.end(), "--pack") == extra.end()) args.insert(args.end(), {"--pack", pack});
+    if (!has("--pack")) args.insert(args.end(), {"--pack", pack});
     if (orders_unsigned) args.insert(args.end(), {"--orders", "unsigned"});
     if (backend_of(db) == StoreBackend::Postgres) {
-      if (std::find(extra.begin(), extra.end(), "--log-key") == extra.end())
-        args.insert(args.end(), {"--log-key", log_key_of(db)});
+      if (!has("--log-key") && !has("--node")) args.insert(args.end(), {"--log-key", log_key_of(db)});
       if (std::find(extra.begin(), extra.end(), "--evidence-dir") == extra.end())
         args.insert(args.end(), {"--evidence-dir", evidence_dir_of(db)});
     }

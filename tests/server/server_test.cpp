@@ -651,6 +651,15 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
        {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
       {"GET", "/api/v1/session", {}, {401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401}},
       {"GET", "/transparency", {}, {200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
+      // The federation: this node is not federated (404), and only its admin sees its peers and outbox.
+      {"POST", "/fed/v1/messages", json::object(), {404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      {"GET", "/fed/v1/node", {}, {404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      {"GET", "/api/v1/federation/peers", {}, {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403}},
+      {"POST",
+       "/api/v1/federation/hello",
+       {{"peer", "nl-node"}},
+       {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403}},
+      {"GET", "/api/v1/federation/outbox", {}, {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403}},
       // Drafts: officers' own; a draft that is not one's own does not exist.
       {"POST",
        "/api/v1/drafts",

@@ -251,8 +251,9 @@ TEST(Envelope, RefusesAlteredUnknownOrIllFormedMessages) {
   e.kind = "peer.hello";
   EXPECT_EQ(refusal_path([&] { parse_envelope(sign_envelope(e, f.de.node)); }), "malformed $.case_ref");
   e.case_ref = "";
-  e.seq = 0;
   EXPECT_EQ(refusal_path([&] { parse_envelope(sign_envelope(e, f.de.node)); }), "accepted");
+  e.seq = 0;
+  EXPECT_EQ(refusal_path([&] { parse_envelope(sign_envelope(e, f.de.node)); }), "malformed $.seq");
 }
 
 // A receiver's log holding some leaves and then the receipt's.

@@ -42,7 +42,10 @@ inline constexpr int64_t kSignatureWindowSeconds = 300;
 // A request that does not authenticate: ErrorKind::Unauthenticated, `reason`
 // one of "digest_missing", "digest_mismatch", "signature_missing",
 // "signature_malformed", "signature_expired", "signature_not_yet_valid",
-// "unknown_key", "bad_signature"; field_errors name the header
+// "unknown_key", "bad_signature" — and, from the federation service that
+// applies this profile, "wrong_authority" (a request for another node's
+// endpoint) and "signature_replayed" (a nonce seen before); field_errors
+// name the header
 // ("header:Signature-Input") and what was expected.
 struct SignatureError : Error {
   SignatureError(std::string_view reason, std::string_view header, const std::string& message);

@@ -147,11 +147,11 @@ Envelope parse_envelope(const json& doc, const std::string& path) {
   e.case_ref = cr.get<std::string>();
   e.seq = seq_of(r, doc);
   if (e.kind == "peer.hello") {
-    if (!e.case_ref.empty() || e.seq != 0) malformed(r.at("case_ref"), "peer.hello belongs to no case: \"\" and seq 0");
+    if (!e.case_ref.empty()) malformed(r.at("case_ref"), "peer.hello belongs to no case: \"\"");
   } else {
     prefixed_id(r, "case_ref", "fc-");
-    if (e.seq < 1) malformed(r.at("seq"), "a case's messages count from 1");
   }
+  if (e.seq < 1) malformed(r.at("seq"), "messages count from 1, per peer and case (or outside cases)");
   e.created_at = r.instant("created_at");
   e.expires_at = r.instant("expires_at");
   if (e.expires_at <= e.created_at || e.expires_at - e.created_at > 30 * 86400)

@@ -41,7 +41,7 @@ struct Envelope {
   std::string from, to;  // node ids
   std::string from_party, to_party;
   std::string case_ref;  // "fc-…", or "" outside a case (peer.hello)
-  int64_t seq = 0;       // per (from, to, case_ref), from 1; 0 outside a case
+  int64_t seq = 0;       // per (from, to, case_ref), from 1 ("" counts the messages outside cases)
   std::string kind;
   Instant created_at = 0, expires_at = 0;
   std::string actor_credential, actor_role;  // the acting user's credential id and role ("" for node acts)

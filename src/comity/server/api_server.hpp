@@ -21,6 +21,9 @@
 
 namespace comity {
 
+struct FedIdentity;
+class PeerTransport;
+
 // One route of the route table (routes.hpp), as tests and documents read
 // it: the OpenAPI document must list exactly these, and the permission
 // matrix drives each one as every kind of caller.
@@ -73,6 +76,16 @@ struct ServerOptions {
   bool secure_cookies = false;
   // One JSON line per request on stderr (errors are logged regardless).
   enum class RequestLog : uint8_t { On, Off } request_log = RequestLog::On;
+  // This node's identity in a federation (service/federation.hpp; `comity
+  // serve --node DIR`). Null: not federated, the /fed/v1 and federation
+  // routes answer 404. Its log key must be `log_key` and its log origin
+  // `log_origin`: the node credential certifies the log.
+  std::shared_ptr<const FedIdentity> federation;
+  // How the sender posts to peers; null: HTTP(S) with cpp-httplib
+  // (fed_client.cpp). A seam for tests only.
+  std::shared_ptr<PeerTransport> peer_transport;
+  // How long the sender waits for new messages when nothing is due.
+  std::chrono::milliseconds fed_idle{250};
 };
 
 class ApiServer {

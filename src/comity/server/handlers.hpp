@@ -4,7 +4,9 @@
 // handlers_identity.cpp (me, parties, users, tokens, sessions, audit),
 // handlers_log.cpp (the public transparency log), handlers_node.cpp (the web
 // app, health, metrics, OpenAPI, evaluation, trust, drafts),
-// handlers_statements.cpp (provider statements). A handler
+// handlers_statements.cpp (provider statements), handlers_fed.cpp (the
+// federation: messages from peers, the node's description, its peers and
+// outbox). A handler
 // translates HTTP to calls on the node's services and back; it throws
 // comity::Error for what goes wrong and never builds a problem itself.
 #pragma once
@@ -13,6 +15,13 @@
 #include "comity/server/routes.hpp"
 
 namespace comity::handlers {
+
+// handlers_fed.cpp
+void post_fed_message(Node&, Call&);
+void get_fed_node(Node&, Call&);
+void get_fed_peers(Node&, Call&);
+void post_fed_hello(Node&, Call&);
+void get_fed_outbox(Node&, Call&);
 
 // handlers_cases.cpp
 void create_case(Node&, Call&);

@@ -10,6 +10,7 @@
 
 #include "comity/ledger/checkpoint.hpp"
 #include "comity/server/api_server.hpp"
+#include "comity/server/fed_client.hpp"
 #include "comity/server/node.hpp"
 #include "comity/server/router.hpp"
 #include "comity/server/routes.hpp"
@@ -167,11 +168,25 @@ int ApiServer::bind(const std::string& host, int port) {
 }
 
 void ApiServer::serve() {
-  impl_->node.start_sweeper_run();
-  std::thread sweeper([this] { impl_->node.run_sweeper(); });
+  Node& node = impl_->node;
+  node.start_sweeper_run();
+  std::thread sweeper([&node] { node.run_sweeper(); });
+  // The federation's sender drains the outbox beside the listener.
+  std::thread sender;
+  std::shared_ptr<PeerTransport> transport;
+  if (node.federation) {
+    transport = node.options.peer_transport ? node.options.peer_transport : http_peer_transport();
+    sender = std::thread([&node, transport] {
+      node.federation->run(node.store, node.store_mu, *transport, node.clock, node.options.fed_idle);
+    });
+  }
   impl_->http.listen_after_bind();
-  impl_->node.stop_sweeper();
+  node.stop_sweeper();
   sweeper.join();
+  if (sender.joinable()) {
+    node.federation->stop();
+    sender.join();
+  }
 }
 
 int ApiServer::sweep_expiries() {

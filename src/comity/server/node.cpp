@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "comity/ledger/checkpoint.hpp"
+#include "comity/service/federation.hpp"
 #include "comity/service/packs.hpp"
 #include "comity/service/transparency.hpp"
 #include "comity/util/sha256.hpp"
@@ -63,6 +64,13 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
     }
     log.check(store);
   }
+  if (options.federation) {
+    if (options.federation->log_origin != options.log_origin || !options.log_key ||
+        options.log_key->public_key() != options.federation->log_key->public_key())
+      throw Error(ErrorKind::Invalid,
+                  "a federated node's log is the one its credential certifies: its origin and key (node dir)");
+    federation = std::make_unique<FederationService>(*options.federation, trust, log);
+  }
   if (options.open_reader)
     for (int i = 0; i < options.readers; ++i) {
       readers_.push_back(options.open_reader());
@@ -83,6 +91,12 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
 }
 
 Node::~Node() = default;
+
+FederationService& Node::federated() {
+  if (!federation)
+    throw Error(ErrorKind::NotFound, "this node is not part of a federation (comity serve --node DIR)");
+  return *federation;
+}
 
 Node::ReadLease::ReadLease(Node& node) : node_(node) {
   if (node.readers_.empty()) {

@@ -46,6 +46,7 @@
 
 namespace comity {
 
+class FederationService;
 struct Route;
 
 // One request being handled: the exchange, the route it matched, its path
@@ -164,6 +165,13 @@ class Node {
   // (its queue drained) before they are.
   GroupCommitter committer;
 
+  // The federation (service/federation.hpp): null unless the node has an
+  // identity (ServerOptions::federation). Declared after the log and trust
+  // it uses.
+  std::unique_ptr<FederationService> federation;
+  // *federation; Error{NotFound} when the node is not federated (it has no
+  // federation routes to speak of).
+  FederationService& federated();
   // As the signer (the lease holder), signs and durably records a
   // checkpoint of the committed log unless the latest published one has
   // the same size; returns the latest. REQUIRES: store_mu not held.

@@ -146,6 +146,13 @@ const std::vector<Route>& route_table() {
       {"GET", "/api/v1/log/consistency", kPublic, {}, kNoCache, kNone, h::get_consistency},
       {"GET", "/api/v1/log/statistics", kPublic, {}, kNoCache, kNone, h::get_statistics},
       {"GET", "/transparency", kPublic, {}, kNoCache, kNone, h::get_transparency},
+      // The federation (docs/federation.md): what peers post, signed; what
+      // this node says of itself; and its operator's view.
+      {"POST", "/fed/v1/messages", Access::Peer, {}, kNoStore, kJson, h::post_fed_message},
+      {"GET", "/fed/v1/node", kPublic, {}, kNoCache, kNone, h::get_fed_node},
+      {"GET", "/api/v1/federation/peers", kAuth, {R::Admin}, kNoStore, kNone, h::get_fed_peers},
+      {"POST", "/api/v1/federation/hello", kAuth, {R::Admin}, kNoStore, kJson, h::post_fed_hello},
+      {"GET", "/api/v1/federation/outbox", kAuth, {R::Admin}, kNoStore, kNone, h::get_fed_outbox},
   };
   return kRoutes;
 }

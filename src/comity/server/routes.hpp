@@ -18,6 +18,7 @@ using Handler = void (*)(Node&, Call&);
 enum class Access : uint8_t {
   Public,         // anyone, no credential read (the log, the web app, health, login)
   Authenticated,  // a valid token or session; `roles` narrows it
+  Peer,           // a federation peer: its node's HTTP message signature, checked by the federation service
 };
 
 // The Cache-Control a route's answers carry (problem answers: no-store).

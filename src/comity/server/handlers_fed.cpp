@@ -1,0 +1,122 @@
+// The federation's routes (docs/federation.md): a peer's signed message in,
+// its signed receipt out; the node's public description; and the
+// operator's view of its peers and outbox.
+#include <nlohmann/json.hpp>
+
+#include "comity/server/handlers.hpp"
+#include "comity/service/federation.hpp"
+
+namespace comity::handlers {
+
+using nlohmann::json;
+
+namespace {
+
+json outbox_json(const OutboxMessage& m) {
+  json j = {{"id", m.id},
+            {"peer", m.peer},
+            {"case_ref", m.case_ref},
+            {"seq", m.seq},
+            {"kind", m.kind},
+            {"state", outbox_state_name(m.state)},
+            {"attempts", m.attempts},
+            {"created_at", format_instant(m.created_at)},
+            {"expires_at", format_instant(m.expires_at)},
+            {"next_attempt_at", format_instant(m.next_attempt_at)},
+            {"last_error", m.last_error}};
+  j["receipt"] = m.receipt.empty() ? json(nullptr) : json::parse(m.receipt);
+  return j;
+}
+
+}  // namespace
+
+// A peer's message. Authentication is the request's HTTP signature, checked
+// by the federation service under the key the peer list gives its node;
+// the whole receipt-giving step is one group-commit job, so the receipt
+// leaves only once what it promises is durable. The proof of the receipt's
+// place in this node's log is attached after that commit: a checkpoint is
+// published first when none covers the leaf yet (by this process if it
+// holds the signer's lease; otherwise the receipt goes without a proof and
+// verifies by its signature alone until the sender fetches one).
+void post_fed_message(Node& node, Call& call) {
+  FederationService& fed = node.federated();
+  const HttpRequest& req = call.req;
+  FedRequest q{req.method,
+               req.header("Host"),
+               req.path,
+               req.header("Content-Type"),
+               req.header("Content-Digest"),
+               req.header("Signature-Input"),
+               req.header("Signature"),
+               req.body};
+  FedAnswer answer;
+  node.durably([&] { answer = fed.receive(node.store, q, node.clock.now()); });
+  json receipt = answer.receipt;
+  if (answer.leaf_index) {
+    try {
+      StoredCheckpoint cp = node.current_checkpoint();
+      if (cp.tree_size <= *answer.leaf_index) node.publish_checkpoint();
+      Node::ReadLease db(node);
+      receipt = fed.with_proof(*db, receipt, *answer.leaf_index);
+    } catch (const Error&) {
+      // Another process signs this node's checkpoints and has not covered
+      // the leaf yet: the receipt stands on its signature for now.
+    }
+  }
+  call.res.send_json(safe_dump(receipt), answer.status);
+}
+
+// What this node says of itself: enough for a peer's operator to check it
+// against the node credential they hold and to witness its log.
+void get_fed_node(Node& node, Call& call) {
+  const FedIdentity& me = node.federated().identity();
+  call.res.send_json(safe_dump(json{{"type", "comity.node-card/v1"},
+                                    {"id", me.id},
+                                    {"state", me.state},
+                                    {"endpoint", me.endpoint},
+                                    {"log_origin", me.log_origin},
+                                    {"witness_name", me.witness_name},
+                                    {"credential", me.credential.doc},
+                                    {"log_verifier_key", node.log_verifier_key()}}));
+}
+
+void get_fed_peers(Node& node, Call& call) {
+  FederationService& fed = node.federated();
+  Node::ReadLease db(node);
+  std::shared_ptr<const fed::PeerList> list = fed.peers(*db);
+  call.res.send_json(safe_dump(list ? list->doc : json(nullptr)));
+}
+
+// An operator opens the channel to a peer: a peer.hello through the outbox,
+// whose receipt shows the peer answers under its credentialed key.
+void post_fed_hello(Node& node, Call& call) {
+  FederationService& fed = node.federated();
+  json body = json_body(call.req);
+  FieldErrors errors;
+  refuse_unknown_fields(body, {"peer"}, errors);
+  if (!body.contains("peer") || !body["peer"].is_string()) errors.push_back({"$.peer", "the id of a peer"});
+  if (!errors.empty()) body_does_not_match(std::move(errors));
+  fed::Envelope e;
+  e.to = body["peer"].get<std::string>();
+  e.from_party = fed.identity().id;
+  e.to_party = e.to;
+  e.kind = "peer.hello";
+  const Principal& who = call.principal();
+  json doc;
+  node.durably([&] {
+    doc = fed.queue(node.store, e, std::string(role_name(who.user.role)) + ":" + who.user.id, node.clock.now());
+  });
+  fed.wake();
+  call.res.send_json(safe_dump(json{{"message", doc["id"]}, {"state", "pending"}}), 202);
+}
+
+void get_fed_outbox(Node& node, Call& call) {
+  node.federated();
+  std::string case_ref = call.req.param("case_ref");
+  json out = json::array();
+  Node::ReadLease db(node);
+  for (const OutboxMessage& m : db->fed().outbox_for_case(case_ref)) out.push_back(outbox_json(m));
+  call.res.send_json(safe_dump(json{{"messages", out}}));
+}
+
+}  // namespace comity::handlers

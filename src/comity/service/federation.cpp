@@ -1,0 +1,478 @@
+// The federation's receiving pipeline and sender (docs/federation.md §3-5).
+//
+// Receiving is one group-commit job: every check that decides the answer
+// reads the store through the writer, and everything the answer promises —
+// the inbox row, the act applied, the receipt and the leaf that commits to
+// it in this node's log — is written in that job's transaction. So a
+// receipt is never given for a message that is not durably received, and a
+// retry of a message whose receipt was lost (either side crashed, or the
+// connection broke) finds the stored receipt and gets it again, byte for
+// byte: delivery is exactly once however often the sender tries.
+//
+// Sending is a loop over the outbox. A message is leased (so no other
+// process of this node sends it at the same time, and one that died with it
+// leased loses it when the lease expires), posted with a fresh HTTP
+// signature over the same envelope bytes, and its outcome recorded only if
+// the receipt verifies: signed by the peer's node key, for this message's
+// id and digest, and — when it carries a proof — at its leaf in a
+// checkpoint signed by the peer's log key. Anything else is retried with
+// full-jitter exponential back-off until the envelope expires, so a peer
+// that is down for minutes gets its messages, in each case's order, when it
+// returns.
+#include "comity/service/federation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "comity/crypto/ed25519.hpp"
+#include "comity/fed/http_signature.hpp"
+#include "comity/model/json_guard.hpp"
+#include "comity/store/store_error.hpp"
+#include "comity/util/jcs.hpp"
+#include "comity/util/sha256.hpp"
+
+namespace comity {
+
+using nlohmann::json;
+
+namespace {
+
+// The host[:port] of an http(s) endpoint, lower-cased.
+std::string authority_of(const std::string& endpoint) {
+  size_t start = endpoint.find("://");
+  std::string rest = start == std::string::npos ? endpoint : endpoint.substr(start + 3);
+  rest = rest.substr(0, rest.find('/'));
+  std::transform(rest.begin(), rest.end(), rest.begin(), [](unsigned char c) { return std::tolower(c); });
+  return rest;
+}
+
+std::string hex_salt() {
+  return fed::new_message_id("").substr(0, 32);
+}
+
+AuditEntry audit(const std::string& actor, const std::string& action, const std::string& object,
+                 std::string_view payload, Instant now) {
+  return AuditEntry{0, now, actor, action, object, sha256_hex(payload)};
+}
+
+ledger::NoteVerifier log_verifier(const fed::Peer& p) {
+  crypto::PublicKey key = trust::parse_key_text(p.log_key, "$.log_key");
+  return ledger::NoteVerifier{p.log_origin, ledger::note_key_id(p.log_origin, key), key};
+}
+
+// Seconds until the next attempt: full jitter over 0.5 s · 2^attempts,
+// capped at 300 s, no less than Retry-After, at least 1 s.
+int64_t backoff(int attempts, int64_t retry_after) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  double cap = std::min(300.0, 0.5 * std::pow(2.0, std::min(attempts, 20)));
+  double wait = std::uniform_real_distribution<double>(0.0, cap)(rng);
+  return std::max<int64_t>({1, static_cast<int64_t>(std::ceil(wait)), retry_after});
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr int64_t kSendLeaseMs = 60000;
+constexpr Instant kPeerRemovedRetry = 60;
+
+}  // namespace
+
+bool FedIdentity::hosts(std::string_view party) const {
+  return std::any_of(credential.subject.hosts.begin(), credential.subject.hosts.end(),
+                     [&](const trust::HostedParty& h) { return h.party == party; });
+}
+
+void check_fed_identity(const FedIdentity& me) {
+  const trust::Subject& s = me.credential.subject;
+  auto fail = [](const std::string& what) {
+    throw Error(ErrorKind::Invalid, "the node credential " + what, {{"credential.json", what}});
+  };
+  if (!me.node_key || !me.log_key || !me.witness_key) fail("needs the node's three keys");
+  if (s.kind != "node") fail("is of kind " + s.kind + ", not node");
+  if (s.party != me.id || s.state != me.state) fail("is for " + s.party + " (" + s.state + "), not " + me.id);
+  if (s.signing_key != trust::key_text(me.node_key->public_key()) ||
+      s.log_key != trust::key_text(me.log_key->public_key()) ||
+      s.witness_key != trust::key_text(me.witness_key->public_key()))
+    fail("certifies other keys than node.pem, log.pem and witness.pem");
+}
+
+FederationService::FederationService(FedIdentity me, TrustService& trust, LogService& log)
+    : me_(std::move(me)), trust_(trust), log_(log), holder_(process_holder_name()) {
+  check_fed_identity(me_);
+}
+
+std::shared_ptr<const fed::PeerList> FederationService::peers(Store& db) {
+  std::optional<PeerListVersion> stored = db.fed().peer_list();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!stored) return peers_ = nullptr;
+  if (peers_ && peers_->version == stored->version) return peers_;
+  peers_ = std::make_shared<const fed::PeerList>(fed::parse_peer_list(json::parse(stored->doc)));
+  return peers_;
+}
+
+fed::PeerList store_peer_list(Store& writer, const std::string& node_id, const std::string& node_key,
+                              const json& signed_list, const std::string& actor, Instant now) {
+  Transaction tx(writer);
+  fed::PeerList next = fed::parse_peer_list(signed_list);
+  if (next.node != node_id)
+    throw trust::TrustError(trust::TrustError::Code::WrongChain, "$.node",
+                            "the peer list is " + next.node + "'s, not this node's (" + node_id + ")");
+  if (next.signer != node_key)
+    throw trust::TrustError(trust::TrustError::Code::WrongChain, "$.signer",
+                            "the peer list is not signed by this node's key");
+  std::optional<PeerListVersion> stored = writer.fed().peer_list();
+  if (stored) {
+    fed::PeerList current = fed::parse_peer_list(json::parse(stored->doc));
+    fed::check_successor(&current, next);
+  }
+  fed::check_peers(next, trusted_by(writer), now);
+  std::string text = canonical_json(signed_list);
+  writer.fed().add_peer_list(PeerListVersion{next.version, text, now},
+                             audit(actor, "store_peer_list", "peers/" + std::to_string(next.version), text, now));
+  tx.commit();
+  return next;
+}
+
+json FederationService::queue(Store& db, fed::Envelope e, const std::string& actor, Instant now) {
+  std::shared_ptr<const fed::PeerList> list = peers(db);
+  const fed::Peer* peer = list ? fed::find_peer(*list, e.to) : nullptr;
+  if (!peer)
+    throw Error(ErrorKind::Invalid, "the node " + e.to + " is not in this node's peer list", {{"$.to", "a peer"}});
+  if (e.kind != "receipt" && e.kind != "peer.hello" && !fed::speaks_for(*peer, e.to_party))
+    throw Error(ErrorKind::Invalid, "the node " + e.to + " does not speak for " + e.to_party,
+                {{"$.to_party", "a party the peer speaks for"}});
+  if (e.kind != "peer.hello" && !me_.hosts(e.from_party))
+    throw Error(ErrorKind::Invalid, "this node does not host " + e.from_party, {{"$.from_party", "a hosted party"}});
+  e.from = me_.id;
+  if (e.id.empty()) e.id = fed::new_message_id("msg-");
+  e.seq = db.fed().next_outbox_seq(e.to, e.case_ref);
+  e.created_at = now;
+  if (e.expires_at == 0) e.expires_at = now + fed::kEnvelopeLifetimeSeconds;
+  json doc = fed::sign_envelope(e, *me_.node_key);
+  OutboxMessage m;
+  m.id = e.id;
+  m.peer = e.to;
+  m.case_ref = e.case_ref;
+  m.seq = e.seq;
+  m.kind = e.kind;
+  m.envelope = canonical_json(doc);
+  m.created_at = now;
+  m.expires_at = e.expires_at;
+  m.next_attempt_at = now;
+  db.fed().add_outbox(m, audit(actor, "queue_message", "messages/" + m.id, m.envelope, now));
+  return doc;
+}
+
+json FederationService::sign_receipt(fed::Receipt r) {
+  r.from = me_.id;
+  if (r.id.empty()) r.id = fed::new_message_id("rcpt-");
+  if (r.salt.empty()) r.salt = hex_salt();
+  return fed::sign_receipt(r, *me_.node_key);
+}
+
+uint64_t FederationService::log_receipt(Store& db, const fed::Receipt& r, const std::string& sender_state) {
+  LogLeaf leaf;
+  leaf.leaf = fed::receipt_leaf(r, me_.state, sender_state);
+  leaf.salt = r.salt;
+  leaf.event_json = canonical_json(r.doc);
+  db.log().append_log({leaf});
+  return db.log().log_size() - 1;
+}
+
+namespace {
+
+fed::Receipt receipt_for(const fed::Envelope& e, const std::string& digest, fed::ReceiptStatus status, Instant now) {
+  fed::Receipt r;
+  r.message = e.id;
+  r.message_sha256 = digest;
+  r.to = e.from;
+  r.case_ref = e.case_ref;
+  r.seq = e.seq;
+  r.status = status;
+  r.received_at = now;
+  if (status == fed::ReceiptStatus::Delivered) r.delivered_at = now;
+  return r;
+}
+
+InboxMessage inbox_row(const fed::Envelope& e, const std::string& digest, InboxState state, const json& receipt,
+                       Instant now) {
+  InboxMessage m;
+  m.id = e.id;
+  m.peer = e.from;
+  m.case_ref = e.case_ref;
+  m.seq = e.seq;
+  m.kind = e.kind;
+  m.digest = digest;
+  m.envelope = canonical_json(e.doc);
+  m.state = state;
+  m.receipt = canonical_json(receipt);
+  m.received_at = now;
+  m.expires_at = e.expires_at;
+  return m;
+}
+
+}  // namespace
+
+FedAnswer FederationService::refuse(Store& db, const fed::Envelope& e, const std::string& digest,
+                                    const std::string& peer_state, const std::string& code, const std::string& detail,
+                                    Instant now, bool store_it) {
+  fed::Receipt r = receipt_for(e, digest, fed::ReceiptStatus::Refused, now);
+  r.reason = code;
+  r.detail = detail;
+  json doc = sign_receipt(r);
+  FedAnswer a{422, doc, std::nullopt};
+  if (store_it) {
+    r = fed::parse_receipt(doc);
+    a.leaf_index = log_receipt(db, r, peer_state);
+    db.fed().add_inbox(inbox_row(e, digest, InboxState::Refused, doc, now),
+                       audit(e.from, "refuse_message", "messages/" + e.id, code, now));
+  }
+  return a;
+}
+
+void FederationService::apply(Store& db, const fed::Envelope& e, Instant now) {
+  (void)now;
+  if (e.kind != "receipt") return;  // every other act is delivered by its inbox row, read by its party
+  const json& rj = e.body.contains("receipt") ? e.body["receipt"] : json();
+  fed::Receipt r = fed::parse_receipt(rj, "$.body.receipt");
+  if (r.signer != e.signer || r.to != me_.id || r.from != e.from)
+    throw trust::TrustError(trust::TrustError::Code::WrongChain, "$.body.receipt",
+                            "a deferred receipt must be the sending node's, for a message of this node");
+  db.fed().deliver_outbox(r.message, canonical_json(rj));
+}
+
+FedAnswer FederationService::deliver(Store& db, const fed::Envelope& e, const std::string& digest,
+                                     const std::string& peer_state, Instant now) {
+  apply(db, e, now);
+  fed::Receipt r = receipt_for(e, digest, fed::ReceiptStatus::Delivered, now);
+  json doc = sign_receipt(r);
+  r = fed::parse_receipt(doc);
+  FedAnswer a{200, doc, log_receipt(db, r, peer_state)};
+  db.fed().add_inbox(inbox_row(e, digest, InboxState::Applied, doc, now),
+                     audit(e.from, "receive_message", "messages/" + e.id, digest, now));
+  return a;
+}
+
+FedAnswer FederationService::receive(Store& db, const FedRequest& q, Instant now) {
+  std::shared_ptr<const fed::PeerList> list = peers(db);
+  const fed::Peer* peer = nullptr;
+  auto key_of = [&](std::string_view keyid) -> std::optional<crypto::PublicKey> {
+    size_t slash = keyid.find('/');
+    std::string node(keyid.substr(0, slash));
+    const fed::Peer* p = list && slash != std::string_view::npos ? fed::find_peer(*list, node) : nullptr;
+    if (!p)
+      throw Error(ErrorKind::Forbidden, "the node " + node + " is not in this node's peer list",
+                  {{"header:Signature-Input", "the keyid of a node in the peer list"}}, "unknown_peer");
+    if (keyid.substr(slash + 1) != p->signing_key) return std::nullopt;
+    peer = p;
+    return trust::parse_key_text(p->signing_key, "header:Signature-Input");
+  };
+  if (q.path != kMessagesPath || authority_of("http://" + q.authority) != authority_of(me_.endpoint))
+    throw fed::SignatureError(
+        "wrong_authority", "Host",
+        "this node is " + authority_of(me_.endpoint) + kMessagesPath + ", not " + q.authority + q.path);
+  fed::VerifiedSignature sig = fed::verify_request({q.method, q.authority, q.path, q.content_type}, q.body,
+                                                   q.content_digest, q.signature_input, q.signature, now, key_of);
+  COMITY_ASSERT(peer, "a verified signature names a peer");
+  // The peer's credential must still hold: not revoked, not expired.
+  try {
+    trust_.current(db)->verify_signer(peer->signing_key, now, "header:Signature-Input");
+  } catch (const trust::TrustError& e) {
+    throw fed::SignatureError("unknown_key", "Signature-Input",
+                              "the node credential of " + peer->id + " no longer holds: " + e.what());
+  }
+  if (!db.fed().add_request_nonce(sig.keyid, sig.nonce, sig.expires, now))
+    throw fed::SignatureError("signature_replayed", "Signature-Input",
+                              "this request was received before; a retry is signed again with a new nonce");
+
+  FieldErrors errors;
+  std::optional<json> doc = parse_json_guarded(q.body, JsonLimits{fed::kMaxEnvelopeBytes, 64}, errors);
+  if (!doc) throw Error(ErrorKind::Malformed, "the body is not a message: " + errors.front().message, errors);
+  fed::Envelope e = fed::parse_envelope(*doc);
+  if (e.from != peer->id || e.signer != peer->signing_key)
+    throw trust::TrustError(trust::TrustError::Code::BadSignature, "$.signer",
+                            "the message is not signed by the node that sent it, " + peer->id);
+  const std::string digest = fed::envelope_digest(*doc);
+
+  if (std::optional<InboxMessage> seen = db.fed().inbox_message(e.id)) {
+    if (seen->digest == digest) {
+      json receipt = json::parse(seen->receipt);
+      return FedAnswer{seen->state == InboxState::Refused ? 422 : 200, receipt, std::nullopt};
+    }
+    return refuse(db, e, digest, peer->state, "conflict", "another message was received under the id " + e.id, now,
+                  false);
+  }
+  if (e.to != me_.id) return refuse(db, e, digest, peer->state, "wrong_peer", "this node is " + me_.id, now, true);
+  // A peer.hello is between the nodes themselves; every other message
+  // between parties each node hosts.
+  const bool hello = e.kind == "peer.hello";
+  if (hello ? e.to_party != me_.id : !me_.hosts(e.to_party))
+    return refuse(db, e, digest, peer->state, "unknown_party", "this node does not host " + e.to_party, now, true);
+  if (hello ? e.from_party != peer->id : !fed::speaks_for(*peer, e.from_party))
+    return refuse(db, e, digest, peer->state, "not_authorised",
+                  peer->id + " does not speak for " + e.from_party + " here", now, true);
+  if (e.created_at > now + fed::kSignatureWindowSeconds)
+    return refuse(db, e, digest, peer->state, "not_yet_valid", "created " + format_instant(e.created_at), now, true);
+  if (e.expires_at <= now)
+    return refuse(db, e, digest, peer->state, "expired", "expired " + format_instant(e.expires_at), now, true);
+
+  if (e.case_ref.empty()) return deliver(db, e, digest, peer->state, now);
+  const int64_t last = db.fed().last_inbox_seq(e.from, e.case_ref);
+  std::vector<InboxMessage> held = db.fed().held_inbox(e.from, e.case_ref);
+  if (e.seq <= last || std::any_of(held.begin(), held.end(), [&](const InboxMessage& h) { return h.seq == e.seq; }))
+    return refuse(db, e, digest, peer->state, "conflict",
+                  "seq " + std::to_string(e.seq) + " of this case was received already", now, true);
+  if (e.seq > last + 1) {
+    fed::Receipt r = receipt_for(e, digest, fed::ReceiptStatus::Accepted, now);
+    json rdoc = sign_receipt(r);
+    r = fed::parse_receipt(rdoc);
+    FedAnswer a{200, rdoc, log_receipt(db, r, peer->state)};
+    db.fed().add_inbox(inbox_row(e, digest, InboxState::Held, rdoc, now),
+                       audit(e.from, "hold_message", "messages/" + e.id, digest, now));
+    return a;
+  }
+  FedAnswer answer = deliver(db, e, digest, peer->state, now);
+  // The gap is filled: deliver the held messages that now follow, each with
+  // a delivered receipt sent back through the outbox.
+  int64_t next = e.seq + 1;
+  for (const InboxMessage& h : held) {
+    if (h.seq != next) break;
+    fed::Envelope he = fed::parse_envelope(json::parse(h.envelope));
+    apply(db, he, now);
+    fed::Receipt r = receipt_for(he, h.digest, fed::ReceiptStatus::Delivered, now);
+    r.received_at = h.received_at;
+    json rdoc = sign_receipt(r);
+    r = fed::parse_receipt(rdoc);
+    log_receipt(db, r, peer->state);
+    db.fed().update_inbox(h.id, InboxState::Applied, canonical_json(rdoc));
+    fed::Envelope back;
+    back.to = he.from;
+    back.from_party = he.to_party;
+    back.to_party = he.from_party;
+    back.case_ref = he.case_ref;
+    back.kind = "receipt";
+    back.body = {{"receipt", rdoc}};
+    queue(db, back, me_.id, now);
+    ++next;
+  }
+  return answer;
+}
+
+json FederationService::with_proof(Store& db, const json& receipt, uint64_t leaf_index) {
+  std::optional<StoredCheckpoint> cp = db.log().latest_checkpoint();
+  if (!cp || cp->tree_size <= leaf_index) return receipt;
+  std::vector<ledger::Hash> path =
+      log_.with_tree(db, [&](const ledger::MerkleTree& t) { return t.inclusion_proof(leaf_index, cp->tree_size); });
+  return fed::with_proof(receipt, fed::ReceiptProof{leaf_index, std::move(path), cp->note});
+}
+
+int FederationService::send_due(Store& writer, std::mutex& writer_mu, PeerTransport& transport, Instant now) {
+  std::vector<OutboxMessage> due;
+  std::shared_ptr<const fed::PeerList> list;
+  {
+    std::lock_guard<std::mutex> lock(writer_mu);
+    Transaction tx(writer);
+    list = peers(writer);
+    int64_t ms = wall_ms();
+    due = writer.fed().lease_outbox(holder_, now, ms, ms + kSendLeaseMs, 32, {});
+    tx.commit();
+  }
+  int ended = 0;
+  for (const OutboxMessage& m : due) {
+    auto finish = [&](OutboxState state, const std::string& receipt, const std::string& error, Instant next) {
+      std::lock_guard<std::mutex> lock(writer_mu);
+      Transaction tx(writer);
+      writer.fed().finish_outbox(m.id, holder_, state, receipt, error, next);
+      tx.commit();
+      if (state != OutboxState::Pending) ++ended;
+    };
+    if (now >= m.expires_at) {
+      finish(OutboxState::Dead, "", "expired undelivered at " + format_instant(m.expires_at), now);
+      continue;
+    }
+    const fed::Peer* peer = list ? fed::find_peer(*list, m.peer) : nullptr;
+    if (!peer) {
+      finish(OutboxState::Pending, "", "peer_removed: " + m.peer + " is not in the peer list", now + kPeerRemovedRetry);
+      continue;
+    }
+    PeerPost post;
+    post.endpoint = peer->endpoint;
+    post.path = kMessagesPath;
+    post.body = m.envelope;
+    std::string nonce = crypto::base64_encode(crypto::random_bytes(16));
+    post.headers = fed::sign_request(
+        {"POST", authority_of(peer->endpoint), post.path, post.content_type}, post.body, *me_.node_key,
+        fed::request_keyid(me_.id, trust::key_text(me_.node_key->public_key())), now, nonce);
+    PeerReply reply = transport.send(post);
+    auto retry = [&](const std::string& why) {
+      finish(OutboxState::Pending, "", why, now + backoff(m.attempts, reply.retry_after));
+    };
+    if (reply.status == 0) {
+      retry("no answer: " + reply.error);
+      continue;
+    }
+    if (reply.status != 200 && reply.status != 422) {
+      bool final = reply.status == 400 || reply.status == 413 || reply.status == 415;
+      std::string why = "HTTP " + std::to_string(reply.status) + ": " + reply.body.substr(0, 500);
+      if (final)
+        finish(OutboxState::Dead, "", why, now);
+      else
+        retry(why);
+      continue;
+    }
+    try {
+      json rj = json::parse(reply.body);
+      fed::Receipt r = fed::parse_receipt(rj);
+      if (r.signer != peer->signing_key || r.from != peer->id || r.to != me_.id || r.message != m.id ||
+          r.message_sha256 != sha256_hex(m.envelope))
+        throw Error(ErrorKind::Untrusted, "the receipt is not the peer's for this message");
+      if (r.proof) fed::verify_receipt(rj, peer->signing_key, log_verifier(*peer), peer->state, me_.state);
+      OutboxState state = r.status == fed::ReceiptStatus::Delivered  ? OutboxState::Delivered
+                          : r.status == fed::ReceiptStatus::Accepted ? OutboxState::Accepted
+                                                                     : OutboxState::Refused;
+      finish(state, canonical_json(rj), r.status == fed::ReceiptStatus::Refused ? r.reason + ": " + r.detail : "", now);
+    } catch (const std::exception& e) {
+      if (reply.status == 422 && !reply.body.empty() && reply.body.find("comity.fed.receipt/v1") == std::string::npos)
+        finish(OutboxState::Dead, "", "refused without a receipt: " + reply.body.substr(0, 500), now);
+      else
+        retry(std::string("the answer is not a valid receipt: ") + e.what());
+    }
+  }
+  return ended;
+}
+
+void FederationService::run(Store& writer, std::mutex& writer_mu, PeerTransport& transport, const Clock& clock,
+                            std::chrono::milliseconds idle) {
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(run_mu_);
+      if (stopping_) return;
+      woken_ = false;
+    }
+    int sent = 0;
+    try {
+      sent = send_due(writer, writer_mu, transport, clock.now());
+    } catch (const std::exception&) {
+      sent = 0;  // the store was busy or failed: the next pass tries again
+    }
+    std::unique_lock<std::mutex> lock(run_mu_);
+    if (sent == 0) run_cv_.wait_for(lock, idle, [&] { return woken_ || stopping_; });
+  }
+}
+
+void FederationService::wake() {
+  std::lock_guard<std::mutex> lock(run_mu_);
+  woken_ = true;
+  run_cv_.notify_all();
+}
+
+void FederationService::stop() {
+  std::lock_guard<std::mutex> lock(run_mu_);
+  stopping_ = true;
+  run_cv_.notify_all();
+}
+
+}  // namespace comity

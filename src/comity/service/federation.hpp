@@ -1,0 +1,185 @@
+// The node's side of the federation (docs/federation.md): who this node is,
+// whom it talks to (its peer list, kept in the store), messages queued in
+// the outbox in the transaction of the act that sends them, the receiving
+// pipeline that turns a signed request into a signed receipt, and the sender
+// that drains the outbox with retries. Transport-free: the server gives it
+// the request's parts and carries its answers, and hands the sender a
+// PeerTransport to post with.
+//
+// Receiving, in order (each refusal with its code; docs/federation.md §3):
+//   1. the HTTP signature verifies under the key the peer list gives the
+//      keyid's node (a node not in the list: Forbidden unknown_peer; a key
+//      it does not give: Unauthenticated), and its nonce was not seen in
+//      its window by any process (Unauthenticated signature_replayed);
+//   2. the envelope parses and is signed by that same peer as `from`
+//      (otherwise a problem answer and no receipt: Comity signs nothing
+//      about a message it cannot attribute);
+//   3. `to` is this node, `to_party` a party it hosts, `from_party` one the
+//      peer speaks for; `created_at` not ahead of the clock by more than the
+//      skew; `expires_at` not past — else a signed refused receipt;
+//   4. a message id seen before: the stored receipt if the digest matches,
+//      else a refused receipt `conflict`;
+//   5. per (peer, case_ref) the next seq is delivered, a later one held with
+//      an accepted receipt until the gap is filled (its delivered receipt
+//      then follows through this node's outbox as a `receipt` message), an
+//      earlier one (a reused seq under a new id) refused as `conflict`.
+// The inbox row, the receipt and its log leaf are written in one
+// transaction, so a retry after a crash on either side finds the receipt.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "comity/crypto/ed25519.hpp"
+#include "comity/fed/http_signature.hpp"
+#include "comity/fed/messages.hpp"
+#include "comity/fed/peers.hpp"
+#include "comity/service/log_service.hpp"
+#include "comity/service/trusted.hpp"
+#include "comity/store/store.hpp"
+#include "comity/workflow/clock.hpp"
+
+namespace comity {
+
+// Who this node is: its id, State and public endpoint, the names of its log
+// and witness, its three keys and the node credential its State's anchor
+// issued for them (docs/federation.md §2).
+struct FedIdentity {
+  std::string id, state, endpoint, log_origin, witness_name;
+  std::shared_ptr<const crypto::SigningKey> node_key, log_key, witness_key;
+  trust::Credential credential;
+  // Whether this node hosts `party` (its credential's hosts).
+  bool hosts(std::string_view party) const;
+};
+
+// Throws Error{Invalid} unless `me`'s credential is a node credential for
+// its id, State and three keys (what a node directory must hold).
+void check_fed_identity(const FedIdentity& me);
+
+// Stores `signed_list` as the next version of the peer list of node
+// `node_id` (whose node key is `node_key`, "ed25519:…"), in one write
+// transaction on `writer` (or inside the caller's): it must be that node's,
+// signed by that key, a higher version than the stored one, and every
+// entry must check against what `writer`'s trust imports establish at
+// `now` (fed::check_peers). Audited as store_peer_list by `actor`. Throws
+// trust::TrustError (Untrusted; Conflict when stale), StoreError.
+fed::PeerList store_peer_list(Store& writer, const std::string& node_id, const std::string& node_key,
+                              const nlohmann::json& signed_list, const std::string& actor, Instant now);
+
+// What the receiver was sent, as the transport saw it.
+struct FedRequest {
+  std::string method, authority, path, content_type;
+  std::string content_digest, signature_input, signature;  // header values, "" when absent
+  std::string body;
+};
+
+// The answer: HTTP status and JSON body (a receipt) — or a thrown Error for
+// a request that gets no receipt.
+struct FedAnswer {
+  int status = 200;  // 200 accepted or delivered; 422 refused (the receipt says why)
+  nlohmann::json receipt;
+  // The receipt's leaf index, to attach a proof once the commit is durable;
+  // nullopt for a stored receipt being given again (its leaf is older) too.
+  std::optional<uint64_t> leaf_index;
+};
+
+// One POST to a peer, as the sender's transport performs it.
+struct PeerPost {
+  std::string endpoint, path, body;
+  fed::SignedHeaders headers;
+  std::string content_type = "application/json";
+};
+struct PeerReply {
+  int status = 0;  // 0: no answer (connection refused, timeout)
+  std::string body, error;
+  int64_t retry_after = 0;  // seconds, from a Retry-After header; 0 if none
+};
+class PeerTransport {
+ public:
+  virtual ~PeerTransport() = default;
+  // Performs `post` (TLS or not per its endpoint) and returns what came
+  // back; never throws for a network failure (status 0 and `error`).
+  virtual PeerReply send(const PeerPost& post) = 0;
+};
+
+class FederationService {
+ public:
+  // REQUIRES: `trust` and `log` outlive this object.
+  FederationService(FedIdentity me, TrustService& trust, LogService& log);
+
+  const FedIdentity& identity() const { return me_; }
+
+  // The peer list in force, read through `db` (a cached parse while the
+  // stored version is unchanged). Null when none was stored yet.
+  std::shared_ptr<const fed::PeerList> peers(Store& db);
+
+  // Queues a message in `db`'s open transaction (REQUIRES: one is open, so
+  // the message commits with the act that sends it): its seq is the next
+  // for (e.to, e.case_ref); it is signed with the node key and written to
+  // the outbox with its audit entry. Returns the signed envelope. Throws
+  // Error{Invalid} for a peer not in the list or a party it does not speak
+  // for, Error{Conflict} from the store.
+  nlohmann::json queue(Store& db, fed::Envelope e, const std::string& actor, Instant now);
+
+  // The receiving pipeline above, on the writer `db` inside the caller's
+  // transaction (a group commit's job). Throws SignatureError
+  // (Unauthenticated), Error{Forbidden} unknown_peer, Error{Malformed} or
+  // trust::TrustError for an envelope that cannot be attributed.
+  FedAnswer receive(Store& db, const FedRequest& request, Instant now);
+
+  // The receipt with its proof in the latest checkpoint that covers its
+  // leaf, read through `db`; the receipt unchanged when none covers it yet.
+  nlohmann::json with_proof(Store& db, const nlohmann::json& receipt, uint64_t leaf_index);
+
+  // One pass of the sender: leases due messages through `writer` (under
+  // `writer_mu`, taken here for each store call and never across a post),
+  // posts each through `transport`, and records the outcome: delivered,
+  // accepted or refused with the verified receipt; retried with full-jitter
+  // back-off (0.5 s · 2^attempts, at most 300 s, at least Retry-After) on no
+  // answer, 401, 403, 429 or 5xx, or a receipt that does not verify; dead
+  // once past expires_at or on 400, 413 or 415. Returns the messages whose
+  // attempt ended. REQUIRES: `writer_mu` not held.
+  int send_due(Store& writer, std::mutex& writer_mu, PeerTransport& transport, Instant now);
+
+  // The path every message is posted to.
+  static constexpr const char* kMessagesPath = "/fed/v1/messages";
+
+  // The sender's loop, on the caller's thread, until stop(): send_due, then
+  // waits for wake() or `idle` when nothing was due. REQUIRES: one run() at
+  // a time; `writer_mu` not held.
+  void run(Store& writer, std::mutex& writer_mu, PeerTransport& transport, const Clock& clock,
+           std::chrono::milliseconds idle);
+  // Something was queued: the loop looks at the outbox now. Thread-safe.
+  void wake();
+  // Ends run() once its pass ends. Thread-safe.
+  void stop();
+
+ private:
+  nlohmann::json sign_receipt(fed::Receipt r);
+  FedAnswer refuse(Store& db, const fed::Envelope& e, const std::string& digest, const std::string& peer_state,
+                   const std::string& code, const std::string& detail, Instant now, bool store_it);
+  FedAnswer deliver(Store& db, const fed::Envelope& e, const std::string& digest, const std::string& peer_state,
+                    Instant now);
+  void apply(Store& db, const fed::Envelope& e, Instant now);
+  uint64_t log_receipt(Store& db, const fed::Receipt& r, const std::string& sender_state);
+
+  const FedIdentity me_;
+  TrustService& trust_;
+  LogService& log_;
+  const std::string holder_;
+  std::mutex mu_;                               // the cached peer list
+  std::shared_ptr<const fed::PeerList> peers_;  // guarded by mu_
+  std::mutex run_mu_;
+  std::condition_variable run_cv_;
+  bool woken_ = false, stopping_ = false;  // guarded by run_mu_
+};
+
+}  // namespace comity

@@ -1,0 +1,374 @@
+// The federation across real processes (docs/federation.md): two `comity
+// serve` nodes on loopback, DE and NL, each with its own database, anchor,
+// node credential and peer list, set up through the CLI as two ministries
+// would. Messages travel as signed HTTP requests and come back as signed
+// receipts that the test verifies offline against the receiver's node key
+// and log key; forged, replayed, conflicting and out-of-order messages, a
+// peer that is down and a peer removed from the list are each refused or
+// recovered as the design says.
+#include <sys/socket.h>
+
+#include "comity/fed/http_signature.hpp"
+#include "comity/fed/messages.hpp"
+#include "comity/fed/peers.hpp"
+#include "comity/util/jcs.hpp"
+#include "server/harness.hpp"
+
+namespace comity::server_test {
+namespace {
+
+struct CliResult {
+  int exit = -1;
+  std::string out;
+};
+
+// Runs `comity ARGS…` and returns its exit code and its stdout and stderr together.
+CliResult run_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), COMITY_BINARY);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe");
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(out[1], 2);
+    close(out[0]);
+    execv(COMITY_BINARY, argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  CliResult r;
+  char buf[4096];
+  for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) r.out.append(buf, static_cast<size_t>(n));
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+void cli_ok(std::vector<std::string> args) {
+  CliResult r = run_cli(args);
+  ASSERT_EQ(r.exit, 0) << "comity " << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << r.out;
+}
+
+// A port nothing listens on now (bound and released), for a node's endpoint.
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  int port = ntohs(a.sin_port);
+  close(fd);
+  return port;
+}
+
+struct NodeSetup {
+  std::string name, state, id, dir, db;
+  int port = 0;
+  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port); }
+};
+
+struct Federation : ::testing::Test {
+  test::TempDir tmp;
+  NodeSetup de{"de", "DE", "de-node", "", "", 0}, nl{"nl", "NL", "nl-node", "", "", 0};
+  std::unique_ptr<Server> de_server, nl_server;
+
+  std::string path(const std::string& name) const { return (tmp.path() / name).string(); }
+
+  void SetUp() override {
+    for (NodeSetup* n : {&de, &nl}) {
+      n->dir = path(n->name + "-node");
+      n->db = test_store(tmp, (n->name + ".db").c_str());
+      n->port = free_port();
+      seed(n->db);
+      cli_ok({"keys", "gen", "--out", path(n->name + "-anchor")});
+      cli_ok({"trust", "anchor", "--keys", path(n->name + "-anchor"), "--state", n->state, "--party", n->name + "-ca",
+              "--name", n->state + " central authority", "--out", path(n->name + "-anchor.json")});
+      cli_ok({"node", "init", "--keys", n->dir, "--id", n->id, "--state", n->state, "--endpoint", n->endpoint()});
+    }
+    cli_ok({"node", "certify", "--anchor", path("de-anchor"), "--node", de.dir + "/node.json", "--host",
+            "de-sta:issuing_authority", "--out", de.dir + "/credential.json"});
+    cli_ok({"node", "certify", "--anchor", path("nl-anchor"), "--node", nl.dir + "/node.json", "--host",
+            "NL-MAILCO:provider", "--host", "nl-ca:central_authority", "--out", nl.dir + "/credential.json"});
+    // The ministries exchange anchors and node credentials, and each imports both.
+    cli_ok({"trust", "export", path("de-anchor.json"), de.dir + "/credential.json", path("nl-anchor.json"),
+            nl.dir + "/credential.json", "--out", path("bundle.json")});
+    for (NodeSetup* n : {&de, &nl}) {
+      cli_ok({"trust", "import", path("bundle.json"), "--db", n->db});
+      CliResult card = run_cli({"node", "card", "--keys", n->dir});
+      ASSERT_EQ(card.exit, 0) << card.out;
+      std::ofstream(path(n->name + "-card.json")) << card.out;
+    }
+    cli_ok({"peer", "add", "--keys", de.dir, "--card", path("nl-card.json"), "--db", de.db});
+    cli_ok({"peer", "add", "--keys", nl.dir, "--card", path("de-card.json"), "--db", nl.db});
+  }
+
+  std::unique_ptr<Server> start(const NodeSetup& n) {
+    return std::make_unique<Server>(
+        n.db, std::vector<std::string>{"--node", n.dir, "--listen", "127.0.0.1:" + std::to_string(n.port)});
+  }
+
+  static httplib::Client client(const NodeSetup& n) {
+    httplib::Client c("127.0.0.1", n.port);
+    c.set_read_timeout(20, 0);
+    return c;
+  }
+
+  // DE's admin opens the channel to NL; returns the message id.
+  std::string hello() {
+    auto c = client(de);
+    auto r = c.Post("/api/v1/federation/hello", bearer("admin"), json{{"peer", "nl-node"}}.dump(), "application/json");
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r->status, 202) << r->body;
+    return json::parse(r->body)["message"];
+  }
+
+  // DE's outbox entry for `id`, as its admin sees it.
+  json outbox_entry(const std::string& id, const std::string& case_ref = "") {
+    auto c = client(de);
+    auto r = c.Get("/api/v1/federation/outbox?case_ref=" + case_ref, bearer("admin"));
+    if (!r || r->status != 200) return json{{"error", r ? r->body : "no answer"}};
+    const json all = json::parse(r->body);
+    for (const json& m : all["messages"])
+      if (m["id"] == id) return m;
+    return json{{"error", "not in the outbox: " + r->body}};
+  }
+
+  json card(const NodeSetup& n) const { return json::parse(test::read_text(path(n.name + "-card.json"))); }
+
+  // Verifies `receipt` offline, as a court would: NL's node key and log key
+  // from NL's card and credential only.
+  void verify_nl_receipt(const json& receipt) {
+    json c = card(nl);
+    trust::Credential cred = trust::parse_credential(c["credential"]);
+    crypto::PublicKey log_key = trust::parse_key_text(cred.subject.log_key, "$");
+    std::string origin = c["log_origin"];
+    ledger::NoteVerifier v{origin, ledger::note_key_id(origin, log_key), log_key};
+    fed::verify_receipt(receipt, cred.subject.signing_key, v, "NL", "DE");
+  }
+
+  // A request from DE to NL signed by hand: an envelope and its HTTP signature.
+  struct Crafted {
+    std::string body;
+    httplib::Headers headers;
+  };
+  Crafted craft(const json& envelope, const crypto::SigningKey& http_key, const std::string& keyid) {
+    Crafted c;
+    c.body = canonical_json(envelope);
+    std::string authority = "127.0.0.1:" + std::to_string(nl.port);
+    fed::SignedHeaders h =
+        fed::sign_request({"POST", authority, "/fed/v1/messages", "application/json"}, c.body, http_key, keyid,
+                          SystemClock().now(), crypto::base64_encode(crypto::random_bytes(16)));
+    c.headers = {
+        {"Content-Digest", h.content_digest}, {"Signature-Input", h.signature_input}, {"Signature", h.signature}};
+    return c;
+  }
+  crypto::SigningKey de_key() const { return crypto::SigningKey::load_pem(de.dir + "/node.pem"); }
+  std::string de_keyid() const { return fed::request_keyid("de-node", trust::key_text(de_key().public_key())); }
+
+  fed::Envelope case_message(const std::string& case_ref, int64_t seq) {
+    fed::Envelope e;
+    e.id = fed::new_message_id("msg-");
+    e.from = "de-node";
+    e.to = "nl-node";
+    e.from_party = "de-sta";
+    e.to_party = "NL-MAILCO";
+    e.case_ref = case_ref;
+    e.seq = seq;
+    e.kind = "order.transmit";
+    e.created_at = SystemClock().now();
+    e.expires_at = e.created_at + 3600;
+    e.body = {{"certificate", {{"seq", seq}}}};
+    return e;
+  }
+
+  httplib::Result post(const Crafted& c) {
+    auto h = client(nl);
+    return h.Post("/fed/v1/messages", c.headers, c.body, "application/json");
+  }
+};
+
+TEST_F(Federation, AHelloTravelsAndComesBackWithAReceiptVerifiableOffline) {
+  nl_server = start(nl);
+  de_server = start(de);
+  // Each node describes itself with the card its operator handed over.
+  auto c = client(nl);
+  auto node = c.Get("/fed/v1/node");
+  ASSERT_TRUE(node);
+  EXPECT_EQ(json::parse(node->body)["credential"], card(nl)["credential"]);
+
+  const std::string id = hello();
+  json m;
+  ASSERT_TRUE(eventually([&] { return (m = outbox_entry(id))["state"] == "delivered"; })) << m.dump();
+  const json& receipt = m["receipt"];
+  EXPECT_EQ(receipt["status"], "delivered");
+  EXPECT_EQ(receipt["rem_event"], "ContentHandover");
+  EXPECT_EQ(receipt["from"], "nl-node");
+  ASSERT_TRUE(receipt.contains("proof")) << receipt.dump();
+  EXPECT_NO_THROW(verify_nl_receipt(receipt));
+  // The receipt's leaf is in NL's public log, naming States only.
+  auto leaves = open_store(nl.db, StoreAccess::ReadOnly)->log_leaves(0, 100);
+  size_t fed_leaves = std::count_if(leaves.begin(), leaves.end(), [](const std::string& l) {
+    return l.find("\"kind\":\"fed_receipt\"") != std::string::npos && l.find("nl-node") == std::string::npos;
+  });
+  EXPECT_EQ(fed_leaves, 1u);
+  // Altered, it no longer verifies.
+  json altered = receipt;
+  altered["delivered_at"] = "2020-01-01T00:00:00Z";
+  EXPECT_THROW(verify_nl_receipt(altered), trust::TrustError);
+}
+
+TEST_F(Federation, APeerThatIsDownGetsItsMessageWhenItReturns) {
+  de_server = start(de);
+  const std::string id = hello();
+  json m;
+  // Tried, and kept for later, while NL does not answer.
+  ASSERT_TRUE(eventually([&] { return (m = outbox_entry(id))["attempts"].get<int>() >= 1 && m["state"] == "pending"; }))
+      << m.dump();
+  EXPECT_NE(m["last_error"].get<std::string>().find("no answer"), std::string::npos) << m.dump();
+  nl_server = start(nl);
+  ASSERT_TRUE(eventually([&] { return (m = outbox_entry(id))["state"] == "delivered"; }, std::chrono::seconds(60)))
+      << m.dump();
+  EXPECT_NO_THROW(verify_nl_receipt(m["receipt"]));
+}
+
+TEST_F(Federation, ForgedReplayedAndConflictingRequestsAreRefused) {
+  nl_server = start(nl);
+  const std::string ref = fed::new_message_id("fc-");
+  json env = fed::sign_envelope(case_message(ref, 1), de_key());
+
+  // A key no anchor certified, under DE's node id: 401, no receipt.
+  crypto::SigningKey rogue = crypto::SigningKey::generate();
+  auto r = post(craft(env, rogue, fed::request_keyid("de-node", trust::key_text(rogue.public_key()))));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401) << r->body;
+  // A node that is not a peer: 403 unknown_peer.
+  r = post(craft(env, rogue, fed::request_keyid("fr-node", trust::key_text(rogue.public_key()))));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_NE(r->body.find("unknown_peer"), std::string::npos);
+
+  // Signed right: delivered.
+  Crafted good = craft(env, de_key(), de_keyid());
+  r = post(good);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json first = json::parse(r->body);
+  EXPECT_EQ(first["status"], "delivered");
+  // The same request again (same nonce): refused at the HTTP layer.
+  r = post(good);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401) << r->body;
+  EXPECT_NE(r->body.find("signature_replayed"), std::string::npos) << r->body;
+  // The same envelope signed again, as a retry is: the same receipt.
+  r = post(craft(env, de_key(), de_keyid()));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  json again = json::parse(r->body);
+  again.erase("proof");
+  first.erase("proof");
+  EXPECT_EQ(again, first);
+  // The same id with other content: refused, signed, as a conflict.
+  fed::Envelope changed = fed::parse_envelope(env);
+  changed.body = {{"certificate", {{"seq", 99}}}};
+  r = post(craft(fed::sign_envelope(changed, de_key()), de_key(), de_keyid()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422) << r->body;
+  json refused = json::parse(r->body);
+  EXPECT_EQ(refused["reason"], "conflict");
+  EXPECT_EQ(refused["rem_reason"], "DuplicateMsgID");
+  // An envelope signed by another key than the sending node's: no receipt.
+  r = post(craft(fed::sign_envelope(case_message(ref, 2), rogue), de_key(), de_keyid()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422) << r->body;
+  EXPECT_EQ(r->body.find("comity.fed.receipt/v1"), std::string::npos) << r->body;
+  // For a party NL does not host: a signed refusal.
+  fed::Envelope stray = case_message(ref, 2);
+  stray.to_party = "NL-ELSEWHERE";
+  r = post(craft(fed::sign_envelope(stray, de_key()), de_key(), de_keyid()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422) << r->body;
+  EXPECT_EQ(json::parse(r->body)["reason"], "unknown_party");
+}
+
+TEST_F(Federation, ACaseMessagesAreDeliveredInOrderWhateverOrderTheyArriveIn) {
+  nl_server = start(nl);
+  de_server = start(de);
+  const std::string ref = fed::new_message_id("fc-");
+  json second = fed::sign_envelope(case_message(ref, 2), de_key());
+  json first = fed::sign_envelope(case_message(ref, 1), de_key());
+  auto r = post(craft(second, de_key(), de_keyid()));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["status"], "accepted");  // held for seq 1
+  r = post(craft(first, de_key(), de_keyid()));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["status"], "delivered");
+  // The held one is delivered now, and its delivered receipt goes back to DE
+  // as a message of its own, with its own receipt.
+  auto inbox = [&] {
+    auto store = open_store(nl.db, StoreAccess::ReadOnly);
+    return store->fed().inbox_message(fed::parse_envelope(second).id);
+  };
+  ASSERT_TRUE(inbox());
+  EXPECT_EQ(inbox()->state, InboxState::Applied);
+  EXPECT_EQ(json::parse(inbox()->receipt)["status"], "delivered");
+  ASSERT_TRUE(eventually([&] {
+    auto store = open_store(nl.db, StoreAccess::ReadOnly);
+    auto out = store->fed().outbox_for_case(ref);
+    return out.size() == 1 && out[0].kind == "receipt" && out[0].state == OutboxState::Delivered;
+  }));
+  // A reused seq under a new id is a conflict.
+  r = post(craft(fed::sign_envelope(case_message(ref, 1), de_key()), de_key(), de_keyid()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 422) << r->body;
+  EXPECT_EQ(json::parse(r->body)["reason"], "conflict");
+}
+
+TEST_F(Federation, APeerRemovedFromTheListIsRefused) {
+  nl_server = start(nl);
+  cli_ok({"peer", "remove", "de-node", "--keys", nl.dir, "--db", nl.db});
+  CliResult listed = run_cli({"peer", "list", "--db", nl.db});
+  ASSERT_EQ(listed.exit, 0) << listed.out;
+  EXPECT_EQ(json::parse(listed.out)["version"], 2);
+  EXPECT_TRUE(json::parse(listed.out)["peers"].empty());
+  auto r = post(craft(fed::sign_envelope(case_message(fed::new_message_id("fc-"), 1), de_key()), de_key(), de_keyid()));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403) << r->body;
+  // Earlier versions stay, append-only, for receipts issued under them.
+  CliResult v1 = run_cli({"peer", "list", "--db", nl.db, "--version", "1"});
+  ASSERT_EQ(v1.exit, 0) << v1.out;
+  EXPECT_EQ(json::parse(v1.out)["peers"][0]["id"], "de-node");
+}
+
+TEST_F(Federation, APeerListThatWidensWhatTheAnchorGrantedIsNotStored) {
+  CliResult r = run_cli(
+      {"peer", "add", "--keys", de.dir, "--card", path("nl-card.json"), "--db", de.db, "--speaks-for", "NL-POLICE"});
+  EXPECT_NE(r.exit, 0);
+  EXPECT_NE(r.out.find("NL-POLICE"), std::string::npos) << r.out;
+  // A node whose credential comes from an anchor DE never imported.
+  cli_ok({"keys", "gen", "--out", path("rogue-anchor")});
+  cli_ok({"node", "init", "--keys", path("rogue-node"), "--id", "nl-node", "--state", "NL", "--endpoint",
+          "http://127.0.0.1:1"});
+  cli_ok({"node", "certify", "--anchor", path("rogue-anchor"), "--node", path("rogue-node") + "/node.json", "--host",
+          "NL-MAILCO:provider", "--out", path("rogue-node") + "/credential.json"});
+  CliResult rogue = run_cli({"node", "card", "--keys", path("rogue-node")});
+  ASSERT_EQ(rogue.exit, 0) << rogue.out;
+  std::ofstream(path("rogue-card.json")) << rogue.out;
+  r = run_cli({"peer", "add", "--keys", de.dir, "--card", path("rogue-card.json"), "--db", de.db});
+  EXPECT_NE(r.exit, 0) << r.out;
+  EXPECT_NE(r.out.find("unknown_signer"), std::string::npos) << r.out;
+  CliResult listed = run_cli({"peer", "list", "--db", de.db});
+  EXPECT_EQ(json::parse(listed.out)["version"], 1);
+}
+
+}  // namespace
+}  // namespace comity::server_test
