@@ -93,8 +93,7 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
 Node::~Node() = default;
 
 FederationService& Node::federated() {
-  if (!federation)
-    throw Error(ErrorKind::NotFound, "this node is not part of a federation (comity serve --node DIR)");
+  if (!federation) throw Error(ErrorKind::NotFound, "this node is not part of a federation (comity serve --node DIR)");
   return *federation;
 }
 
