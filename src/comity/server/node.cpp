@@ -69,7 +69,14 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
         options.log_key->public_key() != options.federation->log_key->public_key())
       throw Error(ErrorKind::Invalid,
                   "a federated node's log is the one its credential certifies: its origin and key (node dir)");
-    federation = std::make_unique<FederationService>(*options.federation, trust, log);
+    // On PostgreSQL, a message a dead process was sending is sent by another
+    // within 10 s. A post to a slow peer may outlast that (fed_client.cpp's
+    // timeouts): then two processes send the same envelope, and the peer's
+    // inbox, idempotent by message id, applies it once and answers both
+    // with the same receipt.
+    federation = std::make_unique<FederationService>(
+        *options.federation, trust, log,
+        options.lease_ttl.count() == 0 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(10000));
   }
   if (options.open_reader)
     for (int i = 0; i < options.readers; ++i) {

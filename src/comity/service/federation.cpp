@@ -75,7 +75,6 @@ int64_t wall_ms() {
       .count();
 }
 
-constexpr int64_t kSendLeaseMs = 60000;
 constexpr Instant kPeerRemovedRetry = 60;
 
 }  // namespace
@@ -99,8 +98,9 @@ void check_fed_identity(const FedIdentity& me) {
     fail("certifies other keys than node.pem, log.pem and witness.pem");
 }
 
-FederationService::FederationService(FedIdentity me, TrustService& trust, LogService& log)
-    : me_(std::move(me)), trust_(trust), log_(log), holder_(process_holder_name()) {
+FederationService::FederationService(FedIdentity me, TrustService& trust, LogService& log,
+                                     std::chrono::milliseconds send_lease)
+    : me_(std::move(me)), trust_(trust), log_(log), holder_(process_holder_name()), send_lease_(send_lease) {
   check_fed_identity(me_);
 }
 
@@ -377,7 +377,7 @@ int FederationService::send_due(Store& writer, std::mutex& writer_mu, PeerTransp
     Transaction tx(writer);
     list = peers(writer);
     int64_t ms = wall_ms();
-    due = writer.fed().lease_outbox(holder_, now, ms, ms + kSendLeaseMs, 32, {});
+    due = writer.fed().lease_outbox(holder_, now, ms, ms + send_lease_.count(), 32, {});
     tx.commit();
   }
   int ended = 0;

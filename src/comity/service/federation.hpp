@@ -112,8 +112,13 @@ class PeerTransport {
 
 class FederationService {
  public:
-  // REQUIRES: `trust` and `log` outlive this object.
-  FederationService(FedIdentity me, TrustService& trust, LogService& log);
+  // REQUIRES: `trust` and `log` outlive this object. `send_lease`: how long
+  // a message being sent stays leased to this process; another process of
+  // the node sends it once that has passed (so it must outlast a post's
+  // timeouts). Zero on a one-process node (SQLite): only this process's
+  // sender, one message at a time, ever leases, and a restart after a crash
+  // resends at once what was in flight.
+  FederationService(FedIdentity me, TrustService& trust, LogService& log, std::chrono::milliseconds send_lease);
 
   const FedIdentity& identity() const { return me_; }
 
@@ -175,6 +180,7 @@ class FederationService {
   TrustService& trust_;
   LogService& log_;
   const std::string holder_;
+  const std::chrono::milliseconds send_lease_;
   std::mutex mu_;                               // the cached peer list
   std::shared_ptr<const fed::PeerList> peers_;  // guarded by mu_
   std::mutex run_mu_;
