@@ -378,6 +378,20 @@ TEST_F(Federation, ACaseMessagesAreDeliveredInOrderWhateverOrderTheyArriveIn) {
     auto out = store->fed().outbox_for_case(ref);
     return out.size() == 1 && out[0].kind == "receipt" && out[0].state == OutboxState::Delivered;
   }));
+  // NL's provider reads both, in its inbox, with their receipts; NL's
+  // central authority, another party of the same node, sees neither.
+  auto nl_http = client(nl);
+  auto got = nl_http.Get("/api/v1/federation/inbox", bearer("provider-nl"));
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->status, 200) << got->body;
+  json listed = json::parse(got->body)["messages"];
+  ASSERT_EQ(listed.size(), 2u) << listed.dump();
+  EXPECT_EQ(listed[0]["body"]["certificate"]["seq"].get<int>() + listed[1]["body"]["certificate"]["seq"].get<int>(), 3);
+  EXPECT_EQ(listed[0]["from_party"], "de-sta");
+  EXPECT_EQ(listed[0]["receipt"]["status"], "delivered");
+  got = nl_http.Get("/api/v1/federation/inbox", bearer("ca-nl"));
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(json::parse(got->body)["messages"].empty()) << got->body;
   // A reused seq under a new id is a conflict.
   r = post(craft(fed::sign_envelope(case_message(ref, 1), de_key()), de_key(), de_keyid()));
   ASSERT_TRUE(r);

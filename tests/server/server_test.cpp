@@ -660,6 +660,7 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
        {{"peer", "nl-node"}},
        {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403}},
       {"GET", "/api/v1/federation/outbox", {}, {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403}},
+      {"GET", "/api/v1/federation/inbox", {}, {401, 401, 404, 404, 404, 404, 404, 404, 403, 404, 403, 404}},
       // Drafts: officers' own; a draft that is not one's own does not exist.
       {"POST",
        "/api/v1/drafts",

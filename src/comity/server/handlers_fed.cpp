@@ -119,4 +119,35 @@ void get_fed_outbox(Node& node, Call& call) {
   call.res.send_json(safe_dump(json{{"messages", out}}));
 }
 
+// What peers delivered to the caller's own party, newest first: the acts
+// addressed to it (an order's certificate view, a notification, an answer),
+// each with the receipt this node gave. Another party's messages are not
+// listed, nor refused or held ones (not delivered to anyone).
+void get_fed_inbox(Node& node, Call& call) {
+  node.federated();
+  Instant before = node.clock.now() + 1;
+  if (call.req.has_param("before")) {
+    auto t = parse_instant(call.req.param("before"));
+    if (!t)
+      throw Error(ErrorKind::Malformed, "before: expected an ISO 8601 instant", {{"$query.before", "an instant"}});
+    before = *t;
+  }
+  json out = json::array();
+  Node::ReadLease db(node);
+  for (const InboxMessage& m : db->fed().inbox_for_party(call.principal().party.id, before, 100)) {
+    if (m.state != InboxState::Applied) continue;
+    json e = json::parse(m.envelope);
+    out.push_back({{"id", m.id},
+                   {"from", m.peer},
+                   {"from_party", e["from_party"]},
+                   {"kind", m.kind},
+                   {"case_ref", m.case_ref},
+                   {"seq", m.seq},
+                   {"received_at", format_instant(m.received_at)},
+                   {"body", e["body"]},
+                   {"receipt", json::parse(m.receipt)}});
+  }
+  call.res.send_json(safe_dump(json{{"messages", out}}));
+}
+
 }  // namespace comity::handlers

@@ -153,6 +153,7 @@ const std::vector<Route>& route_table() {
       {"GET", "/api/v1/federation/peers", kAuth, {R::Admin}, kNoStore, kNone, h::get_fed_peers},
       {"POST", "/api/v1/federation/hello", kAuth, {R::Admin}, kNoStore, kJson, h::post_fed_hello},
       {"GET", "/api/v1/federation/outbox", kAuth, {R::Admin}, kNoStore, kNone, h::get_fed_outbox},
+      {"GET", "/api/v1/federation/inbox", kAuth, kCaseParties, kNoStore, kNone, h::get_fed_inbox},
   };
   return kRoutes;
 }

@@ -203,6 +203,7 @@ InboxMessage inbox_row(const fed::Envelope& e, const std::string& digest, InboxS
   m.id = e.id;
   m.peer = e.from;
   m.case_ref = e.case_ref;
+  m.to_party = e.to_party;
   m.seq = e.seq;
   m.kind = e.kind;
   m.digest = digest;

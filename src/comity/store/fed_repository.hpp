@@ -52,6 +52,7 @@ std::string_view inbox_state_name(InboxState s);  // "held", "applied", "refused
 
 struct InboxMessage {
   std::string id, peer, case_ref;
+  std::string to_party;  // the party of this node it is addressed to (the envelope's to_party)
   int64_t seq = 0;
   std::string kind;
   std::string digest;    // 64 hex digits: SHA-256 of the envelope's canonical form
@@ -116,6 +117,9 @@ class FedRepository {
   virtual int64_t last_inbox_seq(const std::string& peer, const std::string& case_ref) = 0;
   // The held messages from `peer` about `case_ref`, lowest seq first.
   virtual std::vector<InboxMessage> held_inbox(const std::string& peer, const std::string& case_ref) = 0;
+  // The messages addressed to `party` received before `before`, newest
+  // first, at most `limit` (what the party reads: docs/federation.md §1).
+  virtual std::vector<InboxMessage> inbox_for_party(const std::string& party, Instant before, int limit) = 0;
 
   // Records a signed request's (keyid, nonce), kept until `expires_at`.
   // Returns false if that pair is already recorded and not yet expired at

@@ -347,6 +347,7 @@ CREATE TABLE fed_inbox (
   id          TEXT PRIMARY KEY,
   peer        TEXT NOT NULL,
   case_ref    TEXT NOT NULL,
+  to_party    TEXT NOT NULL,
   seq         INTEGER NOT NULL CHECK (seq >= 1),
   kind        TEXT NOT NULL,
   digest      TEXT NOT NULL CHECK (length(digest) = 64),
@@ -357,6 +358,7 @@ CREATE TABLE fed_inbox (
   expires_at  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX fed_inbox_by_case ON fed_inbox(peer, case_ref, seq);
+CREATE INDEX fed_inbox_by_party ON fed_inbox(to_party, received_at);
 CREATE TABLE fed_request_nonces (
   keyid      TEXT NOT NULL,
   nonce      TEXT NOT NULL,

@@ -58,7 +58,8 @@ constexpr std::string_view kOutboxColumns =
     "lease_holder, lease_until_ms, last_error, receipt FROM fed_outbox ";
 
 constexpr std::string_view kInboxColumns =
-    "SELECT id, peer, case_ref, seq, kind, digest, envelope, state, receipt, received_at, expires_at FROM fed_inbox ";
+    "SELECT id, peer, case_ref, seq, kind, digest, envelope, state, receipt, received_at, expires_at, to_party FROM "
+    "fed_inbox ";
 
 std::string sql(std::string_view columns, std::string_view rest) {
   return std::string(columns) + std::string(rest);
@@ -290,7 +291,7 @@ void SqlStore::add_inbox(const InboxMessage& m, const AuditEntry& audit) {
   db_.transaction([&] {
     db_.prepare(
            "INSERT INTO fed_inbox(id, peer, case_ref, seq, kind, digest, envelope, state, receipt, received_at, "
-           "expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING")
+           "expires_at, to_party) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO NOTHING")
         .bind(1, m.id)
         .bind(2, m.peer)
         .bind(3, m.case_ref)
@@ -302,6 +303,7 @@ void SqlStore::add_inbox(const InboxMessage& m, const AuditEntry& audit) {
         .bind(9, m.receipt)
         .bind(10, m.received_at)
         .bind(11, m.expires_at)
+        .bind(12, m.to_party)
         .run();
     if (db_.changes() != 1)
       throw StoreError(StoreError::Code::Conflict, "inbox message " + m.id + " was received already");
@@ -342,6 +344,13 @@ std::vector<InboxMessage> SqlStore::held_inbox(const std::string& peer, const st
   return read_inbox(s);
 }
 
+std::vector<InboxMessage> SqlStore::inbox_for_party(const std::string& party, Instant before, int limit) {
+  auto s = db_.prepare(
+      sql(kInboxColumns, "WHERE to_party = ? AND received_at < ? ORDER BY received_at DESC, id DESC LIMIT ?"));
+  s.bind(1, party).bind(2, before).bind(3, static_cast<int64_t>(limit));
+  return read_inbox(s);
+}
+
 std::vector<InboxMessage> SqlStore::read_inbox(SqlStmt& s) {
   std::vector<InboxMessage> out;
   while (s.step()) {
@@ -357,6 +366,7 @@ std::vector<InboxMessage> SqlStore::read_inbox(SqlStmt& s) {
     m.receipt = s.text(8);
     m.received_at = s.integer(9);
     m.expires_at = s.integer(10);
+    m.to_party = s.text(11);
     out.push_back(std::move(m));
   }
   return out;

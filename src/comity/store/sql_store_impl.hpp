@@ -89,6 +89,7 @@ class SqlStore final : public Store {
   void update_inbox(const std::string& id, InboxState state, const std::string& receipt) override;
   int64_t last_inbox_seq(const std::string& peer, const std::string& case_ref) override;
   std::vector<InboxMessage> held_inbox(const std::string& peer, const std::string& case_ref) override;
+  std::vector<InboxMessage> inbox_for_party(const std::string& party, Instant before, int limit) override;
   bool add_request_nonce(const std::string& keyid, const std::string& nonce, Instant expires_at, Instant now) override;
 
   // Evidence, drafts, trust, rule packs and statements, audit, transactions (sql_store.cpp).
