@@ -155,6 +155,7 @@ bench: build
 	bash bench/evidence.sh ./$(BUILD)/comity 1024
 	./$(BUILD)/bench/bench_server --seconds 5 2>$(BUILD)/bench-server.log
 	./$(BUILD)/bench/bench_scale_out --seconds 5
+	./$(BUILD)/bench/bench_federation --seconds 5
 
 # Refreshes the screenshots in docs/ from the browser test (a normal test run
 # writes them into the build tree only).
