@@ -54,8 +54,7 @@ void post_fed_message(Node& node, Call& call) {
   json receipt = answer.receipt;
   if (answer.leaf_index) {
     try {
-      StoredCheckpoint cp = node.current_checkpoint();
-      if (cp.tree_size <= *answer.leaf_index) node.publish_checkpoint();
+      node.checkpoint_covering(*answer.leaf_index);
       Node::ReadLease db(node);
       receipt = fed.with_proof(*db, receipt, *answer.leaf_index);
     } catch (const Error&) {

@@ -136,6 +136,24 @@ StoredCheckpoint Node::publish_checkpoint() {
   return out;
 }
 
+StoredCheckpoint Node::checkpoint_covering(uint64_t index) {
+  std::lock_guard<std::mutex> order(publish_mu_);
+  {
+    ReadLease db(*this);
+    std::optional<StoredCheckpoint> latest = db->log().latest_checkpoint();
+    if (latest && latest->tree_size > index) return *latest;
+  }
+  StoredCheckpoint out;
+  {
+    std::lock_guard<std::mutex> lock(store_mu);
+    out = log.publish(store, clock.now());
+  }
+  sweeper_->published();
+  if (out.tree_size <= index)
+    throw Error(ErrorKind::Unavailable, "another process signs this node's log and has not covered the leaf yet");
+  return out;
+}
+
 StoredCheckpoint Node::current_checkpoint() {
   {
     ReadLease db(*this);

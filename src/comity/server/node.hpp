@@ -176,6 +176,12 @@ class Node {
   // checkpoint of the committed log unless the latest published one has
   // the same size; returns the latest. REQUIRES: store_mu not held.
   StoredCheckpoint publish_checkpoint();
+  // A checkpoint whose tree holds leaf `index`: the latest published, if it
+  // does, or one this process publishes now as the signer. Callers at the
+  // same time share one publish (the first covers the others' leaves).
+  // Throws Error{Unavailable} when another process is the signer and has
+  // not covered the leaf yet. REQUIRES: store_mu not held.
+  StoredCheckpoint checkpoint_covering(uint64_t index);
   // The latest published checkpoint; the first is published when asked for.
   StoredCheckpoint current_checkpoint();
   // The statistics of the latest checkpoint (recomputed when the log grew).

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "comity/crypto/ed25519.hpp"
 #include "comity/fed/http_signature.hpp"
@@ -76,6 +77,8 @@ int64_t wall_ms() {
 }
 
 constexpr Instant kPeerRemovedRetry = 60;
+constexpr int kLeaseBatch = 64;       // messages leased per pass
+constexpr size_t kSendParallel = 16;  // posts in flight at once
 
 }  // namespace
 
@@ -370,6 +373,50 @@ json FederationService::with_proof(Store& db, const json& receipt, uint64_t leaf
   return fed::with_proof(receipt, fed::ReceiptProof{leaf_index, std::move(path), cp->note});
 }
 
+FederationService::Outcome FederationService::attempt(const OutboxMessage& m, const fed::PeerList* list,
+                                                      PeerTransport& transport, Instant now) {
+  if (now >= m.expires_at)
+    return {OutboxState::Dead, "", "expired undelivered at " + format_instant(m.expires_at), now};
+  const fed::Peer* peer = list ? fed::find_peer(*list, m.peer) : nullptr;
+  if (!peer)
+    return {OutboxState::Pending, "", "peer_removed: " + m.peer + " is not in the peer list", now + kPeerRemovedRetry};
+  PeerPost post;
+  post.endpoint = peer->endpoint;
+  post.path = kMessagesPath;
+  post.body = m.envelope;
+  std::string nonce = crypto::base64_encode(crypto::random_bytes(16));
+  post.headers =
+      fed::sign_request({"POST", authority_of(peer->endpoint), post.path, post.content_type}, post.body, *me_.node_key,
+                        fed::request_keyid(me_.id, trust::key_text(me_.node_key->public_key())), now, nonce);
+  PeerReply reply = transport.send(post);
+  auto retry = [&](const std::string& why) {
+    return Outcome{OutboxState::Pending, "", why, now + backoff(m.attempts, reply.retry_after)};
+  };
+  if (reply.status == 0) return retry("no answer: " + reply.error);
+  if (reply.status != 200 && reply.status != 422) {
+    std::string why = "HTTP " + std::to_string(reply.status) + ": " + reply.body.substr(0, 500);
+    // The same bytes will not fare better: the peer cannot read them.
+    if (reply.status == 400 || reply.status == 413 || reply.status == 415) return {OutboxState::Dead, "", why, now};
+    return retry(why);
+  }
+  try {
+    json rj = json::parse(reply.body);
+    fed::Receipt r = fed::parse_receipt(rj);
+    if (r.signer != peer->signing_key || r.from != peer->id || r.to != me_.id || r.message != m.id ||
+        r.message_sha256 != sha256_hex(m.envelope))
+      throw Error(ErrorKind::Untrusted, "the receipt is not the peer's for this message");
+    if (r.proof) fed::verify_receipt(rj, peer->signing_key, log_verifier(*peer), peer->state, me_.state);
+    OutboxState state = r.status == fed::ReceiptStatus::Delivered  ? OutboxState::Delivered
+                        : r.status == fed::ReceiptStatus::Accepted ? OutboxState::Accepted
+                                                                   : OutboxState::Refused;
+    return {state, canonical_json(rj), r.status == fed::ReceiptStatus::Refused ? r.reason + ": " + r.detail : "", now};
+  } catch (const std::exception& e) {
+    if (reply.status == 422 && reply.body.find("comity.fed.receipt/v1") == std::string::npos)
+      return {OutboxState::Dead, "", "refused without a receipt: " + reply.body.substr(0, 500), now};
+    return retry(std::string("the answer is not a valid receipt: ") + e.what());
+  }
+}
+
 int FederationService::send_due(Store& writer, std::mutex& writer_mu, PeerTransport& transport, Instant now) {
   std::vector<OutboxMessage> due;
   std::shared_ptr<const fed::PeerList> list;
@@ -378,70 +425,34 @@ int FederationService::send_due(Store& writer, std::mutex& writer_mu, PeerTransp
     Transaction tx(writer);
     list = peers(writer);
     int64_t ms = wall_ms();
-    due = writer.fed().lease_outbox(holder_, now, ms, ms + send_lease_.count(), 32, {});
+    due = writer.fed().lease_outbox(holder_, now, ms, ms + send_lease_.count(), kLeaseBatch, {});
     tx.commit();
   }
+  if (due.empty()) return 0;
+  // Every message leased is the head of its own (peer, case) stream, so
+  // they go out in parallel, each on a pooled keep-alive connection.
+  std::vector<Outcome> outcomes(due.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < due.size();) outcomes[i] = attempt(due[i], list.get(), transport, now);
+  };
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < std::min(due.size(), kSendParallel); ++t) workers.emplace_back(work);
+  work();
+  for (auto& w : workers) w.join();
+  // One transaction records every outcome. Were it lost (a crash now), the
+  // messages would be sent again and the peers would answer with the
+  // receipts they stored: nothing is applied twice.
   int ended = 0;
-  for (const OutboxMessage& m : due) {
-    auto finish = [&](OutboxState state, const std::string& receipt, const std::string& error, Instant next) {
-      std::lock_guard<std::mutex> lock(writer_mu);
-      Transaction tx(writer);
-      writer.fed().finish_outbox(m.id, holder_, state, receipt, error, next);
-      tx.commit();
-      if (state != OutboxState::Pending) ++ended;
-    };
-    if (now >= m.expires_at) {
-      finish(OutboxState::Dead, "", "expired undelivered at " + format_instant(m.expires_at), now);
-      continue;
-    }
-    const fed::Peer* peer = list ? fed::find_peer(*list, m.peer) : nullptr;
-    if (!peer) {
-      finish(OutboxState::Pending, "", "peer_removed: " + m.peer + " is not in the peer list", now + kPeerRemovedRetry);
-      continue;
-    }
-    PeerPost post;
-    post.endpoint = peer->endpoint;
-    post.path = kMessagesPath;
-    post.body = m.envelope;
-    std::string nonce = crypto::base64_encode(crypto::random_bytes(16));
-    post.headers = fed::sign_request(
-        {"POST", authority_of(peer->endpoint), post.path, post.content_type}, post.body, *me_.node_key,
-        fed::request_keyid(me_.id, trust::key_text(me_.node_key->public_key())), now, nonce);
-    PeerReply reply = transport.send(post);
-    auto retry = [&](const std::string& why) {
-      finish(OutboxState::Pending, "", why, now + backoff(m.attempts, reply.retry_after));
-    };
-    if (reply.status == 0) {
-      retry("no answer: " + reply.error);
-      continue;
-    }
-    if (reply.status != 200 && reply.status != 422) {
-      bool final = reply.status == 400 || reply.status == 413 || reply.status == 415;
-      std::string why = "HTTP " + std::to_string(reply.status) + ": " + reply.body.substr(0, 500);
-      if (final)
-        finish(OutboxState::Dead, "", why, now);
-      else
-        retry(why);
-      continue;
-    }
-    try {
-      json rj = json::parse(reply.body);
-      fed::Receipt r = fed::parse_receipt(rj);
-      if (r.signer != peer->signing_key || r.from != peer->id || r.to != me_.id || r.message != m.id ||
-          r.message_sha256 != sha256_hex(m.envelope))
-        throw Error(ErrorKind::Untrusted, "the receipt is not the peer's for this message");
-      if (r.proof) fed::verify_receipt(rj, peer->signing_key, log_verifier(*peer), peer->state, me_.state);
-      OutboxState state = r.status == fed::ReceiptStatus::Delivered  ? OutboxState::Delivered
-                          : r.status == fed::ReceiptStatus::Accepted ? OutboxState::Accepted
-                                                                     : OutboxState::Refused;
-      finish(state, canonical_json(rj), r.status == fed::ReceiptStatus::Refused ? r.reason + ": " + r.detail : "", now);
-    } catch (const std::exception& e) {
-      if (reply.status == 422 && !reply.body.empty() && reply.body.find("comity.fed.receipt/v1") == std::string::npos)
-        finish(OutboxState::Dead, "", "refused without a receipt: " + reply.body.substr(0, 500), now);
-      else
-        retry(std::string("the answer is not a valid receipt: ") + e.what());
-    }
+  std::lock_guard<std::mutex> lock(writer_mu);
+  Transaction tx(writer);
+  for (size_t i = 0; i < due.size(); ++i) {
+    const Outcome& o = outcomes[i];
+    if (writer.fed().finish_outbox(due[i].id, holder_, o.state, o.receipt, o.error, o.next_attempt_at) &&
+        o.state != OutboxState::Pending)
+      ++ended;
   }
+  tx.commit();
   return ended;
 }
 

@@ -107,6 +107,7 @@ class PeerTransport {
   virtual ~PeerTransport() = default;
   // Performs `post` (TLS or not per its endpoint) and returns what came
   // back; never throws for a network failure (status 0 and `error`).
+  // Called from several threads at once.
   virtual PeerReply send(const PeerPost& post) = 0;
 };
 
@@ -146,7 +147,8 @@ class FederationService {
 
   // One pass of the sender: leases due messages through `writer` (under
   // `writer_mu`, taken here for each store call and never across a post),
-  // posts each through `transport`, and records the outcome: delivered,
+  // posts them through `transport`, up to 16 at once (each is the head of
+  // its own case's stream), and records the outcomes in one transaction: delivered,
   // accepted or refused with the verified receipt; retried with full-jitter
   // back-off (0.5 s · 2^attempts, at most 300 s, at least Retry-After) on no
   // answer, 401, 403, 429 or 5xx, or a receipt that does not verify; dead
@@ -168,6 +170,13 @@ class FederationService {
   void stop();
 
  private:
+  // What one attempt to send came to, recorded after the pass.
+  struct Outcome {
+    OutboxState state = OutboxState::Pending;
+    std::string receipt, error;
+    Instant next_attempt_at = 0;
+  };
+  Outcome attempt(const OutboxMessage& m, const fed::PeerList* list, PeerTransport& transport, Instant now);
   nlohmann::json sign_receipt(fed::Receipt r);
   FedAnswer refuse(Store& db, const fed::Envelope& e, const std::string& digest, const std::string& peer_state,
                    const std::string& code, const std::string& detail, Instant now, bool store_it);

@@ -343,6 +343,7 @@ CREATE TABLE fed_outbox (
   UNIQUE (peer, case_ref, seq)
 ) STRICT;
 CREATE INDEX fed_outbox_due ON fed_outbox(state, next_attempt_at);
+CREATE INDEX fed_outbox_open ON fed_outbox(peer, case_ref, seq) WHERE state IN ('pending', 'sending');
 CREATE TABLE fed_inbox (
   id          TEXT PRIMARY KEY,
   peer        TEXT NOT NULL,

@@ -146,8 +146,11 @@ void SqlStore::add_outbox(const OutboxMessage& m, const AuditEntry& audit) {
 // One statement picks the messages due: pending ones whose wait is over and
 // sending ones whose lease expired, each the lowest seq of its (peer,
 // case_ref) still pending or sending — accepted, delivered, refused and dead
-// messages no longer hold a case back. The subquery is served by the unique
-// (peer, case_ref, seq) index, the scan by (state, next_attempt_at). It runs
+// messages no longer hold a case back. The lowest open seq of every stream
+// comes from one GROUP BY over the partial index of open messages
+// (fed_outbox_open), so the cost follows the messages still open, not a
+// stream's whole history (a correlated subquery per candidate made a long
+// stream quadratic). It runs
 // in the writer's transaction with the updates that take the leases, so no
 // other writer sees those messages as due in between.
 std::vector<OutboxMessage> SqlStore::lease_outbox(const std::string& holder, Instant now, int64_t now_ms,
@@ -156,10 +159,10 @@ std::vector<OutboxMessage> SqlStore::lease_outbox(const std::string& holder, Ins
   std::vector<OutboxMessage> out;
   if (limit <= 0) return out;
   std::string query =
-      "SELECT o.id FROM fed_outbox o "
-      "WHERE ((o.state = 'pending' AND o.next_attempt_at <= ?) OR (o.state = 'sending' AND o.lease_until_ms < ?)) "
-      "AND o.seq = (SELECT min(f.seq) FROM fed_outbox f WHERE f.peer = o.peer AND f.case_ref = o.case_ref "
-      "AND f.state IN ('pending', 'sending')) ";
+      "SELECT o.id FROM (SELECT peer, case_ref, min(seq) AS seq FROM fed_outbox "
+      "WHERE state IN ('pending', 'sending') GROUP BY peer, case_ref) h "
+      "JOIN fed_outbox o ON o.peer = h.peer AND o.case_ref = h.case_ref AND o.seq = h.seq "
+      "WHERE ((o.state = 'pending' AND o.next_attempt_at <= ?) OR (o.state = 'sending' AND o.lease_until_ms < ?)) ";
   if (!held_peers.empty()) {
     // One bound parameter per held peer: the text holds only placeholders.
     query += "AND o.peer NOT IN (?";
