@@ -49,8 +49,14 @@ void post_fed_message(Node& node, Call& call) {
                req.header("Signature-Input"),
                req.header("Signature"),
                req.body};
+  const Instant now = node.clock.now();
+  FederationService::Authenticated who;
+  {
+    Node::ReadLease db(node);
+    who = fed.authenticate(*db, q, now);
+  }
   FedAnswer answer;
-  node.durably([&] { answer = fed.receive(node.store, q, node.clock.now()); });
+  node.durably([&] { answer = fed.accept(node.store, who, now); });
   json receipt = answer.receipt;
   if (answer.leaf_index) {
     try {

@@ -169,11 +169,14 @@ json FederationService::queue(Store& db, fed::Envelope e, const std::string& act
   return doc;
 }
 
-json FederationService::sign_receipt(fed::Receipt r) {
+json FederationService::sign_receipt(fed::Receipt& r) {
   r.from = me_.id;
   if (r.id.empty()) r.id = fed::new_message_id("rcpt-");
   if (r.salt.empty()) r.salt = hex_salt();
-  return fed::sign_receipt(r, *me_.node_key);
+  json doc = fed::sign_receipt(r, *me_.node_key);
+  r.signer = doc["signer"];
+  r.doc = doc;  // what receipt_leaf commits to: the signed part, as parse_receipt would give it
+  return doc;
 }
 
 uint64_t FederationService::log_receipt(Store& db, const fed::Receipt& r, const std::string& sender_state) {
@@ -229,7 +232,6 @@ FedAnswer FederationService::refuse(Store& db, const fed::Envelope& e, const std
   json doc = sign_receipt(r);
   FedAnswer a{422, doc, std::nullopt};
   if (store_it) {
-    r = fed::parse_receipt(doc);
     a.leaf_index = log_receipt(db, r, peer_state);
     db.fed().add_inbox(inbox_row(e, digest, InboxState::Refused, doc, now),
                        audit(e.from, "refuse_message", "messages/" + e.id, code, now));
@@ -253,53 +255,68 @@ FedAnswer FederationService::deliver(Store& db, const fed::Envelope& e, const st
   apply(db, e, now);
   fed::Receipt r = receipt_for(e, digest, fed::ReceiptStatus::Delivered, now);
   json doc = sign_receipt(r);
-  r = fed::parse_receipt(doc);
   FedAnswer a{200, doc, log_receipt(db, r, peer_state)};
   db.fed().add_inbox(inbox_row(e, digest, InboxState::Applied, doc, now),
                      audit(e.from, "receive_message", "messages/" + e.id, digest, now));
   return a;
 }
 
-FedAnswer FederationService::receive(Store& db, const FedRequest& q, Instant now) {
-  std::shared_ptr<const fed::PeerList> list = peers(db);
-  const fed::Peer* peer = nullptr;
+FederationService::Authenticated FederationService::authenticate(Store& db, const FedRequest& q, Instant now) {
+  Authenticated a;
+  a.list = peers(db);
   auto key_of = [&](std::string_view keyid) -> std::optional<crypto::PublicKey> {
     size_t slash = keyid.find('/');
     std::string node(keyid.substr(0, slash));
-    const fed::Peer* p = list && slash != std::string_view::npos ? fed::find_peer(*list, node) : nullptr;
+    const fed::Peer* p = a.list && slash != std::string_view::npos ? fed::find_peer(*a.list, node) : nullptr;
     if (!p)
       throw Error(ErrorKind::Forbidden, "the node " + node + " is not in this node's peer list",
                   {{"header:Signature-Input", "the keyid of a node in the peer list"}}, "unknown_peer");
     if (keyid.substr(slash + 1) != p->signing_key) return std::nullopt;
-    peer = p;
+    a.peer = p;
     return trust::parse_key_text(p->signing_key, "header:Signature-Input");
   };
   if (q.path != kMessagesPath || authority_of("http://" + q.authority) != authority_of(me_.endpoint))
     throw fed::SignatureError(
         "wrong_authority", "Host",
         "this node is " + authority_of(me_.endpoint) + kMessagesPath + ", not " + q.authority + q.path);
-  fed::VerifiedSignature sig = fed::verify_request({q.method, q.authority, q.path, q.content_type}, q.body,
-                                                   q.content_digest, q.signature_input, q.signature, now, key_of);
-  COMITY_ASSERT(peer, "a verified signature names a peer");
+  a.sig = fed::verify_request({q.method, q.authority, q.path, q.content_type}, q.body, q.content_digest,
+                              q.signature_input, q.signature, now, key_of);
+  COMITY_ASSERT(a.peer, "a verified signature names a peer");
   // The peer's credential must still hold: not revoked, not expired.
   try {
-    trust_.current(db)->verify_signer(peer->signing_key, now, "header:Signature-Input");
+    trust_.current(db)->verify_signer(a.peer->signing_key, now, "header:Signature-Input");
   } catch (const trust::TrustError& e) {
     throw fed::SignatureError("unknown_key", "Signature-Input",
-                              "the node credential of " + peer->id + " no longer holds: " + e.what());
+                              "the node credential of " + a.peer->id + " no longer holds: " + e.what());
   }
-  if (!db.fed().add_request_nonce(sig.keyid, sig.nonce, sig.expires, now))
-    throw fed::SignatureError("signature_replayed", "Signature-Input",
-                              "this request was received before; a retry is signed again with a new nonce");
-
   FieldErrors errors;
   std::optional<json> doc = parse_json_guarded(q.body, JsonLimits{fed::kMaxEnvelopeBytes, 64}, errors);
   if (!doc) throw Error(ErrorKind::Malformed, "the body is not a message: " + errors.front().message, errors);
-  fed::Envelope e = fed::parse_envelope(*doc);
-  if (e.from != peer->id || e.signer != peer->signing_key)
+  a.envelope = fed::parse_envelope(*doc);
+  if (a.envelope.from != a.peer->id || a.envelope.signer != a.peer->signing_key)
     throw trust::TrustError(trust::TrustError::Code::BadSignature, "$.signer",
-                            "the message is not signed by the node that sent it, " + peer->id);
-  const std::string digest = fed::envelope_digest(*doc);
+                            "the message is not signed by the node that sent it, " + a.peer->id);
+  a.digest = fed::envelope_digest(*doc);
+  return a;
+}
+
+FedAnswer FederationService::receive(Store& db, const FedRequest& q, Instant now) {
+  return accept(db, authenticate(db, q, now), now);
+}
+
+FedAnswer FederationService::accept(Store& db, const Authenticated& in, Instant now) {
+  // The list may have changed since the request was authenticated: the
+  // peer must still be in it, under the same key.
+  std::shared_ptr<const fed::PeerList> list = peers(db);
+  const fed::Peer* peer = list ? fed::find_peer(*list, in.peer->id) : nullptr;
+  if (!peer || peer->signing_key != in.peer->signing_key)
+    throw Error(ErrorKind::Forbidden, "the node " + in.peer->id + " is no longer in this node's peer list",
+                {{"header:Signature-Input", "the keyid of a node in the peer list"}}, "unknown_peer");
+  if (!db.fed().add_request_nonce(in.sig.keyid, in.sig.nonce, in.sig.expires, now))
+    throw fed::SignatureError("signature_replayed", "Signature-Input",
+                              "this request was received before; a retry is signed again with a new nonce");
+  const fed::Envelope& e = in.envelope;
+  const std::string& digest = in.digest;
 
   if (std::optional<InboxMessage> seen = db.fed().inbox_message(e.id)) {
     if (seen->digest == digest) {
@@ -332,7 +349,6 @@ FedAnswer FederationService::receive(Store& db, const FedRequest& q, Instant now
   if (e.seq > last + 1) {
     fed::Receipt r = receipt_for(e, digest, fed::ReceiptStatus::Accepted, now);
     json rdoc = sign_receipt(r);
-    r = fed::parse_receipt(rdoc);
     FedAnswer a{200, rdoc, log_receipt(db, r, peer->state)};
     db.fed().add_inbox(inbox_row(e, digest, InboxState::Held, rdoc, now),
                        audit(e.from, "hold_message", "messages/" + e.id, digest, now));
@@ -349,7 +365,6 @@ FedAnswer FederationService::receive(Store& db, const FedRequest& q, Instant now
     fed::Receipt r = receipt_for(he, h.digest, fed::ReceiptStatus::Delivered, now);
     r.received_at = h.received_at;
     json rdoc = sign_receipt(r);
-    r = fed::parse_receipt(rdoc);
     log_receipt(db, r, peer->state);
     db.fed().update_inbox(h.id, InboxState::Applied, canonical_json(rdoc));
     fed::Envelope back;

@@ -135,10 +135,25 @@ class FederationService {
   // for, Error{Conflict} from the store.
   nlohmann::json queue(Store& db, fed::Envelope e, const std::string& actor, Instant now);
 
-  // The receiving pipeline above, on the writer `db` inside the caller's
-  // transaction (a group commit's job). Throws SignatureError
-  // (Unauthenticated), Error{Forbidden} unknown_peer, Error{Malformed} or
-  // trust::TrustError for an envelope that cannot be attributed.
+  // A request whose HTTP signature and envelope were verified (steps 1-2
+  // but the nonce): which peer sent it, under which list, and what.
+  struct Authenticated {
+    std::shared_ptr<const fed::PeerList> list;
+    const fed::Peer* peer = nullptr;  // in *list
+    fed::VerifiedSignature sig;
+    fed::Envelope envelope;
+    std::string digest;
+  };
+  // Steps 1 and 2 above, reading `db` only (a read lease), so the
+  // signature checks stay out of the writer's critical section. Throws
+  // SignatureError (Unauthenticated), Error{Forbidden} unknown_peer,
+  // Error{Malformed} or trust::TrustError for an envelope that cannot be
+  // attributed.
+  Authenticated authenticate(Store& db, const FedRequest& request, Instant now);
+  // The rest, on the writer `db` inside the caller's transaction (a group
+  // commit's job): the peer still listed, the nonce not seen, then 3-5.
+  FedAnswer accept(Store& db, const Authenticated& request, Instant now);
+  // authenticate then accept, both on `db`.
   FedAnswer receive(Store& db, const FedRequest& request, Instant now);
 
   // The receipt with its proof in the latest checkpoint that covers its
@@ -177,7 +192,9 @@ class FederationService {
     Instant next_attempt_at = 0;
   };
   Outcome attempt(const OutboxMessage& m, const fed::PeerList* list, PeerTransport& transport, Instant now);
-  nlohmann::json sign_receipt(fed::Receipt r);
+  // Signs `r` as this node (its id, signer, a fresh id and salt if unset)
+  // and sets r.doc to the signed document, which it returns.
+  nlohmann::json sign_receipt(fed::Receipt& r);
   FedAnswer refuse(Store& db, const fed::Envelope& e, const std::string& digest, const std::string& peer_state,
                    const std::string& code, const std::string& detail, Instant now, bool store_it);
   FedAnswer deliver(Store& db, const fed::Envelope& e, const std::string& digest, const std::string& peer_state,
