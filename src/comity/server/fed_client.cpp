@@ -9,6 +9,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,14 +45,33 @@ class HttplibTransport final : public PeerTransport {
     return out;
   }
 
+  void close_idle(std::chrono::milliseconds idle) override {
+    std::vector<std::unique_ptr<httplib::Client>> closing;  // closed outside the lock
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [endpoint, pool] : idle_)
+      for (auto it = pool.begin(); it != pool.end();)
+        if (now - it->since > idle) {
+          closing.push_back(std::move(it->client));
+          it = pool.erase(it);
+        } else {
+          ++it;
+        }
+  }
+
  private:
+  struct Idle {
+    std::unique_ptr<httplib::Client> client;
+    std::chrono::steady_clock::time_point since;
+  };
+
   // A keep-alive client for `endpoint`: an idle one, or a new one.
   std::unique_ptr<httplib::Client> checkout(const std::string& endpoint) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto& idle = idle_[endpoint];
       if (!idle.empty()) {
-        auto c = std::move(idle.back());
+        auto c = std::move(idle.back().client);
         idle.pop_back();
         return c;
       }
@@ -68,12 +88,12 @@ class HttplibTransport final : public PeerTransport {
   void checkin(const std::string& endpoint, std::unique_ptr<httplib::Client> c) {
     std::lock_guard<std::mutex> lock(mu_);
     auto& idle = idle_[endpoint];
-    if (idle.size() < kIdlePerPeer) idle.push_back(std::move(c));
+    if (idle.size() < kIdlePerPeer) idle.push_back({std::move(c), std::chrono::steady_clock::now()});
   }
 
   static constexpr size_t kIdlePerPeer = 16;
   std::mutex mu_;
-  std::map<std::string, std::vector<std::unique_ptr<httplib::Client>>> idle_;  // guarded by mu_
+  std::map<std::string, std::vector<Idle>> idle_;  // guarded by mu_
 };
 
 }  // namespace

@@ -480,6 +480,7 @@ void FederationService::run(Store& writer, std::mutex& writer_mu, PeerTransport&
       woken_ = false;
     }
     int sent = 0;
+    transport.close_idle(std::chrono::seconds(1));
     try {
       sent = send_due(writer, writer_mu, transport, clock.now());
     } catch (const std::exception&) {

@@ -109,6 +109,9 @@ class PeerTransport {
   // back; never throws for a network failure (status 0 and `error`).
   // Called from several threads at once.
   virtual PeerReply send(const PeerPost& post) = 0;
+  // Closes kept-alive connections unused for `idle` (so a peer that stops
+  // is not held waiting for them). The sender calls it on every pass.
+  virtual void close_idle(std::chrono::milliseconds idle) { (void)idle; }
 };
 
 class FederationService {
