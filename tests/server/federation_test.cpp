@@ -239,6 +239,60 @@ TEST_F(Federation, APeerThatIsDownGetsItsMessageWhenItReturns) {
   EXPECT_NO_THROW(verify_nl_receipt(m["receipt"]));
 }
 
+// An officer transmits an EPOC on DE for a provider NL speaks for: the
+// order travels in the step's own transaction, and NL's provider reads the
+// addressee's view — the order's terms and certificate, not the grounds.
+TEST_F(Federation, AnOrderTransmittedOnItsHomeNodeReachesTheAddresseesNode) {
+  nl_server = start(nl);
+  de_server = start(de);
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  auto de_http = client(de);
+  auto created = de_http.Post("/api/v1/cases", bearer("officer-de"),
+                              json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump(), "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
+  for (const char* e : {"submit", "mark_ready", "transmit"}) {
+    auto r = de_http.Post(path + "/events", bearer("officer-de"), json{{"event", e}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << e << " " << r->body;
+  }
+  auto nl_http = client(nl);
+  json listed;
+  ASSERT_TRUE(eventually([&] {
+    auto got = nl_http.Get("/api/v1/federation/inbox", bearer("provider-nl"));
+    if (!got || got->status != 200) return false;
+    listed = json::parse(got->body)["messages"];
+    return listed.size() == 1;
+  })) << listed.dump();
+  const json& m = listed[0];
+  EXPECT_EQ(m["kind"], "order.transmit");
+  EXPECT_EQ(m["from_party"], "de-sta");
+  EXPECT_EQ(m["body"]["event"], "transmit");
+  const json& certificate = m["body"]["certificate"];
+  EXPECT_EQ(certificate["view"], "order") << certificate.dump();
+  EXPECT_FALSE(certificate.contains("request"));  // the grounds stay home (Art 9)
+  EXPECT_EQ(certificate["state"], "transmitted");
+  // The case reference names the case without its id, and DE holds NL's
+  // receipt for it, verifiable offline.
+  const std::string case_ref = m["case_ref"];
+  EXPECT_EQ(case_ref.find(path.substr(path.rfind('/') + 1)), std::string::npos);
+  auto out = de_http.Get("/api/v1/federation/outbox?case_ref=" + case_ref, bearer("admin"));
+  ASSERT_TRUE(out);
+  json sent = json::parse(out->body)["messages"];
+  ASSERT_EQ(sent.size(), 1u) << sent.dump();
+  ASSERT_TRUE(eventually([&] {
+    auto o = de_http.Get("/api/v1/federation/outbox?case_ref=" + case_ref, bearer("admin"));
+    sent = json::parse(o->body)["messages"];
+    return sent[0]["state"] == "delivered";
+  }));
+  EXPECT_NO_THROW(verify_nl_receipt(sent[0]["receipt"]));
+  // NL's other party sees nothing of it.
+  auto other = nl_http.Get("/api/v1/federation/inbox", bearer("ca-nl"));
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(json::parse(other->body)["messages"].empty());
+}
+
 // The states of DE's messages outside cases, by id.
 std::map<std::string, std::string> states_of(const std::string& db) {
   std::map<std::string, std::string> out;

@@ -9,6 +9,7 @@
 #include "comity/server/handlers.hpp"
 #include "comity/server/web_assets.hpp"
 #include "comity/service/case_view.hpp"
+#include "comity/service/federation.hpp"
 #include "comity/util/sha256.hpp"
 
 namespace comity::handlers {
@@ -392,10 +393,23 @@ void post_event(Node& node, Call& call) {
     trust_now = node.trusted();
     counter.emplace(CaseService::Countersignature{body["signature"], *trust_now});
   }
+  bool sent = false;
   node.durably([&] {
     r = node.cases.step(record.id, event, actor_of(call.principal()), reason, key, &replayed, ground,
                         counter ? &*counter : nullptr);
+    // An order for a provider another node speaks for leaves in the step's
+    // own transaction (docs/federation.md §4): no step without its message.
+    if (node.federation && !replayed) {
+      const Instant now = node.clock.now();
+      json view = case_view_json(with_facts(r), Audience::Addressee, PartyRole::Provider, node.cases.pack_of(r), now);
+      sent =
+          node.federation
+              ->transmit_order(node.store, r, event, std::move(view),
+                               std::string(role_name(call.principal().user.role)) + ":" + call.principal().user.id, now)
+              .has_value();
+    }
   });
+  if (sent) node.federation->wake();
   if (replayed) call.res.set_header("Idempotent-Replayed", "true");
   call.res.send_json(view_text(node, call.principal(), with_facts(r), audience));
 }

@@ -169,6 +169,36 @@ json FederationService::queue(Store& db, fed::Envelope e, const std::string& act
   return doc;
 }
 
+std::string FederationService::case_ref_of(const std::string& case_id) const {
+  crypto::Signature sig = me_.node_key->sign("comity case_ref v1\n" + case_id);
+  return "fc-" + sha256_hex(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size())).substr(0, 32);
+}
+
+std::optional<json> FederationService::transmit_order(Store& db, const CaseRecord& r, std::string_view event,
+                                                      json addressee_view, const std::string& actor, Instant now) {
+  if (r.via_authorities || r.provider_party_id.empty() || (event != "transmit" && event != "transmit_emergency"))
+    return std::nullopt;
+  std::shared_ptr<const fed::PeerList> list = peers(db);
+  if (!list) return std::nullopt;
+  const fed::Peer* peer = nullptr;
+  for (const fed::Peer& p : list->peers)
+    if (fed::speaks_for(p, r.provider_party_id)) peer = &p;
+  if (!peer) return std::nullopt;
+  if (!me_.hosts(r.requesting_party_id))
+    throw Error(ErrorKind::Invalid,
+                "this node does not host " + r.requesting_party_id + ", so it cannot transmit for it to " + peer->id,
+                {{"$.event", "a step of a party this node hosts"}});
+  fed::Envelope e;
+  e.to = peer->id;
+  e.from_party = r.requesting_party_id;
+  e.to_party = r.provider_party_id;
+  e.case_ref = case_ref_of(r.id);
+  e.kind = "order.transmit";
+  e.actor_role = "officer";
+  e.body = {{"event", event}, {"certificate", std::move(addressee_view)}};
+  return queue(db, e, actor, now);
+}
+
 json FederationService::sign_receipt(fed::Receipt& r) {
   r.from = me_.id;
   if (r.id.empty()) r.id = fed::new_message_id("rcpt-");

@@ -138,6 +138,23 @@ class FederationService {
   // for, Error{Conflict} from the store.
   nlohmann::json queue(Store& db, fed::Envelope e, const std::string& actor, Instant now);
 
+  // When `event` on case `r` transmits an order to a provider that a peer
+  // speaks for (transmit or transmit_emergency on a case addressed to a
+  // provider), queues its order.transmit to that peer in `db`'s open
+  // transaction — the step's — with `addressee_view`, the case as the
+  // addressee sees it (case_view_json, Audience::Addressee: the order's
+  // terms and certificate, never the grounds; Reg. 2023/1543 Art 9), and
+  // returns the envelope. nullopt when no peer speaks for the provider (it
+  // is this node's, or not federated). Throws Error{Invalid} when this node
+  // does not host the requesting party, so the step is not taken.
+  std::optional<nlohmann::json> transmit_order(Store& db, const CaseRecord& r, std::string_view event,
+                                               nlohmann::json addressee_view, const std::string& actor, Instant now);
+  // The name a case goes by between nodes: "fc-" and 32 hex digits derived
+  // from the case id under this node's key (Ed25519 signatures are
+  // deterministic), so it is stable without being stored and reveals
+  // nothing of the case id to anyone else.
+  std::string case_ref_of(const std::string& case_id) const;
+
   // A request whose HTTP signature and envelope were verified (steps 1-2
   // but the nonce): which peer sent it, under which list, and what.
   struct Authenticated {
