@@ -219,6 +219,10 @@ TEST_F(Federation, AHelloTravelsAndComesBackWithAReceiptVerifiableOffline) {
     return l.find("\"kind\":\"fed_receipt\"") != std::string::npos && l.find("nl-node") == std::string::npos;
   });
   EXPECT_EQ(fed_leaves, 1u);
+  // The log's public statistics count cases, and read past the receipt's leaf.
+  auto stats = c.Get("/api/v1/log/statistics");
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->status, 200) << stats->body;
   // Altered, it no longer verifies.
   json altered = receipt;
   altered["delivered_at"] = "2020-01-01T00:00:00Z";

@@ -114,8 +114,10 @@ nlohmann::ordered_json log_statistics(const std::vector<std::string>& leaves, ui
     } catch (const std::exception&) {
       throw std::invalid_argument("leaf " + std::to_string(i) + " is not JSON");
     }
-    // A provider statement's leaf commits to a publication, not a case event.
-    if (leaf.is_object() && leaf.value("kind", "") == "provider_statement") continue;
+    // A provider statement's leaf commits to a publication, a federation
+    // receipt's to a message received (docs/federation.md §5): not case events.
+    if (leaf.is_object() && (leaf.value("kind", "") == "provider_statement" || leaf.value("kind", "") == "fed_receipt"))
+      continue;
     if (!leaf.is_object() || leaf.value("v", 0) != 1 || !leaf.contains("tag") || !leaf.contains("event") ||
         !leaf.contains("state") || !leaf.contains("day"))
       throw std::invalid_argument("leaf " + std::to_string(i) + " is not a v1 leaf");
