@@ -12,6 +12,7 @@
 #include "comity/fed/messages.hpp"
 #include "comity/fed/peers.hpp"
 #include "comity/util/jcs.hpp"
+#include "comity/util/sha256.hpp"
 #include "server/harness.hpp"
 
 namespace comity::server_test {
@@ -274,13 +275,18 @@ TEST_F(Federation, AnOrderTransmittedOnItsHomeNodeReachesTheAddresseesNode) {
   EXPECT_EQ(m["from_party"], "de-sta");
   EXPECT_EQ(m["body"]["event"], "transmit");
   const json& certificate = m["body"]["certificate"];
-  EXPECT_EQ(certificate["view"], "order") << certificate.dump();
-  EXPECT_FALSE(certificate.contains("request"));  // the grounds stay home (Art 9)
-  EXPECT_EQ(certificate["state"], "transmitted");
-  // The case reference names the case without its id, and DE holds NL's
-  // receipt for it, verifiable offline.
+  EXPECT_EQ(certificate["pathway"], "P_EU_EPOC") << certificate.dump();
+  EXPECT_TRUE(certificate["certificate"].is_object()) << certificate.dump();
+  EXPECT_TRUE(certificate["order"].is_object()) << certificate.dump();
+  // The grounds, and the home case's file — its state, history, log and
+  // the steps open on DE — stay home (Art 9).
+  for (const char* home : {"request", "state", "history", "log_url", "allowed_events", "clocks", "id", "reviews"})
+    EXPECT_FALSE(certificate.contains(home)) << home;
+  // The case reference names the case without its id, which appears
+  // nowhere in what crossed; DE holds NL's receipt, verifiable offline.
+  const std::string case_id = path.substr(path.rfind('/') + 1);
   const std::string case_ref = m["case_ref"];
-  EXPECT_EQ(case_ref.find(path.substr(path.rfind('/') + 1)), std::string::npos);
+  EXPECT_EQ(m.dump().find(case_id), std::string::npos) << m.dump();
   auto out = de_http.Get("/api/v1/federation/outbox?case_ref=" + case_ref, bearer("admin"));
   ASSERT_TRUE(out);
   json sent = json::parse(out->body)["messages"];
@@ -295,6 +301,232 @@ TEST_F(Federation, AnOrderTransmittedOnItsHomeNodeReachesTheAddresseesNode) {
   auto other = nl_http.Get("/api/v1/federation/inbox", bearer("ca-nl"));
   ASSERT_TRUE(other);
   EXPECT_TRUE(json::parse(other->body)["messages"].empty());
+}
+
+// Rule 7: the addressee answers on its own node, and the case at home takes
+// the step with every guard a local step has — or refuses it, and the
+// refusal comes back signed.
+TEST_F(Federation, TheAddresseesAnswerIsAStepOnTheCaseAtHome) {
+  nl_server = start(nl);
+  de_server = start(de);
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  auto de_http = client(de);
+  auto created = de_http.Post("/api/v1/cases", bearer("officer-de"),
+                              json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump(), "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
+  for (const char* e : {"submit", "mark_ready", "transmit"}) {
+    auto r = de_http.Post(path + "/events", bearer("officer-de"), json{{"event", e}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << e << " " << r->body;
+  }
+  auto nl_http = client(nl);
+  json listed;
+  ASSERT_TRUE(eventually([&] {
+    auto got = nl_http.Get("/api/v1/federation/inbox", bearer("provider-nl"));
+    if (!got || got->status != 200) return false;
+    listed = json::parse(got->body)["messages"];
+    return listed.size() == 1;
+  })) << listed.dump();
+  const std::string order = listed[0]["id"];
+  auto answer = [&](const json& body, const char* who = "provider-nl") {
+    return nl_http.Post("/api/v1/federation/inbox/" + order + "/answer", bearer(who), body.dump(), "application/json");
+  };
+  // Not an answer the workflow knows; not someone else's order.
+  auto bad = answer({{"event", "produce"}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 422) << bad->body;
+  auto other = nl_http.Post("/api/v1/federation/inbox/msg-0000/answer", bearer("provider-nl"),
+                            json{{"event", "acknowledge"}}.dump(), "application/json");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 404) << other->body;
+
+  auto acked = answer({{"event", "acknowledge"}});
+  ASSERT_TRUE(acked);
+  ASSERT_EQ(acked->status, 202) << acked->body;
+  EXPECT_EQ(json::parse(acked->body)["kind"], "ack");
+  std::string state;
+  ASSERT_TRUE(eventually([&] {
+    auto c = de_http.Get(path, bearer("officer-de"));
+    state = c && c->status == 200 ? json::parse(c->body)["state"].get<std::string>() : "";
+    return state == "acknowledged";
+  })) << state;
+  // The step on DE is the provider's, from its node.
+  auto home = de_http.Get(path, bearer("officer-de"));
+  const json history = json::parse(home->body)["history"];
+  EXPECT_EQ(history.back()["event"], "acknowledge") << history.dump();
+  EXPECT_EQ(history.back()["by"], "provider") << history.dump();
+
+  // Acknowledging twice is not a step the case has: refused at home, with
+  // the guard's reason, in a signed receipt NL's provider reads.
+  auto again = answer({{"event", "acknowledge"}});
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->status, 202) << again->body;
+  const std::string again_id = json::parse(again->body)["message"];
+  json answers;
+  ASSERT_TRUE(eventually([&] {
+    auto got = nl_http.Get("/api/v1/federation/inbox", bearer("provider-nl"));
+    answers = json::parse(got->body)["messages"][0]["answers"];
+    return answers.size() == 2 && answers[0]["state"] != "pending" && answers[1]["state"] != "pending" &&
+           answers[0]["state"] != "sending" && answers[1]["state"] != "sending";
+  })) << answers.dump();
+  for (const json& a : answers) {
+    if (a["id"] == again_id) {
+      EXPECT_EQ(a["state"], "refused") << a.dump();
+      EXPECT_EQ(a["receipt"]["reason"], "transition_refused") << a.dump();
+    } else {
+      EXPECT_EQ(a["state"], "delivered") << a.dump();
+    }
+  }
+  home = de_http.Get(path, bearer("officer-de"));
+  EXPECT_EQ(json::parse(home->body)["history"].size(), history.size()) << "a refused act leaves the case as it was";
+}
+
+// Art 8: in a notified case the enforcing State's node gets the notified
+// copy at the same time as the addressee's node gets the order; its
+// enforcing authority's answer is its step on the case at home.
+TEST_F(Federation, ANotifiedCaseNotifiesTheEnforcingStateAndTakesItsAnswer) {
+  {
+    auto store = open_store(nl.db);
+    store->put_user({"enforcing-nl", "nl-ca", "enforcing-nl", PartyRole::EnforcingAuthority},
+                    test::seed_audit("create_user", "u"));
+    store->put_token("t-enforcing-nl", "enforcing-nl", sha256_hex(std::string("tok-enforcing-nl")), 0,
+                     test::seed_audit("issue_token", "t"));
+  }
+  nl_server = start(nl);
+  de_server = start(de);
+  // Content data of a person living in NL: NL is notified (Art 8(1), (2)).
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  request["data_categories"] = {"CONTENT"};
+  request["data_items"] = {"messages"};
+  request["subject"]["residence_state"] = "NL";
+  request["subject"]["current_location_state"] = "NL";
+  request["subject"]["nationality"] = {"NL"};
+  request["validating_authority"] = {{"id", "DE-INVESTIGATING_JUDGE"},
+                                     {"name", "Amtsgericht Tiergarten"},
+                                     {"state", "DE"},
+                                     {"type", "INVESTIGATING_JUDGE"},
+                                     {"contact", "x@de.example"},
+                                     {"validated_at", "2026-09-16T10:00:00+02:00"}};
+  auto de_http = client(de);
+  auto created = de_http.Post("/api/v1/cases", bearer("officer-de"),
+                              json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump(), "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
+  for (auto [e, who] : {std::pair{"submit", "officer-de"}, std::pair{"request_validation", "officer-de"},
+                        std::pair{"validate", "validator-de"}, std::pair{"transmit", "officer-de"}}) {
+    auto r = de_http.Post(path + "/events", bearer(who), json{{"event", e}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << e << " " << r->body;
+  }
+  auto nl_http = client(nl);
+  json notified;
+  ASSERT_TRUE(eventually([&] {
+    auto got = nl_http.Get("/api/v1/federation/inbox", bearer("enforcing-nl"));
+    if (!got || got->status != 200) return false;
+    notified = json::parse(got->body)["messages"];
+    return notified.size() == 1;
+  })) << notified.dump();
+  const json m = notified[0];
+  EXPECT_EQ(m["kind"], "notification.send");
+  EXPECT_EQ(m["seq"], 1);  // queued before the order, in the same stream
+  // The notified copy carries the request, so the enforcing authority can
+  // assess the grounds for refusal (Art 12); the home case's file stays home.
+  const json& copy = m["body"]["notified_copy"];
+  EXPECT_TRUE(copy["request"].is_object()) << copy.dump();
+  for (const char* home : {"history", "log_url", "allowed_events", "state", "id", "reviews"})
+    EXPECT_FALSE(copy.contains(home)) << home;
+  EXPECT_EQ(m.dump().find(path.substr(path.rfind('/') + 1)), std::string::npos) << "the case id crossed";
+  // The provider's order went too.
+  ASSERT_TRUE(eventually([&] {
+    auto got = nl_http.Get("/api/v1/federation/inbox", bearer("provider-nl"));
+    return got && got->status == 200 && json::parse(got->body)["messages"].size() == 1;
+  }));
+
+  // Neither the provider nor NL's central authority answers the
+  // notification; a step that does not answer it is refused.
+  const std::string id = m["id"];
+  auto post_answer = [&](const char* who, const char* event) {
+    return nl_http.Post("/api/v1/federation/inbox/" + id + "/answer", bearer(who), json{{"event", event}}.dump(),
+                        "application/json");
+  };
+  auto as_provider = post_answer("provider-nl", "confirm_no_refusal");
+  ASSERT_TRUE(as_provider);
+  EXPECT_EQ(as_provider->status, 404) << as_provider->body;
+  auto wrong = post_answer("enforcing-nl", "acknowledge");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 422) << wrong->body;
+  auto confirmed = post_answer("enforcing-nl", "confirm_no_refusal");
+  ASSERT_TRUE(confirmed);
+  ASSERT_EQ(confirmed->status, 202) << confirmed->body;
+  json history;
+  ASSERT_TRUE(eventually([&] {
+    auto c = de_http.Get(path, bearer("officer-de"));
+    if (!c || c->status != 200) return false;
+    history = json::parse(c->body)["history"];
+    return history.back()["event"] == "confirm_no_refusal";
+  })) << history.dump();
+  EXPECT_EQ(history.back()["by"], "enforcing_authority");
+  json answers;
+  ASSERT_TRUE(eventually([&] {
+    auto got = nl_http.Get("/api/v1/federation/inbox", bearer("enforcing-nl"));
+    answers = json::parse(got->body)["messages"][0]["answers"];
+    return answers.size() == 1 && answers[0]["state"] == "delivered";
+  })) << answers.dump();
+}
+
+// Art 10: the addressee's days run from its receipt of the order. With NL
+// down when DE transmits, the order arrives later, and DE's clocks start
+// when NL's signed receipt says it delivered the order — not at the step.
+TEST_F(Federation, ClocksRunFromTheReceiptNotFromSending) {
+  de_server = start(de);
+  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+  auto de_http = client(de);
+  auto created = de_http.Post("/api/v1/cases", bearer("officer-de"),
+                              json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump(), "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
+  for (const char* e : {"submit", "mark_ready", "transmit"}) {
+    auto r = de_http.Post(path + "/events", bearer("officer-de"), json{{"event", e}}.dump(), "application/json");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << e << " " << r->body;
+  }
+  auto view = [&] { return json::parse(de_http.Get(path, bearer("officer-de"))->body); };
+  const json sent = view();
+  const std::string transmitted_at = sent["history"].back()["at"];
+  // DE tried and NL did not answer; then NL starts.
+  std::optional<OutboxMessage> order;
+  // The case's name between nodes, as DE's node key derives it.
+  const std::string case_id = path.substr(path.rfind('/') + 1);
+  crypto::Signature sig = de_key().sign("comity case_ref v1\n" + case_id);
+  const std::string case_ref =
+      "fc-" + sha256_hex(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size())).substr(0, 32);
+  ASSERT_TRUE(eventually([&] {
+    auto store = open_store(de.db, StoreAccess::ReadOnly);
+    for (const OutboxMessage& m : store->fed().outbox_for_case(case_ref))
+      if (m.kind == "order.transmit") order = m;
+    return order && order->attempts >= 1 && order->state == OutboxState::Pending;
+  }));
+  nl_server = start(nl);
+  ASSERT_TRUE(eventually([&] {
+    auto store = open_store(de.db, StoreAccess::ReadOnly);
+    order = store->fed().outbox_message(order->id);
+    return order->state == OutboxState::Delivered;
+  }));
+  const std::string delivered_at = json::parse(order->receipt)["delivered_at"];
+  ASSERT_GT(*parse_instant(delivered_at), *parse_instant(transmitted_at));
+  const json now = view();
+  int moved = 0;
+  for (const json& k : now["clocks"]) {
+    if (k["deadline"] == "EU.DL.3" || k["deadline"] == "EU.DL.8") {
+      EXPECT_EQ(k["started"], delivered_at) << k.dump();
+      ++moved;
+    }
+  }
+  EXPECT_EQ(moved, 2) << now["clocks"].dump();
 }
 
 // The states of DE's messages outside cases, by id.
@@ -414,6 +646,27 @@ TEST_F(Federation, ACaseMessagesAreDeliveredInOrderWhateverOrderTheyArriveIn) {
   const std::string ref = fed::new_message_id("fc-");
   json second = fed::sign_envelope(case_message(ref, 2), de_key());
   json first = fed::sign_envelope(case_message(ref, 1), de_key());
+  // DE's outbox holds both, as if it had sent them (not due again for a
+  // day, so its own sender stays out of the way): the deferred receipt must
+  // settle the very message DE sent.
+  {
+    auto store = open_store(de.db, StoreAccess::ReadWrite);
+    for (const json* doc : {&first, &second}) {
+      fed::Envelope e = fed::parse_envelope(*doc);
+      OutboxMessage m;
+      m.id = e.id;
+      m.peer = e.to;
+      m.case_ref = e.case_ref;
+      m.seq = e.seq;
+      m.kind = e.kind;
+      m.envelope = canonical_json(*doc);
+      m.created_at = e.created_at;
+      m.expires_at = e.expires_at;
+      m.next_attempt_at = e.created_at + 86400;
+      store->fed().add_outbox(
+          m, AuditEntry{0, e.created_at, "test", "queue_message", "messages/" + e.id, sha256_hex(m.envelope)});
+    }
+  }
   auto r = post(craft(second, de_key(), de_keyid()));
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
@@ -436,6 +689,15 @@ TEST_F(Federation, ACaseMessagesAreDeliveredInOrderWhateverOrderTheyArriveIn) {
     auto out = store->fed().outbox_for_case(ref);
     return out.size() == 1 && out[0].kind == "receipt" && out[0].state == OutboxState::Delivered;
   }));
+  // DE's row for the held message is settled by it: delivered, with NL's
+  // receipt, which verifies offline.
+  std::optional<OutboxMessage> settled =
+      open_store(de.db, StoreAccess::ReadOnly)->fed().outbox_message(fed::parse_envelope(second).id);
+  ASSERT_TRUE(settled);
+  EXPECT_EQ(settled->state, OutboxState::Delivered);
+  json settled_receipt = json::parse(settled->receipt);
+  EXPECT_EQ(settled_receipt["status"], "delivered");
+  EXPECT_EQ(settled_receipt["message"], fed::parse_envelope(second).id);
   // NL's provider reads both, in its inbox, with their receipts; NL's
   // central authority, another party of the same node, sees neither.
   auto nl_http = client(nl);

@@ -190,6 +190,25 @@ TEST_F(ServerTest, TheMediaTypeIsMatchedExactly) {
   EXPECT_EQ(answer.find("HTTP/1.1 200"), std::string::npos) << "a Content-Type with a NUL byte was taken as JSON";
 }
 
+// Review finding: cpp-httplib inflated a gzip or brotli body before any
+// limit or route saw it, so a small compressed body could inflate without
+// bound. A compressed body is refused before it is read.
+TEST_F(ServerTest, ACompressedBodyIsRefusedBeforeItIsInflated) {
+  const std::string body = s01().dump();
+  httplib::Client gz("127.0.0.1", server->port());
+  gz.set_compress(true);  // the client gzips the body and says so in Content-Encoding
+  auto r = gz.Post("/api/v1/evaluate?at=2026-09-15", bearer("officer-de"), body, "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 415) << r->body;
+  json p = json::parse(r->body);
+  EXPECT_EQ(p["errors"][0]["path"], "header:Content-Encoding") << r->body;
+  EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff");
+  // The same body as it is passes.
+  auto plain = http.Post("/api/v1/evaluate?at=2026-09-15", bearer("officer-de"), body, "application/json");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 200) << plain->body;
+}
+
 // Finding 9: API answers lacked nosniff; case JSON and personal data lacked no-store.
 TEST_F(ServerTest, EveryAnswerForbidsSniffingAndPersonalDataIsNeverCached) {
   std::string id = opened(*this, s01());

@@ -661,6 +661,10 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
        {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403}},
       {"GET", "/api/v1/federation/outbox", {}, {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403}},
       {"GET", "/api/v1/federation/inbox", {}, {401, 401, 404, 404, 404, 404, 404, 404, 403, 404, 403, 404}},
+      {"POST",
+       "/api/v1/federation/inbox/msg-none/answer",
+       {{"event", "acknowledge"}},
+       {401, 401, 403, 403, 403, 403, 404, 404, 403, 403, 403, 404}},
       // Drafts: officers' own; a draft that is not one's own does not exist.
       {"POST",
        "/api/v1/drafts",
@@ -690,6 +694,7 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
     if (route.rfind("/app/", 0) == 0) route = "/app/{file}";
     if (route.rfind("/api/v1/productions/nope/files/0", 0) == 0) route = "/api/v1/productions/{id}/files/{n}";
     if (route == "/api/v1/productions/nope") route = "/api/v1/productions/{id}";
+    if (route == "/api/v1/federation/inbox/msg-none/answer") route = "/api/v1/federation/inbox/{id}/answer";
     if (route.rfind("/api/v1/drafts/draft-none", 0) == 0) route = "/api/v1/drafts/{id}" + route.substr(25);
     route = route.substr(0, route.find('?'));
     covered.insert(row.method + " " + route);

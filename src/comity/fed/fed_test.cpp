@@ -176,15 +176,70 @@ TEST(PeerList, RefusesAKeyNoAnchorCertifiedOrAnotherStatesAnchor) {
   EXPECT_EQ(refusal_path([&] { check_peers(ok, f.trust, T0 + 400 * kDay); }), "expired $.peers[0].signing_key");
 }
 
+// A node speaks for parties of its own State, and each party has one node:
+// NL's anchor cannot make NL's node speak for a German authority, and a
+// second node for NL's provider is refused (which answered first would
+// otherwise be taken for it).
+TEST(PeerList, EachPartyHasOneNodeOfItsOwnState) {
+  Federation f;
+  trust::TrustStore t = f.trust;
+  crypto::SigningKey sta = crypto::SigningKey::generate();
+  trust::Subject party;
+  party.party = "DE-STA-BERLIN";
+  party.state = "DE";
+  party.kind = "issuing_authority";
+  party.name = "Staatsanwaltschaft Berlin";
+  party.signing_key = trust::key_text(sta.public_key());
+  party.encryption_key = recipient();
+  t.add_credential(trust::issue_credential("cred-de-sta", party, f.de_anchor, T0, T0 + 365 * kDay));
+  NodeKeys k2;
+  json grab = trust::issue_credential(
+      "cred-nl-node-2",
+      node_subject("nl-node-2", "NL", k2, {{"DE-STA-BERLIN", "issuing_authority"}, {"NL-MAILCO", "provider"}}),
+      f.nl_anchor, T0, T0 + 365 * kDay);
+  t.add_credential(grab);
+  PeerList l;
+  l.node = "us-node";
+  l.version = 1;
+  l.issued_at = T0;
+  l.peers.push_back(peer_from_credential(trust::parse_credential(grab), "https://nl2.example", "nl2/log", "nl2/w",
+                                         {"DE-STA-BERLIN"}));
+  EXPECT_EQ(refusal_path([&] { check_peers(parse_peer_list(sign_peer_list(l, f.de.node)), t, T0 + kDay); }),
+            "wrong_chain $.peers[0].speaks_for[0]");
+  l.peers.clear();
+  l.peers.push_back(peer_from_credential(trust::parse_credential(f.nl_cred), "https://nl.example", "nl/log", "nl/w"));
+  l.peers.push_back(
+      peer_from_credential(trust::parse_credential(grab), "https://nl2.example", "nl2/log", "nl2/w", {"NL-MAILCO"}));
+  EXPECT_EQ(refusal_path([&] { check_peers(parse_peer_list(sign_peer_list(l, f.de.node)), t, T0 + kDay); }),
+            "wrong_chain $.peers[1].speaks_for[0]");
+  l.peers.pop_back();
+  EXPECT_EQ(refusal_path([&] { check_peers(parse_peer_list(sign_peer_list(l, f.de.node)), t, T0 + kDay); }),
+            "accepted");
+}
+
 TEST(PeerList, AlteredOrStaleListsAreRefused) {
   Federation f;
   json doc = sign_peer_list(f.de_list(2), f.de.node);
   json altered = doc;
-  altered["peers"][0]["endpoint"] = "http://evil.example";
+  altered["peers"][0]["endpoint"] = "https://evil.example";
   EXPECT_EQ(refusal_path([&] { parse_peer_list(altered); }), "bad_signature $.signature");
   json slash = doc;
   slash["peers"][0]["endpoint"] = "http://x/";
   EXPECT_EQ(refusal_path([&] { parse_peer_list(slash); }), "malformed $.peers[0].endpoint");
+  // Plain HTTP only on loopback.
+  for (const char* e :
+       {"http://nl.example", "http://127.0.0.2:80", "http://localhost.example", "http://[::2]:1", "http://[::1"}) {
+    PeerList l = f.de_list(2);
+    l.peers[0].endpoint = e;
+    EXPECT_EQ(refusal_path([&] { parse_peer_list(sign_peer_list(l, f.de.node)); }), "malformed $.peers[0].endpoint")
+        << e;
+  }
+  for (const char* e : {"http://127.0.0.1", "http://127.0.0.1:8443", "http://localhost:1", "http://[::1]:8443",
+                        "https://nl.example:8443"}) {
+    PeerList l = f.de_list(2);
+    l.peers[0].endpoint = e;
+    EXPECT_EQ(refusal_path([&] { parse_peer_list(sign_peer_list(l, f.de.node)); }), "accepted") << e;
+  }
 
   PeerList v2 = parse_peer_list(doc);
   PeerList v1 = parse_peer_list(sign_peer_list(f.de_list(1), f.de.node));

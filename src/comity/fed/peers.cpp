@@ -12,6 +12,7 @@
 #include "comity/fed/peers.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "comity/trust/fields.hpp"
@@ -33,6 +34,18 @@ std::string endpoint_of(const Reader& r) {
   bool clean = std::none_of(e.begin(), e.end(), [](char c) { return c <= ' ' || c == '"' || c == '\\' || c > '~'; });
   if (!scheme || !clean || e.back() == '/')
     malformed(r.at("endpoint"), "expected http(s)://host[:port] without a trailing slash");
+  // Plain HTTP only on this machine's loopback (tests, the demo): between
+  // machines the request signature proves who sent a message, but only TLS
+  // keeps what it says from the network.
+  if (e.rfind("http://", 0) == 0) {
+    std::string host = e.substr(7);
+    if (host.front() == '[')
+      host = host.substr(0, host.find(']') + 1);  // npos + 1 is 0: an unclosed bracket leaves nothing
+    else
+      host = host.substr(0, host.find(':'));
+    if (host != "127.0.0.1" && host != "localhost" && host != "[::1]")
+      malformed(r.at("endpoint"), "expected https:// (plain http:// only on 127.0.0.1, localhost or [::1])");
+  }
   return e;
 }
 
@@ -127,6 +140,7 @@ json sign_peer_list(const PeerList& list, const crypto::SigningKey& node_key) {
 }
 
 void check_peers(const PeerList& list, const trust::TrustStore& trust, Instant at) {
+  std::map<std::string, std::string> spoken_by;  // party -> the peer that speaks for it
   for (size_t i = 0; i < list.peers.size(); ++i) {
     const Peer& p = list.peers[i];
     const std::string path = "$.peers[" + std::to_string(i) + "]";
@@ -151,6 +165,19 @@ void check_peers(const PeerList& list, const trust::TrustStore& trust, Instant a
         throw TrustError(
             TrustError::Code::WrongChain, path + ".speaks_for[" + std::to_string(j) + "]",
             "the anchor of " + p.state + " does not let " + p.id + " speak for " + h.party + " (" + h.kind + ")");
+      // A State's node speaks for parties of that State only (a provider is
+      // hosted by its own node or by the node of the State it is
+      // established in), and each party has one node: otherwise whichever
+      // peer answered first would be taken for it.
+      for (const std::string& st : trust.party_states(h.party))
+        if (st != p.state)
+          throw TrustError(TrustError::Code::WrongChain, path + ".speaks_for[" + std::to_string(j) + "]",
+                           "the party " + h.party + " is credentialed by " + st + ", so the node of " + p.state +
+                               " cannot speak for it");
+      auto [it, fresh] = spoken_by.emplace(h.party, p.id);
+      if (!fresh)
+        throw TrustError(TrustError::Code::WrongChain, path + ".speaks_for[" + std::to_string(j) + "]",
+                         "the party " + h.party + " is spoken for by " + it->second + " already; one node per party");
     }
   }
 }

@@ -23,6 +23,7 @@ void get_fed_peers(Node&, Call&);
 void post_fed_hello(Node&, Call&);
 void get_fed_outbox(Node&, Call&);
 void get_fed_inbox(Node&, Call&);
+void post_fed_answer(Node&, Call&);
 
 // handlers_cases.cpp
 void create_case(Node&, Call&);

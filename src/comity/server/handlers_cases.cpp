@@ -401,12 +401,15 @@ void post_event(Node& node, Call& call) {
     // own transaction (docs/federation.md §4): no step without its message.
     if (node.federation && !replayed) {
       const Instant now = node.clock.now();
-      json view = case_view_json(with_facts(r), Audience::Addressee, PartyRole::Provider, node.cases.pack_of(r), now);
-      sent =
-          node.federation
-              ->transmit_order(node.store, r, event, std::move(view),
-                               std::string(role_name(call.principal().user.role)) + ":" + call.principal().user.id, now)
-              .has_value();
+      const Pack& pack = node.cases.pack_of(r);
+      const FederationService::CaseViews views{
+          case_view_json(with_facts(r), Audience::Addressee, PartyRole::Provider, pack, now),
+          r.notified ? case_view_json(with_facts(r), Audience::Enforcing, PartyRole::EnforcingAuthority, pack, now)
+                     : json()};
+      const User& user = call.principal().user;
+      const FederationService::Acting acting{std::string(role_name(user.role)) + ":" + user.id,
+                                             std::string(role_name(user.role)), ""};
+      sent = !node.federation->transmit_order(node.store, r, event, views, acting, now).empty();
     }
   });
   if (sent) node.federation->wake();

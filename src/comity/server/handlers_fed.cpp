@@ -139,10 +139,17 @@ void get_fed_inbox(Node& node, Call& call) {
   }
   json out = json::array();
   Node::ReadLease db(node);
-  for (const InboxMessage& m : db->fed().inbox_for_party(call.principal().party.id, before, 100)) {
-    if (m.state != InboxState::Applied) continue;
+  for (const InboxMessage& m : db->fed().inbox_for_party(call.principal().party.id, InboxState::Applied, before, 100)) {
     json e = json::parse(m.envelope);
-    out.push_back({{"id", m.id},
+    // The party's own answers to an order, each with the receipt the
+    // order's node gave (delivered: the case took the step; refused: why).
+    json answers = json::array();
+    if (m.kind == "order.transmit" || m.kind == "notification.send")
+      for (const OutboxMessage& a : db->fed().outbox_for_case(m.case_ref))
+        if (a.peer == m.peer && json::parse(a.envelope).value("from_party", "") == call.principal().party.id)
+          answers.push_back(outbox_json(a));
+    out.push_back({{"answers", std::move(answers)},
+                   {"id", m.id},
                    {"from", m.peer},
                    {"from_party", e["from_party"]},
                    {"kind", m.kind},
@@ -153,6 +160,41 @@ void get_fed_inbox(Node& node, Call& call) {
                    {"receipt", json::parse(m.receipt)}});
   }
   call.res.send_json(safe_dump(json{{"messages", out}}));
+}
+
+// A party's answer to what a peer delivered to it: the addressee's to an
+// order (acknowledge, report_inability, object), the enforcing authority's
+// to a notification (confirm_no_refusal, refuse) — the step it takes on the
+// case at home, queued back to the node it came from, whose case takes it
+// with every guard of a local step or refuses it with a signed
+// transition_refused receipt (rule 7). Another party's message, or one that
+// is neither, does not exist for the caller.
+void post_fed_answer(Node& node, Call& call) {
+  FederationService& fed = node.federated();
+  json body = json_body(call.req);
+  FieldErrors errors;
+  refuse_unknown_fields(body, {"event", "reason", "ground"}, errors);
+  if (!body.contains("event") || !body["event"].is_string() ||
+      !FederationService::is_answer_event(body["event"].get<std::string>()))
+    errors.push_back({"$.event", "acknowledge, report_inability, object, confirm_no_refusal or refuse"});
+  for (const char* k : {"reason", "ground"})
+    if (body.contains(k) && (!body[k].is_string() || body[k].get<std::string>().size() > 4000))
+      errors.push_back({std::string("$.") + k, "a string of at most 4000 bytes"});
+  if (!errors.empty()) body_does_not_match(std::move(errors));
+  const Principal& who = call.principal();
+  const FederationService::Acting acting{std::string(role_name(who.user.role)) + ":" + who.user.id,
+                                         std::string(role_name(who.user.role)), ""};
+  json doc;
+  node.durably([&] {
+    doc =
+        fed.answer(node.store, call.param(0), who.party.id, body["event"].get<std::string>(),
+                   body.value("reason", std::string()), body.value("ground", std::string()), acting, node.clock.now());
+  });
+  fed.wake();
+  call.res.send_json(
+      safe_dump(
+          json{{"message", doc["id"]}, {"kind", doc["kind"]}, {"case_ref", doc["case_ref"]}, {"state", "pending"}}),
+      202);
 }
 
 }  // namespace comity::handlers

@@ -137,6 +137,22 @@ struct ApiServer::Impl {
           apply(out, res);
           return httplib::Server::HandlerResponse::Handled;
         }));
+    // A compressed body would be inflated by cpp-httplib before any route,
+    // limit or signature sees it, with no bound on what it inflates to; no
+    // route takes one, so it is refused before the body is read.
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      const std::string coding = req.get_header_value("Content-Encoding");
+      if (coding.empty() || coding == "identity") return httplib::Server::HandlerResponse::Unhandled;
+      HttpResponse out;
+      set_error(out, Error(ErrorKind::UnsupportedMediaType, "a compressed body is not accepted: send it as is",
+                           {{"header:Content-Encoding", "absent, or identity"}}));
+      out.set_header("X-Content-Type-Options", "nosniff");
+      out.set_header("Cache-Control", "no-store");
+      out.set_header("Connection", "close");
+      node.metrics.record("OTHER", "unmatched", 415, 0);
+      apply(out, res);
+      return httplib::Server::HandlerResponse::Handled;
+    });
     for (const auto& r : route_table()) {
       const std::string pattern = pattern_of(r.path);
       if (r.method == "GET") {
@@ -177,7 +193,10 @@ void ApiServer::serve() {
   if (node.federation) {
     transport = node.options.peer_transport ? node.options.peer_transport : http_peer_transport();
     sender = std::thread([&node, transport] {
-      node.federation->run(node.store, node.store_mu, *transport, node.clock, node.options.fed_idle);
+      node.federation->run(node.store, node.store_mu, *transport, node.clock, node.options.fed_idle,
+                           [](const std::exception& e) {
+                             log_line({{"event", "federation_send_failed"}, {"error", e.what()}});
+                           });
     });
   }
   impl_->http.listen_after_bind();

@@ -77,6 +77,29 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
     federation = std::make_unique<FederationService>(
         *options.federation, trust, log,
         options.lease_ttl.count() == 0 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(10000));
+    // Rule 7: an answer from a peer's party is a step on the case here,
+    // taken only by the party the law sends the act to — the provider the
+    // order is addressed to; an enforcing authority of the counterpart State
+    // of a notified case — once the order was transmitted, with every guard
+    // a local step has (docs/federation.md §3).
+    federation->set_case_stepper([this](Store& db, const FederationService::CaseAct& act) {
+      COMITY_ASSERT(&db == &store, "case acts are taken on the writer");
+      std::optional<CaseRecord> r = db.cases().load_case(act.case_id);
+      if (!r) throw Error(ErrorKind::NotFound, "no case " + act.case_id);
+      const bool theirs = act.actor.role == PartyRole::Provider
+                              ? r->provider_party_id == act.actor.party_id
+                              : act.actor.role == PartyRole::EnforcingAuthority && r->notified &&
+                                    act.actor.party_state == r->counterpart_state;
+      if (!theirs || !was_transmitted(r->c))
+        throw Error(ErrorKind::Forbidden, act.actor.party_id + " is not a party this case's order was sent to");
+      cases.step(act.case_id, act.event, act.actor, act.reason, {}, nullptr, act.ground);
+    });
+    federation->set_receipt_clocks([this](Store& db, const std::string& case_id, const std::string& sent_by,
+                                          std::string_view starts, Instant delivered_at) {
+      COMITY_ASSERT(&db == &store, "clocks move on the writer");
+      cases.start_clocks_at_receipt(case_id, sent_by, starts, delivered_at,
+                                    Actor{"federation", PartyRole::System, "", ""});
+    });
   }
   if (options.open_reader)
     for (int i = 0; i < options.readers; ++i) {

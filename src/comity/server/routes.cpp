@@ -154,6 +154,13 @@ const std::vector<Route>& route_table() {
       {"POST", "/api/v1/federation/hello", kAuth, {R::Admin}, kNoStore, kJson, h::post_fed_hello},
       {"GET", "/api/v1/federation/outbox", kAuth, {R::Admin}, kNoStore, kNone, h::get_fed_outbox},
       {"GET", "/api/v1/federation/inbox", kAuth, kCaseParties, kNoStore, kNone, h::get_fed_inbox},
+      {"POST",
+       "/api/v1/federation/inbox/{id}/answer",
+       kAuth,
+       {R::Provider, R::EnforcingAuthority},
+       kNoStore,
+       kJson,
+       h::post_fed_answer},
   };
   return kRoutes;
 }

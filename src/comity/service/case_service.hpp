@@ -194,6 +194,19 @@ class CaseService {
   // Returns the events fired.
   std::vector<std::string> expire(std::string_view case_id);
 
+  // Reg. 2023/1543 Art 10: a clock that runs "upon receipt" starts when the
+  // addressee (or the notified authority) received the order, not when it
+  // was sent. On a federated node that instant is `received`, the
+  // delivered_at of the peer's signed receipt. The running clocks of case
+  // `case_id` that the step `sent_by` (transmit, transmit_emergency)
+  // started and whose deadline starts at `starts` (the pack's words:
+  // "receipt of the EPOC", "notification") move to start at `received`,
+  // their due times with them — later only, never earlier. Saved with an
+  // audit entry by `actor`; returns the deadline ids moved (none: nothing
+  // saved). Throws ServiceError{NotFound} without the case.
+  std::vector<std::string> start_clocks_at_receipt(std::string_view case_id, std::string_view sent_by,
+                                                   std::string_view starts, Instant received, const Actor& actor);
+
  private:
   // Adds a due validator's signature to the case's signed order (see step).
   void countersign_order(CaseRecord& r, std::string_view event, const Countersignature* countersign, Instant now);

@@ -162,41 +162,18 @@ json FederationService::queue(Store& db, fed::Envelope e, const std::string& act
   m.seq = e.seq;
   m.kind = e.kind;
   m.envelope = canonical_json(doc);
+  // One a peer would refuse as too large would never leave, and the case's
+  // later messages would wait behind it: the act that sends it fails instead.
+  if (m.envelope.size() > fed::kMaxEnvelopeBytes)
+    throw Error(ErrorKind::TooLarge,
+                "the message would be " + std::to_string(m.envelope.size()) + " bytes; a peer takes at most " +
+                    std::to_string(fed::kMaxEnvelopeBytes),
+                {{"$.body", "a message of at most " + std::to_string(fed::kMaxEnvelopeBytes) + " bytes"}});
   m.created_at = now;
   m.expires_at = e.expires_at;
   m.next_attempt_at = now;
   db.fed().add_outbox(m, audit(actor, "queue_message", "messages/" + m.id, m.envelope, now));
   return doc;
-}
-
-std::string FederationService::case_ref_of(const std::string& case_id) const {
-  crypto::Signature sig = me_.node_key->sign("comity case_ref v1\n" + case_id);
-  return "fc-" + sha256_hex(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size())).substr(0, 32);
-}
-
-std::optional<json> FederationService::transmit_order(Store& db, const CaseRecord& r, std::string_view event,
-                                                      json addressee_view, const std::string& actor, Instant now) {
-  if (r.via_authorities || r.provider_party_id.empty() || (event != "transmit" && event != "transmit_emergency"))
-    return std::nullopt;
-  std::shared_ptr<const fed::PeerList> list = peers(db);
-  if (!list) return std::nullopt;
-  const fed::Peer* peer = nullptr;
-  for (const fed::Peer& p : list->peers)
-    if (fed::speaks_for(p, r.provider_party_id)) peer = &p;
-  if (!peer) return std::nullopt;
-  if (!me_.hosts(r.requesting_party_id))
-    throw Error(ErrorKind::Invalid,
-                "this node does not host " + r.requesting_party_id + ", so it cannot transmit for it to " + peer->id,
-                {{"$.event", "a step of a party this node hosts"}});
-  fed::Envelope e;
-  e.to = peer->id;
-  e.from_party = r.requesting_party_id;
-  e.to_party = r.provider_party_id;
-  e.case_ref = case_ref_of(r.id);
-  e.kind = "order.transmit";
-  e.actor_role = "officer";
-  e.body = {{"event", event}, {"certificate", std::move(addressee_view)}};
-  return queue(db, e, actor, now);
 }
 
 json FederationService::sign_receipt(fed::Receipt& r) {
@@ -269,20 +246,36 @@ FedAnswer FederationService::refuse(Store& db, const fed::Envelope& e, const std
   return a;
 }
 
-void FederationService::apply(Store& db, const fed::Envelope& e, Instant now) {
+std::optional<std::pair<std::string, std::string>> FederationService::apply(Store& db, const fed::Envelope& e,
+                                                                            const std::string& peer_state,
+                                                                            Instant now) {
   (void)now;
-  if (e.kind != "receipt") return;  // every other act is delivered by its inbox row, read by its party
+  if (e.kind != "receipt") return apply_case_act(db, e, peer_state);
   const json& rj = e.body.contains("receipt") ? e.body["receipt"] : json();
   fed::Receipt r = fed::parse_receipt(rj, "$.body.receipt");
   if (r.signer != e.signer || r.to != me_.id || r.from != e.from)
     throw trust::TrustError(trust::TrustError::Code::WrongChain, "$.body.receipt",
                             "a deferred receipt must be the sending node's, for a message of this node");
-  db.fed().deliver_outbox(r.message, canonical_json(rj));
+  // It must answer a message this node sent that peer, as sent: the same
+  // bytes, case and place in it, and settle it (an accepted receipt came
+  // with the first answer).
+  std::optional<OutboxMessage> sent = db.fed().outbox_message(r.message);
+  if (!sent || sent->peer != e.from || sha256_hex(sent->envelope) != r.message_sha256 || sent->case_ref != r.case_ref ||
+      sent->seq != r.seq || r.status == fed::ReceiptStatus::Accepted)
+    throw trust::TrustError(trust::TrustError::Code::WrongChain, "$.body.receipt.message",
+                            "the deferred receipt does not answer a message this node sent " + e.from + " as sent");
+  if (db.fed().settle_outbox(r.message, e.from,
+                             r.status == fed::ReceiptStatus::Delivered ? OutboxState::Delivered : OutboxState::Refused,
+                             canonical_json(rj)) &&
+      r.status == fed::ReceiptStatus::Delivered)
+    on_delivered(db, *sent, rj);
+  return std::nullopt;
 }
 
 FedAnswer FederationService::deliver(Store& db, const fed::Envelope& e, const std::string& digest,
                                      const std::string& peer_state, Instant now) {
-  apply(db, e, now);
+  if (auto refused = apply(db, e, peer_state, now))
+    return refuse(db, e, digest, peer_state, refused->first, refused->second, now, true);
   fed::Receipt r = receipt_for(e, digest, fed::ReceiptStatus::Delivered, now);
   json doc = sign_receipt(r);
   FedAnswer a{200, doc, log_receipt(db, r, peer_state)};
@@ -391,12 +384,17 @@ FedAnswer FederationService::accept(Store& db, const Authenticated& in, Instant 
   for (const InboxMessage& h : held) {
     if (h.seq != next) break;
     fed::Envelope he = fed::parse_envelope(json::parse(h.envelope));
-    apply(db, he, now);
-    fed::Receipt r = receipt_for(he, h.digest, fed::ReceiptStatus::Delivered, now);
+    std::optional<std::pair<std::string, std::string>> refused = apply(db, he, peer->state, now);
+    fed::Receipt r =
+        receipt_for(he, h.digest, refused ? fed::ReceiptStatus::Refused : fed::ReceiptStatus::Delivered, now);
     r.received_at = h.received_at;
+    if (refused) {
+      r.reason = refused->first;
+      r.detail = refused->second;
+    }
     json rdoc = sign_receipt(r);
     log_receipt(db, r, peer->state);
-    db.fed().update_inbox(h.id, InboxState::Applied, canonical_json(rdoc));
+    db.fed().update_inbox(h.id, refused ? InboxState::Refused : InboxState::Applied, canonical_json(rdoc));
     fed::Envelope back;
     back.to = he.from;
     back.from_party = he.to_party;
@@ -419,12 +417,35 @@ json FederationService::with_proof(Store& db, const json& receipt, uint64_t leaf
 }
 
 FederationService::Outcome FederationService::attempt(const OutboxMessage& m, const fed::PeerList* list,
-                                                      PeerTransport& transport, Instant now) {
+                                                      const trust::TrustStore& trust, PeerTransport& transport,
+                                                      Instant now) noexcept {
+  try {
+    return try_attempt(m, list, trust, transport, now);
+  } catch (const std::exception& e) {
+    return {OutboxState::Pending, "", std::string("the attempt failed: ") + e.what(), now + backoff(m.attempts, 0)};
+  } catch (...) {
+    return {OutboxState::Pending, "", "the attempt failed", now + backoff(m.attempts, 0)};
+  }
+}
+
+FederationService::Outcome FederationService::try_attempt(const OutboxMessage& m, const fed::PeerList* list,
+                                                          const trust::TrustStore& trust, PeerTransport& transport,
+                                                          Instant now) {
   if (now >= m.expires_at)
     return {OutboxState::Dead, "", "expired undelivered at " + format_instant(m.expires_at), now};
   const fed::Peer* peer = list ? fed::find_peer(*list, m.peer) : nullptr;
   if (!peer)
     return {OutboxState::Pending, "", "peer_removed: " + m.peer + " is not in the peer list", now + kPeerRemovedRetry};
+  // Nothing goes to a node whose credential no longer holds (revoked,
+  // expired): its receipts would prove nothing. It waits as for a removed
+  // peer, until its State certifies it again or the message expires.
+  try {
+    trust.verify_signer(peer->signing_key, now, "$.peers.signing_key");
+  } catch (const trust::TrustError& e) {
+    return {OutboxState::Pending, "",
+            "peer_untrusted: the node credential of " + m.peer + " no longer holds: " + e.what(),
+            now + kPeerRemovedRetry};
+  }
   PeerPost post;
   post.endpoint = peer->endpoint;
   post.path = kMessagesPath;
@@ -465,11 +486,14 @@ FederationService::Outcome FederationService::attempt(const OutboxMessage& m, co
 int FederationService::send_due(Store& writer, std::mutex& writer_mu, PeerTransport& transport, Instant now) {
   std::vector<OutboxMessage> due;
   std::shared_ptr<const fed::PeerList> list;
+  std::shared_ptr<const trust::TrustStore> trust;
   {
     std::lock_guard<std::mutex> lock(writer_mu);
     Transaction tx(writer);
     list = peers(writer);
+    trust = trust_.current(writer);
     int64_t ms = wall_ms();
+    // A pass may outlast the lease (node.cpp says why that is harmless).
     due = writer.fed().lease_outbox(holder_, now, ms, ms + send_lease_.count(), kLeaseBatch, {});
     tx.commit();
   }
@@ -479,7 +503,8 @@ int FederationService::send_due(Store& writer, std::mutex& writer_mu, PeerTransp
   std::vector<Outcome> outcomes(due.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < due.size();) outcomes[i] = attempt(due[i], list.get(), transport, now);
+    for (size_t i; (i = next.fetch_add(1)) < due.size();)
+      outcomes[i] = attempt(due[i], list.get(), *trust, transport, now);
   };
   std::vector<std::thread> workers;
   for (size_t t = 1; t < std::min(due.size(), kSendParallel); ++t) workers.emplace_back(work);
@@ -494,15 +519,18 @@ int FederationService::send_due(Store& writer, std::mutex& writer_mu, PeerTransp
   for (size_t i = 0; i < due.size(); ++i) {
     const Outcome& o = outcomes[i];
     if (writer.fed().finish_outbox(due[i].id, holder_, o.state, o.receipt, o.error, o.next_attempt_at) &&
-        o.state != OutboxState::Pending)
+        o.state != OutboxState::Pending) {
       ++ended;
+      if (o.state == OutboxState::Delivered) on_delivered(writer, due[i], json::parse(o.receipt));
+    }
   }
   tx.commit();
   return ended;
 }
 
 void FederationService::run(Store& writer, std::mutex& writer_mu, PeerTransport& transport, const Clock& clock,
-                            std::chrono::milliseconds idle) {
+                            std::chrono::milliseconds idle,
+                            const std::function<void(const std::exception&)>& on_error) {
   for (;;) {
     {
       std::lock_guard<std::mutex> lock(run_mu_);
@@ -513,8 +541,9 @@ void FederationService::run(Store& writer, std::mutex& writer_mu, PeerTransport&
     transport.close_idle(std::chrono::seconds(1));
     try {
       sent = send_due(writer, writer_mu, transport, clock.now());
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
       sent = 0;  // the store was busy or failed: the next pass tries again
+      on_error(e);
     }
     std::unique_lock<std::mutex> lock(run_mu_);
     if (sent == 0) run_cv_.wait_for(lock, idle, [&] { return woken_ || stopping_; });

@@ -42,6 +42,7 @@
 #include "comity/fed/http_signature.hpp"
 #include "comity/fed/messages.hpp"
 #include "comity/fed/peers.hpp"
+#include "comity/service/actor.hpp"
 #include "comity/service/log_service.hpp"
 #include "comity/service/trusted.hpp"
 #include "comity/store/store.hpp"
@@ -135,20 +136,77 @@ class FederationService {
   // for (e.to, e.case_ref); it is signed with the node key and written to
   // the outbox with its audit entry. Returns the signed envelope. Throws
   // Error{Invalid} for a peer not in the list or a party it does not speak
-  // for, Error{Conflict} from the store.
+  // for, Error{TooLarge} for a signed message past fed::kMaxEnvelopeBytes
+  // (a peer would refuse it, and the case's later messages wait behind it),
+  // Error{Conflict} from the store.
   nlohmann::json queue(Store& db, fed::Envelope e, const std::string& actor, Instant now);
 
-  // When `event` on case `r` transmits an order to a provider that a peer
-  // speaks for (transmit or transmit_emergency on a case addressed to a
-  // provider), queues its order.transmit to that peer in `db`'s open
-  // transaction — the step's — with `addressee_view`, the case as the
-  // addressee sees it (case_view_json, Audience::Addressee: the order's
-  // terms and certificate, never the grounds; Reg. 2023/1543 Art 9), and
-  // returns the envelope. nullopt when no peer speaks for the provider (it
-  // is this node's, or not federated). Throws Error{Invalid} when this node
-  // does not host the requesting party, so the step is not taken.
-  std::optional<nlohmann::json> transmit_order(Store& db, const CaseRecord& r, std::string_view event,
-                                               nlohmann::json addressee_view, const std::string& actor, Instant now);
+  // Who acts in a message sent for a user's step.
+  struct Acting {
+    std::string audit_name;  // the audit entry's actor ("officer:u-1")
+    std::string role;        // the user's role, as the envelope's actor_role
+    std::string credential;  // the user's credential id, "" when the user has none
+  };
+  // What the parties of a case would read of it on this node
+  // (case_view_json): the addressee's (Audience::Addressee) and the
+  // enforcing authority's (Audience::Enforcing).
+  struct CaseViews {
+    nlohmann::json addressee, enforcing;
+  };
+  // When `event` on case `r` transmits an order (transmit or
+  // transmit_emergency on a case addressed to a provider), queues in `db`'s
+  // open transaction — the step's — what the law sends to peers, and
+  // returns the envelopes: to the peer that speaks for the provider, an
+  // order.transmit with the addressee's view narrowed to what the order is
+  // (pathway, workflow, States, the order's terms, its certificate and
+  // signed order; Reg. 2023/1543 Art 9); and in a notified case, to the
+  // peer of the counterpart State that speaks for an enforcing authority, a
+  // notification.send with the notified copy (the request and the signed
+  // order; Art 8(1), (3)), queued first. Never the home case's id, log,
+  // history or state. Records the case's case_ref (fed_case_refs) so the
+  // answers find it. Empty when no peer is concerned. Throws Error{Invalid}
+  // when this node does not host the requesting party, so the step is not
+  // taken.
+  std::vector<nlohmann::json> transmit_order(Store& db, const CaseRecord& r, std::string_view event,
+                                             const CaseViews& views, const Acting& acting, Instant now);
+  // Rule 7: a peer's act on a case homed here, as a step of the case
+  // service. `actor` is the peer's party (role from the envelope, State the
+  // peer's); the step runs on the writer inside the receiving transaction.
+  struct CaseAct {
+    std::string case_id, event, reason, ground;
+    Actor actor;
+  };
+  // Takes `act` on `db` or throws: Error{Forbidden} when the party is not
+  // the case's for this step, NotFound without the case, ServiceError with
+  // `transition` when the workflow refuses it. Set once before serving.
+  using CaseStepper = std::function<void(Store& db, const CaseAct& act)>;
+  void set_case_stepper(CaseStepper stepper) { stepper_ = std::move(stepper); }
+  // Art 10: when a peer's delivered receipt arrives for an order or a
+  // notification this node sent about case `case_id`, the clocks the step
+  // `sent_by` started that run from `starts` ("receipt of the EPOC",
+  // "notification") start at `delivered_at` instead
+  // (CaseService::start_clocks_at_receipt), on the writer inside the
+  // transaction that records the receipt. Set once before serving.
+  using ReceiptClocks = std::function<void(Store& db, const std::string& case_id, const std::string& sent_by,
+                                           std::string_view starts, Instant delivered_at)>;
+  void set_receipt_clocks(ReceiptClocks clocks) { clocks_ = std::move(clocks); }
+
+  // A party's answer to what a peer delivered to it here: `party`'s user
+  // takes `event` on inbox message `message_id` — on an order.transmit, the
+  // addressee's acknowledge, report_inability or object; on a
+  // notification.send, the enforcing authority's confirm_no_refusal or
+  // refuse — with `reason` and `ground` as the home node's workflow asks,
+  // queued in `db`'s open transaction back to the node it came from (as
+  // ack, inability, objection or notification.answer). The home node's case
+  // takes the step (rule 7) or refuses it with a transition_refused receipt,
+  // which the outbox keeps. Throws Error{NotFound} for a message that is not
+  // such an act delivered to `party`, Error{Invalid} at $.event for a step
+  // that does not answer it.
+  nlohmann::json answer(Store& db, const std::string& message_id, const std::string& party, std::string_view event,
+                        std::string_view reason, std::string_view ground, const Acting& acting, Instant now);
+  // Whether `event` answers any act a peer sends (the route's first check).
+  static bool is_answer_event(std::string_view event);
+
   // The name a case goes by between nodes: "fc-" and 32 hex digits derived
   // from the case id under this node's key (Ed25519 signatures are
   // deterministic), so it is stable without being stored and reveals
@@ -195,10 +253,11 @@ class FederationService {
   static constexpr const char* kMessagesPath = "/fed/v1/messages";
 
   // The sender's loop, on the caller's thread, until stop(): send_due, then
-  // waits for wake() or `idle` when nothing was due. REQUIRES: one run() at
-  // a time; `writer_mu` not held.
+  // waits for wake() or `idle` when nothing was due. A pass that fails (the
+  // store busy or down) is reported to `on_error` and tried again after
+  // `idle`. REQUIRES: one run() at a time; `writer_mu` not held.
   void run(Store& writer, std::mutex& writer_mu, PeerTransport& transport, const Clock& clock,
-           std::chrono::milliseconds idle);
+           std::chrono::milliseconds idle, const std::function<void(const std::exception&)>& on_error);
   // Something was queued: the loop looks at the outbox now. Thread-safe.
   void wake();
   // Ends run() once its pass ends. Thread-safe.
@@ -211,7 +270,11 @@ class FederationService {
     std::string receipt, error;
     Instant next_attempt_at = 0;
   };
-  Outcome attempt(const OutboxMessage& m, const fed::PeerList* list, PeerTransport& transport, Instant now);
+  // Never throws: whatever goes wrong is the outcome (retried).
+  Outcome attempt(const OutboxMessage& m, const fed::PeerList* list, const trust::TrustStore& trust,
+                  PeerTransport& transport, Instant now) noexcept;
+  Outcome try_attempt(const OutboxMessage& m, const fed::PeerList* list, const trust::TrustStore& trust,
+                      PeerTransport& transport, Instant now);
   // Signs `r` as this node (its id, signer, a fresh id and salt if unset)
   // and sets r.doc to the signed document, which it returns.
   nlohmann::json sign_receipt(fed::Receipt& r);
@@ -219,7 +282,16 @@ class FederationService {
                    const std::string& code, const std::string& detail, Instant now, bool store_it);
   FedAnswer deliver(Store& db, const fed::Envelope& e, const std::string& digest, const std::string& peer_state,
                     Instant now);
-  void apply(Store& db, const fed::Envelope& e, Instant now);
+  // Applies a delivered message (a deferred receipt; a case act, rule 7).
+  // Returns the refusal {code, detail} when the act is refused, nullopt
+  // when it was applied or needs nothing.
+  std::optional<std::pair<std::string, std::string>> apply(Store& db, const fed::Envelope& e,
+                                                           const std::string& peer_state, Instant now);
+  std::optional<std::pair<std::string, std::string>> apply_case_act(Store& db, const fed::Envelope& e,
+                                                                    const std::string& peer_state);
+  // The clocks that run from `m`'s delivery (set_receipt_clocks); a
+  // failure there leaves the delivery recorded.
+  void on_delivered(Store& db, const OutboxMessage& m, const nlohmann::json& receipt) noexcept;
   uint64_t log_receipt(Store& db, const fed::Receipt& r, const std::string& sender_state);
 
   const FedIdentity me_;
@@ -227,6 +299,8 @@ class FederationService {
   LogService& log_;
   const std::string holder_;
   const std::chrono::milliseconds send_lease_;
+  CaseStepper stepper_;
+  ReceiptClocks clocks_;
   std::mutex mu_;                               // the cached peer list
   std::shared_ptr<const fed::PeerList> peers_;  // guarded by mu_
   std::mutex run_mu_;

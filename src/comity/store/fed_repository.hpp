@@ -97,15 +97,27 @@ class FedRepository {
   // the lease (returns false then).
   virtual bool finish_outbox(const std::string& id, const std::string& holder, OutboxState state,
                              const std::string& receipt, const std::string& error, Instant next_attempt_at) = 0;
-  // Marks an accepted message delivered when its deferred receipt arrives.
-  // Returns false unless the message is accepted.
-  virtual bool deliver_outbox(const std::string& id, const std::string& receipt) = 0;
+  // Settles message `id` to `peer` as `state` (Delivered or Refused) with
+  // the deferred receipt that says so: when it is accepted, or still
+  // pending or being sent (the deferred receipt can overtake the first
+  // answer's outcome, which then finds it no longer sending and leaves it
+  // settled). Returns false when there is no such message to that peer or
+  // it already ended.
+  virtual bool settle_outbox(const std::string& id, const std::string& peer, OutboxState state,
+                             const std::string& receipt) = 0;
   virtual std::optional<OutboxMessage> outbox_message(const std::string& id) = 0;
   // The messages about a case, by peer then seq ("" lists those outside cases).
   virtual std::vector<OutboxMessage> outbox_for_case(const std::string& case_ref) = 0;
   // How many messages are in each state (for metrics and the drain test):
   // the count for `state`.
   virtual int64_t count_outbox(OutboxState state) = 0;
+
+  // Records that `case_ref` names case `case_id` (homed here), once: the
+  // same pair again is a no-op; another case under the ref, or another ref
+  // for the case, is StoreError{Constraint}.
+  virtual void add_case_ref(const std::string& case_ref, const std::string& case_id, Instant now) = 0;
+  // The case `case_ref` names, if this node sent it.
+  virtual std::optional<std::string> case_of_ref(const std::string& case_ref) = 0;
 
   virtual std::optional<InboxMessage> inbox_message(const std::string& id) = 0;
   // Adds a received message with its audit entry. Throws StoreError(Conflict)
@@ -117,9 +129,11 @@ class FedRepository {
   virtual int64_t last_inbox_seq(const std::string& peer, const std::string& case_ref) = 0;
   // The held messages from `peer` about `case_ref`, lowest seq first.
   virtual std::vector<InboxMessage> held_inbox(const std::string& peer, const std::string& case_ref) = 0;
-  // The messages addressed to `party` received before `before`, newest
-  // first, at most `limit` (what the party reads: docs/federation.md §1).
-  virtual std::vector<InboxMessage> inbox_for_party(const std::string& party, Instant before, int limit) = 0;
+  // The messages in `state` addressed to `party` received before
+  // `before`, newest first, at most `limit` (what the party reads:
+  // docs/federation.md §1).
+  virtual std::vector<InboxMessage> inbox_for_party(const std::string& party, InboxState state, Instant before,
+                                                    int limit) = 0;
 
   // Records a signed request's (keyid, nonce), kept until `expires_at`.
   // Returns false if that pair is already recorded and not yet expired at

@@ -335,26 +335,66 @@ TYPED_TEST(FedStoreConformance, AnExpiredLeaseIsTakenOverAndItsOldHolderCannotFi
   EXPECT_EQ(ids_of(a->lease_outbox("sender-a", kT0 + 32, until + 2'000, until + 32'000, 10, {})), (Ids{"m2"}));
 }
 
-// A deferred receipt delivers an accepted message, and nothing else.
-TYPED_TEST(FedStoreConformance, OnlyAnAcceptedMessageIsDelivered) {
+// A deferred receipt delivers a message to its own peer that has not ended,
+// and the first answer's outcome, arriving after it, changes nothing.
+TYPED_TEST(FedStoreConformance, ADeferredReceiptDeliversAMessageNotYetEnded) {
   auto store = this->open();
   store->add_outbox(outbox("m1", "nl-node", "fc-1", 1), audit("fed_send", "m1"));
-  EXPECT_FALSE(store->deliver_outbox("m1", "early"));  // pending
+  store->add_outbox(outbox("m2", "nl-node", "fc-2", 1), audit("fed_send", "m2"));
+  store->add_outbox(outbox("m3", "nl-node", "fc-3", 1), audit("fed_send", "m3"));
+  EXPECT_FALSE(store->settle_outbox("m1", "us-node", OutboxState::Delivered, "forged"));  // another peer's receipt
+  EXPECT_FALSE(store->settle_outbox("none", "nl-node", OutboxState::Delivered, "x"));
+  EXPECT_TRUE(store->settle_outbox("m3", "nl-node", OutboxState::Delivered,
+                                   "receipt-m3"));  // pending: the first answer was lost
+  EXPECT_EQ(store->outbox_message("m3")->state, OutboxState::Delivered);
   store->lease_outbox("s", kT0, kT0Ms, kT0Ms + 30'000, 10, {});
-  EXPECT_FALSE(store->deliver_outbox("m1", "early"));  // sending
+  EXPECT_TRUE(
+      store->settle_outbox("m2", "nl-node", OutboxState::Delivered, "receipt-m2"));  // overtakes the sender's outcome
+  EXPECT_FALSE(store->finish_outbox("m2", "s", OutboxState::Accepted, "receipt-accepted", "", 0));
+  EXPECT_EQ(store->outbox_message("m2")->state, OutboxState::Delivered);
+  EXPECT_EQ(store->outbox_message("m2")->receipt, "receipt-m2");
   ASSERT_TRUE(store->finish_outbox("m1", "s", OutboxState::Accepted, "receipt-accepted", "", 0));
-  EXPECT_FALSE(store->deliver_outbox("none", "x"));
-  EXPECT_TRUE(store->deliver_outbox("m1", "receipt-delivered"));
+  EXPECT_TRUE(store->settle_outbox("m1", "nl-node", OutboxState::Delivered, "receipt-delivered"));
   auto m = store->outbox_message("m1");
   EXPECT_EQ(m->state, OutboxState::Delivered);
   EXPECT_EQ(m->receipt, "receipt-delivered");
-  EXPECT_FALSE(store->deliver_outbox("m1", "again"));
+  EXPECT_FALSE(store->settle_outbox("m1", "nl-node", OutboxState::Delivered, "again"));
   EXPECT_EQ(store->outbox_message("m1")->receipt, "receipt-delivered");
-  EXPECT_EQ(store->count_outbox(OutboxState::Delivered), 1);
+  EXPECT_EQ(store->count_outbox(OutboxState::Delivered), 3);
   EXPECT_EQ(store->count_outbox(OutboxState::Accepted), 0);
+  // A deferred refusal settles a message as refused.
+  store->add_outbox(outbox("m4", "nl-node", "fc-4", 1), audit("fed_send", "m4"));
+  EXPECT_TRUE(store->settle_outbox("m4", "nl-node", OutboxState::Refused, "receipt-refused"));
+  EXPECT_EQ(store->outbox_message("m4")->state, OutboxState::Refused);
+  EXPECT_EQ(store->outbox_message("m4")->receipt, "receipt-refused");
 }
 
 // ---- The inbox ----
+
+// A party reads its delivered messages, newest first, a page at a time: the
+// held and refused ones are filtered before the limit, not after it.
+TYPED_TEST(FedStoreConformance, APartyReadsItsDeliveredMessagesAPageAtATime) {
+  auto store = this->open();
+  for (int i = 1; i <= 5; ++i) {
+    InboxMessage m =
+        inbox("i" + std::to_string(i), "de-node", "fc-1", i, i % 2 ? InboxState::Held : InboxState::Applied);
+    m.to_party = "nl-mailco";
+    m.received_at = kT0 + i;
+    store->add_inbox(m, audit("fed_receive", m.id));
+  }
+  InboxMessage other = inbox("o1", "de-node", "fc-2", 1, InboxState::Applied);
+  other.to_party = "nl-other";
+  store->add_inbox(other, audit("fed_receive", "o1"));
+  auto ids = [](const std::vector<InboxMessage>& v) {
+    Ids out;
+    for (const auto& m : v) out.push_back(m.id);
+    return out;
+  };
+  EXPECT_EQ(ids(store->inbox_for_party("nl-mailco", InboxState::Applied, kT0 + 100, 1)), (Ids{"i4"}));
+  EXPECT_EQ(ids(store->inbox_for_party("nl-mailco", InboxState::Applied, kT0 + 4, 10)), (Ids{"i2"}));
+  EXPECT_EQ(ids(store->inbox_for_party("nl-mailco", InboxState::Held, kT0 + 100, 10)), (Ids{"i5", "i3", "i1"}));
+  EXPECT_TRUE(store->inbox_for_party("nl-mailco", InboxState::Refused, kT0 + 100, 10).empty());
+}
 
 TYPED_TEST(FedStoreConformance, InboxKeepsMessagesAndTheirReceiptsInSeqOrder) {
   auto store = this->open();
@@ -450,7 +490,7 @@ TYPED_TEST(FedStoreConformance, ATransactionNotCommittedLeavesNothing) {
     store->add_outbox(outbox("m3", "nl-node", "fc-1", 2), audit("fed_send", "m3"));
     EXPECT_EQ(ids_of(store->lease_outbox("s", kT0, kT0Ms, kT0Ms + 30'000, 10, {})), (Ids{"m2"}));
     EXPECT_TRUE(store->finish_outbox("m1", "s", OutboxState::Accepted, "r", "", 0));
-    EXPECT_TRUE(store->deliver_outbox("m1", "r2"));
+    EXPECT_TRUE(store->settle_outbox("m1", "nl-node", OutboxState::Delivered, "r2"));
     store->add_inbox(inbox("i2", "de-node", "fc-1", 3, InboxState::Held), audit("fed_receive", "i2"));
     store->update_inbox("i1", InboxState::Applied, "r");
     EXPECT_TRUE(store->add_request_nonce("k", "n", kT0 + 300, kT0));

@@ -368,6 +368,17 @@ CREATE TABLE fed_request_nonces (
 ) STRICT;
 CREATE INDEX fed_request_nonces_expiry ON fed_request_nonces(expires_at);
 )SQL"},
+    {19, "the federation: the case each case_ref this node sent names, so a peer's answer finds its case", R"SQL(
+CREATE TABLE fed_case_refs (
+  case_ref   TEXT PRIMARY KEY,
+  case_id    TEXT NOT NULL UNIQUE REFERENCES cases(id),
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER fed_case_refs_no_update BEFORE UPDATE ON fed_case_refs
+  BEGIN SELECT RAISE(ABORT, 'a case keeps its case_ref'); END;
+CREATE TRIGGER fed_case_refs_no_delete BEFORE DELETE ON fed_case_refs
+  BEGIN SELECT RAISE(ABORT, 'a case keeps its case_ref'); END;
+)SQL"},
 };
 
 }  // namespace

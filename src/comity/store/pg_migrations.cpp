@@ -351,6 +351,15 @@ CREATE TABLE fed_request_nonces (
 );
 CREATE INDEX fed_request_nonces_expiry ON fed_request_nonces(expires_at);
 )SQL"},
+    {19, "the federation: the case each case_ref this node sent names, so a peer's answer finds its case", R"SQL(
+CREATE TABLE fed_case_refs (
+  case_ref   TEXT PRIMARY KEY,
+  case_id    TEXT NOT NULL UNIQUE REFERENCES cases(id) ON DELETE RESTRICT,
+  created_at BIGINT NOT NULL
+);
+CREATE TRIGGER fed_case_refs_append_only BEFORE UPDATE OR DELETE ON fed_case_refs
+  FOR EACH ROW EXECUTE FUNCTION comity_refuse('a case keeps its case_ref');
+)SQL"},
 };
 
 }  // namespace

@@ -223,16 +223,23 @@ bool SqlStore::finish_outbox(const std::string& id, const std::string& holder, O
   return finished;
 }
 
-bool SqlStore::deliver_outbox(const std::string& id, const std::string& receipt) {
-  bool delivered = false;
+bool SqlStore::settle_outbox(const std::string& id, const std::string& peer, OutboxState state,
+                             const std::string& receipt) {
+  COMITY_ASSERT(state == OutboxState::Delivered || state == OutboxState::Refused,
+                "a deferred receipt settles a message as delivered or refused");
+  bool settled = false;
   db_.transaction([&] {
-    db_.prepare("UPDATE fed_outbox SET state = 'delivered', receipt = ? WHERE id = ? AND state = 'accepted'")
-        .bind(1, receipt)
-        .bind(2, id)
+    db_.prepare(
+           "UPDATE fed_outbox SET state = ?, receipt = ?, lease_holder = '', lease_until_ms = 0 "
+           "WHERE id = ? AND peer = ? AND state IN ('accepted', 'pending', 'sending')")
+        .bind(1, outbox_state_name(state))
+        .bind(2, receipt)
+        .bind(3, id)
+        .bind(4, peer)
         .run();
-    delivered = db_.changes() == 1;
+    settled = db_.changes() == 1;
   });
-  return delivered;
+  return settled;
 }
 
 std::optional<OutboxMessage> SqlStore::outbox_message(const std::string& id) {
@@ -347,10 +354,33 @@ std::vector<InboxMessage> SqlStore::held_inbox(const std::string& peer, const st
   return read_inbox(s);
 }
 
-std::vector<InboxMessage> SqlStore::inbox_for_party(const std::string& party, Instant before, int limit) {
-  auto s = db_.prepare(
-      sql(kInboxColumns, "WHERE to_party = ? AND received_at < ? ORDER BY received_at DESC, id DESC LIMIT ?"));
-  s.bind(1, party).bind(2, before).bind(3, static_cast<int64_t>(limit));
+void SqlStore::add_case_ref(const std::string& case_ref, const std::string& case_id, Instant now) {
+  db_.transaction([&] {
+    if (std::optional<std::string> known = case_of_ref(case_ref)) {
+      if (*known == case_id) return;
+      throw StoreError(StoreError::Code::Constraint, "the case_ref " + case_ref + " names another case");
+    }
+    db_.prepare("INSERT INTO fed_case_refs (case_ref, case_id, created_at) VALUES (?, ?, ?)")
+        .bind(1, case_ref)
+        .bind(2, case_id)
+        .bind(3, now)
+        .run();
+  });
+}
+
+std::optional<std::string> SqlStore::case_of_ref(const std::string& case_ref) {
+  auto s = db_.prepare("SELECT case_id FROM fed_case_refs WHERE case_ref = ?");
+  s.bind(1, case_ref);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+std::vector<InboxMessage> SqlStore::inbox_for_party(const std::string& party, InboxState state, Instant before,
+                                                    int limit) {
+  auto s = db_.prepare(sql(kInboxColumns,
+                           "WHERE to_party = ? AND state = ? AND received_at < ? ORDER BY received_at DESC, id DESC "
+                           "LIMIT ?"));
+  s.bind(1, party).bind(2, inbox_state_name(state)).bind(3, before).bind(4, static_cast<int64_t>(limit));
   return read_inbox(s);
 }
 

@@ -80,16 +80,20 @@ class SqlStore final : public Store {
                                           const std::vector<std::string>& held_peers) override;
   bool finish_outbox(const std::string& id, const std::string& holder, OutboxState state, const std::string& receipt,
                      const std::string& error, Instant next_attempt_at) override;
-  bool deliver_outbox(const std::string& id, const std::string& receipt) override;
+  bool settle_outbox(const std::string& id, const std::string& peer, OutboxState state,
+                     const std::string& receipt) override;
   std::optional<OutboxMessage> outbox_message(const std::string& id) override;
   std::vector<OutboxMessage> outbox_for_case(const std::string& case_ref) override;
   int64_t count_outbox(OutboxState state) override;
+  void add_case_ref(const std::string& case_ref, const std::string& case_id, Instant now) override;
+  std::optional<std::string> case_of_ref(const std::string& case_ref) override;
   std::optional<InboxMessage> inbox_message(const std::string& id) override;
   void add_inbox(const InboxMessage& message, const AuditEntry& audit) override;
   void update_inbox(const std::string& id, InboxState state, const std::string& receipt) override;
   int64_t last_inbox_seq(const std::string& peer, const std::string& case_ref) override;
   std::vector<InboxMessage> held_inbox(const std::string& peer, const std::string& case_ref) override;
-  std::vector<InboxMessage> inbox_for_party(const std::string& party, Instant before, int limit) override;
+  std::vector<InboxMessage> inbox_for_party(const std::string& party, InboxState state, Instant before,
+                                            int limit) override;
   bool add_request_nonce(const std::string& keyid, const std::string& nonce, Instant expires_at, Instant now) override;
 
   // Evidence, drafts, trust, rule packs and statements, audit, transactions (sql_store.cpp).

@@ -403,6 +403,15 @@ const Credential* TrustStore::credential_for(const std::string& key) const {
   return best;
 }
 
+std::vector<std::string> TrustStore::party_states(const std::string& party) const {
+  std::vector<std::string> out;
+  for (const auto& [_, c] : credentials_)
+    if (c.subject.party == party && c.subject.kind != "node" && c.subject.user.empty() &&
+        std::find(out.begin(), out.end(), c.subject.state) == out.end())
+      out.push_back(c.subject.state);
+  return out;
+}
+
 std::optional<Revocation> TrustStore::revocation(const std::string& key, const std::string& state,
                                                  const std::string& issuer, Instant at) const {
   auto check = [&](const std::string& by) -> std::optional<Revocation> {

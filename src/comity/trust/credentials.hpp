@@ -193,6 +193,9 @@ class TrustStore {
 
   // The credential with subject `signing_key` (any validity), if any.
   const Credential* credential_for(const std::string& signing_key) const;
+  // The States of the party credentials (any kind but node, any validity)
+  // issued for party id `party`; empty when none is known.
+  std::vector<std::string> party_states(const std::string& party) const;
   bool empty() const { return anchors_.empty(); }
 
  private:

@@ -1,0 +1,216 @@
+// The case acts that travel between nodes (docs/federation.md §1, §3 rule 7):
+// what a home node sends when a step transmits an order — the order to the
+// addressee's node and, in a notified case, the notified copy to the
+// enforcing State's node — and what comes back: the addressee's and the
+// enforcing authority's answers, each taken on the case at home as that
+// party's step, with every guard a local step has.
+//
+// What crosses is narrowed here, member by member, from the view the party
+// would read on the home node (service/case_view.cpp): a node never receives
+// more than its party could see inside one shared exchange, and the home
+// case's own file — its id, state, history, log and the steps open on the
+// home node — never leaves.
+#include <algorithm>
+
+#include "comity/service/federation.hpp"
+#include "comity/util/jcs.hpp"
+#include "comity/util/sha256.hpp"
+
+namespace comity {
+
+using nlohmann::json;
+
+namespace {
+
+// An answer a party gives on its node to what a home node sent it, the
+// message kind that carries it and the workflow step it is at home
+// (workflows.yaml; Reg. 2023/1543 Arts 8, 10, 12, 16-17, Annex III).
+struct AnswerKind {
+  std::string_view answers;  // the kind of the message answered
+  std::string_view kind, event;
+  PartyRole role;
+};
+constexpr AnswerKind kAnswers[] = {
+    {"order.transmit", "ack", "acknowledge", PartyRole::Provider},
+    {"order.transmit", "inability", "report_inability", PartyRole::Provider},
+    {"order.transmit", "objection", "object", PartyRole::Provider},
+    {"notification.send", "notification.answer", "confirm_no_refusal", PartyRole::EnforcingAuthority},
+    {"notification.send", "notification.answer", "refuse", PartyRole::EnforcingAuthority},
+};
+
+// `view` narrowed to `members`.
+json narrowed(const json& view, std::initializer_list<const char*> members) {
+  json out = json::object();
+  for (const char* k : members)
+    if (view.contains(k)) out[k] = view[k];
+  return out;
+}
+
+std::string body_text(const fed::Envelope& e, const char* key) {
+  auto it = e.body.find(key);
+  return it != e.body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+using Refusal = std::optional<std::pair<std::string, std::string>>;
+Refusal refused(const char* code, std::string detail) {
+  return std::make_pair(std::string(code), std::move(detail));
+}
+
+}  // namespace
+
+bool FederationService::is_answer_event(std::string_view event) {
+  return std::any_of(std::begin(kAnswers), std::end(kAnswers), [&](const AnswerKind& a) { return a.event == event; });
+}
+
+std::string FederationService::case_ref_of(const std::string& case_id) const {
+  crypto::Signature sig = me_.node_key->sign("comity case_ref v1\n" + case_id);
+  return "fc-" + sha256_hex(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size())).substr(0, 32);
+}
+
+std::vector<json> FederationService::transmit_order(Store& db, const CaseRecord& r, std::string_view event,
+                                                    const CaseViews& views, const Acting& acting, Instant now) {
+  std::vector<json> sent;
+  if (r.via_authorities || r.provider_party_id.empty() || (event != "transmit" && event != "transmit_emergency"))
+    return sent;
+  std::shared_ptr<const fed::PeerList> list = peers(db);
+  if (!list) return sent;
+  const fed::Peer* addressee = nullptr;
+  const fed::Peer* enforcing = nullptr;
+  std::string enforcing_party;
+  for (const fed::Peer& p : list->peers) {
+    if (fed::speaks_for(p, r.provider_party_id)) addressee = &p;
+    // A State's enforcing authority acts through its central authority's
+    // party (as on one node: its users hold the enforcing_authority role).
+    if (r.notified && p.state == r.counterpart_state && !enforcing)
+      for (const trust::HostedParty& h : p.speaks_for)
+        if (h.kind == "central_authority") {
+          enforcing = &p;
+          enforcing_party = h.party;
+          break;
+        }
+  }
+  if (!addressee && !enforcing) return sent;
+  if (!me_.hosts(r.requesting_party_id))
+    throw Error(ErrorKind::Invalid,
+                "this node does not host " + r.requesting_party_id + ", so it cannot transmit for it to a peer",
+                {{"$.event", "a step of a party this node hosts"}});
+  const std::string case_ref = case_ref_of(r.id);
+  db.fed().add_case_ref(case_ref, r.id, now);  // so the answers find the case (rule 7)
+  auto message = [&](const fed::Peer& to, const std::string& party, const char* kind, json body) {
+    fed::Envelope e;
+    e.to = to.id;
+    e.from_party = r.requesting_party_id;
+    e.to_party = party;
+    e.case_ref = case_ref;
+    e.kind = kind;
+    e.actor_role = acting.role;
+    e.actor_credential = acting.credential;
+    e.body = std::move(body);
+    sent.push_back(queue(db, e, acting.audit_name, now));
+  };
+  // Art 8(1), (3): the notification goes at the same time as the order, so
+  // it is queued first — on one peer it is then the stream's first message.
+  if (enforcing) {
+    json copy =
+        narrowed(views.enforcing, {"pathway", "workflow", "requesting_state", "counterpart_state", "signed_order"});
+    copy["request"] = json::parse(r.request_json);  // the enforcing audience reads it (case_view_text)
+    message(*enforcing, enforcing_party, "notification.send", {{"event", event}, {"notified_copy", std::move(copy)}});
+  }
+  // Art 9: the certificate, not the file.
+  if (addressee)
+    message(*addressee, r.provider_party_id, "order.transmit",
+            {{"event", event},
+             {"certificate", narrowed(views.addressee, {"pathway", "workflow", "requesting_state", "counterpart_state",
+                                                        "order", "certificate", "signed_order"})}});
+  return sent;
+}
+
+json FederationService::answer(Store& db, const std::string& message_id, const std::string& party,
+                               std::string_view event, std::string_view reason, std::string_view ground,
+                               const Acting& acting, Instant now) {
+  std::optional<InboxMessage> m = db.fed().inbox_message(message_id);
+  const bool answerable =
+      m && m->to_party == party && m->state == InboxState::Applied &&
+      std::any_of(std::begin(kAnswers), std::end(kAnswers), [&](const AnswerKind& a) { return a.answers == m->kind; });
+  if (!answerable) throw Error(ErrorKind::NotFound, "no order or notification " + message_id + " reached " + party);
+  const AnswerKind* kind = nullptr;
+  std::string expected;
+  for (const AnswerKind& a : kAnswers) {
+    if (a.answers != m->kind) continue;
+    expected += (expected.empty() ? "" : ", ") + std::string(a.event);
+    if (a.event == event) kind = &a;
+  }
+  if (!kind) throw Error(ErrorKind::Invalid, "a " + m->kind + " is answered with " + expected, {{"$.event", expected}});
+  if (acting.role != role_name(kind->role))
+    throw Error(ErrorKind::NotFound, "no " + m->kind + " " + message_id + " reached a " + acting.role + " of " + party);
+  const json received = json::parse(m->envelope);
+  fed::Envelope e;
+  e.to = m->peer;
+  e.from_party = party;
+  e.to_party = received.at("from_party").get<std::string>();
+  e.case_ref = m->case_ref;
+  e.kind = std::string(kind->kind);
+  e.actor_role = acting.role;
+  e.actor_credential = acting.credential;
+  e.body = {{"event", event}, {"in_reply_to", message_id}};
+  if (!reason.empty()) e.body["reason"] = reason;
+  if (!ground.empty()) e.body["ground"] = ground;
+  return queue(db, e, acting.audit_name, now);
+}
+
+std::optional<std::pair<std::string, std::string>> FederationService::apply_case_act(Store& db, const fed::Envelope& e,
+                                                                                     const std::string& peer_state) {
+  const bool answer_kind =
+      std::any_of(std::begin(kAnswers), std::end(kAnswers), [&](const AnswerKind& a) { return a.kind == e.kind; });
+  if (!answer_kind) return std::nullopt;  // delivered to its party's inbox, applied to nothing
+  const std::string event = body_text(e, "event");
+  const AnswerKind* a = nullptr;
+  for (const AnswerKind& k : kAnswers)
+    if (k.kind == e.kind && k.event == event) a = &k;
+  if (!a) return refused("malformed", "a " + e.kind + " does not carry the step " + event);
+  std::optional<std::string> case_id = db.fed().case_of_ref(e.case_ref);
+  if (!case_id || !stepper_) return refused("case_unknown", "no case of this node goes by " + e.case_ref);
+  if (parse_role(e.actor_role) != a->role)
+    return refused("not_authorised", "a " + event + " is a " + std::string(role_name(a->role)) + "'s step, not a " +
+                                         (e.actor_role.empty() ? "node" : e.actor_role) + "'s");
+  CaseAct act{*case_id, event, body_text(e, "reason"), body_text(e, "ground"), {}};
+  act.actor.role = a->role;
+  act.actor.user_id = e.from + "/" + (e.actor_credential.empty() ? e.from_party : e.actor_credential);
+  act.actor.party_id = e.from_party;
+  act.actor.party_state = peer_state;
+  try {
+    stepper_(db, act);
+  } catch (const ServiceError& x) {
+    if (x.transition || x.kind == ErrorKind::Invalid || x.kind == ErrorKind::Conflict)
+      return refused("transition_refused", x.what());
+    if (x.kind == ErrorKind::Forbidden) return refused("not_authorised", x.what());
+    if (x.kind == ErrorKind::NotFound) return refused("case_unknown", x.what());
+    throw;
+  } catch (const Error& x) {
+    if (x.kind == ErrorKind::Forbidden) return refused("not_authorised", x.what());
+    if (x.kind == ErrorKind::NotFound) return refused("case_unknown", x.what());
+    throw;
+  }
+  return std::nullopt;
+}
+
+void FederationService::on_delivered(Store& db, const OutboxMessage& m, const json& receipt) noexcept {
+  // The deadlines that run from the receipt of what this message carried.
+  static constexpr std::pair<std::string_view, std::string_view> kStartsAt[] = {
+      {"order.transmit", "receipt of the EPOC"}, {"notification.send", "notification"}};
+  if (!clocks_) return;
+  try {
+    for (const auto& [kind, starts] : kStartsAt) {
+      if (m.kind != kind) continue;
+      std::optional<std::string> case_id = db.fed().case_of_ref(m.case_ref);
+      std::optional<Instant> at = parse_instant(receipt.value("delivered_at", ""));
+      const std::string sent_by = json::parse(m.envelope)["body"].value("event", "");
+      if (case_id && at) clocks_(db, *case_id, sent_by, starts, *at);
+    }
+  } catch (const std::exception&) {
+    // The delivery stands; the clocks keep the time of the step that sent
+    // it, which is never later than the receipt (they only run longer).
+  }
+}
+
+}  // namespace comity
