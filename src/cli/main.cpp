@@ -220,8 +220,8 @@ int cmd_db_check(const std::string& where) {
           "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' AND "
           "tgfoid = 'comity_refuse'::regproc");
       t.step();
-      if (t.integer(0) < 14) {
-        std::cerr << name << ": append-only triggers: " << t.integer(0) << " of 14 in force\n";
+      if (t.integer(0) < 18) {
+        std::cerr << name << ": append-only triggers: " << t.integer(0) << " of 18 in force\n";
         ++issues;
       }
       issues += log_gaps(db.prepare(kLogCount), name);

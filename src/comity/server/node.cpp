@@ -8,6 +8,7 @@
 #include "comity/service/federation.hpp"
 #include "comity/service/packs.hpp"
 #include "comity/service/transparency.hpp"
+#include "comity/service/witness.hpp"
 #include "comity/util/sha256.hpp"
 
 namespace comity {
@@ -77,6 +78,7 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
     federation = std::make_unique<FederationService>(
         *options.federation, trust, log,
         options.lease_ttl.count() == 0 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(10000));
+    witness = std::make_unique<WitnessService>(*federation, log);
   }
   if (options.open_reader)
     for (int i = 0; i < options.readers; ++i) {
@@ -133,6 +135,7 @@ StoredCheckpoint Node::publish_checkpoint() {
     out = log.publish(store, clock.now());
   }
   sweeper_->published();
+  if (witness) witness->wake();  // peers' witnesses get the new checkpoint
   return out;
 }
 
@@ -149,6 +152,7 @@ StoredCheckpoint Node::checkpoint_covering(uint64_t index) {
     out = log.publish(store, clock.now());
   }
   sweeper_->published();
+  if (witness) witness->wake();
   if (out.tree_size <= index)
     throw Error(ErrorKind::Unavailable, "another process signs this node's log and has not covered the leaf yet");
   return out;

@@ -154,6 +154,9 @@ const std::vector<Route>& route_table() {
       {"POST", "/api/v1/federation/hello", kAuth, {R::Admin}, kNoStore, kJson, h::post_fed_hello},
       {"GET", "/api/v1/federation/outbox", kAuth, {R::Admin}, kNoStore, kNone, h::get_fed_outbox},
       {"GET", "/api/v1/federation/inbox", kAuth, kCaseParties, kNoStore, kNone, h::get_fed_inbox},
+      // The witness of peers' logs (tlog-witness): open, like the protocol; the
+      // checkpoint's signature by a listed peer's log key is the authentication.
+      {"POST", "/fed/v1/witness/add-checkpoint", kPublic, {}, kNoStore, BodyKind::Text, h::post_witness_checkpoint},
   };
   return kRoutes;
 }
