@@ -220,8 +220,8 @@ int cmd_db_check(const std::string& where) {
           "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' AND "
           "tgfoid = 'comity_refuse'::regproc");
       t.step();
-      if (t.integer(0) < 14) {
-        std::cerr << name << ": append-only triggers: " << t.integer(0) << " of 14 in force\n";
+      if (t.integer(0) < 19) {
+        std::cerr << name << ": append-only triggers: " << t.integer(0) << " of 19 in force\n";
         ++issues;
       }
       issues += log_gaps(db.prepare(kLogCount), name);
@@ -296,18 +296,30 @@ int cmd_trust_import(const std::string& db_path, const std::string& file, comity
 
 // The log monitor (docs/transparency-log.md): fetches over HTTP(S), checks
 // everything it can, and remembers the checkpoint it verified in --state.
-int cmd_log_verify(const std::string& url, const std::string& vkey, const std::string& state,
-                   const std::string& case_log) {
+struct LogVerifyArgs {
+  std::string url, vkey, state, case_log, policy, other, fork_evidence;
+};
+
+int cmd_log_verify(const LogVerifyArgs& a) {
   comity::MonitorOptions options;
   try {
-    options.key = comity::ledger::parse_verifier_key(vkey);
+    options.key = comity::ledger::parse_verifier_key(a.vkey);
   } catch (const comity::ledger::LedgerError& e) {
     throw InputError(std::string("--key: ") + e.what());
   }
-  if (!state.empty() && std::filesystem::exists(state)) options.previous_checkpoint = read_input(state, 1 << 16);
-  if (!case_log.empty()) options.case_log = read_input(case_log, 64 << 20);
-  httplib::Client client(url);
-  if (!client.is_valid()) throw InputError("--url: expected http://HOST:PORT or https://HOST:PORT; got " + url);
+  if (!a.state.empty() && std::filesystem::exists(a.state)) options.previous_checkpoint = read_input(a.state, 1 << 16);
+  if (!a.case_log.empty()) options.case_log = read_input(a.case_log, 64 << 20);
+  if (!a.policy.empty()) {
+    try {
+      options.policy = comity::ledger::parse_policy(read_input(a.policy, 1 << 20));
+    } catch (const comity::ledger::LedgerError& e) {
+      throw InputError("--policy: " + a.policy + ": " + e.what());
+    }
+  }
+  if (!a.other.empty()) options.other_checkpoint = read_input(a.other, 1 << 16);
+  options.now = static_cast<uint64_t>(std::max<comity::Instant>(0, comity::SystemClock().now()));
+  httplib::Client client(a.url);
+  if (!client.is_valid()) throw InputError("--url: expected http://HOST:PORT or https://HOST:PORT; got " + a.url);
   client.set_connection_timeout(10, 0);
   client.set_read_timeout(60, 0);
   auto fetch = [&](const std::string& path) -> std::optional<std::string> {
@@ -316,14 +328,24 @@ int cmd_log_verify(const std::string& url, const std::string& vkey, const std::s
     return r->body;
   };
   auto report = comity::monitor_log(fetch, options);
-  if (!state.empty()) {  // replaced atomically: a crash leaves the old or the new checkpoint
-    std::string tmp = state + ".tmp";
+  if (report.contains("fork")) {  // two signed checkpoints that cannot both be true: kept, and exit 1
+    if (!a.fork_evidence.empty())
+      comity::cli::write_file_atomically(a.fork_evidence, report["fork"].dump(2) + "\n",
+                                         comity::cli::Existing::ReplaceAtomically);
+    report.erase("checkpoint");
+    std::cout << report.dump(2) << "\n";
+    std::cerr << "error: fork: the log's checkpoint and --other " << a.other << " cannot both be true"
+              << (a.fork_evidence.empty() ? "" : "; both written to " + a.fork_evidence) << "\n";
+    return kLintIssues;
+  }
+  if (!a.state.empty()) {  // replaced atomically: a crash leaves the old or the new checkpoint
+    std::string tmp = a.state + ".tmp";
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
       out << report["checkpoint"].get<std::string>();
       if (!out.flush()) throw InputError("--state: cannot write " + tmp);
     }
-    std::filesystem::rename(tmp, state);
+    std::filesystem::rename(tmp, a.state);
   }
   report.erase("checkpoint");
   std::cout << report.dump(2) << "\n";
@@ -888,12 +910,18 @@ int main(int argc, char** argv) {
   logcmd->require_subcommand(1);
   auto* log_verify = logcmd->add_subcommand(
       "verify", "Monitor a log: verify its checkpoint, leaves, history, a case's own entries and its statistics");
-  std::string log_url, log_vkey, log_state, log_case;
-  log_verify->add_option("--url", log_url, "The Comity server, e.g. http://127.0.0.1:8080")->required();
-  log_verify->add_option("--key", log_vkey, "The log's verifier key (name+id+key), from a trusted source")->required();
-  log_verify->add_option("--state", log_state,
+  LogVerifyArgs lv;
+  log_verify->add_option("--url", lv.url, "The Comity server, e.g. http://127.0.0.1:8080")->required();
+  log_verify->add_option("--key", lv.vkey, "The log's verifier key (name+id+key), from a trusted source")->required();
+  log_verify->add_option("--state", lv.state,
                          "File holding the last checkpoint verified: checked as a prefix, then replaced");
-  log_verify->add_option("--case-log", log_case, "A saved GET /api/v1/cases/{id}/log answer to check");
+  log_verify->add_option("--case-log", lv.case_log, "A saved GET /api/v1/cases/{id}/log answer to check");
+  log_verify->add_option("--policy", lv.policy,
+                         "A C2SP tlog-policy file: the checkpoint's witness cosignatures must meet its quorum");
+  log_verify->add_option("--other", lv.other,
+                         "Another signed checkpoint of the same log: consistent with the log, or a fork (exit 1)");
+  log_verify->add_option("--fork-evidence", lv.fork_evidence,
+                         "Where to write both checkpoints when --other contradicts the log");
 
   try {
     app.parse(argc, argv);
@@ -933,7 +961,7 @@ int main(int argc, char** argv) {
     if (*db_check) return cmd_db_check(db_path);
     if (*db_backup) return cmd_db_backup(db_path, backup_to);
     if (*db_copy) return cmd_db_copy(copy_from, copy_to);
-    if (*log_verify) return cmd_log_verify(log_url, log_vkey, log_state, log_case);
+    if (*log_verify) return cmd_log_verify(lv);
     auto now = [] { return comity::SystemClock().now(); };
     // An --at option: the instant it names, or now.
     auto at_or_now = [&](const std::string& text) {

@@ -654,6 +654,10 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       // The federation: this node is not federated (404), and only its admin sees its peers and outbox.
       {"POST", "/fed/v1/messages", json::object(), {404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
       {"GET", "/fed/v1/node", {}, {404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
+      {"POST",
+       "/fed/v1/witness/add-checkpoint",
+       json::object(),
+       {404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404}},
       {"GET", "/api/v1/federation/peers", {}, {401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403}},
       {"POST",
        "/api/v1/federation/hello",

@@ -10,7 +10,6 @@ namespace comity::ledger {
 namespace {
 
 constexpr std::string_view kDash = "\xe2\x80\x94 ";  // U+2014 EM DASH, then a space
-constexpr uint8_t kEd25519 = 0x01;                   // signed-note algorithm byte
 
 std::string raw_sha256(std::string_view bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -54,25 +53,25 @@ std::string checkpoint_text(const Checkpoint& c) {
   return c.origin + "\n" + std::to_string(c.size) + "\n" + crypto::base64_encode(as_chars(c.root)) + "\n";
 }
 
-uint32_t note_key_id(std::string_view name, const crypto::PublicKey& key) {
+uint32_t note_key_id(std::string_view name, const crypto::PublicKey& key, uint8_t type) {
   std::string input(name);
   input += '\n';
-  input += static_cast<char>(kEd25519);
+  input += static_cast<char>(type);
   input += as_chars(key);
   std::string h = raw_sha256(input);
   return (uint32_t{static_cast<uint8_t>(h[0])} << 24) | (uint32_t{static_cast<uint8_t>(h[1])} << 16) |
          (uint32_t{static_cast<uint8_t>(h[2])} << 8) | uint32_t{static_cast<uint8_t>(h[3])};
 }
 
-std::string verifier_key(std::string_view name, const crypto::PublicKey& key) {
+std::string verifier_key(std::string_view name, const crypto::PublicKey& key, uint8_t type) {
   char id[9];
-  std::snprintf(id, sizeof id, "%08x", note_key_id(name, key));
-  std::string material(1, static_cast<char>(kEd25519));
+  std::snprintf(id, sizeof id, "%08x", note_key_id(name, key, type));
+  std::string material(1, static_cast<char>(type));
   material += as_chars(key);
   return std::string(name) + "+" + id + "+" + crypto::base64_encode(material);
 }
 
-NoteVerifier parse_verifier_key(std::string_view vkey) {
+NoteVerifier parse_verifier_key(std::string_view vkey, uint8_t type) {
   // name+id+key: the name and id hold no '+'; the base64 key may.
   size_t first = vkey.find('+'), second = first == std::string_view::npos ? first : vkey.find('+', first + 1);
   if (second == std::string_view::npos) throw LedgerError("verifier key: expected name+id+key");
@@ -85,10 +84,16 @@ NoteVerifier parse_verifier_key(std::string_view vkey) {
   auto [p, ec] = std::from_chars(parts[1].data(), parts[1].data() + 8, v.id, 16);
   if (ec != std::errc() || p != parts[1].data() + 8) throw LedgerError("verifier key: the id must be 8 hex digits");
   auto material = crypto::base64_decode(parts[2]);
-  if (!material || material->size() != 33 || static_cast<uint8_t>((*material)[0]) != kEd25519)
-    throw LedgerError("verifier key: the key must be base64 of 0x01 and a 32-byte Ed25519 public key");
+  if (!material || material->size() != 33 || static_cast<uint8_t>((*material)[0]) != type) {
+    char expected[5];
+    std::snprintf(expected, sizeof expected, "0x%02x", type);
+    throw LedgerError(std::string("verifier key: the key must be base64 of ") + expected +
+                      " and a 32-byte Ed25519 public key");
+  }
   std::copy(material->begin() + 1, material->end(), v.key.begin());
-  if (note_key_id(v.name, v.key) != v.id) throw LedgerError("verifier key: the id does not match the name and key");
+  v.type = type;
+  if (note_key_id(v.name, v.key, type) != v.id)
+    throw LedgerError("verifier key: the id does not match the name and key");
   return v;
 }
 
@@ -111,32 +116,43 @@ std::string sign_note(std::string_view text, std::string_view name, const crypto
   return out;
 }
 
-std::string verify_note(std::string_view note, const NoteVerifier& v) {
+SplitNote split_note(std::string_view note) {
   size_t split_at = note.rfind("\n\n");
   if (split_at == std::string_view::npos) throw LedgerError("note: no blank line before the signatures");
   std::string_view text = note.substr(0, split_at + 1), sigs = note.substr(split_at + 2);
   if (sigs.empty() || sigs.back() != '\n') throw LedgerError("note: the signature block must end in a newline");
   sigs.remove_suffix(1);
-  bool named = false;
+  SplitNote out{std::string(text), {}};
   for (std::string_view line : split(sigs, '\n')) {
     if (line.substr(0, kDash.size()) != kDash) throw LedgerError("note: a signature line must start with an em dash");
     line.remove_prefix(kDash.size());
     size_t sp = line.find(' ');
     if (sp == std::string_view::npos) throw LedgerError("note: a signature line needs a name and a signature");
-    if (line.substr(0, sp) != v.name) continue;  // another signer's
-    auto blob = crypto::base64_decode(line.substr(sp + 1));
-    if (!blob || blob->size() != 68) throw LedgerError("note: signature by " + v.name + " is not base64 of 68 bytes");
+    out.signatures.push_back({std::string(line.substr(0, sp)), std::string(line.substr(sp + 1))});
+  }
+  return out;
+}
+
+std::string verify_note(std::string_view note, const NoteVerifier& v) {
+  SplitNote parts = split_note(note);
+  bool named = false;
+  for (const NoteSignatureLine& line : parts.signatures) {
+    if (line.name != v.name) continue;  // another signer's
+    auto blob = crypto::base64_decode(line.base64);
+    if (!blob || blob->size() < 4) throw LedgerError("note: signature by " + v.name + " is not base64 of 68 bytes");
     uint32_t id = (uint32_t{static_cast<uint8_t>((*blob)[0])} << 24) |
                   (uint32_t{static_cast<uint8_t>((*blob)[1])} << 16) |
                   (uint32_t{static_cast<uint8_t>((*blob)[2])} << 8) | uint32_t{static_cast<uint8_t>((*blob)[3])};
     if (id != v.id) {
-      named = true;  // same name, another key (e.g. rotated): keep looking
+      named = true;  // same name, another key (e.g. rotated) or a cosignature: keep looking
       continue;
     }
+    if (blob->size() != 68) throw LedgerError("note: signature by " + v.name + " is not base64 of 68 bytes");
     crypto::Signature sig;
     std::copy(blob->begin() + 4, blob->end(), sig.begin());
-    if (!crypto::verify(v.key, text, sig)) throw LedgerError("note: the signature by " + v.name + " does not verify");
-    return std::string(text);
+    if (!crypto::verify(v.key, parts.text, sig))
+      throw LedgerError("note: the signature by " + v.name + " does not verify");
+    return parts.text;
   }
   throw LedgerError(named ? "note: signed by " + v.name + " with another key than the one trusted"
                           : "note: no signature by " + v.name);

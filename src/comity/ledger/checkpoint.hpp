@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "comity/crypto/ed25519.hpp"
 #include "comity/ledger/merkle.hpp"
@@ -32,20 +33,42 @@ struct Checkpoint {
 // line, each ending in "\n".
 std::string checkpoint_text(const Checkpoint& c);
 
-// A signed-note verifier: the key's name, its 4-byte key id and its key.
+// Signature types of signed notes (signed-note v1.0.0, "Signatures"): an
+// Ed25519 note signature, and an Ed25519 cosignature of a checkpoint
+// (tlog-cosignature v1.0.1, which signs another message: cosignature.hpp).
+inline constexpr uint8_t kNoteEd25519 = 0x01;
+inline constexpr uint8_t kCosignatureV1 = 0x04;
+
+// A signed-note verifier: the key's name, its 4-byte key id, its key and the
+// signature type it verifies.
 struct NoteVerifier {
   std::string name;
   uint32_t id = 0;
   crypto::PublicKey key{};
+  uint8_t type = kNoteEd25519;
 };
-// The key id of an Ed25519 note key: the first 4 bytes (big-endian) of
-// SHA-256(name || "\n" || 0x01 || key).
-uint32_t note_key_id(std::string_view name, const crypto::PublicKey& key);
-// "name+<8 hex digits of the id>+<base64(0x01 || key)>", the verifier key
+// The key id of an Ed25519 key of signature type `type`: the first 4 bytes
+// (big-endian) of SHA-256(name || "\n" || type || key).
+uint32_t note_key_id(std::string_view name, const crypto::PublicKey& key, uint8_t type = kNoteEd25519);
+// "name+<8 hex digits of the id>+<base64(type || key)>", the verifier key
 // string monitors configure.
-std::string verifier_key(std::string_view name, const crypto::PublicKey& key);
-// Throws LedgerError if `vkey` is not such a string or its id does not match.
-NoteVerifier parse_verifier_key(std::string_view vkey);
+std::string verifier_key(std::string_view name, const crypto::PublicKey& key, uint8_t type = kNoteEd25519);
+// Throws LedgerError if `vkey` is not such a string of signature type
+// `type`, or its id does not match its name and key.
+NoteVerifier parse_verifier_key(std::string_view vkey, uint8_t type = kNoteEd25519);
+
+// A note split into its text (ending in "\n", no blank line) and its
+// signature lines, each its key name and base64 signature as written.
+struct NoteSignatureLine {
+  std::string name, base64;
+};
+struct SplitNote {
+  std::string text;
+  std::vector<NoteSignatureLine> signatures;
+};
+// Throws LedgerError naming what is wrong: no blank line, a signature line
+// without the em dash, a name or a signature.
+SplitNote split_note(std::string_view note);
 
 // `text` signed by `key` under `name`: text, a blank line, and the line
 // "— name base64(id || signature)". REQUIRES: text ends in "\n", has no

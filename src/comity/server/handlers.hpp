@@ -6,7 +6,7 @@
 // app, health, metrics, OpenAPI, evaluation, trust, drafts),
 // handlers_statements.cpp (provider statements), handlers_fed.cpp (the
 // federation: messages from peers, the node's description, its peers and
-// outbox). A handler
+// outbox), handlers_witness.cpp (the witness of peers' logs). A handler
 // translates HTTP to calls on the node's services and back; it throws
 // comity::Error for what goes wrong and never builds a problem itself.
 #pragma once
@@ -24,6 +24,9 @@ void post_fed_hello(Node&, Call&);
 void get_fed_outbox(Node&, Call&);
 void get_fed_inbox(Node&, Call&);
 void post_fed_answer(Node&, Call&);
+
+// handlers_witness.cpp
+void post_witness_checkpoint(Node&, Call&);
 
 // handlers_cases.cpp
 void create_case(Node&, Call&);

@@ -29,8 +29,17 @@ json hex_list(const std::vector<ledger::Hash>& hashes) {
 
 }  // namespace
 
+// The latest checkpoint; on a federated node with the cosignatures its
+// peers' witnesses gave that very checkpoint (docs/federation.md §6).
 void get_checkpoint_note(Node& node, Call& call) {
-  call.res.send(node.current_checkpoint().note, "text/plain; charset=utf-8");
+  StoredCheckpoint cp = node.current_checkpoint();
+  if (node.federation) {
+    Node::ReadLease db(node);
+    for (const StoredCosignature& c :
+         db->witness().cosignatures(static_cast<int64_t>(cp.tree_size), ledger::to_hex(cp.root)))
+      cp.note += c.line;
+  }
+  call.res.send(cp.note, "text/plain; charset=utf-8");
 }
 
 void get_tile(Node& node, Call& call) {

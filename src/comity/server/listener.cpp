@@ -14,6 +14,7 @@
 #include "comity/server/node.hpp"
 #include "comity/server/router.hpp"
 #include "comity/server/routes.hpp"
+#include "comity/service/witness.hpp"
 
 namespace comity {
 namespace {
@@ -188,7 +189,9 @@ void ApiServer::serve() {
   node.start_sweeper_run();
   std::thread sweeper([&node] { node.run_sweeper(); });
   // The federation's sender drains the outbox beside the listener.
-  std::thread sender;
+  // Beside it, the submitter sends this node's checkpoints to the peers'
+  // witnesses (service/witness.hpp).
+  std::thread sender, submitter;
   std::shared_ptr<PeerTransport> transport;
   if (node.federation) {
     transport = node.options.peer_transport ? node.options.peer_transport : http_peer_transport();
@@ -198,6 +201,9 @@ void ApiServer::serve() {
                              log_line({{"event", "federation_send_failed"}, {"error", e.what()}});
                            });
     });
+    submitter = std::thread([&node, transport] {
+      node.witness->run(node.store, node.store_mu, *transport, node.clock, node.options.fed_idle * 4);
+    });
   }
   impl_->http.listen_after_bind();
   node.stop_sweeper();
@@ -205,6 +211,8 @@ void ApiServer::serve() {
   if (sender.joinable()) {
     node.federation->stop();
     sender.join();
+    node.witness->stop();
+    submitter.join();
   }
 }
 

@@ -8,6 +8,7 @@
 #include "comity/service/federation.hpp"
 #include "comity/service/packs.hpp"
 #include "comity/service/transparency.hpp"
+#include "comity/service/witness.hpp"
 #include "comity/util/sha256.hpp"
 
 namespace comity {
@@ -100,6 +101,7 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
       cases.start_clocks_at_receipt(case_id, sent_by, starts, delivered_at,
                                     Actor{"federation", PartyRole::System, "", ""});
     });
+    witness = std::make_unique<WitnessService>(*federation, log);
   }
   if (options.open_reader)
     for (int i = 0; i < options.readers; ++i) {
@@ -156,6 +158,7 @@ StoredCheckpoint Node::publish_checkpoint() {
     out = log.publish(store, clock.now());
   }
   sweeper_->published();
+  if (witness) witness->wake();  // peers' witnesses get the new checkpoint
   return out;
 }
 
@@ -172,6 +175,7 @@ StoredCheckpoint Node::checkpoint_covering(uint64_t index) {
     out = log.publish(store, clock.now());
   }
   sweeper_->published();
+  if (witness) witness->wake();
   if (out.tree_size <= index)
     throw Error(ErrorKind::Unavailable, "another process signs this node's log and has not covered the leaf yet");
   return out;

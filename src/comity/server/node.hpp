@@ -47,6 +47,7 @@
 namespace comity {
 
 class FederationService;
+class WitnessService;
 struct Route;
 
 // One request being handled: the exchange, the route it matched, its path
@@ -172,6 +173,9 @@ class Node {
   // *federation; Error{NotFound} when the node is not federated (it has no
   // federation routes to speak of).
   FederationService& federated();
+  // The witness of peers' logs and the submitter of this node's own
+  // checkpoints (service/witness.hpp): non-null exactly when `federation` is.
+  std::unique_ptr<WitnessService> witness;
   // As the signer (the lease holder), signs and durably records a
   // checkpoint of the committed log unless the latest published one has
   // the same size; returns the latest. REQUIRES: store_mu not held.

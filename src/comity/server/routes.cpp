@@ -161,6 +161,9 @@ const std::vector<Route>& route_table() {
        kNoStore,
        kJson,
        h::post_fed_answer},
+      // The witness of peers' logs (tlog-witness): open, like the protocol; the
+      // checkpoint's signature by a listed peer's log key is the authentication.
+      {"POST", "/fed/v1/witness/add-checkpoint", kPublic, {}, kNoStore, BodyKind::Text, h::post_witness_checkpoint},
   };
   return kRoutes;
 }

@@ -31,6 +31,7 @@ enum class CachePolicy : uint8_t {
 enum class BodyKind : uint8_t {
   None,    // GET, or a POST with no body to read
   Json,    // read whole, at most 1 MiB; the handler parses it (json_body)
+  Text,    // read whole, at most 1 MiB, of any media type; the handler parses it (the witness protocol)
   Stream,  // read by the handler as it arrives (evidence chunks)
 };
 

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "comity/crypto/ed25519.hpp"
@@ -81,6 +82,12 @@ constexpr int kLeaseBatch = 64;       // messages leased per pass
 constexpr size_t kSendParallel = 16;  // posts in flight at once
 
 }  // namespace
+
+bool FederationService::log_forked(Store& db, const fed::Peer& p) {
+  const std::vector<ForkEvidence> evidence = db.witness().fork_evidence(p.log_origin);
+  return std::any_of(evidence.begin(), evidence.end(),
+                     [](const ForkEvidence& f) { return f.detected_by == "same_size_different_root"; });
+}
 
 bool FedIdentity::hosts(std::string_view party) const {
   return std::any_of(credential.subject.hosts.begin(), credential.subject.hosts.end(),
@@ -340,6 +347,7 @@ FedAnswer FederationService::accept(Store& db, const Authenticated& in, Instant 
                               "this request was received before; a retry is signed again with a new nonce");
   const fed::Envelope& e = in.envelope;
   const std::string& digest = in.digest;
+  const bool suspended = log_forked(db, *peer);
 
   if (std::optional<InboxMessage> seen = db.fed().inbox_message(e.id)) {
     if (seen->digest == digest) {
@@ -349,6 +357,11 @@ FedAnswer FederationService::accept(Store& db, const Authenticated& in, Instant 
     return refuse(db, e, digest, peer->state, "conflict", "another message was received under the id " + e.id, now,
                   false);
   }
+  if (suspended)
+    return refuse(db, e, digest, peer->state, "peer_suspended",
+                  "this node holds proof that the log of " + peer->id + " forked (two checkpoints of " +
+                      peer->log_origin + " at one size); its messages are refused until its State settles it",
+                  now, true);
   if (e.to != me_.id) return refuse(db, e, digest, peer->state, "wrong_peer", "this node is " + me_.id, now, true);
   // A peer.hello is between the nodes themselves; every other message
   // between parties each node hosts.
@@ -487,11 +500,15 @@ int FederationService::send_due(Store& writer, std::mutex& writer_mu, PeerTransp
   std::vector<OutboxMessage> due;
   std::shared_ptr<const fed::PeerList> list;
   std::shared_ptr<const trust::TrustStore> trust;
+  std::set<std::string> suspended;  // peers whose log forked
   {
     std::lock_guard<std::mutex> lock(writer_mu);
     Transaction tx(writer);
     list = peers(writer);
     trust = trust_.current(writer);
+    if (list)
+      for (const fed::Peer& p : list->peers)
+        if (log_forked(writer, p)) suspended.insert(p.id);
     int64_t ms = wall_ms();
     // A pass may outlast the lease (node.cpp says why that is harmless).
     due = writer.fed().lease_outbox(holder_, now, ms, ms + send_lease_.count(), kLeaseBatch, {});
@@ -504,7 +521,10 @@ int FederationService::send_due(Store& writer, std::mutex& writer_mu, PeerTransp
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < due.size();)
-      outcomes[i] = attempt(due[i], list.get(), *trust, transport, now);
+      outcomes[i] = suspended.count(due[i].peer) != 0
+                        ? Outcome{OutboxState::Pending, "", "peer_suspended: the log of " + due[i].peer + " forked",
+                                  now + kPeerRemovedRetry}
+                        : attempt(due[i], list.get(), *trust, transport, now);
   };
   std::vector<std::thread> workers;
   for (size_t t = 1; t < std::min(due.size(), kSendParallel); ++t) workers.emplace_back(work);

@@ -270,6 +270,12 @@ class FederationService {
     std::string receipt, error;
     Instant next_attempt_at = 0;
   };
+  // Whether this node holds proof that `p`'s log forked: two checkpoints
+  // of its origin, both signed by its log key, at one size with different
+  // roots (fed_fork_evidence; a failed consistency proof is only a claim,
+  // since anyone may submit one). Such a peer is suspended: its messages
+  // are refused as peer_suspended and none are sent to it.
+  static bool log_forked(Store& db, const fed::Peer& p);
   // Never throws: whatever goes wrong is the outcome (retried).
   Outcome attempt(const OutboxMessage& m, const fed::PeerList* list, const trust::TrustStore& trust,
                   PeerTransport& transport, Instant now) noexcept;

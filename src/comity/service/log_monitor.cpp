@@ -89,6 +89,37 @@ nlohmann::ordered_json monitor_log(const LogFetch& fetch, const MonitorOptions& 
     report["consistent_with"] = prev.size;
   }
 
+  // 3b. Another checkpoint of the same log, signed by its key: the leaves
+  // give its root at its size, or the two are a fork. One ahead of the
+  // tree served cannot be decided from these leaves, and is an error.
+  if (!o.other_checkpoint.empty()) {
+    ledger::Checkpoint other = ledger::open_checkpoint(o.other_checkpoint, o.key);
+    if (other.size > cp.size)
+      throw LedgerError("the other checkpoint has " + std::to_string(other.size) + " leaves, the log serves only " +
+                        std::to_string(cp.size) + ": behind or rolled back");
+    if (tree.root(other.size) != other.root) {
+      report["fork"] = {{"type", "comity.fork-evidence/v1"},
+                        {"origin", cp.origin},
+                        {"detected_by", other.size == cp.size ? "same_size_different_root" : "leaves_contradict"},
+                        {"checkpoints", {note, o.other_checkpoint}}};
+      report["checkpoint"] = note;
+      return report;
+    }
+    report["other_consistent_at"] = other.size;
+  }
+
+  // 3c. The witnesses' cosignatures on this checkpoint, against the policy.
+  if (o.policy) {
+    ledger::QuorumReport q = ledger::check_quorum(note, *o.policy, o.now, &o.key);
+    report["witnesses"] = {{"quorum", o.policy->quorum}, {"cosigned", q.cosigned}, {"refused", q.refused}};
+    if (!q.satisfied) {
+      std::string who;
+      for (const auto& w : q.cosigned) who += (who.empty() ? "" : ", ") + w;
+      throw LedgerError("the checkpoint's cosignatures do not meet the policy's quorum " + o.policy->quorum +
+                        " (verified: " + (who.empty() ? "none" : who) + ")");
+    }
+  }
+
   // 4. A party's own case log: each commitment opens, each leaf is in the
   // tree at its index, each proof verifies against its signed checkpoint.
   if (!o.case_log.empty()) {

@@ -49,8 +49,10 @@ CopyReport copy_sqlite_to_pg(const std::string& sqlite_path, const std::string& 
   migrate(pg);
   CopyReport report;
   // Table names come from PostgreSQL's own catalogue, never from input. So
-  // every table is copied, the federation's too (schema 18): the peer lists
-  // (append-only: only inserted here), the outbox with its states, leases
+  // every table is copied, the federation's too (schemas 18-20): the
+  // witness's state, its fork evidence and peers' cosignatures (the last
+  // two append-only: only inserted here), the peer lists and the case refs
+  // sent (append-only too), the outbox with its states, leases
   // and seqs (a sending message's lease expires and another sender takes it
   // over, as after a restart), and the inbox with the receipts given. The
   // request nonces need not be copied — each expires within its signature's

@@ -379,6 +379,46 @@ CREATE TRIGGER fed_case_refs_no_update BEFORE UPDATE ON fed_case_refs
 CREATE TRIGGER fed_case_refs_no_delete BEFORE DELETE ON fed_case_refs
   BEGIN SELECT RAISE(ABORT, 'a case keeps its case_ref'); END;
 )SQL"},
+    {20,
+     "the witness: the latest checkpoint cosigned per peer log, fork evidence and peers' cosignatures (append-only)",
+     R"SQL(
+CREATE TABLE witness_state (
+  origin     TEXT PRIMARY KEY,
+  size       INTEGER NOT NULL CHECK (size >= 0),
+  root       TEXT NOT NULL CHECK (length(root) = 64),
+  note       TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE fed_fork_evidence (
+  id          INTEGER PRIMARY KEY,
+  origin      TEXT NOT NULL,
+  note_a      TEXT NOT NULL,
+  note_b      TEXT NOT NULL,
+  notes_sha256 TEXT NOT NULL CHECK (length(notes_sha256) = 64),
+  detected_by TEXT NOT NULL CHECK (detected_by IN ('same_size_different_root', 'consistency_proof_failed')),
+  proof       TEXT NOT NULL,
+  detected_at INTEGER NOT NULL,
+  UNIQUE (origin, notes_sha256, detected_by)
+) STRICT;
+CREATE TRIGGER fed_fork_evidence_no_update BEFORE UPDATE ON fed_fork_evidence
+  BEGIN SELECT RAISE(ABORT, 'fork evidence is kept as found'); END;
+CREATE TRIGGER fed_fork_evidence_no_delete BEFORE DELETE ON fed_fork_evidence
+  BEGIN SELECT RAISE(ABORT, 'fork evidence is kept as found'); END;
+CREATE TABLE fed_cosignatures (
+  size      INTEGER NOT NULL CHECK (size >= 0),
+  root      TEXT NOT NULL CHECK (length(root) = 64),
+  witness   TEXT NOT NULL,
+  origin    TEXT NOT NULL,
+  line      TEXT NOT NULL,
+  stored_at INTEGER NOT NULL,
+  PRIMARY KEY (size, root, witness)
+) STRICT;
+CREATE INDEX fed_cosignatures_by_witness ON fed_cosignatures(witness, size);
+CREATE TRIGGER fed_cosignatures_no_update BEFORE UPDATE ON fed_cosignatures
+  BEGIN SELECT RAISE(ABORT, 'a cosignature is kept as given'); END;
+CREATE TRIGGER fed_cosignatures_no_delete BEFORE DELETE ON fed_cosignatures
+  BEGIN SELECT RAISE(ABORT, 'a cosignature is kept as given'); END;
+)SQL"},
 };
 
 }  // namespace

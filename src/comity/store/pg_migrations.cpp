@@ -360,6 +360,46 @@ CREATE TABLE fed_case_refs (
 CREATE TRIGGER fed_case_refs_append_only BEFORE UPDATE OR DELETE ON fed_case_refs
   FOR EACH ROW EXECUTE FUNCTION comity_refuse('a case keeps its case_ref');
 )SQL"},
+    {20,
+     "the witness: the latest checkpoint cosigned per peer log, fork evidence and peers' cosignatures (append-only)",
+     R"SQL(
+CREATE TABLE witness_state (
+  origin     TEXT PRIMARY KEY,
+  size       BIGINT NOT NULL CHECK (size >= 0),
+  root       TEXT NOT NULL CHECK (length(root) = 64),
+  note       TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE fed_fork_evidence (
+  id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  origin      TEXT NOT NULL,
+  note_a      TEXT NOT NULL,
+  note_b      TEXT NOT NULL,
+  notes_sha256 TEXT NOT NULL CHECK (length(notes_sha256) = 64),
+  detected_by TEXT NOT NULL CHECK (detected_by IN ('same_size_different_root', 'consistency_proof_failed')),
+  proof       TEXT NOT NULL,
+  detected_at BIGINT NOT NULL,
+  UNIQUE (origin, notes_sha256, detected_by)
+);
+CREATE TRIGGER fed_fork_evidence_kept BEFORE UPDATE OR DELETE ON fed_fork_evidence
+  FOR EACH ROW EXECUTE FUNCTION comity_refuse('fork evidence is kept as found');
+CREATE TRIGGER fed_fork_evidence_no_truncate BEFORE TRUNCATE ON fed_fork_evidence
+  FOR EACH STATEMENT EXECUTE FUNCTION comity_refuse('fork evidence is kept as found');
+CREATE TABLE fed_cosignatures (
+  size      BIGINT NOT NULL CHECK (size >= 0),
+  root      TEXT NOT NULL CHECK (length(root) = 64),
+  witness   TEXT NOT NULL,
+  origin    TEXT NOT NULL,
+  line      TEXT NOT NULL,
+  stored_at BIGINT NOT NULL,
+  PRIMARY KEY (size, root, witness)
+);
+CREATE INDEX fed_cosignatures_by_witness ON fed_cosignatures(witness, size);
+CREATE TRIGGER fed_cosignatures_kept BEFORE UPDATE OR DELETE ON fed_cosignatures
+  FOR EACH ROW EXECUTE FUNCTION comity_refuse('a cosignature is kept as given');
+CREATE TRIGGER fed_cosignatures_no_truncate BEFORE TRUNCATE ON fed_cosignatures
+  FOR EACH STATEMENT EXECUTE FUNCTION comity_refuse('a cosignature is kept as given');
+)SQL"},
 };
 
 }  // namespace

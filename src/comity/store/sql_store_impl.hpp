@@ -96,6 +96,15 @@ class SqlStore final : public Store {
                                             int limit) override;
   bool add_request_nonce(const std::string& keyid, const std::string& nonce, Instant expires_at, Instant now) override;
 
+  // The witness: its state per peer log, fork evidence, peers' cosignatures (sql_witness.cpp).
+  std::optional<WitnessState> witness_state(const std::string& origin) override;
+  bool advance_witness_state(const WitnessState& next, int64_t expected_size) override;
+  bool add_fork_evidence(const ForkEvidence& e) override;
+  std::vector<ForkEvidence> fork_evidence(const std::string& origin) override;
+  bool add_cosignature(const StoredCosignature& c) override;
+  std::vector<StoredCosignature> cosignatures(int64_t size, const std::string& root) override;
+  int64_t last_cosigned_size(const std::string& witness) override;
+
   // Evidence, drafts, trust, rule packs and statements, audit, transactions (sql_store.cpp).
   void put_production(const Production& p, const AuditEntry& audit) override;
   std::optional<Production> production(std::string_view id) override;

@@ -1,11 +1,11 @@
 // The Store: what the services and the server need from persistence, and
 // nothing that decides — one repository per aggregate (cases, parties and
 // users, trust, the log, evidence, drafts, publications, audit, the
-// federation), each in its own header, so a service depends on the
+// federation and its witness), each in its own header, so a service depends on the
 // aggregates it uses and nothing else. Both backends (SQLite, the embedded
 // default; PostgreSQL) implement all of them over SQL written once per
 // aggregate (sql_cases.cpp, sql_identity.cpp, sql_log.cpp, sql_fed.cpp,
-// sql_store.cpp); the conformance suites (store_conformance_test.cpp,
+// sql_witness.cpp, sql_store.cpp); the conformance suites (store_conformance_test.cpp,
 // fed_store_conformance_test.cpp) run against both.
 //
 // Atomicity. Every repository call is atomic: it commits entirely or not at
@@ -30,6 +30,7 @@
 #include "comity/store/publication_repository.hpp"
 #include "comity/store/store_error.hpp"
 #include "comity/store/trust_repository.hpp"
+#include "comity/store/witness_repository.hpp"
 
 namespace comity {
 
@@ -43,7 +44,8 @@ class Store : public CaseRepository,
               public DraftRepository,
               public PublicationRepository,
               public AuditRepository,
-              public FedRepository {
+              public FedRepository,
+              public WitnessRepository {
  public:
   ~Store() override = default;
 
@@ -56,6 +58,7 @@ class Store : public CaseRepository,
   PublicationRepository& publications() { return *this; }
   AuditRepository& audit() { return *this; }
   FedRepository& fed() { return *this; }
+  WitnessRepository& witness() { return *this; }
 
   // Group commit: runs `work` — calls on this store, each still atomic on
   // its own (a failed one is undone alone) — in one Transaction made
