@@ -370,6 +370,36 @@ TEST_F(Federation, ANotifiedCaseNotifiesTheEnforcingStateAndTakesItsAnswer) {
     answers = json::parse(got->body)["messages"][0]["answers"];
     return answers.size() == 1 && answers[0]["state"] == "delivered";
   })) << answers.dump();
+  // NL's node answering as the enforcing authority for the provider's
+  // party, which the notification was not sent to: refused at home.
+  {
+    fed::Envelope forged;
+    forged.id = fed::new_message_id("msg-");
+    forged.from = "nl-node";
+    forged.to = "de-node";
+    forged.from_party = "NL-MAILCO";
+    forged.to_party = "de-sta";
+    forged.case_ref = m["case_ref"];
+    forged.seq = 2;  // after the enforcing authority's own answer
+    forged.kind = "notification.answer";
+    forged.actor_role = "enforcing_authority";
+    forged.created_at = SystemClock().now();
+    forged.expires_at = forged.created_at + 3600;
+    forged.body = {{"event", "refuse"}, {"reason", "forged"}, {"ground", "immunity_privilege"}};
+    auto nl_key = crypto::SigningKey::load_pem(nl.dir + "/node.pem");
+    const std::string body = canonical_json(fed::sign_envelope(forged, nl_key));
+    fed::SignedHeaders h =
+        fed::sign_request({"POST", "127.0.0.1:" + std::to_string(de.port), "/fed/v1/messages", "application/json"},
+                          body, nl_key, fed::request_keyid("nl-node", trust::key_text(nl_key.public_key())),
+                          SystemClock().now(), crypto::base64_encode(crypto::random_bytes(16)));
+    auto r = de_http.Post(
+        "/fed/v1/messages",
+        {{"Content-Digest", h.content_digest}, {"Signature-Input", h.signature_input}, {"Signature", h.signature}},
+        body, "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 422) << r->body;
+    EXPECT_EQ(json::parse(r->body)["reason"], "not_authorised") << r->body;
+  }
 }
 
 // Art 10: the addressee's days run from its receipt of the order. With NL

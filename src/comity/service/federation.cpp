@@ -172,10 +172,11 @@ json FederationService::queue(Store& db, fed::Envelope e, const std::string& act
   // One a peer would refuse as too large would never leave, and the case's
   // later messages would wait behind it: the act that sends it fails instead.
   if (m.envelope.size() > fed::kMaxEnvelopeBytes)
-    throw Error(ErrorKind::TooLarge,
-                "the message would be " + std::to_string(m.envelope.size()) + " bytes; a peer takes at most " +
-                    std::to_string(fed::kMaxEnvelopeBytes),
-                {{"$.body", "a message of at most " + std::to_string(fed::kMaxEnvelopeBytes) + " bytes"}});
+    throw Error(ErrorKind::Invalid,
+                "the message this step sends would be " + std::to_string(m.envelope.size()) +
+                    " bytes; a peer takes at most " + std::to_string(fed::kMaxEnvelopeBytes),
+                {{"$.event",
+                  "a step whose message to the peer is at most " + std::to_string(fed::kMaxEnvelopeBytes) + " bytes"}});
   m.created_at = now;
   m.expires_at = e.expires_at;
   m.next_attempt_at = now;
@@ -397,7 +398,14 @@ FedAnswer FederationService::accept(Store& db, const Authenticated& in, Instant 
   for (const InboxMessage& h : held) {
     if (h.seq != next) break;
     fed::Envelope he = fed::parse_envelope(json::parse(h.envelope));
-    std::optional<std::pair<std::string, std::string>> refused = apply(db, he, peer->state, now);
+    // A held message that cannot be applied is refused on its own; it does
+    // not take the message that filled its gap down with it.
+    std::optional<std::pair<std::string, std::string>> refused;
+    try {
+      refused = apply(db, he, peer->state, now);
+    } catch (const trust::TrustError& x) {
+      refused = std::make_pair(std::string("malformed"), std::string(x.what()));
+    }
     fed::Receipt r =
         receipt_for(he, h.digest, refused ? fed::ReceiptStatus::Refused : fed::ReceiptStatus::Delivered, now);
     r.received_at = h.received_at;

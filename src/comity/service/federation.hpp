@@ -136,8 +136,9 @@ class FederationService {
   // for (e.to, e.case_ref); it is signed with the node key and written to
   // the outbox with its audit entry. Returns the signed envelope. Throws
   // Error{Invalid} for a peer not in the list or a party it does not speak
-  // for, Error{TooLarge} for a signed message past fed::kMaxEnvelopeBytes
-  // (a peer would refuse it, and the case's later messages wait behind it),
+  // for, Error{Invalid} at $.event for a signed message past
+  // fed::kMaxEnvelopeBytes (a peer would refuse it, and the case's later
+  // messages would wait behind it),
   // Error{Conflict} from the store.
   nlohmann::json queue(Store& db, fed::Envelope e, const std::string& actor, Instant now);
 

@@ -11,6 +11,7 @@
 // case's own file — its id, state, history, log and the steps open on the
 // home node — never leaves.
 #include <algorithm>
+#include <chrono>
 
 #include "comity/service/federation.hpp"
 #include "comity/util/jcs.hpp"
@@ -49,6 +50,23 @@ json narrowed(const json& view, std::initializer_list<const char*> members) {
 std::string body_text(const fed::Envelope& e, const char* key) {
   auto it = e.body.find(key);
   return it != e.body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Why the workflow refused a step, in words that name no state of the
+// home case.
+std::string why(const TransitionError& t) {
+  using K = TransitionError::Kind;
+  switch (t.kind) {
+    case K::UnknownEvent: return "not a step of this workflow";
+    case K::NotAllowedInState: return "not a step the case allows now";
+    case K::RoleNotPermitted: return "not this role's step";
+    case K::ReasonRequired: return "a reason is required";
+    case K::GroundInvalid: return "not one of the step's coded grounds";
+    case K::LimitReached: return "taken as often as the workflow allows";
+    case K::Closed: return "the case is closed";
+    case K::GuardUnmet: return "the law does not allow it for this case (" + t.guard + ")";
+  }
+  return "refused";
 }
 
 using Refusal = std::optional<std::pair<std::string, std::string>>;
@@ -90,6 +108,11 @@ std::vector<json> FederationService::transmit_order(Store& db, const CaseRecord&
         }
   }
   if (!addressee && !enforcing) return sent;
+  if (addressee && r.notified && !enforcing && r.counterpart_state != me_.state)
+    throw Error(ErrorKind::Invalid,
+                "the order must be notified to the enforcing authority of " + r.counterpart_state +
+                    " at the same time (Art 8(1)), and no peer speaks for its central authority",
+                {{"$.event", "a peer for the enforcing authority of " + r.counterpart_state}});
   if (!me_.hosts(r.requesting_party_id))
     throw Error(ErrorKind::Invalid,
                 "this node does not host " + r.requesting_party_id + ", so it cannot transmit for it to a peer",
@@ -170,25 +193,41 @@ std::optional<std::pair<std::string, std::string>> FederationService::apply_case
   if (!a) return refused("malformed", "a " + e.kind + " does not carry the step " + event);
   std::optional<std::string> case_id = db.fed().case_of_ref(e.case_ref);
   if (!case_id || !stepper_) return refused("case_unknown", "no case of this node goes by " + e.case_ref);
+  // Only the party the act answers may give it: this node sent that very
+  // peer and party the order (or the notification) of this case. So a
+  // provider's node cannot answer as the enforcing authority, nor one
+  // party of a node for another.
+  const std::vector<OutboxMessage> sent = db.fed().outbox_for_case(e.case_ref);
+  const bool answers_ours = std::any_of(sent.begin(), sent.end(), [&](const OutboxMessage& m) {
+    return m.peer == e.from && m.kind == a->answers &&
+           json::parse(m.envelope).value("to_party", std::string()) == e.from_party;
+  });
+  if (!answers_ours)
+    return refused("not_authorised", e.from_party + " of " + e.from + " was sent no " + std::string(a->answers) +
+                                         " of this case to answer");
   if (parse_role(e.actor_role) != a->role)
     return refused("not_authorised", "a " + event + " is a " + std::string(role_name(a->role)) + "'s step, not a " +
                                          (e.actor_role.empty() ? "node" : e.actor_role) + "'s");
   CaseAct act{*case_id, event, body_text(e, "reason"), body_text(e, "ground"), {}};
   act.actor.role = a->role;
-  act.actor.user_id = e.from + "/" + (e.actor_credential.empty() ? e.from_party : e.actor_credential);
+  act.actor.user_id =
+      e.from + "/" + e.from_party;  // the peer and party; the user's claimed credential is not checked here
   act.actor.party_id = e.from_party;
   act.actor.party_state = peer_state;
   try {
     stepper_(db, act);
   } catch (const ServiceError& x) {
-    if (x.transition || x.kind == ErrorKind::Invalid || x.kind == ErrorKind::Conflict)
-      return refused("transition_refused", x.what());
-    if (x.kind == ErrorKind::Forbidden) return refused("not_authorised", x.what());
-    if (x.kind == ErrorKind::NotFound) return refused("case_unknown", x.what());
+    // The refusal names the step and the workflow's reason code, never the
+    // home case's id, state or open steps (§1). A store conflict is not a
+    // refusal: it fails the job, and the peer's retry meets the case anew.
+    if (x.transition) return refused("transition_refused", "the case refused " + event + ": " + why(*x.transition));
+    if (x.kind == ErrorKind::Invalid) return refused("transition_refused", "the case refused " + event + ": invalid");
+    if (x.kind == ErrorKind::Forbidden) return refused("not_authorised", "not this party's step on this case");
+    if (x.kind == ErrorKind::NotFound) return refused("case_unknown", "no case of this node goes by " + e.case_ref);
     throw;
   } catch (const Error& x) {
-    if (x.kind == ErrorKind::Forbidden) return refused("not_authorised", x.what());
-    if (x.kind == ErrorKind::NotFound) return refused("case_unknown", x.what());
+    if (x.kind == ErrorKind::Forbidden) return refused("not_authorised", "not this party's step on this case");
+    if (x.kind == ErrorKind::NotFound) return refused("case_unknown", "no case of this node goes by " + e.case_ref);
     throw;
   }
   return std::nullopt;
@@ -205,7 +244,12 @@ void FederationService::on_delivered(Store& db, const OutboxMessage& m, const js
       std::optional<std::string> case_id = db.fed().case_of_ref(m.case_ref);
       std::optional<Instant> at = parse_instant(receipt.value("delivered_at", ""));
       const std::string sent_by = json::parse(m.envelope)["body"].value("event", "");
-      if (case_id && at) clocks_(db, *case_id, sent_by, starts, *at);
+      // A receipt from the future moves nothing (a peer cannot stretch the
+      // addressee's days by post-dating it).
+      const Instant now = static_cast<Instant>(
+          std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count());
+      if (case_id && at && *at <= now + fed::kSignatureWindowSeconds) clocks_(db, *case_id, sent_by, starts, *at);
     }
   } catch (const std::exception&) {
     // The delivery stands; the clocks keep the time of the step that sent
