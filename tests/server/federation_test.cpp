@@ -50,6 +50,23 @@ struct Federation : FederationBase {
     fed::verify_receipt(receipt, cred.subject.signing_key, v, "NL", "DE");
   }
 
+  // DE's officer opens the case of examples/s01 (an EPOC to NL-MAILCO) and
+  // transmits it; returns the case's path on DE.
+  std::string transmitted_s01() {
+    json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+    auto de_http = client(de);
+    auto created = de_http.Post("/api/v1/cases", bearer("officer-de"),
+                                json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump(), "application/json");
+    EXPECT_TRUE(created && created->status == 201) << (created ? created->body : "no answer");
+    if (!created || created->status != 201) return "";
+    const std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
+    for (const char* e : {"submit", "mark_ready", "transmit"}) {
+      auto r = de_http.Post(path + "/events", bearer("officer-de"), json{{"event", e}}.dump(), "application/json");
+      EXPECT_TRUE(r && r->status == 200) << e << " " << (r ? r->body : "no answer");
+    }
+    return path;
+  }
+
   // A request from DE to NL signed by hand: an envelope and its HTTP signature.
   struct Crafted {
     std::string body;
@@ -145,18 +162,9 @@ TEST_F(Federation, APeerThatIsDownGetsItsMessageWhenItReturns) {
 TEST_F(Federation, AnOrderTransmittedOnItsHomeNodeReachesTheAddresseesNode) {
   nl_server = start(nl);
   de_server = start(de);
-  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
   auto de_http = client(de);
-  auto created = de_http.Post("/api/v1/cases", bearer("officer-de"),
-                              json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump(), "application/json");
-  ASSERT_TRUE(created);
-  ASSERT_EQ(created->status, 201) << created->body;
-  const std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
-  for (const char* e : {"submit", "mark_ready", "transmit"}) {
-    auto r = de_http.Post(path + "/events", bearer("officer-de"), json{{"event", e}}.dump(), "application/json");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 200) << e << " " << r->body;
-  }
+  const std::string path = transmitted_s01();
+  ASSERT_FALSE(HasFailure());
   auto nl_http = client(nl);
   json listed;
   ASSERT_TRUE(eventually([&] {
@@ -204,18 +212,9 @@ TEST_F(Federation, AnOrderTransmittedOnItsHomeNodeReachesTheAddresseesNode) {
 TEST_F(Federation, TheAddresseesAnswerIsAStepOnTheCaseAtHome) {
   nl_server = start(nl);
   de_server = start(de);
-  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
   auto de_http = client(de);
-  auto created = de_http.Post("/api/v1/cases", bearer("officer-de"),
-                              json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump(), "application/json");
-  ASSERT_TRUE(created);
-  ASSERT_EQ(created->status, 201) << created->body;
-  const std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
-  for (const char* e : {"submit", "mark_ready", "transmit"}) {
-    auto r = de_http.Post(path + "/events", bearer("officer-de"), json{{"event", e}}.dump(), "application/json");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 200) << e << " " << r->body;
-  }
+  const std::string path = transmitted_s01();
+  ASSERT_FALSE(HasFailure());
   auto nl_http = client(nl);
   json listed;
   ASSERT_TRUE(eventually([&] {
@@ -407,18 +406,9 @@ TEST_F(Federation, ANotifiedCaseNotifiesTheEnforcingStateAndTakesItsAnswer) {
 // when NL's signed receipt says it delivered the order — not at the step.
 TEST_F(Federation, ClocksRunFromTheReceiptNotFromSending) {
   de_server = start(de);
-  json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
   auto de_http = client(de);
-  auto created = de_http.Post("/api/v1/cases", bearer("officer-de"),
-                              json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump(), "application/json");
-  ASSERT_TRUE(created);
-  ASSERT_EQ(created->status, 201) << created->body;
-  const std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
-  for (const char* e : {"submit", "mark_ready", "transmit"}) {
-    auto r = de_http.Post(path + "/events", bearer("officer-de"), json{{"event", e}}.dump(), "application/json");
-    ASSERT_TRUE(r);
-    ASSERT_EQ(r->status, 200) << e << " " << r->body;
-  }
+  const std::string path = transmitted_s01();
+  ASSERT_FALSE(HasFailure());
   auto view = [&] { return json::parse(de_http.Get(path, bearer("officer-de"))->body); };
   const json sent = view();
   const std::string transmitted_at = sent["history"].back()["at"];
