@@ -88,7 +88,7 @@ struct FederationBase : ::testing::Test {
       cli_ok({"node", "init", "--keys", n->dir, "--id", n->id, "--state", n->state, "--endpoint", n->endpoint()});
     }
     cli_ok({"node", "certify", "--anchor", path("de-anchor"), "--node", de.dir + "/node.json", "--host",
-            "de-sta:issuing_authority", "--out", de.dir + "/credential.json"});
+            "de-sta:issuing_authority", "--host", "de-ca:central_authority", "--out", de.dir + "/credential.json"});
     cli_ok({"node", "certify", "--anchor", path("nl-anchor"), "--node", nl.dir + "/node.json", "--host",
             "NL-MAILCO:provider", "--host", "nl-ca:central_authority", "--out", nl.dir + "/credential.json"});
     // The ministries exchange anchors and node credentials, and each imports both.
@@ -113,6 +113,23 @@ struct FederationBase : ::testing::Test {
     httplib::Client c("127.0.0.1", n.port);
     c.set_read_timeout(20, 0);
     return c;
+  }
+
+  // DE's officer opens the case of examples/s01 (an EPOC to NL-MAILCO) and
+  // transmits it; returns the case's path on DE.
+  std::string transmitted_s01() {
+    json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
+    auto de_http = client(de);
+    auto created = de_http.Post("/api/v1/cases", bearer("officer-de"),
+                                json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump(), "application/json");
+    EXPECT_TRUE(created && created->status == 201) << (created ? created->body : "no answer");
+    if (!created || created->status != 201) return "";
+    const std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
+    for (const char* e : {"submit", "mark_ready", "transmit"}) {
+      auto r = de_http.Post(path + "/events", bearer("officer-de"), json{{"event", e}}.dump(), "application/json");
+      EXPECT_TRUE(r && r->status == 200) << e << " " << (r ? r->body : "no answer");
+    }
+    return path;
   }
 };
 

@@ -50,23 +50,6 @@ struct Federation : FederationBase {
     fed::verify_receipt(receipt, cred.subject.signing_key, v, "NL", "DE");
   }
 
-  // DE's officer opens the case of examples/s01 (an EPOC to NL-MAILCO) and
-  // transmits it; returns the case's path on DE.
-  std::string transmitted_s01() {
-    json request = json::parse(test::read_text(test::source_dir() + "/examples/s01-eu-subscriber-prosecutor.json"));
-    auto de_http = client(de);
-    auto created = de_http.Post("/api/v1/cases", bearer("officer-de"),
-                                json{{"request", request}, {"pathway", "P_EU_EPOC"}}.dump(), "application/json");
-    EXPECT_TRUE(created && created->status == 201) << (created ? created->body : "no answer");
-    if (!created || created->status != 201) return "";
-    const std::string path = "/api/v1/cases/" + json::parse(created->body)["id"].get<std::string>();
-    for (const char* e : {"submit", "mark_ready", "transmit"}) {
-      auto r = de_http.Post(path + "/events", bearer("officer-de"), json{{"event", e}}.dump(), "application/json");
-      EXPECT_TRUE(r && r->status == 200) << e << " " << (r ? r->body : "no answer");
-    }
-    return path;
-  }
-
   // A request from DE to NL signed by hand: an envelope and its HTTP signature.
   struct Crafted {
     std::string body;
@@ -227,8 +210,9 @@ TEST_F(Federation, TheAddresseesAnswerIsAStepOnTheCaseAtHome) {
   auto answer = [&](const json& body, const char* who = "provider-nl") {
     return nl_http.Post("/api/v1/federation/inbox/" + order + "/answer", bearer(who), body.dump(), "application/json");
   };
-  // Not an answer the workflow knows; not someone else's order.
-  auto bad = answer({{"event", "produce"}});
+  // Not an answer to an order (it answers a notification); not someone
+  // else's order.
+  auto bad = answer({{"event", "confirm_no_refusal"}});
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 422) << bad->body;
   auto other = nl_http.Post("/api/v1/federation/inbox/msg-0000/answer", bearer("provider-nl"),

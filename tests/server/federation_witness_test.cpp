@@ -102,6 +102,15 @@ TEST_F(Witnessing, DesCheckpointIsCosignedByNlAndAPolicyQuorumCountsIt) {
 TEST_F(Witnessing, AForkedCheckpointIsRefusedByNlAndKeptAsEvidence) {
   nl_server = start(nl);
   de_server = start(de);
+  ASSERT_FALSE(transmitted_s01().empty());
+  auto nl_http = client(nl);
+  std::string order;
+  ASSERT_TRUE(eventually([&] {
+    auto got = nl_http.Get("/api/v1/federation/inbox", bearer("provider-nl"));
+    if (!got || got->status != 200 || json::parse(got->body)["messages"].empty()) return false;
+    order = json::parse(got->body)["messages"][0]["id"];
+    return true;
+  }));
   grow_de_log();
   const std::string note = cosigned_de_checkpoint();
   const json de_card = node_card(de);
@@ -146,6 +155,13 @@ TEST_F(Witnessing, AForkedCheckpointIsRefusedByNlAndKeptAsEvidence) {
     return true;
   }));
   EXPECT_EQ(refused["reason"], "peer_suspended") << refused.dump();
+  // A person's act toward a suspended peer is not taken: the provider
+  // cannot answer DE's order now, and is told why.
+  auto answered = nl_http.Post("/api/v1/federation/inbox/" + order + "/answer", bearer("provider-nl"),
+                               json{{"event", "acknowledge"}}.dump(), "application/json");
+  ASSERT_TRUE(answered);
+  EXPECT_EQ(answered->status, 409) << answered->body;
+  EXPECT_NE(answered->body.find("peer_suspended"), std::string::npos) << answered->body;
   grow_de_log();  // NL's hello to DE waits
   ASSERT_TRUE(eventually([&] {
     for (const OutboxMessage& m : open_store(nl.db, StoreAccess::ReadOnly)->fed().outbox_for_case(""))

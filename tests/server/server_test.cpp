@@ -668,7 +668,15 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
       {"POST",
        "/api/v1/federation/inbox/msg-none/answer",
        {{"event", "acknowledge"}},
-       {401, 401, 403, 403, 403, 403, 404, 404, 403, 403, 403, 404}},
+       {401, 401, 403, 403, 404, 404, 404, 404, 403, 403, 403, 404}},
+      {"POST",
+       "/api/v1/federation/inbox/msg-none/productions",
+       json::object(),
+       {401, 401, 403, 403, 404, 404, 404, 403, 403, 403, 403, 404}},
+      {"POST",
+       "/api/v1/federation/inbox/msg-none/productions/m-none/files/0?offset=0",
+       json::object(),
+       {401, 401, 403, 403, 404, 404, 404, 403, 403, 403, 403, 404}},
       // Drafts: officers' own; a draft that is not one's own does not exist.
       {"POST",
        "/api/v1/drafts",
@@ -699,6 +707,9 @@ TEST_F(ServerTest, PermissionMatrixEveryRoleEveryEndpoint) {
     if (route.rfind("/api/v1/productions/nope/files/0", 0) == 0) route = "/api/v1/productions/{id}/files/{n}";
     if (route == "/api/v1/productions/nope") route = "/api/v1/productions/{id}";
     if (route == "/api/v1/federation/inbox/msg-none/answer") route = "/api/v1/federation/inbox/{id}/answer";
+    if (route == "/api/v1/federation/inbox/msg-none/productions") route = "/api/v1/federation/inbox/{id}/productions";
+    if (route.rfind("/api/v1/federation/inbox/msg-none/productions/m-none/files/0", 0) == 0)
+      route = "/api/v1/federation/inbox/{id}/productions/{manifest}/files/{n}";
     if (route.rfind("/api/v1/drafts/draft-none", 0) == 0) route = "/api/v1/drafts/{id}" + route.substr(25);
     route = route.substr(0, route.find('?'));
     covered.insert(row.method + " " + route);

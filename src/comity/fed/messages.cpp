@@ -35,7 +35,7 @@ namespace {
 constexpr const char* kEnvelopeType = "comity.fed.message/v1";
 constexpr const char* kReceiptType = "comity.fed.receipt/v1";
 
-constexpr std::array<std::string_view, 17> kKinds = {"peer.hello",
+constexpr std::array<std::string_view, 18> kKinds = {"peer.hello",
                                                      "order.transmit",
                                                      "notification.send",
                                                      "notification.answer",
@@ -44,6 +44,7 @@ constexpr std::array<std::string_view, 17> kKinds = {"peer.hello",
                                                      "objection",
                                                      "refusal",
                                                      "production.manifest",
+                                                     "production.chunk",
                                                      "production.complete",
                                                      "mla.transmit",
                                                      "mla.supplement.request",

@@ -24,6 +24,8 @@ void post_fed_hello(Node&, Call&);
 void get_fed_outbox(Node&, Call&);
 void get_fed_inbox(Node&, Call&);
 void post_fed_answer(Node&, Call&);
+void post_fed_production(Node&, Call&);
+void post_fed_chunk(Node&, Call&);
 
 // handlers_witness.cpp
 void post_witness_checkpoint(Node&, Call&);

@@ -405,11 +405,14 @@ void post_event(Node& node, Call& call) {
       const FederationService::CaseViews views{
           case_view_json(with_facts(r), Audience::Addressee, PartyRole::Provider, pack, now),
           r.notified ? case_view_json(with_facts(r), Audience::Enforcing, PartyRole::EnforcingAuthority, pack, now)
-                     : json()};
+                     : json(),
+          r.via_authorities
+              ? case_view_json(with_facts(r), Audience::Requested, PartyRole::RequestedCentralAuthority, pack, now)
+              : json()};
       const User& user = call.principal().user;
       const FederationService::Acting acting{std::string(role_name(user.role)) + ":" + user.id,
-                                             std::string(role_name(user.role)), ""};
-      sent = !node.federation->transmit_order(node.store, r, event, views, acting, now).empty();
+                                             std::string(role_name(user.role)), "", call.principal().party.id};
+      sent = !node.federation->send_for_step(node.store, r, event, views, acting, now).empty();
     }
   });
   if (sent) node.federation->wake();

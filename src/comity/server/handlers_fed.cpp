@@ -28,6 +28,11 @@ json outbox_json(const OutboxMessage& m) {
   return j;
 }
 
+FederationService::Acting acting_of(const Principal& who) {
+  return {std::string(role_name(who.user.role)) + ":" + who.user.id, std::string(role_name(who.user.role)), "",
+          who.party.id};
+}
+
 }  // namespace
 
 // A peer's message. Authentication is the request's HTTP signature, checked
@@ -144,9 +149,13 @@ void get_fed_inbox(Node& node, Call& call) {
     // The party's own answers to an order, each with the receipt the
     // order's node gave (delivered: the case took the step; refused: why).
     json answers = json::array();
-    if (m.kind == "order.transmit" || m.kind == "notification.send")
+    // Evidence chunks are not acts a person reads; their production's
+    // progress is the offer's answer.
+    if (m.kind == "production.chunk") continue;
+    if (m.kind == "order.transmit" || m.kind == "notification.send" || m.kind == "mla.transmit")
       for (const OutboxMessage& a : db->fed().outbox_for_case(m.case_ref))
-        if (a.peer == m.peer && json::parse(a.envelope).value("from_party", "") == call.principal().party.id)
+        if (a.peer == m.peer && a.kind != "production.chunk" &&
+            json::parse(a.envelope).value("from_party", "") == call.principal().party.id)
           answers.push_back(outbox_json(a));
     out.push_back({{"answers", std::move(answers)},
                    {"id", m.id},
@@ -163,8 +172,10 @@ void get_fed_inbox(Node& node, Call& call) {
 }
 
 // A party's answer to what a peer delivered to it: the addressee's to an
-// order (acknowledge, report_inability, object), the enforcing authority's
-// to a notification (confirm_no_refusal, refuse) — the step it takes on the
+// order (acknowledge, report_inability, object, produce), the enforcing
+// authority's to a notification (confirm_no_refusal, refuse), the requested
+// central authority's to an MLA request (receive, accept, refuse,
+// request_supplement, return_evidence) — the step it takes on the
 // case at home, queued back to the node it came from, whose case takes it
 // with every guard of a local step or refuses it with a signed
 // transition_refused receipt (rule 7). Another party's message, or one that
@@ -176,14 +187,15 @@ void post_fed_answer(Node& node, Call& call) {
   refuse_unknown_fields(body, {"event", "reason", "ground"}, errors);
   if (!body.contains("event") || !body["event"].is_string() ||
       !FederationService::is_answer_event(body["event"].get<std::string>()))
-    errors.push_back({"$.event", "acknowledge, report_inability, object, confirm_no_refusal or refuse"});
+    errors.push_back({"$.event",
+                      "acknowledge, report_inability, object, produce, confirm_no_refusal, refuse, receive, accept, "
+                      "request_supplement or return_evidence"});
   for (const char* k : {"reason", "ground"})
     if (body.contains(k) && (!body[k].is_string() || body[k].get<std::string>().size() > 4000))
       errors.push_back({std::string("$.") + k, "a string of at most 4000 bytes"});
   if (!errors.empty()) body_does_not_match(std::move(errors));
   const Principal& who = call.principal();
-  const FederationService::Acting acting{std::string(role_name(who.user.role)) + ":" + who.user.id,
-                                         std::string(role_name(who.user.role)), ""};
+  const FederationService::Acting acting = acting_of(who);
   json doc;
   node.durably([&] {
     doc =
@@ -195,6 +207,47 @@ void post_fed_answer(Node& node, Call& call) {
       safe_dump(
           json{{"message", doc["id"]}, {"kind", doc["kind"]}, {"case_ref", doc["case_ref"]}, {"state", "pending"}}),
       202);
+}
+
+// Evidence for an order or an MLA request a peer delivered to the caller's
+// party: the signed manifest of a production (its files sealed to the
+// issuing side's keys, its case the message's case_ref), sent home in the
+// case's stream (docs/federation.md §3, "Evidence").
+void post_fed_production(Node& node, Call& call) {
+  FederationService& fed = node.federated();
+  json manifest = json_body(call.req);
+  const FederationService::Acting acting = acting_of(call.principal());
+  json out;
+  node.durably([&] {
+    out =
+        fed.offer_production(node.store, call.param(0), call.principal().party.id, manifest, acting, node.clock.now());
+  });
+  fed.wake();
+  call.res.send_json(safe_dump(out), 201);
+}
+
+// One chunk of a file's ciphertext at ?offset=N (at most 1 MiB; resumable
+// at the offset a refusal names), queued home in messages of at most
+// 512 KiB.
+void post_fed_chunk(Node& node, Call& call) {
+  FederationService& fed = node.federated();
+  if (!media_type_is(call.req.header("Content-Type"), "application/octet-stream"))
+    throw Error(ErrorKind::UnsupportedMediaType, "send the ciphertext as application/octet-stream",
+                {{"$header.Content-Type", "application/octet-stream"}});
+  const std::string offset_text = call.req.param("offset"), file_text = call.param(2);
+  if (!small_decimal(offset_text))
+    throw Error(ErrorKind::Malformed, "offset must be the byte offset the chunk starts at",
+                {{"$query.offset", "a non-negative integer"}});
+  if (!small_decimal(file_text) || file_text.size() > 6)
+    throw Error(ErrorKind::NotFound, "no file " + file_text, {{"$path.n", "a file's index in the manifest"}});
+  const FederationService::Acting acting = acting_of(call.principal());
+  json out;
+  node.durably([&] {
+    out = fed.offer_chunk(node.store, call.param(0), call.principal().party.id, call.param(1), std::stoll(file_text),
+                          std::stoull(offset_text), call.req.body, acting, node.clock.now());
+  });
+  fed.wake();
+  call.res.send_json(safe_dump(out), 202);
 }
 
 }  // namespace comity::handlers

@@ -81,20 +81,42 @@ Node::Node(const PackRegistry& p, Store& s, const Clock& c, ServerOptions o)
     // Rule 7: an answer from a peer's party is a step on the case here,
     // taken only by the party the law sends the act to — the provider the
     // order is addressed to; an enforcing authority of the counterpart State
-    // of a notified case — once the order was transmitted, with every guard
-    // a local step has (docs/federation.md §3).
+    // of a notified case; the central authority of the requested State of a
+    // request between authorities — once the order was transmitted, with
+    // every guard a local step has (docs/federation.md §3).
     federation->set_case_stepper([this](Store& db, const FederationService::CaseAct& act) {
       COMITY_ASSERT(&db == &store, "case acts are taken on the writer");
       std::optional<CaseRecord> r = db.cases().load_case(act.case_id);
       if (!r) throw Error(ErrorKind::NotFound, "no case " + act.case_id);
-      const bool theirs = act.actor.role == PartyRole::Provider
-                              ? r->provider_party_id == act.actor.party_id
-                              : act.actor.role == PartyRole::EnforcingAuthority && r->notified &&
-                                    act.actor.party_state == r->counterpart_state;
+      bool theirs = false;
+      switch (act.actor.role) {
+        case PartyRole::Provider: theirs = !r->via_authorities && r->provider_party_id == act.actor.party_id; break;
+        case PartyRole::EnforcingAuthority:
+          theirs = r->notified && act.actor.party_state == r->counterpart_state;
+          break;
+        case PartyRole::CentralAuthority:
+          theirs = r->via_authorities && act.actor.party_state == r->counterpart_state;
+          break;
+        default: break;
+      }
       if (!theirs || !was_transmitted(r->c))
         throw Error(ErrorKind::Forbidden, act.actor.party_id + " is not a party this case's order was sent to");
       cases.step(act.case_id, act.event, act.actor, act.reason, {}, nullptr, act.ground);
     });
+    // Evidence a peer's party sends for a case here lands in this node's
+    // vault as a local upload does; a node without a vault refuses it.
+    if (evidence)
+      federation->set_evidence_sink({[this](Store& db, const std::string& case_id, const std::string& case_ref,
+                                            const json& manifest, const Actor& actor) {
+                                       COMITY_ASSERT(&db == &store, "evidence is registered on the writer");
+                                       evidence->register_from_peer(db, case_id, case_ref, manifest, actor,
+                                                                    *trusted(db));
+                                     },
+                                     [this](Store& db, const std::string& case_id, const std::string& manifest_id,
+                                            int64_t file, uint64_t offset, std::string_view bytes, const Actor& actor) {
+                                       COMITY_ASSERT(&db == &store, "evidence is received on the writer");
+                                       evidence->receive_chunk(db, case_id, manifest_id, file, offset, bytes, actor);
+                                     }});
     federation->set_receipt_clocks([this](Store& db, const std::string& case_id, const std::string& sent_by,
                                           std::string_view starts, Instant delivered_at) {
       COMITY_ASSERT(&db == &store, "clocks move on the writer");

@@ -19,7 +19,8 @@ ServiceError invalid(const std::string& path, const std::string& message) {
 }
 
 bool executing(const CaseRecord& r) {
-  return r.c.state == "transmitted" || r.c.state == "acknowledged" || r.c.state == "produced";
+  return r.c.state == "transmitted" || r.c.state == "acknowledged" || r.c.state == "produced" ||
+         r.c.state == "executing";  // an MLA request the requested State executes
 }
 
 }  // namespace
@@ -40,9 +41,14 @@ Production EvidenceService::register_production(std::string_view case_id, const 
   // A case the actor may not see does not exist for it.
   if (!r || actor.role != PartyRole::Provider || actor.party_id != r->provider_party_id || !was_transmitted(r->c))
     throw ServiceError(ErrorKind::NotFound, "no case " + std::string(case_id));
-  if (!executing(*r))
+  return register_checked(store_, *r, r->id, manifest, actor, trust);
+}
+
+Production EvidenceService::register_checked(Store& db, const CaseRecord& r, std::string_view case_name,
+                                             const json& manifest, const Actor& actor, const trust::TrustStore& trust) {
+  if (!executing(r))
     throw ServiceError(ErrorKind::Conflict,
-                       "evidence is produced while the order is executed, not in state " + r->c.state);
+                       "evidence is produced while the order is executed, not in state " + r.c.state);
   const Instant now = clock_.now();
   trust::VerifiedManifest v;
   try {
@@ -54,16 +60,19 @@ Production EvidenceService::register_production(std::string_view case_id, const 
     throw se;
   }
   const trust::Manifest& m = v.manifest;
-  if (m.provider != r->provider_party_id)
-    throw invalid("$.provider", "the case's provider is " + r->provider_party_id + ", not " + m.provider);
-  if (m.case_id != r->id) throw invalid("$.case", "the manifest is for case " + m.case_id + ", not " + r->id);
-  if (!r->signed_order_id.empty()) {
-    if (m.order_id != r->signed_order_id)
-      throw invalid("$.order", "the case's order is " + r->signed_order_id + ", not " + m.order_id);
+  // An MLA request may name no registered provider: then the data's
+  // provider is whoever the requested State obtained it from, as signed.
+  if ((!r.via_authorities || !r.provider_party_id.empty()) && m.provider != r.provider_party_id)
+    throw invalid("$.provider", "the case's provider is " + r.provider_party_id + ", not " + m.provider);
+  if (m.case_id != case_name)
+    throw invalid("$.case", "the manifest is for case " + m.case_id + ", not " + std::string(case_name));
+  if (!r.signed_order_id.empty()) {
+    if (m.order_id != r.signed_order_id)
+      throw invalid("$.order", "the case's order is " + r.signed_order_id + ", not " + m.order_id);
     // Only the requesting side may be able to open the evidence: the keys of
     // the order's signers and of their authorities.
     std::set<std::string> allowed;
-    const json verification = json::parse(r->order_verification_json);
+    const json verification = json::parse(r.order_verification_json);
     for (const auto& sig : verification["signatures"])
       for (const auto& link : sig["chain"])
         if (link["level"] != "anchor" && link.contains("encryption_key"))
@@ -75,13 +84,13 @@ Production EvidenceService::register_production(std::string_view case_id, const 
   }
   Production p;
   p.id = "ev-" + ids_.next();
-  p.case_id = r->id;
+  p.case_id = r.id;
   p.manifest_id = m.id;
   p.manifest_json = manifest.dump();
   p.verification_json = trust::chain_json(v.chain).dump();
   p.created_at = now;
   int days = holding_days_;
-  auto request = json::parse(r->request_json, nullptr, false);
+  auto request = json::parse(r.request_json, nullptr, false);
   if (request.is_object() && request.contains("retention_period_days") &&
       request["retention_period_days"].is_number_integer())
     days = std::min<int>(days, request["retention_period_days"].get<int>());
@@ -91,12 +100,59 @@ Production EvidenceService::register_production(std::string_view case_id, const 
         {static_cast<int64_t>(i), m.files[i].name, m.files[i].ciphertext_bytes, m.files[i].ciphertext_sha256, false});
   json payload = {{"production", p.id}, {"case", p.case_id}, {"manifest_sha256", sha256_hex(p.manifest_json)}};
   try {
-    store_.put_production(p, audit(actor, "register_production", p.id, payload.dump()));
+    db.put_production(p, audit(actor, "register_production", p.id, payload.dump()));
   } catch (const StoreError& e) {
     if (e.code == StoreError::Code::Conflict) throw ServiceError(ErrorKind::Conflict, e.what());
     throw;
   }
   return p;
+}
+
+Production EvidenceService::register_from_peer(Store& db, std::string_view case_id, std::string_view case_ref,
+                                               const json& manifest, const Actor& actor,
+                                               const trust::TrustStore& trust) {
+  std::optional<CaseRecord> r = db.load_case(case_id);
+  if (!r || !was_transmitted(r->c)) throw ServiceError(ErrorKind::NotFound, "no case goes by " + std::string(case_ref));
+  const std::string text = manifest.dump();
+  for (const Production& p : db.productions_for_case(r->id))
+    if (p.manifest_json == text) return p;  // sent again: taken once
+  return register_checked(db, *r, case_ref, manifest, actor, trust);
+}
+
+void EvidenceService::receive_chunk(Store& db, std::string_view case_id, std::string_view manifest_id, int64_t index,
+                                    uint64_t offset, std::string_view bytes, const Actor& actor) {
+  std::optional<Production> found;
+  for (Production& p : db.productions_for_case(case_id))
+    if (p.manifest_id == manifest_id) found = std::move(p);
+  if (!found) throw invalid("$.body.manifest", "a production the case holds");
+  const Production& p = *found;
+  if (p.deleted_at) throw ServiceError(ErrorKind::Gone, "the production was deleted (" + p.deletion_reason + ")");
+  if (index < 0 || index >= static_cast<int64_t>(p.files.size()))
+    throw invalid("$.body.file", "a file of the manifest");
+  const ProductionFile& f = p.files[static_cast<size_t>(index)];
+  if (f.complete) throw ServiceError(ErrorKind::Conflict, "the file is complete");
+  const uint64_t have = vault_.size(p.id, index);
+  // An attempt whose receipt was lost may have written these bytes already
+  // (the vault is written before the receiving transaction commits).
+  if (offset > have || offset + bytes.size() < have)
+    throw ServiceError(ErrorKind::Conflict, "the file continues at offset " + std::to_string(have),
+                       {{"$.body.offset", std::to_string(have)}});
+  if (offset + bytes.size() > f.ciphertext_bytes)
+    throw invalid("$.body.bytes", "at most the manifest's " + std::to_string(f.ciphertext_bytes) + " bytes");
+  const UploadSlot slot{p.id, index, f.ciphertext_bytes, f.ciphertext_sha256};
+  ChunkOutcome out;
+  const std::string_view rest = bytes.substr(have - offset);
+  if (rest.empty()) {
+    out.received = have;
+    out.complete = have == f.ciphertext_bytes;
+    if (out.complete && vault_.sha256(p.id, index) != f.ciphertext_sha256) {
+      vault_.truncate(p.id, index);
+      throw invalid("$.body.data", "the file's SHA-256 is not the manifest's");
+    }
+  } else {
+    out = write_chunk(slot, have, rest);
+  }
+  if (out.complete) record_complete(db, slot, actor);
 }
 
 std::pair<Production, CaseRecord> EvidenceService::visible(Store& db, std::string_view production_id,

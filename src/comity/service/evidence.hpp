@@ -51,6 +51,25 @@ class EvidenceService {
   Production register_production(std::string_view case_id, const nlohmann::json& manifest, const Actor& actor,
                                  const trust::TrustStore& trust);
 
+  // The home side of evidence between nodes (docs/federation.md §3): a
+  // production a peer's party sent for case `case_id`, checked as
+  // register_production checks one (signer, order, recipients, the case
+  // being executed) except that the manifest names the case by `case_ref`,
+  // the name the case goes by between nodes; the caller has checked that
+  // `actor` is the party the order or request was sent to. Written through
+  // `db` (the receiving transaction). A manifest sent again (its id already
+  // registered for the case, with the same signed text) is taken as done.
+  Production register_from_peer(Store& db, std::string_view case_id, std::string_view case_ref,
+                                const nlohmann::json& manifest, const Actor& actor, const trust::TrustStore& trust);
+  // Bytes of file `index` of the production registered under `manifest_id`
+  // on case `case_id`, at `offset`: appended to the vault where its bytes
+  // end (bytes already there from an attempt whose commit was lost are not
+  // written twice); the last is checked against the manifest's SHA-256 and
+  // the file marked complete through `db`. Throws as prepare_upload and
+  // write_chunk do (NotFound, Gone, Conflict at another offset, Invalid).
+  void receive_chunk(Store& db, std::string_view case_id, std::string_view manifest_id, int64_t index, uint64_t offset,
+                     std::string_view bytes, const Actor& actor);
+
   // Uploading a chunk, in three steps so that a server reads on a read
   // connection, writes the bytes outside any store lock, and commits only
   // the completion:
@@ -102,6 +121,10 @@ class EvidenceService {
   // A production and its case, if `actor` is the case's provider (for
   // Role::Provider) or of the requesting party; NotFound otherwise.
   std::pair<Production, CaseRecord> visible(Store& db, std::string_view production_id, const Actor& actor);
+  // register_production's checks and write for case `r`, whose manifest
+  // names it `case_name`, through `db`.
+  Production register_checked(Store& db, const CaseRecord& r, std::string_view case_name,
+                              const nlohmann::json& manifest, const Actor& actor, const trust::TrustStore& trust);
   AuditEntry audit(const Actor& actor, std::string_view action, std::string_view object,
                    std::string_view payload) const;
 

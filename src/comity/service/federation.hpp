@@ -147,29 +147,43 @@ class FederationService {
     std::string audit_name;  // the audit entry's actor ("officer:u-1")
     std::string role;        // the user's role, as the envelope's actor_role
     std::string credential;  // the user's credential id, "" when the user has none
+    std::string party;       // the user's party (a central authority transmits an MLA request as its own)
   };
   // What the parties of a case would read of it on this node
-  // (case_view_json): the addressee's (Audience::Addressee) and the
-  // enforcing authority's (Audience::Enforcing).
+  // (case_view_json): the addressee's (Audience::Addressee), the enforcing
+  // authority's (Audience::Enforcing) and the requested central
+  // authority's (Audience::Requested).
   struct CaseViews {
-    nlohmann::json addressee, enforcing;
+    nlohmann::json addressee, enforcing, requested;
   };
-  // When `event` on case `r` transmits an order (transmit or
-  // transmit_emergency on a case addressed to a provider), queues in `db`'s
-  // open transaction — the step's — what the law sends to peers, and
-  // returns the envelopes: to the peer that speaks for the provider, an
-  // order.transmit with the addressee's view narrowed to what the order is
-  // (pathway, workflow, States, the order's terms, its certificate and
-  // signed order; Reg. 2023/1543 Art 9); and in a notified case, to the
-  // peer of the counterpart State that speaks for an enforcing authority, a
-  // notification.send with the notified copy (the request and the signed
-  // order; Art 8(1), (3)), queued first. Never the home case's id, log,
-  // history or state. Records the case's case_ref (fed_case_refs) so the
-  // answers find it. Empty when no peer is concerned. Throws Error{Invalid}
-  // when this node does not host the requesting party, so the step is not
-  // taken.
-  std::vector<nlohmann::json> transmit_order(Store& db, const CaseRecord& r, std::string_view event,
-                                             const CaseViews& views, const Acting& acting, Instant now);
+  // What step `event` on case `r` sends to peers, queued in `db`'s open
+  // transaction — the step's — and returned as the envelopes (empty when no
+  // peer is concerned):
+  //   transmit, transmit_emergency on an order to a provider: to the peer
+  //     that speaks for the provider, an order.transmit with the
+  //     addressee's view narrowed to what the order is (pathway, workflow,
+  //     States, the order's terms, its certificate and signed order;
+  //     Reg. 2023/1543 Art 9); and in a notified case, to the peer of the
+  //     counterpart State that speaks for its central authority, a
+  //     notification.send with the notified copy (the request and the
+  //     signed order; Art 8(1), (3)), queued first;
+  //   transmit on a case between authorities (MLA, EIO, Budapest Chapter
+  //     III): to the peer of the requested State that speaks for its
+  //     central authority, an mla.transmit with the request, the signed
+  //     order and the pathway (the requested central authority's view),
+  //     from the transmitting central authority's own party;
+  //   provide_supplement: mla.supplement.provide with the officer's answer
+  //     to the requested central authority the request went to (the reason
+  //     is the supplement; workflows.yaml gives it to the requested side);
+  //   clarify: a clarify to the addressee (Art 10(6) [U]);
+  //   withdraw: a withdraw to every party the case was sent to (no reason:
+  //     the reason stays with the issuing side).
+  // Never the home case's id, log, history or state. Records the case's
+  // case_ref (fed_case_refs) so the answers find it. Throws Error{Invalid}
+  // when this node does not host the sending party, or a notified order's
+  // enforcing authority has no peer, so the step is not taken.
+  std::vector<nlohmann::json> send_for_step(Store& db, const CaseRecord& r, std::string_view event,
+                                            const CaseViews& views, const Acting& acting, Instant now);
   // Rule 7: a peer's act on a case homed here, as a step of the case
   // service. `actor` is the peer's party (role from the envelope, State the
   // peer's); the step runs on the writer inside the receiving transaction.
@@ -194,17 +208,66 @@ class FederationService {
 
   // A party's answer to what a peer delivered to it here: `party`'s user
   // takes `event` on inbox message `message_id` — on an order.transmit, the
-  // addressee's acknowledge, report_inability or object; on a
+  // addressee's acknowledge, report_inability, object or produce; on a
   // notification.send, the enforcing authority's confirm_no_refusal or
-  // refuse — with `reason` and `ground` as the home node's workflow asks,
-  // queued in `db`'s open transaction back to the node it came from (as
-  // ack, inability, objection or notification.answer). The home node's case
-  // takes the step (rule 7) or refuses it with a transition_refused receipt,
-  // which the outbox keeps. Throws Error{NotFound} for a message that is not
-  // such an act delivered to `party`, Error{Invalid} at $.event for a step
-  // that does not answer it.
+  // refuse; on an mla.transmit, the requested central authority's receive,
+  // accept, refuse, request_supplement or return_evidence — with `reason`
+  // and `ground` as the home node's workflow asks, queued in `db`'s open
+  // transaction back to the node it came from (as ack, inability,
+  // objection, production.complete, notification.answer, mla.execution,
+  // refusal or mla.supplement.request). The home node's case takes the
+  // step (rule 7) or refuses it with a transition_refused receipt, which
+  // the outbox keeps. Throws Error{NotFound} for a message that is not such
+  // an act delivered to `party` (or not to this user's role),
+  // Error{Invalid} at $.event for a step that does not answer it.
   nlohmann::json answer(Store& db, const std::string& message_id, const std::string& party, std::string_view event,
                         std::string_view reason, std::string_view ground, const Acting& acting, Instant now);
+
+  // Evidence from the answering side (docs/federation.md §3, "Evidence"):
+  // the addressee of an order.transmit, or the requested central authority
+  // of an mla.transmit, hands this node the signed manifest of a production
+  // and then its files' ciphertext, sealed to the issuing side's keys, and
+  // this node sends them home in the case's stream: a production.manifest,
+  // then production.chunk messages of at most kFedChunkBytes each. This
+  // node keeps ciphertext only, in its outbox, and opens nothing.
+  //
+  // offer_production: the manifest must parse (trust::parse_manifest) and
+  // name the message's case_ref as its case; the home node checks its
+  // signature, order and recipients. Throws Error{NotFound} as answer()
+  // does, Error{Invalid} at the member, Error{Conflict} when a manifest of
+  // that id was sent for the case. Returns the manifest's files with the
+  // bytes queued so far (all 0).
+  static constexpr size_t kFedChunkBytes = 512 * 1024;
+  static constexpr size_t kMaxChunkOffer = 1 << 20;  // what one offer_chunk takes
+  nlohmann::json offer_production(Store& db, const std::string& message_id, const std::string& party,
+                                  const nlohmann::json& manifest, const Acting& acting, Instant now);
+  // offer_chunk: `bytes` of file `file` of production `manifest_id` at
+  // `offset`, which must be where the file's queued bytes end (Conflict
+  // otherwise, with the offset to go on from); never past the manifest's
+  // size (Invalid at $body). On the file's last byte, the ciphertext queued
+  // must have the manifest's SHA-256 (Invalid otherwise: the file cannot
+  // be completed, and a new manifest must be sent). Returns
+  // {"queued_bytes", "complete"}.
+  nlohmann::json offer_chunk(Store& db, const std::string& message_id, const std::string& party,
+                             const std::string& manifest_id, int64_t file, uint64_t offset, std::string_view bytes,
+                             const Acting& acting, Instant now);
+  // The home side of evidence: a production.manifest or production.chunk
+  // from the party a case's order or request was sent to, taken on the
+  // writer inside the receiving transaction. `manifest` registers the
+  // production on case `case_id` (the manifest names `case_ref`);
+  // `chunk` appends bytes at an offset of a file of the production the
+  // case holds under that manifest id. Each throws as EvidenceService
+  // does (ServiceError with the member), which refuses the message. Set
+  // once before serving.
+  struct EvidenceSink {
+    std::function<void(Store& db, const std::string& case_id, const std::string& case_ref,
+                       const nlohmann::json& manifest, const Actor& actor)>
+        manifest;
+    std::function<void(Store& db, const std::string& case_id, const std::string& manifest_id, int64_t file,
+                       uint64_t offset, std::string_view bytes, const Actor& actor)>
+        chunk;
+  };
+  void set_evidence_sink(EvidenceSink sink) { evidence_ = std::move(sink); }
   // Whether `event` answers any act a peer sends (the route's first check).
   static bool is_answer_event(std::string_view event);
 
@@ -277,6 +340,10 @@ class FederationService {
   // since anyone may submit one). Such a peer is suspended: its messages
   // are refused as peer_suspended and none are sent to it.
   static bool log_forked(Store& db, const fed::Peer& p);
+  // Throws Error{Conflict, reason peer_suspended} when `peer_id` is a
+  // listed peer whose log forked: a user's act that would send it
+  // something is not taken (a node's own messages wait instead).
+  void refuse_if_suspended(Store& db, const std::string& peer_id);
   // Never throws: whatever goes wrong is the outcome (retried).
   Outcome attempt(const OutboxMessage& m, const fed::PeerList* list, const trust::TrustStore& trust,
                   PeerTransport& transport, Instant now) noexcept;
@@ -296,6 +363,14 @@ class FederationService {
                                                            const std::string& peer_state, Instant now);
   std::optional<std::pair<std::string, std::string>> apply_case_act(Store& db, const fed::Envelope& e,
                                                                     const std::string& peer_state);
+  // A production.manifest or production.chunk, from the party the case's
+  // order or request was sent to (federation_evidence.cpp).
+  std::optional<std::pair<std::string, std::string>> apply_evidence(Store& db, const fed::Envelope& e,
+                                                                    const std::string& peer_state);
+  // The order.transmit or mla.transmit `message_id` delivered here to
+  // `party`, if `acting` holds the role that answers it; NotFound otherwise.
+  InboxMessage answerable_order(Store& db, const std::string& message_id, const std::string& party,
+                                const Acting& acting);
   // The clocks that run from `m`'s delivery (set_receipt_clocks); a
   // failure there leaves the delivery recorded.
   void on_delivered(Store& db, const OutboxMessage& m, const nlohmann::json& receipt) noexcept;
@@ -308,6 +383,7 @@ class FederationService {
   const std::chrono::milliseconds send_lease_;
   CaseStepper stepper_;
   ReceiptClocks clocks_;
+  EvidenceSink evidence_;
   std::mutex mu_;                               // the cached peer list
   std::shared_ptr<const fed::PeerList> peers_;  // guarded by mu_
   std::mutex run_mu_;

@@ -1,9 +1,12 @@
 // The case acts that travel between nodes (docs/federation.md §1, §3 rule 7):
 // what a home node sends when a step transmits an order — the order to the
 // addressee's node and, in a notified case, the notified copy to the
-// enforcing State's node — and what comes back: the addressee's and the
-// enforcing authority's answers, each taken on the case at home as that
-// party's step, with every guard a local step has.
+// enforcing State's node — or an MLA request to the requested central
+// authority's node, and the later acts of the issuing side (a supplement,
+// a clarification, a withdrawal); and what comes back: the addressee's, the
+// enforcing authority's and the requested central authority's answers,
+// each taken on the case at home as that party's step, with every guard a
+// local step has. Evidence between nodes is in federation_evidence.cpp.
 //
 // What crosses is narrowed here, member by member, from the view the party
 // would read on the home node (service/case_view.cpp): a node never receives
@@ -12,6 +15,7 @@
 // home node — never leaves.
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 
 #include "comity/service/federation.hpp"
 #include "comity/util/jcs.hpp"
@@ -31,12 +35,21 @@ struct AnswerKind {
   std::string_view kind, event;
   PartyRole role;
 };
+// A central authority's user holds the central_authority role; the home
+// case takes its step as the requested side's, its State being the
+// counterpart (CaseService: acting_role).
 constexpr AnswerKind kAnswers[] = {
     {"order.transmit", "ack", "acknowledge", PartyRole::Provider},
     {"order.transmit", "inability", "report_inability", PartyRole::Provider},
     {"order.transmit", "objection", "object", PartyRole::Provider},
+    {"order.transmit", "production.complete", "produce", PartyRole::Provider},
     {"notification.send", "notification.answer", "confirm_no_refusal", PartyRole::EnforcingAuthority},
     {"notification.send", "notification.answer", "refuse", PartyRole::EnforcingAuthority},
+    {"mla.transmit", "mla.execution", "receive", PartyRole::CentralAuthority},
+    {"mla.transmit", "mla.execution", "accept", PartyRole::CentralAuthority},
+    {"mla.transmit", "refusal", "refuse", PartyRole::CentralAuthority},
+    {"mla.transmit", "mla.supplement.request", "request_supplement", PartyRole::CentralAuthority},
+    {"mla.transmit", "mla.execution", "return_evidence", PartyRole::CentralAuthority},
 };
 
 // `view` narrowed to `members`.
@@ -76,6 +89,15 @@ Refusal refused(const char* code, std::string detail) {
 
 }  // namespace
 
+void FederationService::refuse_if_suspended(Store& db, const std::string& peer_id) {
+  std::shared_ptr<const fed::PeerList> list = peers(db);
+  if (!list) return;
+  for (const fed::Peer& p : list->peers)
+    if (p.id == peer_id && log_forked(db, p))
+      throw Error(ErrorKind::Conflict, "the node " + peer_id + " is suspended (its log forked): nothing is sent to it",
+                  {}, "peer_suspended");
+}
+
 bool FederationService::is_answer_event(std::string_view event) {
   return std::any_of(std::begin(kAnswers), std::end(kAnswers), [&](const AnswerKind& a) { return a.event == event; });
 }
@@ -85,13 +107,74 @@ std::string FederationService::case_ref_of(const std::string& case_id) const {
   return "fc-" + sha256_hex(std::string_view(reinterpret_cast<const char*>(sig.data()), sig.size())).substr(0, 32);
 }
 
-std::vector<json> FederationService::transmit_order(Store& db, const CaseRecord& r, std::string_view event,
-                                                    const CaseViews& views, const Acting& acting, Instant now) {
+std::vector<json> FederationService::send_for_step(Store& db, const CaseRecord& r, std::string_view event,
+                                                   const CaseViews& views, const Acting& acting, Instant now) {
   std::vector<json> sent;
-  if (r.via_authorities || r.provider_party_id.empty() || (event != "transmit" && event != "transmit_emergency"))
-    return sent;
+  const bool transmit = event == "transmit" || event == "transmit_emergency";
+  const bool follow_up = event == "provide_supplement" || event == "clarify" || event == "withdraw";
+  if (!transmit && !follow_up) return sent;
   std::shared_ptr<const fed::PeerList> list = peers(db);
   if (!list) return sent;
+  const std::string case_ref = case_ref_of(r.id);
+  auto message = [&](const std::string& to, const std::string& from_party, const std::string& party, const char* kind,
+                     json body) {
+    refuse_if_suspended(db, to);
+    fed::Envelope e;
+    e.to = to;
+    e.from_party = from_party;
+    e.to_party = party;
+    e.case_ref = case_ref;
+    e.kind = kind;
+    e.actor_role = acting.role;
+    e.actor_credential = acting.credential;
+    e.body = std::move(body);
+    sent.push_back(queue(db, e, acting.audit_name, now));
+  };
+  if (follow_up) {
+    // To whom the case was sent (its first messages), each once.
+    std::vector<std::tuple<std::string, std::string, std::string, std::string>> sent_to;  // peer, from, to, kind
+    for (const OutboxMessage& m : db.fed().outbox_for_case(case_ref)) {
+      if (m.kind != "order.transmit" && m.kind != "notification.send" && m.kind != "mla.transmit") continue;
+      const json env = json::parse(m.envelope);
+      sent_to.emplace_back(m.peer, env.value("from_party", ""), env.value("to_party", ""), m.kind);
+    }
+    for (const auto& [peer, from_party, party, kind] : sent_to) {
+      if (event == "withdraw")
+        message(peer, from_party, party, "withdraw", {{"event", event}});
+      else if (event == "clarify" && kind == "order.transmit")
+        message(peer, from_party, party, "clarify", {{"event", event}});
+      else if (event == "provide_supplement" && kind == "mla.transmit")
+        message(peer, from_party, party, "mla.supplement.provide",
+                {{"event", event}, {"supplement", r.c.history.empty() ? "" : r.c.history.back().reason}});
+    }
+    return sent;
+  }
+  if (r.via_authorities) {
+    // Authority to authority: the requested State's central authority.
+    const fed::Peer* requested = nullptr;
+    std::string requested_party;
+    for (const fed::Peer& p : list->peers)
+      if (p.state == r.counterpart_state && !requested)
+        for (const trust::HostedParty& h : p.speaks_for)
+          if (h.kind == "central_authority") {
+            requested = &p;
+            requested_party = h.party;
+            break;
+          }
+    if (!requested) return sent;
+    if (!me_.hosts(acting.party))
+      throw Error(ErrorKind::Invalid,
+                  "this node does not host " + acting.party + ", so it cannot transmit for it to a peer",
+                  {{"$.event", "a step of a party this node hosts"}});
+    db.fed().add_case_ref(case_ref, r.id, now);
+    json request = narrowed(views.requested,
+                            {"pathway", "workflow", "requesting_state", "counterpart_state", "order", "signed_order"});
+    request["request"] = json::parse(r.request_json);  // the requested side reads the request (case_view_text)
+    message(requested->id, acting.party, requested_party, "mla.transmit",
+            {{"event", event}, {"request", std::move(request)}});
+    return sent;
+  }
+  if (r.provider_party_id.empty()) return sent;
   const fed::Peer* addressee = nullptr;
   const fed::Peer* enforcing = nullptr;
   std::string enforcing_party;
@@ -117,31 +200,19 @@ std::vector<json> FederationService::transmit_order(Store& db, const CaseRecord&
     throw Error(ErrorKind::Invalid,
                 "this node does not host " + r.requesting_party_id + ", so it cannot transmit for it to a peer",
                 {{"$.event", "a step of a party this node hosts"}});
-  const std::string case_ref = case_ref_of(r.id);
   db.fed().add_case_ref(case_ref, r.id, now);  // so the answers find the case (rule 7)
-  auto message = [&](const fed::Peer& to, const std::string& party, const char* kind, json body) {
-    fed::Envelope e;
-    e.to = to.id;
-    e.from_party = r.requesting_party_id;
-    e.to_party = party;
-    e.case_ref = case_ref;
-    e.kind = kind;
-    e.actor_role = acting.role;
-    e.actor_credential = acting.credential;
-    e.body = std::move(body);
-    sent.push_back(queue(db, e, acting.audit_name, now));
-  };
   // Art 8(1), (3): the notification goes at the same time as the order, so
   // it is queued first — on one peer it is then the stream's first message.
   if (enforcing) {
     json copy =
         narrowed(views.enforcing, {"pathway", "workflow", "requesting_state", "counterpart_state", "signed_order"});
     copy["request"] = json::parse(r.request_json);  // the enforcing audience reads it (case_view_text)
-    message(*enforcing, enforcing_party, "notification.send", {{"event", event}, {"notified_copy", std::move(copy)}});
+    message(enforcing->id, r.requesting_party_id, enforcing_party, "notification.send",
+            {{"event", event}, {"notified_copy", std::move(copy)}});
   }
   // Art 9: the certificate, not the file.
   if (addressee)
-    message(*addressee, r.provider_party_id, "order.transmit",
+    message(addressee->id, r.requesting_party_id, r.provider_party_id, "order.transmit",
             {{"event", event},
              {"certificate", narrowed(views.addressee, {"pathway", "workflow", "requesting_state", "counterpart_state",
                                                         "order", "certificate", "signed_order"})}});
@@ -166,6 +237,7 @@ json FederationService::answer(Store& db, const std::string& message_id, const s
   if (!kind) throw Error(ErrorKind::Invalid, "a " + m->kind + " is answered with " + expected, {{"$.event", expected}});
   if (acting.role != role_name(kind->role))
     throw Error(ErrorKind::NotFound, "no " + m->kind + " " + message_id + " reached a " + acting.role + " of " + party);
+  refuse_if_suspended(db, m->peer);
   const json received = json::parse(m->envelope);
   fed::Envelope e;
   e.to = m->peer;
@@ -183,6 +255,7 @@ json FederationService::answer(Store& db, const std::string& message_id, const s
 
 std::optional<std::pair<std::string, std::string>> FederationService::apply_case_act(Store& db, const fed::Envelope& e,
                                                                                      const std::string& peer_state) {
+  if (e.kind == "production.manifest" || e.kind == "production.chunk") return apply_evidence(db, e, peer_state);
   const bool answer_kind =
       std::any_of(std::begin(kAnswers), std::end(kAnswers), [&](const AnswerKind& a) { return a.kind == e.kind; });
   if (!answer_kind) return std::nullopt;  // delivered to its party's inbox, applied to nothing
