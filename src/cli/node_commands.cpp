@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/trust_commands.hpp"
+#include "comity/fed/messages.hpp"
 #include "comity/fed/peers.hpp"
 #include "comity/service/federation.hpp"
 #include "comity/store/open_store.hpp"
@@ -88,6 +89,8 @@ struct NodeCommands::Impl {
   CLI::App* add = nullptr;
   CLI::App* remove = nullptr;
   CLI::App* list = nullptr;
+  CLI::App* receipt_verify = nullptr;
+  std::string receipt_file, sender_state;
   std::string dir, id, state, endpoint, log_origin, witness_name, name;
   std::string anchor_dir, node_file, out, db = "comity.db", card_file, peer_id;
   std::vector<std::string> hosts, speaks_for;
@@ -209,6 +212,41 @@ struct NodeCommands::Impl {
     print(json::parse(v->doc));
     return kOk;
   }
+
+  // A receipt checked offline, as a court would, with nothing but the
+  // receiver's card (its node credential names the node key, the log key
+  // and the State): the signature, the inclusion proof, the checkpoint's
+  // signature and the leaf's commitment (fed::verify_receipt). The card is
+  // the one its operator handed over, the one `peer add` checked against
+  // the receiver's anchor.
+  int do_receipt_verify() {
+    json c = read_json_file(card_file);
+    if (!c.is_object() || !c.contains("credential"))
+      throw UsageError(card_file + ": not a node card (comity node card, or GET /fed/v1/node)");
+    trust::Credential cred = trust::parse_credential(c["credential"], card_file + ":$.credential");
+    if (cred.subject.kind != "node" || cred.subject.log_key.empty())
+      throw UsageError(card_file + ": its credential is not a node credential");
+    const std::string origin = member(c, "log_origin", card_file);
+    crypto::PublicKey log_key =
+        trust::parse_key_text(cred.subject.log_key, card_file + ":$.credential.subject.log_key");
+    const ledger::NoteVerifier log{origin, ledger::note_key_id(origin, log_key), log_key};
+    json doc = read_json_file(receipt_file);
+    if (!doc.is_object()) throw UsageError(receipt_file + ": not a receipt (a JSON object)");
+    fed::verify_receipt(doc, cred.subject.signing_key, log, cred.subject.state, sender_state);
+    fed::Receipt r = fed::parse_receipt(doc);
+    if (r.from != cred.subject.party)
+      throw Error(ErrorKind::Invalid,
+                  receipt_file + ": given by " + r.from + ", not by the card's node " + cred.subject.party);
+    print({{"receipt", r.id},
+           {"message", r.message},
+           {"status", doc.value("status", "")},
+           {"from", r.from},
+           {"to", r.to},
+           {"leaf_index", r.proof->leaf_index},
+           {"checkpoint_origin", origin},
+           {"verified", true}});
+    return kOk;
+  }
 };
 
 NodeCommands::NodeCommands(CLI::App& app) : impl_(std::make_unique<Impl>()) {
@@ -244,6 +282,17 @@ NodeCommands::NodeCommands(CLI::App& app) : impl_(std::make_unique<Impl>()) {
   m.list->add_option("--version", m.version, "An earlier version")->check(CLI::PositiveNumber);
   for (auto* sub : {m.add, m.remove, m.list})
     sub->add_option("--db", m.db, "Database: a SQLite file or a postgresql:// URI (default: comity.db)");
+
+  auto* receipt = app.add_subcommand("receipt", "A federation receipt (docs/federation.md §5)");
+  receipt->require_subcommand(1);
+  m.receipt_verify = receipt->add_subcommand(
+      "verify", "Verify a receipt offline: its signature, its inclusion proof and the receiver's signed checkpoint");
+  m.receipt_verify->add_option("receipt", m.receipt_file, "The receipt (JSON), e.g. from the sender's outbox")
+      ->required();
+  m.receipt_verify->add_option("--peer-card", m.card_file, "The receiving node's card, as its operator handed it over")
+      ->required();
+  m.receipt_verify->add_option("--sender-state", m.sender_state, "The State of the node the receipt was given to")
+      ->required();
 }
 
 NodeCommands::~NodeCommands() = default;
@@ -256,6 +305,7 @@ std::optional<int> NodeCommands::run(Instant now) {
   if (*m.add) return m.do_add(now);
   if (*m.remove) return m.do_remove(now);
   if (*m.list) return m.do_list();
+  if (*m.receipt_verify) return m.do_receipt_verify();
   return std::nullopt;
 }
 

@@ -2,8 +2,9 @@
 // (a node's three keys and its description), `comity node certify` (the
 // State's anchor issues the node credential), `comity node card` (what a
 // ministry hands its counterpart with its trust bundle), and `comity peer
-// add|remove|list` (the node's signed peer list, kept in its store). Also
-// the node directory `comity serve --node DIR` reads.
+// add|remove|list` (the node's signed peer list, kept in its store), and
+// `comity receipt verify` (a peer's receipt, offline, against its card).
+// Also the node directory `comity serve --node DIR` reads.
 #pragma once
 
 #include <memory>
@@ -28,7 +29,7 @@ namespace comity::cli {
 // not the node credential of these keys.
 std::shared_ptr<const FedIdentity> load_node_dir(const std::string& dir);
 
-// Registers `node` and `peer` on `app`; run() performs the one parsed, if
+// Registers `node`, `peer` and `receipt` on `app`; run() performs the one parsed, if
 // any, and returns its exit code.
 class NodeCommands {
  public:
