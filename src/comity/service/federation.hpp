@@ -177,7 +177,9 @@ class FederationService {
   //     is the supplement; workflows.yaml gives it to the requested side);
   //   clarify: a clarify to the addressee (Art 10(6) [U]);
   //   withdraw: a withdraw to every party the case was sent to (no reason:
-  //     the reason stays with the issuing side).
+  //     the reason stays with the issuing side), except a suspended peer's.
+  // Any other message to a suspended peer throws Error{Conflict,
+  // peer_suspended}, so the step is not taken.
   // Never the home case's id, log, history or state. Records the case's
   // case_ref (fed_case_refs) so the answers find it. Throws Error{Invalid}
   // when this node does not host the sending party, or a notified order's

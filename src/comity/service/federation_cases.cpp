@@ -139,9 +139,16 @@ std::vector<json> FederationService::send_for_step(Store& db, const CaseRecord& 
       sent_to.emplace_back(m.peer, env.value("from_party", ""), env.value("to_party", ""), m.kind);
     }
     for (const auto& [peer, from_party, party, kind] : sent_to) {
-      if (event == "withdraw")
+      if (event == "withdraw") {
+        // A withdrawal is never held back: a suspended peer is sent
+        // nothing, and the case is withdrawn at home all the same.
+        try {
+          refuse_if_suspended(db, peer);
+        } catch (const Error&) {
+          continue;
+        }
         message(peer, from_party, party, "withdraw", {{"event", event}});
-      else if (event == "clarify" && kind == "order.transmit")
+      } else if (event == "clarify" && kind == "order.transmit")
         message(peer, from_party, party, "clarify", {{"event", event}});
       else if (event == "provide_supplement" && kind == "mla.transmit")
         message(peer, from_party, party, "mla.supplement.provide",
