@@ -67,6 +67,12 @@ struct FederationEvidence : FederationBase {
                            "application/json");
   }
 
+  // `user` offers NL the production `manifest` for inbox message `message`.
+  httplib::Result offer(const std::string& user, const std::string& message, const json& manifest) {
+    return client(nl).Post("/api/v1/federation/inbox/" + message + "/productions", bearer(user), manifest.dump(),
+                           "application/json");
+  }
+
   httplib::Result chunk(const std::string& user, const std::string& message, const std::string& manifest,
                         uint64_t offset, const std::string& bytes) {
     return client(nl).Post("/api/v1/federation/inbox/" + message + "/productions/" + manifest +
@@ -121,24 +127,20 @@ TEST_F(FederationEvidence, TheProvidersEvidenceReachesTheIssuingNodeSealedAndWho
   auto nl_http = client(nl);
   // A manifest that names the home case otherwise is refused on NL.
   json wrong = seal("other.bin", "x", "fc-00000000000000000000000000000000", path("other.age"));
-  auto refused = nl_http.Post("/api/v1/federation/inbox/" + message + "/productions", bearer("provider-nl"),
-                              wrong.dump(), "application/json");
+  auto refused = offer("provider-nl", message, wrong);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 422) << refused->body;
   EXPECT_NE(refused->body.find("$.case"), std::string::npos) << refused->body;
   // Only the order's addressee produces for it.
-  auto stranger = nl_http.Post("/api/v1/federation/inbox/" + message + "/productions", bearer("ca-nl"), manifest.dump(),
-                               "application/json");
+  auto stranger = offer("ca-nl", message, manifest);
   ASSERT_TRUE(stranger);
   EXPECT_EQ(stranger->status, 404) << stranger->body;
 
-  auto offered = nl_http.Post("/api/v1/federation/inbox/" + message + "/productions", bearer("provider-nl"),
-                              manifest.dump(), "application/json");
+  auto offered = offer("provider-nl", message, manifest);
   ASSERT_TRUE(offered);
   ASSERT_EQ(offered->status, 201) << offered->body;
   EXPECT_EQ(json::parse(offered->body)["files"][0]["ciphertext_bytes"], ciphertext.size());
-  auto again = nl_http.Post("/api/v1/federation/inbox/" + message + "/productions", bearer("provider-nl"),
-                            manifest.dump(), "application/json");
+  auto again = offer("provider-nl", message, manifest);
   EXPECT_EQ(again->status, 409);
 
   const size_t first = 1 << 20;
@@ -233,8 +235,7 @@ TEST_F(FederationEvidence, AnMlaRequestGoesCentralAuthorityToCentralAuthorityWit
   const json manifest = seal("mla.bin", plaintext, case_ref, path("mla.age"));
   const std::string ciphertext = test::read_text(path("mla.age"));
   auto nl_http = client(nl);
-  auto offered = nl_http.Post("/api/v1/federation/inbox/" + message + "/productions", bearer("ca-nl"), manifest.dump(),
-                              "application/json");
+  auto offered = offer("ca-nl", message, manifest);
   ASSERT_EQ(offered->status, 201) << offered->body;
   ASSERT_EQ(chunk("ca-nl", message, manifest["id"], 0, ciphertext)->status, 202);
   ASSERT_EQ(answer("ca-nl", message, {{"event", "return_evidence"}})->status, 202);

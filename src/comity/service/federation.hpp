@@ -369,6 +369,17 @@ class FederationService {
   // order or request was sent to (federation_evidence.cpp).
   std::optional<std::pair<std::string, std::string>> apply_evidence(Store& db, const fed::Envelope& e,
                                                                     const std::string& peer_state);
+  // The kind among `kinds` of a message of e's case that this node sent
+  // e's peer for e's party (the act e answers or produces for); empty when
+  // none was: then e's party may not act on the case.
+  static std::string sent_to_sender(Store& db, const fed::Envelope& e, std::initializer_list<std::string_view> kinds);
+  // The peer's party acting in `role` on a case homed here: the user id is
+  // the peer and party (the user's claimed credential is not checked here).
+  static Actor peer_actor(const fed::Envelope& e, PartyRole role, const std::string& peer_state);
+  // An envelope of `kind` from `party` back to the node and party that
+  // sent inbox message `m`, in m's case, acted by `acting` (its body unset).
+  static fed::Envelope reply_to(const InboxMessage& m, const std::string& party, std::string kind,
+                                const Acting& acting);
   // The order.transmit or mla.transmit `message_id` delivered here to
   // `party`, if `acting` holds the role that answers it; NotFound otherwise.
   InboxMessage answerable_order(Store& db, const std::string& message_id, const std::string& party,

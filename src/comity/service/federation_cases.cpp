@@ -98,6 +98,37 @@ void FederationService::refuse_if_suspended(Store& db, const std::string& peer_i
                   {}, "peer_suspended");
 }
 
+std::string FederationService::sent_to_sender(Store& db, const fed::Envelope& e,
+                                              std::initializer_list<std::string_view> kinds) {
+  for (const OutboxMessage& m : db.fed().outbox_for_case(e.case_ref))
+    if (m.peer == e.from && std::find(kinds.begin(), kinds.end(), m.kind) != kinds.end() &&
+        json::parse(m.envelope).value("to_party", std::string()) == e.from_party)
+      return m.kind;
+  return "";
+}
+
+Actor FederationService::peer_actor(const fed::Envelope& e, PartyRole role, const std::string& peer_state) {
+  Actor actor;
+  actor.role = role;
+  actor.user_id = e.from + "/" + e.from_party;
+  actor.party_id = e.from_party;
+  actor.party_state = peer_state;
+  return actor;
+}
+
+fed::Envelope FederationService::reply_to(const InboxMessage& m, const std::string& party, std::string kind,
+                                          const Acting& acting) {
+  fed::Envelope e;
+  e.to = m.peer;
+  e.from_party = party;
+  e.to_party = json::parse(m.envelope).at("from_party").get<std::string>();
+  e.case_ref = m.case_ref;
+  e.kind = std::move(kind);
+  e.actor_role = acting.role;
+  e.actor_credential = acting.credential;
+  return e;
+}
+
 bool FederationService::is_answer_event(std::string_view event) {
   return std::any_of(std::begin(kAnswers), std::end(kAnswers), [&](const AnswerKind& a) { return a.event == event; });
 }
@@ -245,15 +276,7 @@ json FederationService::answer(Store& db, const std::string& message_id, const s
   if (acting.role != role_name(kind->role))
     throw Error(ErrorKind::NotFound, "no " + m->kind + " " + message_id + " reached a " + acting.role + " of " + party);
   refuse_if_suspended(db, m->peer);
-  const json received = json::parse(m->envelope);
-  fed::Envelope e;
-  e.to = m->peer;
-  e.from_party = party;
-  e.to_party = received.at("from_party").get<std::string>();
-  e.case_ref = m->case_ref;
-  e.kind = std::string(kind->kind);
-  e.actor_role = acting.role;
-  e.actor_credential = acting.credential;
+  fed::Envelope e = reply_to(*m, party, std::string(kind->kind), acting);
   e.body = {{"event", event}, {"in_reply_to", message_id}};
   if (!reason.empty()) e.body["reason"] = reason;
   if (!ground.empty()) e.body["ground"] = ground;
@@ -277,23 +300,13 @@ std::optional<std::pair<std::string, std::string>> FederationService::apply_case
   // peer and party the order (or the notification) of this case. So a
   // provider's node cannot answer as the enforcing authority, nor one
   // party of a node for another.
-  const std::vector<OutboxMessage> sent = db.fed().outbox_for_case(e.case_ref);
-  const bool answers_ours = std::any_of(sent.begin(), sent.end(), [&](const OutboxMessage& m) {
-    return m.peer == e.from && m.kind == a->answers &&
-           json::parse(m.envelope).value("to_party", std::string()) == e.from_party;
-  });
-  if (!answers_ours)
+  if (sent_to_sender(db, e, {a->answers}).empty())
     return refused("not_authorised", e.from_party + " of " + e.from + " was sent no " + std::string(a->answers) +
                                          " of this case to answer");
   if (parse_role(e.actor_role) != a->role)
     return refused("not_authorised", "a " + event + " is a " + std::string(role_name(a->role)) + "'s step, not a " +
                                          (e.actor_role.empty() ? "node" : e.actor_role) + "'s");
-  CaseAct act{*case_id, event, body_text(e, "reason"), body_text(e, "ground"), {}};
-  act.actor.role = a->role;
-  act.actor.user_id =
-      e.from + "/" + e.from_party;  // the peer and party; the user's claimed credential is not checked here
-  act.actor.party_id = e.from_party;
-  act.actor.party_state = peer_state;
+  CaseAct act{*case_id, event, body_text(e, "reason"), body_text(e, "ground"), peer_actor(e, a->role, peer_state)};
   try {
     stepper_(db, act);
   } catch (const ServiceError& x) {

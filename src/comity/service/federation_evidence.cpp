@@ -124,15 +124,7 @@ json FederationService::offer_production(Store& db, const std::string& message_i
     if (o.kind == "production.manifest" && json::parse(o.envelope)["body"]["manifest"].value("id", "") == parsed.id)
       throw Error(ErrorKind::Conflict, "a production with manifest " + parsed.id + " was sent for this case",
                   {{"$.id", "a manifest id not used for this case"}});
-  const json received = json::parse(m.envelope);
-  fed::Envelope e;
-  e.to = m.peer;
-  e.from_party = party;
-  e.to_party = received.at("from_party").get<std::string>();
-  e.case_ref = m.case_ref;
-  e.kind = "production.manifest";
-  e.actor_role = acting.role;
-  e.actor_credential = acting.credential;
+  fed::Envelope e = reply_to(m, party, "production.manifest", acting);
   e.body = {{"manifest", manifest}, {"in_reply_to", message_id}};
   const json sent = queue(db, e, acting.audit_name, now);
   json files = json::array();
@@ -201,17 +193,9 @@ json FederationService::offer_chunk(Store& db, const std::string& message_id, co
                       ": seal it again and send a new manifest",
                   {{"$body", "the ciphertext the manifest signs"}});
   }
-  const json received = json::parse(m.envelope);
   for (size_t at = 0; at < bytes.size(); at += kFedChunkBytes) {
     const std::string_view piece = bytes.substr(at, kFedChunkBytes);
-    fed::Envelope e;
-    e.to = m.peer;
-    e.from_party = party;
-    e.to_party = received.at("from_party").get<std::string>();
-    e.case_ref = m.case_ref;
-    e.kind = "production.chunk";
-    e.actor_role = acting.role;
-    e.actor_credential = acting.credential;
+    fed::Envelope e = reply_to(m, party, "production.chunk", acting);
     e.body = {{"manifest", manifest_id},
               {"file", file},
               {"offset", offset + at},
@@ -229,21 +213,15 @@ std::optional<std::pair<std::string, std::string>> FederationService::apply_evid
     return refused("case_unknown", "no case of this node goes by " + e.case_ref);
   // Only the party the case's order (or request) was sent to produces for
   // it, in the role that answers that message.
+  const std::string order_kind = sent_to_sender(db, e, {kEvidenceOf[0].order_kind, kEvidenceOf[1].order_kind});
   const EvidenceOf* of = nullptr;
-  for (const OutboxMessage& m : db.fed().outbox_for_case(e.case_ref))
-    for (const EvidenceOf& k : kEvidenceOf)
-      if (m.peer == e.from && m.kind == k.order_kind &&
-          json::parse(m.envelope).value("to_party", std::string()) == e.from_party)
-        of = &k;
+  for (const EvidenceOf& k : kEvidenceOf)
+    if (k.order_kind == order_kind) of = &k;
   if (!of) return refused("not_authorised", e.from_party + " of " + e.from + " was sent no order of this case");
   if (parse_role(e.actor_role) != of->role)
     return refused("not_authorised", "evidence for a " + std::string(of->order_kind) + " comes from a " +
                                          std::string(role_name(of->role)));
-  Actor actor;
-  actor.role = of->role;
-  actor.user_id = e.from + "/" + e.from_party;
-  actor.party_id = e.from_party;
-  actor.party_state = peer_state;
+  const Actor actor = peer_actor(e, of->role, peer_state);
   try {
     if (e.kind == "production.manifest") {
       auto it = e.body.find("manifest");
