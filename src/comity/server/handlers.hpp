@@ -26,6 +26,9 @@ void get_fed_inbox(Node&, Call&);
 void post_fed_answer(Node&, Call&);
 void post_fed_production(Node&, Call&);
 void post_fed_chunk(Node&, Call&);
+// The ?offset=N of a chunk of ciphertext sent as application/octet-stream:
+// UnsupportedMediaType at $header.Content-Type, Malformed at $query.offset.
+uint64_t ciphertext_offset(const Call& call);
 
 // handlers_witness.cpp
 void post_witness_checkpoint(Node&, Call&);

@@ -25,6 +25,17 @@ int64_t file_index(const Call& call) {
 
 }  // namespace
 
+uint64_t ciphertext_offset(const Call& call) {
+  if (!media_type_is(call.req.header("Content-Type"), "application/octet-stream"))
+    throw Error(ErrorKind::UnsupportedMediaType, "send the ciphertext as application/octet-stream",
+                {{"$header.Content-Type", "application/octet-stream"}});
+  const std::string offset_text = call.req.param("offset");
+  if (!small_decimal(offset_text))
+    throw Error(ErrorKind::Malformed, "offset must be the byte offset the chunk starts at",
+                {{"$query.offset", "a non-negative integer"}});
+  return std::stoull(offset_text);
+}
+
 void post_production(Node& node, Call& call) {
   EvidenceService& evidence = evidence_of(node);
   json body = json_body(call.req);
@@ -58,19 +69,13 @@ void post_chunk(Node& node, Call& call) {
   // carry another request: it closes unless the chunk was taken whole.
   call.res.set_header("Connection", "close");
   EvidenceService& evidence = evidence_of(node);
-  if (!media_type_is(call.req.header("Content-Type"), "application/octet-stream"))
-    throw Error(ErrorKind::UnsupportedMediaType, "send the ciphertext as application/octet-stream",
-                {{"$header.Content-Type", "application/octet-stream"}});
-  const std::string offset_text = call.req.param("offset");
-  if (!small_decimal(offset_text))
-    throw Error(ErrorKind::Malformed, "offset must be the byte offset the chunk starts at",
-                {{"$query.offset", "a non-negative integer"}});
+  const uint64_t offset = ciphertext_offset(call);
   const int64_t index = file_index(call);
   const std::string length_text = call.req.header("Content-Length");
   if (!small_decimal(length_text))
     throw Error(ErrorKind::LengthRequired, "send the chunk with a Content-Length (at most 1048576 bytes)",
                 {{"$header.Content-Length", "the chunk's length in bytes"}});
-  const uint64_t offset = std::stoull(offset_text), length = std::stoull(length_text);
+  const uint64_t length = std::stoull(length_text);
   const Actor actor = actor_of(call.principal());
   uint64_t received = 0;
   try {

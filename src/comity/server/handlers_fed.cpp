@@ -231,20 +231,15 @@ void post_fed_production(Node& node, Call& call) {
 // 512 KiB.
 void post_fed_chunk(Node& node, Call& call) {
   FederationService& fed = node.federated();
-  if (!media_type_is(call.req.header("Content-Type"), "application/octet-stream"))
-    throw Error(ErrorKind::UnsupportedMediaType, "send the ciphertext as application/octet-stream",
-                {{"$header.Content-Type", "application/octet-stream"}});
-  const std::string offset_text = call.req.param("offset"), file_text = call.param(2);
-  if (!small_decimal(offset_text))
-    throw Error(ErrorKind::Malformed, "offset must be the byte offset the chunk starts at",
-                {{"$query.offset", "a non-negative integer"}});
+  const uint64_t offset = ciphertext_offset(call);
+  const std::string file_text = call.param(2);
   if (!small_decimal(file_text) || file_text.size() > 6)
     throw Error(ErrorKind::NotFound, "no file " + file_text, {{"$path.n", "a file's index in the manifest"}});
   const FederationService::Acting acting = acting_of(call.principal());
   json out;
   node.durably([&] {
     out = fed.offer_chunk(node.store, call.param(0), call.principal().party.id, call.param(1), std::stoll(file_text),
-                          std::stoull(offset_text), call.req.body, acting, node.clock.now());
+                          offset, call.req.body, acting, node.clock.now());
   });
   fed.wake();
   call.res.send_json(safe_dump(out), 202);
