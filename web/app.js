@@ -552,6 +552,79 @@ function documentLinks(c) {
   );
 }
 
+// ---------- between nodes ----------
+
+// A label with {name} placeholders filled in.
+function textWith(key, values) {
+  return text(key).replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+}
+const when = (iso) => (iso ? iso.replace("T", " ").replace("Z", " UTC") : "—");
+
+// Where the case is between nodes (the issuing side and oversight on the
+// case's home node; docs/api.md): a one-line summary, then each message
+// this node sent with the peer's receipt. A message's body is never shown.
+function federationSection(c) {
+  const f = c.federation;
+  if (!f) return null;
+  const headingId = nextId("between");
+  const whom = (m) => textWith("fed.at_node", { party: m.to_party || "—", node: m.to });
+  // The latest message of each kind to each party, in the order first sent.
+  const latest = new Map();
+  for (const m of f.messages) latest.set(`${m.kind}\n${m.to}\n${m.to_party}`, m);
+  const clauses = [...latest.values()].map((m) => {
+    const code = m.state === "refused" && m.receipt?.code ? ` (${label("fed_refusal", m.receipt.code)})` : "";
+    const line = textWith("fed.clause", { kind: label("fed_kind", m.kind), state: label("outbox_state", m.state) + code, whom: whom(m) });
+    return m.peer_suspended ? `${line} — ${text("fed.suspended.short")}` : line;
+  });
+  const suspended = [...new Set(f.messages.filter((m) => m.peer_suspended).map((m) => m.to))];
+  const receiptCell = (r) => {
+    if (!r) return h("td", {}, h("span", { class: "hint" }, text("fed.no_receipt")));
+    return h(
+      "td",
+      {},
+      h("span", { class: `badge receipt-${r.status}`, text: label("receipt_status", r.status) }),
+      r.code ? [" ", h("span", { text: label("fed_refusal", r.code) }), " ", h("code", { text: r.code })] : null,
+      h("div", { class: "hint" }, when(r.at)),
+    );
+  };
+  const proofCell = (r, key) =>
+    r && r[key] !== null && r[key] !== undefined ? h("td", { class: "num", text: String(r[key]) }) : h("td", {}, h("span", { class: "hint" }, r ? text("fed.no_proof") : "—"));
+  return h(
+    "section",
+    { class: "between-nodes", "aria-labelledby": headingId },
+    h("h2", { id: headingId, text: text("fed.heading") }),
+    h("p", { class: "where" }, h("strong", { text: `${text("fed.where")}: ` }), clauses.join("; ") || "—"),
+    suspended.map((node) => h("p", { class: "error", role: "note" }, h("strong", { text: `⚠ ${node}: ` }), text("fed.suspended"))),
+    h(
+      "table",
+      { class: "messages" },
+      h("caption", { class: "sr-only" }, text("fed.caption")),
+      h(
+        "thead",
+        {},
+        h("tr", {}, ["fed.col.message", "fed.col.to", "fed.col.state", "fed.col.receipt", "fed.col.leaf", "fed.col.checkpoint"].map((k) => h("th", { scope: "col", text: text(k) }))),
+      ),
+      h(
+        "tbody",
+        {},
+        f.messages.map((m) =>
+          h(
+            "tr",
+            { "data-message": m.id, class: m.peer_suspended ? "suspended" : null },
+            h("th", { scope: "row" }, label("fed_kind", m.kind), h("div", { class: "hint" }, `${text("fed.queued")} ${when(m.queued_at)}`)),
+            h("td", {}, whom(m), m.peer_suspended ? h("div", {}, h("strong", { class: "fail", text: `⚠ ${text("fed.suspended.short")}` })) : null),
+            h("td", {}, label("outbox_state", m.state), h("div", { class: "hint" }, `${m.attempts} ${text("fed.attempts")}`)),
+            receiptCell(m.receipt),
+            proofCell(m.receipt, "leaf_index"),
+            proofCell(m.receipt, "checkpoint_size"),
+          ),
+        ),
+      ),
+    ),
+    f.messages.length >= 200 ? h("p", { class: "hint" }, textWith("fed.earlier", { n: f.messages.length })) : null,
+  );
+}
+
 async function viewCase(id) {
   const rerender = () => viewCase(id);
   const c = await api("GET", `/api/v1/cases/${id}`);
@@ -576,7 +649,7 @@ async function viewCase(id) {
   page(
     `${label("pathway", c.pathway)} · ${c.id.slice(0, 8)}`,
     h("div", { class: "layout" },
-      h("div", {}, facts, documentLinks(c), certificateSection(c.certificate), actionForms(c, rerender), review,
+      h("div", {}, facts, documentLinks(c), federationSection(c), certificateSection(c.certificate), actionForms(c, rerender), review,
         reviews.length ? [h("h2", { text: "Reviews" }), h("ul", {}, reviews)] : null),
       h("div", {}, clockList(c), timeline(c),
         c.productions?.length ? [h("h2", { text: "Evidence productions" }), h("ul", {}, c.productions.map((p) => h("li", {}, `${p.id} · ${p.complete_files} of ${p.files} file(s) received · kept until ${p.expires_at}`)))] : null,

@@ -513,6 +513,53 @@ try {
   await openCase(ov, caseId);
   check(await ov.getByRole("heading", { name: "Actions" }).count() === 0 && !(await ov.locator("main").textContent()).includes("seller-2026"),
         "oversight sees the case's metadata, no facts and no actions");
+  check(await ov.getByRole("heading", { name: "Between nodes" }).count() === 0, "a case that never left its node has no “Between nodes” panel");
+
+  // ---- between nodes ----
+  // This server is a single node, so no case of it travels; the real answer
+  // for the case gets a `federation` member in the shape the home node of a
+  // federation gives it (docs/api.md; the server side is checked across two
+  // real nodes in tests/server/federation_test.cpp), to check the panel.
+  const caseRoute = `${base}/api/v1/cases/${caseId}`;
+  await ov.route(caseRoute, async (route) => {
+    const real = await route.fetch();
+    const body = await real.json();
+    body.federation = {
+      case_ref: "fc-0123456789abcdef0123456789abcdef",
+      where: "notification queued for nl-ca at nl-node (peer suspended: its log forked); order delivered to NL-MAILCO at nl-node",
+      messages: [
+        { id: "msg-n", kind: "notification.send", to: "nl-node", to_party: "nl-ca", seq: 1, state: "pending", attempts: 3,
+          queued_at: "2026-11-23T10:00:00Z", receipt: null, peer_suspended: true },
+        { id: "msg-o", kind: "order.transmit", to: "nl-node", to_party: "NL-MAILCO", seq: 2, state: "delivered", attempts: 1,
+          queued_at: "2026-11-23T10:00:00Z",
+          receipt: { status: "delivered", rem_event: "ContentHandover", at: "2026-11-23T10:00:01Z", leaf_index: 4711, checkpoint_size: 4712 },
+          peer_suspended: true },
+      ],
+    };
+    await route.fulfill({ response: real, json: body });
+  });
+  await openCase(ov, caseId);
+  const between = ov.getByRole("region", { name: "Between nodes" });
+  await between.waitFor();
+  const betweenText = await between.textContent();
+  check(betweenText.includes("Order: Delivered, for NL-MAILCO at nl-node") && betweenText.includes("Notification: Queued, for nl-ca at nl-node"),
+        "the case says where it is between nodes, message by message");
+  const headers = await between.locator("thead th[scope=col]").allTextContents();
+  check(headers.join("|") === "Message|To|State|Receipt|Log leaf|Checkpoint size", `the messages' table has column headers (${headers.join("|")})`);
+  const orderRow = between.locator('tr[data-message="msg-o"]');
+  const rowText = (await orderRow.textContent()).replace(/\s+/g, " ");
+  check(/Delivered/.test(rowText) && rowText.includes("2026-11-23 10:00:01 UTC") && rowText.includes("4711") && rowText.includes("4712"),
+        `each message shows its receipt with its time, log leaf and checkpoint size (${rowText})`);
+  check((await between.locator('tr[data-message="msg-n"]').textContent()).includes("No receipt yet"), "a message without a receipt says so");
+  check((await between.textContent()).includes("Peer suspended: its log forked"), "a suspended peer is marked in words, not by colour alone");
+  await axe(ov, "case page with its messages between nodes");
+  await shot(ov, "oversight-case-between-nodes");
+  await ov.getByLabel("Language").selectOption("fr");
+  await ov.getByRole("region", { name: "Entre les nœuds" }).waitFor();
+  check((await ov.getByRole("region", { name: "Entre les nœuds" }).textContent()).includes("Injonction : Remis, pour NL-MAILCO sur nl-node"),
+        "the panel reads in French");
+  await ov.getByLabel("Language").selectOption("en");
+  await ov.unroute(caseRoute);
 
   // ---- tablet width ----
   await officer.setViewportSize({ width: 768, height: 1024 });

@@ -189,6 +189,70 @@ TEST_F(Federation, AnOrderTransmittedOnItsHomeNodeReachesTheAddresseesNode) {
   EXPECT_TRUE(json::parse(other->body)["messages"].empty());
 }
 
+// The issuing side reads on its case where it is between nodes: each
+// message with the peer's receipt — its log leaf and the checkpoint that
+// covers it — and never a message's body; the addressee, another State's
+// officer and the enforcing side do not get it.
+TEST_F(Federation, TheCaseShowsTheIssuingSideWhereItIsBetweenNodes) {
+  nl_server = start(nl);
+  de_server = start(de);
+  auto de_http = client(de);
+  const std::string path = transmitted_s01();
+  ASSERT_FALSE(HasFailure());
+  json fed;
+  ASSERT_TRUE(eventually([&] {
+    auto c = de_http.Get(path, bearer("officer-de"));
+    if (!c || c->status != 200) return false;
+    fed = json::parse(c->body).value("federation", json(nullptr));
+    return fed.is_object() && fed["messages"].size() == 1 && fed["messages"][0]["state"] == "delivered";
+  })) << fed.dump();
+  const json& m = fed["messages"][0];
+  EXPECT_EQ(m["kind"], "order.transmit");
+  EXPECT_EQ(m["to"], "nl-node");
+  EXPECT_EQ(m["to_party"], "NL-MAILCO");
+  EXPECT_GE(m["attempts"].get<int>(), 1);
+  EXPECT_FALSE(m["peer_suspended"].get<bool>());
+  EXPECT_TRUE(parse_instant(m["queued_at"].get<std::string>()).has_value()) << m.dump();
+  EXPECT_FALSE(m.contains("body"));
+  EXPECT_FALSE(m.contains("envelope"));
+  // The receipt as DE holds it (the admin's outbox), summarised: status,
+  // REM event, time, log leaf and the size of the checkpoint proving it.
+  const json held = outbox_entry(m["id"], fed["case_ref"]);
+  ASSERT_TRUE(held["receipt"].is_object()) << held.dump();
+  const json& proof = held["receipt"]["proof"];
+  ASSERT_TRUE(proof.is_object()) << held.dump();
+  const std::string note = proof["checkpoint"];
+  const size_t line = note.find('\n');
+  const uint64_t size = std::stoull(note.substr(line + 1, note.find('\n', line + 1) - line - 1));
+  EXPECT_EQ(m["receipt"], json({{"status", "delivered"},
+                                {"rem_event", "ContentHandover"},
+                                {"at", held["receipt"]["delivered_at"]},
+                                {"leaf_index", proof["leaf_index"]},
+                                {"checkpoint_size", size}}))
+      << m.dump();
+  EXPECT_GT(size, proof["leaf_index"].get<uint64_t>());
+  EXPECT_EQ(fed["where"], "order delivered to NL-MAILCO at nl-node");
+  // The order's terms travelled in the envelope; none of them is shown here.
+  const std::string shown = fed.dump();
+  EXPECT_EQ(shown.find("certificate"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("signed_order"), std::string::npos) << shown;
+  // Oversight reads it too; the addressee, which DE's exchange also
+  // serves, reads its order without it; another State's officer not the case.
+  auto overseen = de_http.Get(path, bearer("overseer"));
+  ASSERT_TRUE(overseen && overseen->status == 200);
+  EXPECT_EQ(json::parse(overseen->body)["federation"]["case_ref"], fed["case_ref"]);
+  auto addressee = de_http.Get(path, bearer("provider-nl"));
+  ASSERT_TRUE(addressee);
+  ASSERT_EQ(addressee->status, 200) << addressee->body;
+  EXPECT_EQ(json::parse(addressee->body)["audience"], "addressee");
+  EXPECT_FALSE(json::parse(addressee->body).contains("federation")) << addressee->body;
+  EXPECT_EQ(addressee->body.find(fed["case_ref"].get<std::string>()), std::string::npos);
+  auto other = de_http.Get(path, bearer("officer-fr"));
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 404);
+  EXPECT_EQ(other->body.find("federation"), std::string::npos);
+}
+
 // Rule 7: the addressee answers on its own node, and the case at home takes
 // the step with every guard a local step has — or refuses it, and the
 // refusal comes back signed.
@@ -322,6 +386,14 @@ TEST_F(Federation, ANotifiedCaseNotifiesTheEnforcingStateAndTakesItsAnswer) {
     auto got = nl_http.Get("/api/v1/federation/inbox", bearer("provider-nl"));
     return got && got->status == 200 && json::parse(got->body)["messages"].size() == 1;
   }));
+  // At home, the case says where it is: both messages delivered, the
+  // notification first (its validator, on the issuing side, reads it too).
+  std::string where;
+  ASSERT_TRUE(eventually([&] {
+    auto c = de_http.Get(path, bearer("validator-de"));
+    where = c && c->status == 200 ? json::parse(c->body).value("federation", json::object()).value("where", "") : "";
+    return where == "notification delivered to nl-ca at nl-node; order delivered to NL-MAILCO at nl-node";
+  })) << where;
 
   // Neither the provider nor NL's central authority answers the
   // notification; a step that does not answer it is refused.

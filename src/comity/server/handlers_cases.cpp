@@ -10,6 +10,7 @@
 #include "comity/server/web_assets.hpp"
 #include "comity/service/case_view.hpp"
 #include "comity/service/federation.hpp"
+#include "comity/service/federation_view.hpp"
 #include "comity/util/sha256.hpp"
 
 namespace comity::handlers {
@@ -176,7 +177,13 @@ void get_case(Node& node, Call& call) {
     const auto productions = db->productions_for_case(record.id);
     const auto reviews = db->reviews(record.id);
     const auto redecisions = db->redecisions(record.id);
-    body = view_text(node, who, record, audience, {&reviews, &productions, &redecisions});
+    // Where the case is between nodes, for the side that sent it: read on
+    // this same connection, so it is of the same moment as the case.
+    std::optional<json> federation;
+    if (node.federation && shows(audience, CasePart::Federation))
+      federation = case_federation_json(*db, *node.federation, record.id);
+    body = view_text(node, who, record, audience,
+                     {&reviews, &productions, &redecisions, federation ? &*federation : nullptr});
     // Reading the request's facts or an order is recorded: who, when, which
     // case, and the SHA-256 of exactly what was shown.
     if (shows(audience, CasePart::Request) || shows(audience, CasePart::Certificate))

@@ -56,9 +56,9 @@ const WorkflowTransition* transition_of(const Case& c, const Pack& pack, const C
 
 std::string_view case_part_name(CasePart p) {
   static constexpr std::string_view kNames[] = {
-      "summary",      "clocks",         "history",  "history_reasons", "steps",         "user_notification",
-      "reviews",      "review_reasons", "decision", "request",         "certificate",   "signatures",
-      "signed_order", "productions",    "case_log", "document_full",   "document_order"};
+      "summary",      "clocks",         "history",  "history_reasons", "steps",          "user_notification",
+      "reviews",      "review_reasons", "decision", "request",         "certificate",    "signatures",
+      "signed_order", "productions",    "case_log", "document_full",   "document_order", "federation"};
   return kNames[static_cast<size_t>(p)];
 }
 
@@ -132,6 +132,13 @@ const std::vector<ViewRow>& view_table() {
        "GET /cases/{id}/document (the order's fields)",
        {kAddressee},
        "the certificate as the addressee receives it (Reg. 2023/1543 Art 9(3))"},
+      {CasePart::Federation,
+       "federation (case_ref, messages[].kind, to, to_party, seq, state, attempts, queued_at, receipt, "
+       "peer_suspended; where)",
+       {kIssuing, kOversight},
+       "the home node's own record of what it sent to peers and their signed receipts, for the side that sent it "
+       "and for oversight; never a message's body, and not for the addressee or the enforcing authority, which "
+       "read what reached them on their own node (docs/federation.md)"},
   };
   return kTable;
 }
@@ -276,6 +283,7 @@ json case_view_json(const CaseRecord& r, Audience a, PartyRole acting, const Pac
     if (shows(a, CasePart::SignedOrder) && j["signed_order"].is_object() && !r.signed_order_json.empty())
       j["signed_order"]["order"] = json::parse(r.signed_order_json)["order"];
   }
+  if (shows(a, CasePart::Federation) && extras.federation) j["federation"] = *extras.federation;
   if (shows(a, CasePart::Productions) && extras.productions)
     j["productions"] = productions_summary(*extras.productions);
   if (shows(a, CasePart::Certificate)) {

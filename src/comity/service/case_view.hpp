@@ -37,6 +37,7 @@ enum class CasePart : uint8_t {
   CaseLog,           // the case's transparency-log openings (salts), as far as its history is shown
   DocumentFull,      // the formal document with the request's fields (PDF)
   DocumentOrder,     // the formal document with the order's fields only (PDF)
+  Federation,        // where the case is between nodes: its messages to peers and their receipts
 };
 std::string_view case_part_name(CasePart p);
 
@@ -78,6 +79,7 @@ struct CaseReadExtras {
   const std::vector<CaseReview>* reviews = nullptr;      // listed when given
   const std::vector<Production>* productions = nullptr;  // listed when given
   const std::vector<Redecision>* redecisions = nullptr;  // listed when given (with the decision)
+  const nlohmann::json* federation = nullptr;            // shown when given (case_federation_json)
 };
 
 // The case as `a` sees it, with the steps `acting` may take at `now`.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "comity/service/case_service.hpp"
+#include "comity/service/federation_view.hpp"
 #include "comity/store/open_store.hpp"
 #include "comity/store/store.hpp"
 #include "test_support.hpp"
@@ -106,18 +107,21 @@ TEST_F(ViewMatrix, EachAudienceReadsExactlyTheWordsTheLawSendsIt) {
       {"log_url", {A::Issuing, A::Requested, A::Enforcing, A::Addressee}},
       {"signed_order", {A::Issuing, A::Requested, A::Enforcing, A::Addressee}},
       {"productions", {A::Issuing, A::Addressee}},
+      {"federation", {A::Issuing, A::Oversight}},
       {"clocks", kAll},
       {"history", kAll},
       {"allowed_events", kAll},
   };
   const auto reviews = store->reviews(r.id);
   const std::vector<Production> none;
+  // What the home node sent about the case (service/federation_view.hpp).
+  const json federation = {{"case_ref", "fc-1"}, {"messages", json::array()}, {"where", "nothing sent"}};
   CaseRecord rec = r;
   with_facts(rec);
   for (A a : kAll) {
     SCOPED_TRACE(std::string(audience_name(a)));
-    const std::string text =
-        case_view_text(rec, a, PartyRole::Officer, test::real_pack(), clock.now(), {&reviews, &none});
+    const std::string text = case_view_text(rec, a, PartyRole::Officer, test::real_pack(), clock.now(),
+                                            {&reviews, &none, nullptr, &federation});
     const json view = json::parse(text);
     for (const auto& w : words) {
       const bool reads = std::find(w.readers.begin(), w.readers.end(), a) != w.readers.end();
@@ -184,9 +188,38 @@ TEST_F(ViewMatrix, TheLogOpensNoMoreThanTheCaseShows) {
   }
 }
 
+// A peer's receipt as the case view shows it (service/federation_view.hpp):
+// the coded outcome, its time, its log leaf and the checkpoint's size.
+TEST(FederationView, AReceiptIsShownByItsOutcomeLeafAndCheckpoint) {
+  const json delivered = {{"status", "delivered"},
+                          {"rem_event", "ContentHandover"},
+                          {"received_at", "2026-11-23T10:00:00Z"},
+                          {"delivered_at", "2026-11-23T10:00:01Z"},
+                          {"proof",
+                           {{"leaf_index", 41},
+                            {"inclusion", json::array()},
+                            {"checkpoint", "fed.nl.example/log\n42\nAAAA\n\n— fed.nl.example/log abcd\n"}}}};
+  EXPECT_EQ(receipt_summary(delivered.dump()), json({{"status", "delivered"},
+                                                     {"rem_event", "ContentHandover"},
+                                                     {"at", "2026-11-23T10:00:01Z"},
+                                                     {"leaf_index", 41},
+                                                     {"checkpoint_size", 42}}));
+  const json refused = {{"status", "refused"},           {"rem_event", "RelayRejection"},
+                        {"reason", "peer_suspended"},    {"rem_reason", "Other"},
+                        {"detail", "words of the peer"}, {"received_at", "2026-11-23T10:00:00Z"}};
+  EXPECT_EQ(receipt_summary(refused.dump()), json({{"status", "refused"},
+                                                   {"rem_event", "RelayRejection"},
+                                                   {"code", "peer_suspended"},
+                                                   {"at", "2026-11-23T10:00:00Z"},
+                                                   {"leaf_index", nullptr},
+                                                   {"checkpoint_size", nullptr}}));
+  EXPECT_TRUE(receipt_summary("").is_null());
+  EXPECT_TRUE(receipt_summary("not json").is_null());
+}
+
 TEST(ViewTable, OneRowPerPartInOrderAndPermissionsMdHoldsIt) {
   const auto& table = view_table();
-  ASSERT_EQ(table.size(), static_cast<size_t>(CasePart::DocumentOrder) + 1);
+  ASSERT_EQ(table.size(), static_cast<size_t>(CasePart::Federation) + 1);
   for (size_t i = 0; i < table.size(); ++i) EXPECT_EQ(static_cast<size_t>(table[i].part), i);
   // docs/permissions.md carries the table as generated, between its markers.
   std::string doc = test::read_text(test::source_dir() + "/docs/permissions.md");
