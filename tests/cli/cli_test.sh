@@ -95,7 +95,7 @@ contains broken-pack err "pathways.yaml"
 
 # The embedded store.
 expect db-migrate 0 "$BIN" db migrate --db "$TMP/c.db"
-contains db-migrate out "schema version 20"
+contains db-migrate out "schema version 21"
 expect db-migrate-again 0 "$BIN" db migrate --db "$TMP/c.db"
 contains db-migrate-again out "up to date"
 expect db-check 0 "$BIN" db check --db "$TMP/c.db"

@@ -419,6 +419,10 @@ CREATE TRIGGER fed_cosignatures_no_update BEFORE UPDATE ON fed_cosignatures
 CREATE TRIGGER fed_cosignatures_no_delete BEFORE DELETE ON fed_cosignatures
   BEGIN SELECT RAISE(ABORT, 'a cosignature is kept as given'); END;
 )SQL"},
+    {21, "the federation: held inbox messages found by their stream without reading the stream's delivered ones",
+     R"SQL(
+CREATE INDEX fed_inbox_held ON fed_inbox(peer, case_ref, seq) WHERE state = 'held';
+)SQL"},
 };
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace comity {
 
 class PgDb;
 
-inline constexpr int kSchemaVersion = 20;
+inline constexpr int kSchemaVersion = 21;
 
 // Applies every migration newer than the database's version. Returns the
 // resulting version. Throws StoreError (the failed migration is rolled back)

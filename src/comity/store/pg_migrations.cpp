@@ -400,6 +400,10 @@ CREATE TRIGGER fed_cosignatures_kept BEFORE UPDATE OR DELETE ON fed_cosignatures
 CREATE TRIGGER fed_cosignatures_no_truncate BEFORE TRUNCATE ON fed_cosignatures
   FOR EACH STATEMENT EXECUTE FUNCTION comity_refuse('a cosignature is kept as given');
 )SQL"},
+    {21, "the federation: held inbox messages found by their stream without reading the stream's delivered ones",
+     R"SQL(
+CREATE INDEX fed_inbox_held ON fed_inbox(peer, case_ref, seq) WHERE state = 'held';
+)SQL"},
 };
 
 }  // namespace
