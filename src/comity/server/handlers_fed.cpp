@@ -145,13 +145,12 @@ void get_fed_inbox(Node& node, Call& call) {
   json out = json::array();
   Node::ReadLease db(node);
   for (const InboxMessage& m : db->fed().inbox_for_party(call.principal().party.id, InboxState::Applied, before, 100)) {
+    // Evidence chunks are not listed (the store leaves them out): their
+    // production's progress is the offer's answer.
     json e = json::parse(m.envelope);
     // The party's own answers to an order, each with the receipt the
     // order's node gave (delivered: the case took the step; refused: why).
     json answers = json::array();
-    // Evidence chunks are not acts a person reads; their production's
-    // progress is the offer's answer.
-    if (m.kind == "production.chunk") continue;
     if (m.kind == "order.transmit" || m.kind == "notification.send" || m.kind == "mla.transmit")
       for (const OutboxMessage& a : db->fed().outbox_for_case(m.case_ref))
         if (a.peer == m.peer && a.kind != "production.chunk" &&

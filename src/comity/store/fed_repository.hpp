@@ -131,7 +131,9 @@ class FedRepository {
   virtual std::vector<InboxMessage> held_inbox(const std::string& peer, const std::string& case_ref) = 0;
   // The messages in `state` addressed to `party` received before
   // `before`, newest first, at most `limit` (what the party reads:
-  // docs/federation.md §1).
+  // docs/federation.md §1). Evidence chunks (kind production.chunk) are
+  // not acts a person reads and are left out before the limit, so a
+  // production of many chunks never fills a page.
   virtual std::vector<InboxMessage> inbox_for_party(const std::string& party, InboxState state, Instant before,
                                                     int limit) = 0;
 

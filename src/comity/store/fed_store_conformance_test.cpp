@@ -372,7 +372,8 @@ TYPED_TEST(FedStoreConformance, ADeferredReceiptDeliversAMessageNotYetEnded) {
 // ---- The inbox ----
 
 // A party reads its delivered messages, newest first, a page at a time: the
-// held and refused ones are filtered before the limit, not after it.
+// held and refused ones, and evidence chunks, are filtered before the
+// limit, not after it.
 TYPED_TEST(FedStoreConformance, APartyReadsItsDeliveredMessagesAPageAtATime) {
   auto store = this->open();
   for (int i = 1; i <= 5; ++i) {
@@ -381,6 +382,14 @@ TYPED_TEST(FedStoreConformance, APartyReadsItsDeliveredMessagesAPageAtATime) {
     m.to_party = "nl-mailco";
     m.received_at = kT0 + i;
     store->add_inbox(m, audit("fed_receive", m.id));
+  }
+  // Evidence chunks newer than every act: left out before the limit.
+  for (int i = 1; i <= 3; ++i) {
+    InboxMessage c = inbox("c" + std::to_string(i), "de-node", "fc-1", 5 + i, InboxState::Applied);
+    c.to_party = "nl-mailco";
+    c.kind = "production.chunk";
+    c.received_at = kT0 + 10 + i;
+    store->add_inbox(c, audit("fed_receive", c.id));
   }
   InboxMessage other = inbox("o1", "de-node", "fc-2", 1, InboxState::Applied);
   other.to_party = "nl-other";

@@ -378,7 +378,8 @@ std::optional<std::string> SqlStore::case_of_ref(const std::string& case_ref) {
 std::vector<InboxMessage> SqlStore::inbox_for_party(const std::string& party, InboxState state, Instant before,
                                                     int limit) {
   auto s = db_.prepare(sql(kInboxColumns,
-                           "WHERE to_party = ? AND state = ? AND received_at < ? ORDER BY received_at DESC, id DESC "
+                           "WHERE to_party = ? AND state = ? AND received_at < ? AND kind <> 'production.chunk' "
+                           "ORDER BY received_at DESC, id DESC "
                            "LIMIT ?"));
   s.bind(1, party).bind(2, inbox_state_name(state)).bind(3, before).bind(4, static_cast<int64_t>(limit));
   return read_inbox(s);
