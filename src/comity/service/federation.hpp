@@ -328,6 +328,12 @@ class FederationService {
   void wake();
   // Ends run() once its pass ends. Thread-safe.
   void stop();
+  // Whether this node holds proof that `p`'s log forked: two checkpoints
+  // of its origin, both signed by its log key, at one size with different
+  // roots (fed_fork_evidence; a failed consistency proof is only a claim,
+  // since anyone may submit one). Such a peer is suspended: its messages
+  // are refused as peer_suspended and none are sent to it.
+  static bool log_forked(Store& db, const fed::Peer& p);
 
  private:
   // What one attempt to send came to, recorded after the pass.
@@ -336,12 +342,6 @@ class FederationService {
     std::string receipt, error;
     Instant next_attempt_at = 0;
   };
-  // Whether this node holds proof that `p`'s log forked: two checkpoints
-  // of its origin, both signed by its log key, at one size with different
-  // roots (fed_fork_evidence; a failed consistency proof is only a claim,
-  // since anyone may submit one). Such a peer is suspended: its messages
-  // are refused as peer_suspended and none are sent to it.
-  static bool log_forked(Store& db, const fed::Peer& p);
   // Throws Error{Conflict, reason peer_suspended} when `peer_id` is a
   // listed peer whose log forked: a user's act that would send it
   // something is not taken (a node's own messages wait instead).

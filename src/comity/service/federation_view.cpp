@@ -113,11 +113,7 @@ std::optional<json> case_federation_json(Store& db, FederationService& fed, cons
     auto [it, fresh] = suspended.try_emplace(peer, false);
     if (fresh && list)
       for (const fed::Peer& p : list->peers)
-        if (p.id == peer) {
-          const std::vector<ForkEvidence> evidence = db.witness().fork_evidence(p.log_origin);
-          it->second = std::any_of(evidence.begin(), evidence.end(),
-                                   [](const ForkEvidence& f) { return f.detected_by == "same_size_different_root"; });
-        }
+        if (p.id == peer) it->second = FederationService::log_forked(db, p);
     return it->second;
   };
 
